@@ -1,0 +1,22 @@
+// Subcommands of the `jointclear` operator CLI. Each `add_*` registers its subcommand (options
+// and callback) on the app; callbacks print results to stdout and errors as one line to stderr
+// and set the process exit code through CliExit.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace jc::tools {
+
+// Thrown by a command to end the program with a message and exit code (caught in main).
+struct CliExit : std::runtime_error {
+    int code;
+    CliExit(int exit_code, const std::string& message) : std::runtime_error(message), code(exit_code) {}
+};
+
+void add_keygen(CLI::App& app);
+void add_tx(CLI::App& app);
+
+}  // namespace jc::tools
