@@ -1,11 +1,13 @@
 // jointclear tx sign: builds and signs a transaction envelope (API.md).
 #include "commands.h"
 
+#include <jc/core/file_util.h>
 #include <jc/core/key_file.h>
 #include <jc/core/secp256k1.h>
 #include <jc/ledger/transaction.h>
 
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 namespace jc::tools {
@@ -70,6 +72,37 @@ void add_tx(CLI::App& app) {
             throw CliExit(1, signed_tx.error().to_string());
         }
         std::cout << signed_tx->canonical_json() << "\n";
+    });
+
+    auto inspect_path = std::make_shared<std::string>();
+    CLI::App* inspect = tx->add_subcommand(
+        "inspect", "Check an envelope's form and signature; print its tx_hash and signing bytes");
+    inspect->add_option("file", *inspect_path, "Envelope JSON file, or - for standard input")
+        ->required();
+    inspect->callback([inspect_path] {
+        std::string text;
+        if (*inspect_path == "-") {
+            text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        } else {
+            auto content = file::read_all(*inspect_path, ledger::TxLimits{}.envelope_bytes_max + 1);
+            if (!content) {
+                throw CliExit(1, content.error().to_string());
+            }
+            text = std::move(*content);
+        }
+        // Tolerate one trailing newline, as left by shells and editors.
+        if (!text.empty() && text.back() == '\n') {
+            text.pop_back();
+        }
+        auto parsed = ledger::Transaction::parse(text);
+        if (!parsed) {
+            throw CliExit(1, parsed.error().to_string());
+        }
+        if (auto s = parsed->verify_signature(); !s) {
+            throw CliExit(1, s.error().to_string());
+        }
+        std::cout << "tx_hash " << parsed->hash().hex() << "\nsigning_bytes "
+                  << parsed->signing_bytes() << "\n";
     });
 }
 
