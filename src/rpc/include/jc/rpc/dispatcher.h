@@ -1,0 +1,125 @@
+// JSON-RPC 2.0 dispatch: request parsing, the method table, batches, notifications and errors,
+// independent of the transport (HTTP POST and WebSocket share it).
+//
+// Requests are parsed with the protocol's strict JSON parser (docs/protocol.md), so a
+// transaction inside `params` can never be silently normalised on its way in (duplicate keys,
+// floats and non-ASCII are refused as -32700 parse errors with the reason in `data`).
+//
+// Methods are asynchronous: a handler gets its params and a `Reply` it must call exactly once,
+// from any thread, possibly later (e.g. `submitTransaction` with `wait`). A batch's response is
+// sent when every member has replied; notifications (no `id`) get no response.
+//
+// Errors: the standard codes (-32700, -32600, -32601, -32602, -32603) and server errors in
+// -32000..-32099 whose `data.reason` is a stable word (docs/rpc.md lists them).
+//
+// Thread-safety: add() before serving; handle() may be called concurrently from many threads.
+#pragma once
+
+#include <jc/core/canonical_json.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace jc::rpc {
+
+using json::Value;
+
+// Stable server error codes (never renumber; docs/rpc.md).
+enum ServerErrorCode : int {
+    kTxRefused = -32001,   // reasons: BAD_TX, BAD_SIGNATURE, UNKNOWN_SIGNER, WRONG_CHAIN, DUPLICATE_TX
+    kPoolFull = -32002,    // reason POOL_FULL
+    kTooLarge = -32003,    // reason TOO_LARGE
+    kNotReady = -32004,    // reason NOT_READY
+    kTimeout = -32005,     // reason TIMEOUT
+    kUnsupported = -32006, // reason UNSUPPORTED (e.g. subscribe over HTTP)
+    kOverloaded = -32007,  // reason OVERLOADED (connection or queue limits)
+};
+
+struct RpcError {
+    int code = -32603;
+    std::string message;
+    std::optional<Value> data;
+
+    static RpcError parse_error(std::string detail);
+    static RpcError invalid_request(std::string detail);
+    static RpcError method_not_found(const std::string& method);
+    static RpcError invalid_params(std::string detail);
+    static RpcError internal(std::string detail);
+    // A server error with a stable reason word and a human message.
+    static RpcError server(int code, std::string reason, std::string message);
+};
+
+using Outcome = std::variant<Value, RpcError>;
+using Reply = std::function<void(Outcome)>;
+
+// Where a call came from; WebSocket calls carry a sink for subscription notifications.
+class NotificationSink {
+public:
+    virtual ~NotificationSink() = default;
+    // Queues a notification text; false if the connection is gone or over its limit.
+    virtual bool push(std::string text) = 0;
+};
+
+struct CallContext {
+    std::shared_ptr<NotificationSink> sink;  // null over HTTP
+};
+
+struct MethodInfo {
+    std::string summary;
+    Value params_schema = Value::object();  // JSON Schema of the params object
+    Value result_schema = Value::object();
+};
+
+using Method = std::function<void(const Value& params, const CallContext& ctx, Reply reply)>;
+
+struct DispatchLimits {
+    std::size_t body_bytes_max = 1 << 20;
+    std::size_t batch_length_max = 100;
+    std::size_t depth_max = 32;
+};
+
+struct DispatchCounters {
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> errors{0};
+};
+
+class Dispatcher {
+public:
+    void add(std::string name, MethodInfo info, Method method);
+
+    // Handles one HTTP body or WebSocket message. `done` receives the response text, or nullopt
+    // when nothing must be sent (only notifications). Called exactly once, from any thread.
+    void handle(std::string_view body, const CallContext& ctx,
+                std::function<void(std::optional<std::string>)> done) const;
+
+    // The OpenRPC document describing every method (for rpc.discover).
+    [[nodiscard]] Value openrpc(const std::string& title, const std::string& version) const;
+
+    [[nodiscard]] const DispatchCounters& counters() const { return counters_; }
+    void set_limits(const DispatchLimits& limits) { limits_ = limits; }
+    [[nodiscard]] const DispatchLimits& limits() const { return limits_; }
+
+private:
+    struct Entry {
+        MethodInfo info;
+        Method method;
+    };
+    void call_one(const Value& request, const CallContext& ctx,
+                  std::function<void(std::optional<Value>)> done) const;
+
+    std::map<std::string, Entry, std::less<>> methods_;
+    DispatchLimits limits_;
+    mutable DispatchCounters counters_;
+};
+
+// The JSON text of a response object.
+std::string response_text(const Value& id, const Outcome& outcome);
+Value error_object(const RpcError& error);
+
+}  // namespace jc::rpc

@@ -1,0 +1,68 @@
+// The RPC server: JSON-RPC 2.0 over HTTP (`POST /`) and WebSocket (`/ws`), plus the operations
+// endpoints `GET /metrics` (Prometheus text), `GET /healthz` and `GET /readyz` (API.md).
+//
+// Every limit is named in ServerConfig and answered with an error, never a hang: a body over
+// the limit gets a JSON-RPC TOO_LARGE error (HTTP 413), connections over the limit get HTTP 503
+// and are closed, idle connections time out, and a WebSocket client that does not read its
+// notifications is disconnected when its queue exceeds the limit.
+//
+// Thread-safety: start()/stop() from the controlling thread; the server runs on the
+// io_context's threads, each connection on its own strand. The dispatcher's handlers may reply
+// from any thread.
+#pragma once
+
+#include <jc/rpc/dispatcher.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace jc::rpc {
+
+struct ServerConfig {
+    std::string listen_address = "127.0.0.1:0";
+    std::size_t connections_max = 512;
+    std::int64_t idle_timeout_ms = 60'000;
+    std::size_t header_bytes_max = 16 * 1024;
+    std::size_t ws_queue_bytes_max = 16 << 20;
+};
+
+struct HttpHooks {
+    std::function<std::string()> metrics;                   // Prometheus text exposition
+    std::function<bool()> healthy;                          // process alive, loop turning
+    std::function<std::pair<bool, std::string>()> ready;    // ready?, reason when not
+};
+
+struct ServerCounters {
+    std::atomic<std::uint64_t> connections_accepted{0};
+    std::atomic<std::uint64_t> connections_refused{0};
+    std::atomic<std::uint64_t> connections_open{0};
+    std::atomic<std::uint64_t> http_requests{0};
+    std::atomic<std::uint64_t> ws_messages{0};
+    std::atomic<std::uint64_t> ws_dropped_slow{0};
+};
+
+class Server {
+public:
+    Server(boost::asio::io_context& io, ServerConfig config, std::shared_ptr<const Dispatcher> dispatcher,
+           HttpHooks hooks);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    Status start();
+    void stop();
+    [[nodiscard]] std::uint16_t port() const;
+    [[nodiscard]] const ServerCounters& counters() const;
+
+    class Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace jc::rpc

@@ -1,0 +1,218 @@
+#include <jc/rpc/dispatcher.h>
+
+#include <jc/core/assert.h>
+
+#include <mutex>
+#include <vector>
+
+namespace jc::rpc {
+
+RpcError RpcError::parse_error(std::string detail) {
+    return {-32700, "Parse error", Value{{"reason", "PARSE_ERROR"}, {"detail", std::move(detail)}}};
+}
+RpcError RpcError::invalid_request(std::string detail) {
+    return {-32600, "Invalid Request", Value{{"reason", "INVALID_REQUEST"}, {"detail", std::move(detail)}}};
+}
+RpcError RpcError::method_not_found(const std::string& method) {
+    return {-32601, "Method not found", Value{{"reason", "METHOD_NOT_FOUND"}, {"detail", "no method \"" + method + "\""}}};
+}
+RpcError RpcError::invalid_params(std::string detail) {
+    return {-32602, "Invalid params", Value{{"reason", "INVALID_PARAMS"}, {"detail", std::move(detail)}}};
+}
+RpcError RpcError::internal(std::string detail) {
+    return {-32603, "Internal error", Value{{"reason", "INTERNAL"}, {"detail", std::move(detail)}}};
+}
+RpcError RpcError::server(int code, std::string reason, std::string message) {
+    JC_ASSERT(code <= -32000 && code >= -32099, "rpc.server_error_code_range");
+    return {code, message, Value{{"reason", std::move(reason)}, {"detail", message}}};
+}
+
+Value error_object(const RpcError& error) {
+    Value e{{"code", error.code}, {"message", error.message}};
+    if (error.data) {
+        e["data"] = *error.data;
+    }
+    return e;
+}
+
+namespace {
+
+Value response_value(const Value& id, const Outcome& outcome) {
+    Value r{{"jsonrpc", "2.0"}, {"id", id}};
+    if (const auto* v = std::get_if<Value>(&outcome)) {
+        r["result"] = *v;
+    } else {
+        r["error"] = error_object(std::get<RpcError>(outcome));
+    }
+    return r;
+}
+
+}  // namespace
+
+std::string response_text(const Value& id, const Outcome& outcome) {
+    return response_value(id, outcome).dump();
+}
+
+void Dispatcher::add(std::string name, MethodInfo info, Method method) {
+    JC_ASSERT(methods_.count(name) == 0, "rpc.method_registered_once");
+    methods_.emplace(std::move(name), Entry{std::move(info), std::move(method)});
+}
+
+void Dispatcher::call_one(const Value& request, const CallContext& ctx,
+                          std::function<void(std::optional<Value>)> done) const {
+    counters_.requests++;
+    auto fail = [&](const Value& id, const RpcError& e) {
+        counters_.errors++;
+        done(response_value(id, e));
+    };
+    if (!request.is_object()) {
+        fail(nullptr, RpcError::invalid_request("a request must be an object"));
+        return;
+    }
+    // id: string, integer or null; absent means a notification.
+    const auto id_it = request.find("id");
+    const bool notification = id_it == request.end();
+    Value id = notification ? Value(nullptr) : *id_it;
+    if (!notification && !id.is_string() && !id.is_number_integer() && !id.is_null()) {
+        fail(nullptr, RpcError::invalid_request("\"id\" must be a string, an integer or null"));
+        return;
+    }
+    const auto version = request.find("jsonrpc");
+    if (version == request.end() || *version != "2.0") {
+        fail(id, RpcError::invalid_request("\"jsonrpc\" must be \"2.0\""));
+        return;
+    }
+    for (auto it = request.begin(); it != request.end(); ++it) {
+        if (it.key() != "jsonrpc" && it.key() != "id" && it.key() != "method" && it.key() != "params") {
+            fail(id, RpcError::invalid_request("unknown member \"" + it.key() + "\""));
+            return;
+        }
+    }
+    const auto method_it = request.find("method");
+    if (method_it == request.end() || !method_it->is_string()) {
+        fail(id, RpcError::invalid_request("\"method\" must be a string"));
+        return;
+    }
+    const std::string& name = method_it->get_ref<const std::string&>();
+    Value params = Value::object();
+    if (const auto p = request.find("params"); p != request.end()) {
+        if (!p->is_object()) {
+            fail(id, RpcError::invalid_params("params must be a single object"));
+            return;
+        }
+        params = *p;
+    }
+    const auto entry = methods_.find(name);
+    if (entry == methods_.end()) {
+        if (notification) {
+            counters_.errors++;
+            done(std::nullopt);
+            return;
+        }
+        fail(id, RpcError::method_not_found(name));
+        return;
+    }
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    Reply reply = [this, id, notification, done, once](Outcome outcome) {
+        JC_ASSERT(!once->exchange(true), "rpc.reply_called_once");
+        if (std::holds_alternative<RpcError>(outcome)) {
+            counters_.errors++;
+        }
+        if (notification) {
+            done(std::nullopt);
+        } else {
+            done(response_value(id, outcome));
+        }
+    };
+    entry->second.method(params, ctx, std::move(reply));
+}
+
+void Dispatcher::handle(std::string_view body, const CallContext& ctx,
+                        std::function<void(std::optional<std::string>)> done) const {
+    if (body.size() > limits_.body_bytes_max) {
+        counters_.requests++;
+        counters_.errors++;
+        done(response_text(nullptr, RpcError::server(kTooLarge, "TOO_LARGE",
+                                                     "request of " + std::to_string(body.size()) +
+                                                         " bytes exceeds limit " +
+                                                         std::to_string(limits_.body_bytes_max))));
+        return;
+    }
+    json::ParseLimits parse_limits;
+    parse_limits.document_bytes_max = limits_.body_bytes_max;
+    parse_limits.depth_max = limits_.depth_max;
+    auto parsed = json::parse_strict(body, parse_limits);
+    if (!parsed) {
+        counters_.requests++;
+        counters_.errors++;
+        done(response_text(nullptr, RpcError::parse_error(parsed.error().message())));
+        return;
+    }
+    if (!parsed->is_array()) {
+        call_one(*parsed, ctx, [done](std::optional<Value> response) {
+            done(response ? std::optional<std::string>(response->dump()) : std::nullopt);
+        });
+        return;
+    }
+    const Value& batch = *parsed;
+    if (batch.empty()) {
+        counters_.errors++;
+        done(response_text(nullptr, RpcError::invalid_request("empty batch")));
+        return;
+    }
+    if (batch.size() > limits_.batch_length_max) {
+        counters_.errors++;
+        done(response_text(nullptr, RpcError::server(kTooLarge, "TOO_LARGE",
+                                                     "batch of " + std::to_string(batch.size()) +
+                                                         " requests exceeds limit " +
+                                                         std::to_string(limits_.batch_length_max))));
+        return;
+    }
+    // Collect every member's response, in request order, then answer once.
+    struct Collector {
+        std::mutex mutex;
+        std::vector<std::optional<Value>> responses;
+        std::size_t outstanding;
+        std::function<void(std::optional<std::string>)> done;
+    };
+    auto collector = std::make_shared<Collector>();
+    collector->responses.resize(batch.size());
+    collector->outstanding = batch.size();
+    collector->done = std::move(done);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        call_one(batch[i], ctx, [collector, i](std::optional<Value> response) {
+            bool last = false;
+            {
+                std::lock_guard lock(collector->mutex);
+                collector->responses[i] = std::move(response);
+                last = --collector->outstanding == 0;
+            }
+            if (!last) {
+                return;
+            }
+            Value out = Value::array();
+            for (auto& r : collector->responses) {
+                if (r) {
+                    out.push_back(std::move(*r));
+                }
+            }
+            collector->done(out.empty() ? std::nullopt : std::optional<std::string>(out.dump()));
+        });
+    }
+}
+
+Value Dispatcher::openrpc(const std::string& title, const std::string& version) const {
+    Value methods = Value::array();
+    for (const auto& [name, entry] : methods_) {
+        methods.push_back(Value{{"name", name},
+                                {"summary", entry.info.summary},
+                                {"paramStructure", "by-name"},
+                                {"params", Value::array({Value{{"name", "params"}, {"schema", entry.info.params_schema}}})},
+                                {"result", Value{{"name", "result"}, {"schema", entry.info.result_schema}}}});
+    }
+    return Value{{"openrpc", "1.2.6"},
+                 {"info", Value{{"title", title}, {"version", version}}},
+                 {"methods", methods}};
+}
+
+}  // namespace jc::rpc

@@ -1,0 +1,185 @@
+// Goal: the RPC server speaks JSON-RPC over real HTTP and WebSocket connections, serves the
+// operations endpoints, and answers every limit with an error instead of hanging. Method: a
+// server on 127.0.0.1 with a test dispatcher, driven by Beast clients; waits poll with deadlines.
+#include <jc/rpc/server.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using namespace jc;
+using namespace jc::rpc;
+
+namespace {
+
+struct Fixture {
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
+    std::shared_ptr<Dispatcher> dispatcher = std::make_shared<Dispatcher>();
+    std::unique_ptr<Server> server;
+    std::thread thread;
+    std::mutex mutex;
+    std::shared_ptr<NotificationSink> sink;
+    std::atomic<bool> ready{false};
+
+    explicit Fixture(ServerConfig config = {}) {
+        dispatcher->add("echo", {}, [](const Value& p, const CallContext&, Reply reply) { reply(p); });
+        dispatcher->add("subscribe", {}, [this](const Value&, const CallContext& ctx, Reply reply) {
+            if (!ctx.sink) {
+                reply(RpcError::server(kUnsupported, "UNSUPPORTED", "subscriptions need a WebSocket"));
+                return;
+            }
+            std::lock_guard lock(mutex);
+            sink = ctx.sink;
+            reply(Value{{"subscription", "s1"}});
+        });
+        dispatcher->set_limits({.body_bytes_max = 4096, .batch_length_max = 10, .depth_max = 32});
+        HttpHooks hooks;
+        hooks.metrics = [] { return std::string("jointclear_height 42\n"); };
+        hooks.healthy = [] { return true; };
+        hooks.ready = [this] { return std::make_pair(ready.load(), std::string("syncing")); };
+        server = std::make_unique<Server>(io, config, dispatcher, hooks);
+        REQUIRE(server->start().ok());
+        thread = std::thread([this] { io.run(); });
+    }
+    ~Fixture() {
+        server->stop();
+        guard.reset();
+        io.stop();
+        thread.join();
+    }
+};
+
+http::response<http::string_body> request(std::uint16_t port, http::verb verb, const std::string& target,
+                                          const std::string& body = "") {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return res;
+}
+
+bool wait_until(const std::function<bool()>& condition, int deadline_ms = 5000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return condition();
+}
+
+}  // namespace
+
+TEST_CASE("HTTP JSON-RPC and operations endpoints", "[rpc][integration]") {
+    Fixture fx;
+    const auto port = fx.server->port();
+    auto res = request(port, http::verb::post, "/", R"({"jsonrpc":"2.0","id":1,"method":"echo","params":{"x":"y"}})");
+    CHECK(res.result() == http::status::ok);
+    CHECK(Value::parse(res.body())["result"]["x"] == "y");
+
+    res = request(port, http::verb::post, "/", R"({"jsonrpc":"2.0","method":"echo"})");
+    CHECK(res.result() == http::status::no_content);
+
+    res = request(port, http::verb::post, "/", std::string(5000, ' '));
+    CHECK(res.result() == http::status::payload_too_large);
+    CHECK(Value::parse(res.body())["error"]["data"]["reason"] == "TOO_LARGE");
+
+    res = request(port, http::verb::get, "/metrics");
+    CHECK(res.body() == "jointclear_height 42\n");
+    CHECK(request(port, http::verb::get, "/healthz").result() == http::status::ok);
+    res = request(port, http::verb::get, "/readyz");
+    CHECK(res.result() == http::status::service_unavailable);
+    CHECK(res.body() == "not ready: syncing\n");
+    fx.ready = true;
+    CHECK(request(port, http::verb::get, "/readyz").result() == http::status::ok);
+    CHECK(request(port, http::verb::get, "/nope").result() == http::status::not_found);
+    CHECK(request(port, http::verb::put, "/").result() == http::status::method_not_allowed);
+
+    res = request(port, http::verb::post, "/", R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})");
+    CHECK(Value::parse(res.body())["error"]["data"]["reason"] == "UNSUPPORTED");
+}
+
+TEST_CASE("malformed HTTP gets 400 and the server keeps serving", "[rpc][integration]") {
+    Fixture fx;
+    asio::io_context io;
+    tcp::socket s(io);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), fx.server->port()));
+    const std::string junk = "\x16\x03\x01 not http at all\r\n\r\n";
+    asio::write(s, asio::buffer(junk));
+    std::string reply;
+    boost::system::error_code ec;
+    std::array<char, 512> buf{};
+    while (!ec) {
+        const auto n = s.read_some(asio::buffer(buf), ec);
+        reply.append(buf.data(), n);
+    }
+    CHECK_THAT(reply, Catch::StartsWith("HTTP/1.1 400"));
+    CHECK(request(fx.server->port(), http::verb::get, "/healthz").result() == http::status::ok);
+}
+
+TEST_CASE("WebSocket calls and subscription notifications", "[rpc][integration]") {
+    Fixture fx;
+    asio::io_context io;
+    websocket::stream<beast::tcp_stream> ws(io);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), fx.server->port()));
+    ws.handshake("127.0.0.1", "/ws");
+    ws.write(asio::buffer(std::string(R"({"jsonrpc":"2.0","id":5,"method":"subscribe","params":{"topic":"blocks"}})")));
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    CHECK(Value::parse(beast::buffers_to_string(buffer.data()))["result"]["subscription"] == "s1");
+    buffer.consume(buffer.size());
+    REQUIRE(wait_until([&] {
+        std::lock_guard lock(fx.mutex);
+        return fx.sink != nullptr;
+    }));
+    for (int i = 0; i < 3; ++i) {
+        std::lock_guard lock(fx.mutex);
+        CHECK(fx.sink->push(R"({"jsonrpc":"2.0","method":"subscription","params":{"subscription":"s1","result":)" +
+                            std::to_string(i) + "}}"));
+    }
+    for (int i = 0; i < 3; ++i) {
+        ws.read(buffer);
+        CHECK(Value::parse(beast::buffers_to_string(buffer.data()))["params"]["result"] == i);
+        buffer.consume(buffer.size());
+    }
+    ws.write(asio::buffer(std::string("{broken")));
+    ws.read(buffer);
+    CHECK(Value::parse(beast::buffers_to_string(buffer.data()))["error"]["code"] == -32700);
+    ws.close(websocket::close_code::normal);
+}
+
+TEST_CASE("connections over the limit get 503, not a hang", "[rpc][integration]") {
+    ServerConfig config;
+    config.connections_max = 2;
+    Fixture fx(config);
+    asio::io_context io;
+    std::vector<std::unique_ptr<tcp::socket>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<tcp::socket>(io));
+        held.back()->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), fx.server->port()));
+    }
+    REQUIRE(wait_until([&] { return fx.server->counters().connections_open.load() == 2; }));
+    auto res = request(fx.server->port(), http::verb::get, "/healthz");
+    CHECK(res.result() == http::status::service_unavailable);
+    CHECK(Value::parse(res.body())["error"]["data"]["reason"] == "OVERLOADED");
+    held.clear();
+    CHECK(wait_until([&] { return fx.server->counters().connections_open.load() == 0; }));
+    CHECK(request(fx.server->port(), http::verb::get, "/healthz").result() == http::status::ok);
+}
