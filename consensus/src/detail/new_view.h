@@ -1,0 +1,33 @@
+// The new-view selection (docs/spec/consensus.md §6, ADR 0011): from a quorum of ViewChanges,
+// the base (highest commit claim) and the parent-linked chain of highest-view prepared
+// proposals above it. Pure and deterministic; the new primary computes it and every backup
+// recomputes it to check a NewView. The ViewChanges must already be verified.
+#pragma once
+
+#include <jc/consensus/messages.h>
+
+#include <optional>
+#include <vector>
+
+namespace jc::consensus::detail {
+
+struct SelectedEntry {
+    std::uint64_t height = 0;
+    std::uint64_t view = 0;  // view of the prepared certificate it came from
+    Proposal proposal;
+};
+
+struct Selection {
+    std::uint64_t low = 0;
+    Hash low_digest;
+    std::optional<Certificate> low_certificate;
+    std::vector<SelectedEntry> entries;  // heights low+1, low+2, ...
+
+    [[nodiscard]] std::uint64_t high() const { return low + entries.size(); }
+    [[nodiscard]] std::vector<NewViewEntry> as_new_view_entries() const;
+};
+
+// REQUIRES: `view_changes` non-empty.
+Selection compute_new_view(const std::vector<const ViewChange*>& view_changes);
+
+}  // namespace jc::consensus::detail
