@@ -1,0 +1,370 @@
+// The contract state schema: keys, records and their binary encoding (docs/spec/contracts.md).
+//
+// Every record the engine keeps in the ledger state is one of the structs below, encoded with
+// the strict binary codec of jc/core/codec.h: a leading schema byte (kRecordVersion), fields in
+// declaration order, little-endian integers, varint-prefixed strings, 128-bit counters as two
+// u64 halves (low first). Decoding rejects anything else (unknown version, out-of-range enum,
+// trailing bytes) as corruption. Encoding is canonical: a record has exactly one encoding, so
+// state roots agree across builds.
+//
+// Keys are short ASCII prefixes and '/'-separated identifiers. Identifiers are drawn from
+// charsets that exclude '/', so a prefix scan over "ev/<loan_id>/" visits exactly one loan.
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <jc/contracts/arith/checked.h>
+#include <jc/contracts/arith/date.h>
+#include <jc/contracts/arith/day_count.h>
+#include <jc/contracts/types.h>
+#include <jc/core/bytes.h>
+#include <jc/core/error.h>
+#include <jc/core/secp256k1.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jc::contracts {
+
+using arith::Date;
+using arith::I128;
+using arith::U128;
+
+inline constexpr std::uint8_t kRecordVersion = 1;
+
+// ---- Limits (named; see docs/spec/contracts.md) ----
+inline constexpr std::size_t kIdLengthMax = 64;           // loan_id, partnership_id, channel_ref
+inline constexpr std::size_t kProductCodeLengthMax = 32;
+inline constexpr std::size_t kNameLengthMax = 128;
+inline constexpr std::size_t kTranchesMax = 8;            // ERR_TOO_MANY_TRANCHES above this
+inline constexpr std::size_t kTranchesFormMax = 64;       // beyond this the body is malformed
+inline constexpr std::size_t kInstallmentsMax = 360;
+inline constexpr std::size_t kKeysPerMemberMax = 16;
+inline constexpr std::size_t kBatchItemsMax = 64;
+
+// ---- Keys ----
+namespace keys {
+std::string params();
+std::string member(std::string_view bank_id);
+inline constexpr std::string_view kMemberPrefix = "mb/";
+std::string partnership(std::string_view partnership_id);
+inline constexpr std::string_view kPartnershipPrefix = "pt/";
+std::string loan(std::string_view loan_id);
+inline constexpr std::string_view kLoanPrefix = "ln/";
+std::string event(std::string_view loan_id, std::uint32_t event_seq);
+std::string event_prefix(std::string_view loan_id);
+std::string account(std::string_view bank_id, AccountCode code, std::string_view counterparty);
+std::string account_prefix(std::string_view bank_id);
+inline constexpr std::string_view kAccountPrefix = "ac/";
+std::string idempotency(std::string_view bank_id, std::string_view client_ref);
+std::string channel_ref(std::string_view bank_id, std::string_view channel_ref);
+std::string borrower(std::string_view product_code, std::string_view borrower_ref);
+std::string current_cycle();
+std::string cycle(std::string_view cycle_id);
+std::string obligation(std::string_view cycle_id, std::string_view debtor, std::string_view creditor,
+                       Category category);
+std::string obligation_prefix(std::string_view cycle_id);
+std::string aggregate(std::string_view bank_id);
+inline constexpr std::string_view kAggregatePrefix = "ag/";
+
+// Splits an account key back into its parts; nullopt if it is not one.
+struct AccountKey {
+    std::string bank_id;
+    AccountCode code;
+    std::string counterparty;
+};
+std::optional<AccountKey> parse_account(std::string_view key);
+}  // namespace keys
+
+// ---- Records ----
+
+struct Member {
+    std::string bank_id;
+    std::string name;
+    std::string cnaps_code;  // 12 digits
+    std::string bic;         // optional, "" when absent
+    std::string lei;         // optional, "" when absent
+    std::vector<crypto::PublicKey> keys;
+    std::uint8_t roles = 0;  // bit set of role_bit(Role)
+    MemberStatus status = MemberStatus::kActive;
+
+    [[nodiscard]] bool has_role(Role r) const { return (roles & role_bit(r)) != 0; }
+    friend bool operator==(const Member&, const Member&) = default;
+};
+
+struct ProductTerms {
+    std::string product_code;                 // "" for the default terms
+    std::int64_t max_principal = arith::kMaxAmount;
+    std::int32_t max_bullet_term_days = 366;
+    // Cap per basis (DAILY, ACT/360, ACT/365F); -1 = no cap.
+    std::array<std::int64_t, 3> max_rate_ppb = {-1, -1, -1};
+    std::uint8_t schedule_types = kAllScheduleTypes;  // bit set of schedule_bit()
+
+    friend bool operator==(const ProductTerms&, const ProductTerms&) = default;
+};
+
+struct Params {
+    arith::Rounding rounding = arith::Rounding::kHalfUp;  // interest and penalty
+    std::int64_t max_rate_ppb = 10'000'000'000;         // ERR_BAD_RATE above (any basis)
+    std::int32_t npl_dpd_threshold = 91;                  // DPD >= this: NON_PERFORMING
+    ProductTerms default_product;
+    std::vector<ProductTerms> products;                   // sorted by product_code, unique
+
+    [[nodiscard]] const ProductTerms& product(std::string_view code) const;
+    friend bool operator==(const Params&, const Params&) = default;
+};
+
+struct PartnershipTerms {
+    std::string agreement_ref;  // 64 lowercase hex
+    FundingMode funding_mode = FundingMode::kFronted;
+    std::uint16_t min_tranche_share_bps = 3000;
+    std::int64_t max_outstanding_principal = 0;
+    std::int64_t fronting_limit = 0;
+    std::int64_t collection_limit = 0;
+    std::uint16_t service_fee_bps = 0;
+    FeeBase fee_base = FeeBase::kInterestAndPenalty;
+    bool require_partner_acceptance = false;
+    std::uint32_t accept_timeout_days = 0;
+    std::uint32_t writeoff_preauth_dpd = 0;
+
+    friend bool operator==(const PartnershipTerms&, const PartnershipTerms&) = default;
+};
+
+struct Partnership {
+    std::string partnership_id;
+    std::string servicer_bank;
+    std::string partner_bank;
+    PartnershipTerms terms;
+    PartnershipStatus status = PartnershipStatus::kProposed;
+    std::int64_t used = 0;  // sum of partner principal_out over this partnership's loans
+    std::uint32_t loan_count = 0;
+    bool has_pending_amendment = false;
+    PartnershipTerms pending_amendment;  // meaningful only when has_pending_amendment
+    std::string amendment_proposer;      // bank that proposed the pending amendment
+    std::uint64_t created_height = 0;
+    std::uint64_t updated_height = 0;
+
+    friend bool operator==(const Partnership&, const Partnership&) = default;
+};
+
+struct Tranche {
+    std::string bank_id;
+    std::uint16_t share_bps = 0;
+    std::string partnership_id;  // "" for the servicer's own tranche
+    FundingMode funding_mode = FundingMode::kFronted;
+    std::uint16_t fee_bps = 0;   // service fee this tranche pays the servicer (0 for the servicer)
+    FeeBase fee_base = FeeBase::kInterestAndPenalty;
+    std::int64_t principal_orig = 0;
+    std::int64_t principal_out = 0;
+    std::int64_t interest_unpaid = 0;
+    std::int64_t penalty_unpaid = 0;
+    std::int64_t principal_paid = 0;
+    std::int64_t interest_paid = 0;
+    std::int64_t penalty_paid = 0;
+    std::int64_t fee_base_cum = 0;
+    std::int64_t fee_cum = 0;
+    std::int64_t written_off = 0;
+    std::int64_t recovered = 0;
+
+    friend bool operator==(const Tranche&, const Tranche&) = default;
+};
+
+struct Installment {
+    Date due_date = 0;
+    std::int64_t principal_due = 0;
+    std::int64_t principal_paid = 0;
+
+    [[nodiscard]] std::int64_t unpaid() const { return principal_due - principal_paid; }
+    friend bool operator==(const Installment&, const Installment&) = default;
+};
+
+struct Loan {
+    std::string loan_id;
+    std::string servicer;
+    std::string borrower_ref;
+    std::string product_code;
+    std::int64_t principal = 0;
+    Date value_date = 0;
+    std::int64_t rate_ppb = 0;
+    arith::Basis basis = arith::Basis::kDaily;
+    InterestMethod interest_method = InterestMethod::kActualDays;
+    std::int64_t penalty_rate_ppb = 0;
+    PenaltyMode penalty_mode = PenaltyMode::kReplace;
+    ScheduleType schedule_type = ScheduleType::kEqualPrincipal;
+    PrepayMode prepay_mode = PrepayMode::kShorten;
+    arith::Rounding rounding = arith::Rounding::kHalfUp;
+    LoanStatus status = LoanStatus::kActive;
+    Date last_accrual_date = 0;
+    Date last_event_date = 0;
+    std::uint32_t event_seq = 0;
+    std::int64_t fees_unpaid = 0;  // v1 has no loan.charge_fee: always 0
+    std::string disbursement_channel_ref;
+    std::uint64_t originated_height = 0;
+    std::vector<Tranche> tranches;
+    std::vector<Installment> installments;
+
+    [[nodiscard]] std::int64_t principal_out() const;
+    [[nodiscard]] std::int64_t interest_unpaid() const;
+    [[nodiscard]] std::int64_t penalty_unpaid() const;
+    friend bool operator==(const Loan&, const Loan&) = default;
+};
+
+// One single-debit/single-credit intra-bank transfer (DOMAIN.md B.2).
+struct Posting {
+    std::string bank_id;
+    AccountCode debit = AccountCode::kBorrowerClearing;
+    std::string debit_counterparty;  // only for INTERBANK
+    AccountCode credit = AccountCode::kBorrowerClearing;
+    std::string credit_counterparty;
+    std::int64_t amount = 0;
+
+    friend bool operator==(const Posting&, const Posting&) = default;
+};
+
+struct ObligationLine {
+    std::string debtor;
+    std::string creditor;
+    Category category = Category::kFunding;
+    std::int64_t amount = 0;
+
+    friend bool operator==(const ObligationLine&, const ObligationLine&) = default;
+};
+
+struct TrancheAllocation {
+    std::int64_t funded = 0;             // origination: this tranche's principal
+    std::int64_t interest_accrued = 0;   // accrual booked by this event
+    std::int64_t penalty_accrued = 0;
+    std::int64_t penalty = 0;            // paid
+    std::int64_t interest = 0;
+    std::int64_t principal_due = 0;
+    std::int64_t principal_prepaid = 0;
+    std::int64_t fee = 0;                // service fee this tranche pays the servicer
+    std::int64_t fee_base_cum = 0;       // after the event
+    std::int64_t fee_cum = 0;
+    std::int64_t principal_out_after = 0;
+
+    [[nodiscard]] std::int64_t principal() const { return principal_due + principal_prepaid; }
+    friend bool operator==(const TrancheAllocation&, const TrancheAllocation&) = default;
+};
+
+// The immutable journal entry of one loan event: the loan statement's line.
+struct LoanEvent {
+    EventType type = EventType::kRepay;
+    std::uint32_t event_seq = 0;
+    Hash tx_hash;
+    std::uint32_t item_index = 0;  // position inside a batch; 0 otherwise
+    std::uint64_t height = 0;
+    std::uint32_t tx_index = 0;
+    std::string client_ref;
+    std::string channel_ref;
+    Date value_date = 0;
+    std::int64_t amount = 0;
+    RepayIntent intent = RepayIntent::kAuto;
+    std::string cycle_id;
+    std::int64_t accrual_days = 0;
+    std::int64_t interest_accrued = 0;
+    std::int64_t penalty_accrued = 0;
+    std::int64_t fees = 0;
+    std::int64_t penalty = 0;
+    std::int64_t interest = 0;
+    std::int64_t principal_due = 0;
+    std::int64_t principal_prepaid = 0;
+    std::int64_t principal_out_before = 0;
+    std::int64_t principal_out_after = 0;
+    LoanStatus status_after = LoanStatus::kActive;
+    bool early_close_flag = false;
+    std::vector<TrancheAllocation> tranches;
+    std::vector<Posting> postings;
+    std::vector<ObligationLine> obligations;
+
+    // "<tx_hash hex>-<item_index>" (DOMAIN.md B.1: tx hash + index).
+    [[nodiscard]] std::string event_id() const;
+    friend bool operator==(const LoanEvent&, const LoanEvent&) = default;
+};
+
+struct Account {
+    U128 debits_posted = 0;
+    U128 credits_posted = 0;
+
+    // debits - credits (positive: debit balance).
+    [[nodiscard]] I128 net_debit() const {
+        return static_cast<I128>(debits_posted) - static_cast<I128>(credits_posted);
+    }
+    friend bool operator==(const Account&, const Account&) = default;
+};
+
+struct IdempotencyRecord {
+    Hash request_digest;
+    Hash tx_hash;
+    std::uint64_t height = 0;
+    std::uint32_t tx_index = 0;
+    // The original result: a loan event to re-render (loan_id non-empty) or stored canonical JSON.
+    std::string loan_id;
+    std::uint32_t event_seq = 0;
+    std::string result_json;
+
+    friend bool operator==(const IdempotencyRecord&, const IdempotencyRecord&) = default;
+};
+
+struct ChannelRefRecord {
+    std::string loan_id;
+    std::uint32_t event_seq = 0;
+    friend bool operator==(const ChannelRefRecord&, const ChannelRefRecord&) = default;
+};
+
+struct Cycle {
+    std::string cycle_id;
+    CycleStatus status = CycleStatus::kOpen;
+    std::uint64_t opened_at_height = 0;
+    bool early_close_requested = false;
+    friend bool operator==(const Cycle&, const Cycle&) = default;
+};
+
+struct ObligationAggregate {
+    U128 amount = 0;
+    std::uint64_t count = 0;
+    friend bool operator==(const ObligationAggregate&, const ObligationAggregate&) = default;
+};
+
+// Per-bank totals maintained by the block invariant pass (B1, B3) and reported by
+// getInvariantDigest.
+struct BankAggregate {
+    U128 debits_total = 0;   // sum of debits_posted over the bank's accounts
+    U128 credits_total = 0;
+    I128 principal_out_total = 0;  // sum of principal_out over the bank's tranches
+    friend bool operator==(const BankAggregate&, const BankAggregate&) = default;
+};
+
+std::string encode(const Member& v);
+std::string encode(const Params& v);
+std::string encode(const Partnership& v);
+std::string encode(const Loan& v);
+std::string encode(const LoanEvent& v);
+std::string encode(const Account& v);
+std::string encode(const IdempotencyRecord& v);
+std::string encode(const ChannelRefRecord& v);
+std::string encode(const Cycle& v);
+std::string encode(const ObligationAggregate& v);
+std::string encode(const BankAggregate& v);
+std::string encode_borrower_outstanding(std::int64_t v);
+std::string encode_current_cycle(std::string_view cycle_id);
+
+Result<Member> decode_member(std::string_view bytes);
+Result<Params> decode_params(std::string_view bytes);
+Result<Partnership> decode_partnership(std::string_view bytes);
+Result<Loan> decode_loan(std::string_view bytes);
+Result<LoanEvent> decode_loan_event(std::string_view bytes);
+Result<Account> decode_account(std::string_view bytes);
+Result<IdempotencyRecord> decode_idempotency(std::string_view bytes);
+Result<ChannelRefRecord> decode_channel_ref(std::string_view bytes);
+Result<Cycle> decode_cycle(std::string_view bytes);
+Result<ObligationAggregate> decode_obligation(std::string_view bytes);
+Result<BankAggregate> decode_bank_aggregate(std::string_view bytes);
+Result<std::int64_t> decode_borrower_outstanding(std::string_view bytes);
+Result<std::string> decode_current_cycle(std::string_view bytes);
+
+}  // namespace jc::contracts

@@ -1,0 +1,100 @@
+#include "tx_env.h"
+
+#include <jc/core/assert.h>
+
+#include <algorithm>
+
+namespace jc::contracts {
+
+void Booking::post(const std::string& bank, AccountCode debit, const std::string& debit_cp, AccountCode credit,
+                   const std::string& credit_cp, std::int64_t amount) {
+    JC_ASSERT(amount >= 0, "contracts.booking.amount_non_negative");
+    if (amount == 0) {
+        return;
+    }
+    postings_.push_back(Posting{bank, debit, debit_cp, credit, credit_cp, amount});
+}
+
+void Booking::pair(const std::string& bank, const std::vector<Leg>& debits, const std::vector<Leg>& credits) {
+    std::size_t d = 0;
+    std::size_t c = 0;
+    std::int64_t d_left = debits.empty() ? 0 : debits[0].amount;
+    std::int64_t c_left = credits.empty() ? 0 : credits[0].amount;
+    while (true) {
+        while (d < debits.size() && d_left == 0) {
+            if (++d < debits.size()) {
+                d_left = debits[d].amount;
+            }
+        }
+        while (c < credits.size() && c_left == 0) {
+            if (++c < credits.size()) {
+                c_left = credits[c].amount;
+            }
+        }
+        if (d == debits.size() || c == credits.size()) {
+            break;
+        }
+        const std::int64_t amount = std::min(d_left, c_left);
+        post(bank, debits[d].code, debits[d].counterparty, credits[c].code, credits[c].counterparty, amount);
+        d_left -= amount;
+        c_left -= amount;
+    }
+    JC_ASSERT(d == debits.size() && c == credits.size(), "contracts.booking.legs_balance");
+}
+
+void Booking::oblige(const std::string& debtor, const std::string& creditor, Category category,
+                     std::int64_t amount) {
+    JC_ASSERT(amount >= 0, "contracts.booking.obligation_non_negative");
+    if (amount == 0) {
+        return;
+    }
+    obligations_.push_back(ObligationLine{debtor, creditor, category, amount});
+}
+
+ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
+    // Net the event's movements per account first: one read and one write per account.
+    struct Delta {
+        std::string key;
+        U128 debits = 0;
+        U128 credits = 0;
+    };
+    std::vector<Delta> deltas;
+    deltas.reserve(postings_.size() * 2);
+    auto delta_for = [&deltas](std::string key) -> Delta& {
+        for (auto& d : deltas) {
+            if (d.key == key) {
+                return d;
+            }
+        }
+        return deltas.emplace_back(Delta{std::move(key)});
+    };
+    for (const auto& p : postings_) {
+        delta_for(keys::account(p.bank_id, p.debit, p.debit_counterparty)).debits += static_cast<U128>(p.amount);
+        delta_for(keys::account(p.bank_id, p.credit, p.credit_counterparty)).credits += static_cast<U128>(p.amount);
+    }
+    for (auto& d : deltas) {
+        JC_EXEC_ASSIGN(Account a, load(store::account(ov, d.key)));
+        const auto debits = arith::add_checked(a.debits_posted, d.debits);
+        const auto credits = arith::add_checked(a.credits_posted, d.credits);
+        if (!debits || !credits) {
+            return overflow("account counter");
+        }
+        a.debits_posted = *debits;
+        a.credits_posted = *credits;
+        ov.put(std::move(d.key), encode(a));
+    }
+    for (const auto& o : obligations_) {
+        std::string key = keys::obligation(cycle_id, o.debtor, o.creditor, o.category);
+        JC_EXEC_ASSIGN(ObligationAggregate agg, load(store::obligation(ov, key)));
+        const auto total = arith::add_checked(agg.amount, static_cast<U128>(o.amount));
+        if (!total) {
+            return overflow("obligation total");
+        }
+        agg.amount = *total;
+        agg.count += 1;
+        ov.put(std::move(key), encode(agg));
+    }
+    return exec_ok();
+}
+
+}  // namespace jc::contracts

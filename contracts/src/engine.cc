@@ -1,0 +1,300 @@
+#include <jc/contracts/engine.h>
+
+#include "exec.h"
+#include "form.h"
+#include "invariants.h"
+#include "overlay.h"
+#include "render.h"
+#include "store.h"
+#include "tx_env.h"
+
+#include <jc/contracts/arith/date.h>
+#include <jc/core/sha256.h>
+
+#include <algorithm>
+#include <array>
+
+namespace jc::contracts {
+
+BlockContext BlockContext::at(std::uint64_t height, std::int64_t timestamp_ms) {
+    return BlockContext{height, timestamp_ms,
+                        static_cast<std::int32_t>(arith::business_date_from_ms(timestamp_ms))};
+}
+
+std::string_view tx_status_name(TxStatus status) {
+    switch (status) {
+        case TxStatus::kOk: return "OK";
+        case TxStatus::kDuplicate: return "DUPLICATE";
+        case TxStatus::kRejected: return "REJECTED";
+    }
+    return "?";
+}
+
+namespace {
+
+using Handler = Exec<TxEffect> (*)(TxEnv&, const json::Value&);
+
+struct Route {
+    std::string_view type;
+    Handler handler;
+};
+
+// Sorted by type name; looked up by binary search (no unordered containers).
+constexpr std::array<Route, 7> kRoutes = {{
+    {"loan.originate", apply_loan_originate},
+    {"loan.repay", apply_loan_repay},
+    {"partnership.accept", apply_partnership_accept},
+    {"partnership.amend", apply_partnership_amend},
+    {"partnership.propose", apply_partnership_propose},
+    {"partnership.reject", apply_partnership_reject},
+    {"partnership.suspend", apply_partnership_suspend},
+}};
+constexpr std::string_view kBatchType = "batch";
+
+Handler find_handler(std::string_view type) {
+    const auto it = std::lower_bound(kRoutes.begin(), kRoutes.end(), type,
+                                     [](const Route& r, std::string_view t) { return r.type < t; });
+    return (it != kRoutes.end() && it->type == type) ? it->handler : nullptr;
+}
+
+TxReceipt rejected(const Reject& r) {
+    TxReceipt out;
+    out.status = TxStatus::kRejected;
+    out.code = code_number(r.code);
+    out.error = std::string(code_name(r.code));
+    out.detail = r.detail;
+    out.result = nullptr;
+    return out;
+}
+
+Hash request_digest(const ledger::Transaction& tx) {
+    // The type is part of the request: the same body under another type is another request.
+    Sha256 h;
+    h.update(tx.type());
+    h.update(std::string_view("\n", 1));
+    h.update(json::canonicalize(tx.body()));
+    return h.finish();
+}
+
+// The original result of an idempotency record.
+Exec<json::Value> original_result(const ledger::StateReader& r, const IdempotencyRecord& rec) {
+    if (!rec.loan_id.empty()) {
+        JC_EXEC_ASSIGN(auto loan, load(store::loan(r, rec.loan_id)));
+        JC_EXEC_ASSIGN(auto ev, load(store::event(r, rec.loan_id, rec.event_seq)));
+        if (!loan || !ev) {
+            return fail(Error(Errc::kCorruption, "idempotency record points at missing event " + rec.loan_id + "/" +
+                                                     std::to_string(rec.event_seq)));
+        }
+        return render::event_result(*loan, *ev);
+    }
+    auto parsed = json::parse_strict(rec.result_json);
+    if (!parsed) {
+        return fail(Error(Errc::kCorruption, "stored result does not parse: " + parsed.error().message()));
+    }
+    return std::move(parsed).value();
+}
+
+struct BatchItem {
+    Handler handler = nullptr;
+    const json::Value* body = nullptr;
+};
+
+// `batch`: {"atomic": bool, "items": [{"type", "body"}, ...]} (DOMAIN.md B.3, E8.6).
+Exec<TxEffect> apply_batch(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"atomic", "items"});
+    const auto atomic = f.boolean(body, "atomic", "", true);
+    std::vector<BatchItem> items;
+    if (const json::Value* list = f.field(body, "items", "", true)) {
+        if (!list->is_array() || list->empty() || list->size() > kBatchItemsMax) {
+            f.error(Code::kBadEnvelope, "items", "must be an array of 1 to " + std::to_string(kBatchItemsMax) + " items");
+        } else {
+            for (std::size_t i = 0; i < list->size(); ++i) {
+                const std::string path = "items[" + std::to_string(i) + "]";
+                const json::Value& item = (*list)[i];
+                BatchItem bi;
+                if (f.object(item, path, {"type", "body"})) {
+                    if (auto type = f.string(item, "type", path, true)) {
+                        bi.handler = find_handler(*type);
+                        if (bi.handler == nullptr) {
+                            f.error(Code::kBadEnvelope, path + ".type", "unknown or unsupported item type");
+                        }
+                    }
+                    bi.body = f.field(item, "body", path, true);
+                    if (bi.body != nullptr && !bi.body->is_object()) {
+                        f.error(Code::kBadEnvelope, path + ".body", "must be an object");
+                    }
+                }
+                items.push_back(bi);
+            }
+        }
+    }
+    if (f.has_error()) {
+        return f.failure();
+    }
+    json::Value results = json::Value::array();
+    const Overlay::Savepoint batch_sp = t.ov.savepoint();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        TxEnv item_env{t.ov, t.env, t.tx, t.tx_index, static_cast<std::uint32_t>(i), t.sender};
+        const Overlay::Savepoint sp = t.ov.savepoint();
+        auto r = items[i].handler(item_env, *items[i].body);
+        if (r.failed()) {
+            return std::move(r).failure();
+        }
+        if (r.rejected()) {
+            t.ov.rollback(sp);
+            const Reject& rj = r.rejection();
+            if (*atomic) {
+                // Linked events: the whole batch fails; the failing item carries its own code and
+                // every other item ERR_LINKED_EVENT_FAILED.
+                t.ov.rollback(batch_sp);
+                json::Value per_item = json::Value::array();
+                for (std::size_t j = 0; j < items.size(); ++j) {
+                    if (j == i) {
+                        per_item.push_back(json::Value{{"index", j},
+                                                       {"code", code_number(rj.code)},
+                                                       {"error", std::string(code_name(rj.code))},
+                                                       {"detail", rj.detail}});
+                    } else {
+                        per_item.push_back(json::Value{{"index", j},
+                                                       {"code", code_number(Code::kLinkedEventFailed)},
+                                                       {"error", std::string(code_name(Code::kLinkedEventFailed))}});
+                    }
+                }
+                return reject(rj.code, json::Value{{"failed_item", i}, {"items", std::move(per_item)}});
+            }
+            results.push_back(json::Value{{"index", i},
+                                          {"status", "REJECTED"},
+                                          {"code", code_number(rj.code)},
+                                          {"error", std::string(code_name(rj.code))},
+                                          {"detail", rj.detail}});
+            continue;
+        }
+        results.push_back(json::Value{{"index", i}, {"status", "OK"}, {"result", std::move(r).value().result}});
+    }
+    return TxEffect{json::Value{{"atomic", *atomic}, {"items", std::move(results)}}, "", 0};
+}
+
+Exec<TxReceipt> execute_tx(Overlay& ov, const BlockEnv& env, const ledger::Transaction& tx, std::uint32_t index) {
+    // 1. Envelope: a known type and a well-formed client_ref.
+    const bool is_batch = tx.type() == kBatchType;
+    const Handler handler = is_batch ? nullptr : find_handler(tx.type());
+    if (!is_batch && handler == nullptr) {
+        return rejected(Reject{Code::kBadEnvelope, json::Value{{"field", "type"},
+                                                               {"reason", "unknown or unsupported type \"" + tx.type() + "\""}}});
+    }
+    if (!ledger::check_client_ref(tx.client_ref())) {
+        return rejected(Reject{Code::kBadClientRef, json::Value{{"field", "client_ref"},
+                                                                {"reason", "must be 1-64 characters of [A-Za-z0-9_.:-]"}}});
+    }
+    // 2. Sender: a member, the signer one of its keys, and ACTIVE.
+    JC_EXEC_ASSIGN(auto sender, load(store::member(ov, tx.sender())));
+    if (!sender) {
+        return rejected(Reject{Code::kUnknownMember, json::Value{{"bank_id", tx.sender()}}});
+    }
+    if (std::find(sender->keys.begin(), sender->keys.end(), tx.signer()) == sender->keys.end()) {
+        return rejected(Reject{Code::kBadEnvelope, json::Value{{"field", "signer"},
+                                                               {"reason", "not a registered key of " + tx.sender()}}});
+    }
+    if (sender->status != MemberStatus::kActive) {
+        return rejected(Reject{Code::kMemberSuspended, json::Value{{"bank_id", tx.sender()}}});
+    }
+    // 3. Idempotency (B.7): the same (sender, client_ref) is either a replay or a conflict.
+    const Hash digest = request_digest(tx);
+    JC_EXEC_ASSIGN(auto prior, load(store::idempotency(ov, tx.sender(), tx.client_ref())));
+    if (prior) {
+        if (prior->request_digest != digest) {
+            return rejected(Reject{Code::kIdempotencyConflict,
+                                   json::Value{{"client_ref", tx.client_ref()},
+                                               {"original_tx_hash", prior->tx_hash.hex()},
+                                               {"original_height", prior->height},
+                                               {"reason", "this client_ref was used for a different request"}}});
+        }
+        JC_EXEC_ASSIGN(json::Value original, original_result(ov, *prior));
+        TxReceipt dup;
+        dup.status = TxStatus::kDuplicate;
+        dup.detail = json::Value{{"original_tx_hash", prior->tx_hash.hex()},
+                                 {"original_height", prior->height},
+                                 {"original_tx_index", prior->tx_index}};
+        dup.result = std::move(original);
+        return dup;
+    }
+    // 4. The transaction itself.
+    TxEnv t{ov, env, tx, index, 0, *sender};
+    auto effect = is_batch ? apply_batch(t, tx.body()) : handler(t, tx.body());
+    if (effect.failed()) {
+        return std::move(effect).failure();
+    }
+    if (effect.rejected()) {
+        return rejected(effect.rejection());
+    }
+    TxEffect e = std::move(effect).value();
+    IdempotencyRecord rec;
+    rec.request_digest = digest;
+    rec.tx_hash = tx.hash();
+    rec.height = env.block.height;
+    rec.tx_index = index;
+    rec.loan_id = e.loan_id;
+    rec.event_seq = e.event_seq;
+    if (e.loan_id.empty()) {
+        rec.result_json = json::canonicalize(e.result);
+    }
+    ov.put(keys::idempotency(tx.sender(), tx.client_ref()), encode(rec));
+    TxReceipt ok;
+    ok.status = TxStatus::kOk;
+    ok.detail = nullptr;
+    ok.result = std::move(e.result);
+    return ok;
+}
+
+}  // namespace
+
+Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, const BlockContext& ctx,
+                                          std::span<const std::shared_ptr<const ledger::Transaction>> txs) const {
+    if (ctx.business_date != arith::business_date_from_ms(ctx.timestamp_ms)) {
+        return Error(Errc::kInvalidArgument, "block context business date does not match its timestamp");
+    }
+    auto where = [&](std::size_t i) {
+        return "height " + std::to_string(ctx.height) + " tx " + std::to_string(i);
+    };
+    Overlay ov(parent);
+    auto params = store::params(ov);
+    if (!params) {
+        return params.error().with_context("height " + std::to_string(ctx.height));
+    }
+    auto cycle = store::current_cycle(ov);
+    if (!cycle) {
+        return cycle.error().with_context("height " + std::to_string(ctx.height));
+    }
+    const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_};
+    BlockOutput out;
+    out.receipts.reserve(txs.size());
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+        if (!txs[i]) {
+            return Error(Errc::kInvalidArgument, where(i) + ": null transaction");
+        }
+        const Overlay::Savepoint sp = ov.savepoint();
+        auto r = execute_tx(ov, env, *txs[i], static_cast<std::uint32_t>(i));
+        if (r.failed()) {
+            return r.error().with_context(where(i));
+        }
+        if (r.rejected()) {
+            // A rejection that escaped a handler (should not happen: handlers return receipts).
+            ov.rollback(sp);
+            out.receipts.push_back(rejected(r.rejection()));
+        } else {
+            if (r.value().status != TxStatus::kOk) {
+                ov.rollback(sp);
+            }
+            out.receipts.push_back(std::move(r).value());
+        }
+        ov.release_undo();
+    }
+    if (auto s = invariants::check_block(ov, ctx); !s) {
+        return s.error();
+    }
+    out.writes = ov.writes();
+    return out;
+}
+
+}  // namespace jc::contracts

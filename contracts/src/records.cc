@@ -1,0 +1,694 @@
+#include <jc/contracts/records.h>
+
+#include <jc/core/codec.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace jc::contracts {
+
+// ---------------------------------------------------------------- keys
+
+namespace keys {
+namespace {
+std::string join(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (auto p : parts) {
+        n += p.size() + 1;
+    }
+    std::string out;
+    out.reserve(n);
+    bool first = true;
+    for (auto p : parts) {
+        if (!first) {
+            out.push_back('/');
+        }
+        out.append(p);
+        first = false;
+    }
+    return out;
+}
+
+std::string code_text(AccountCode code) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04u", static_cast<unsigned>(code));
+    return buf;
+}
+}  // namespace
+
+std::string params() { return "gv/params"; }
+std::string member(std::string_view bank_id) { return join({"mb", bank_id}); }
+std::string partnership(std::string_view id) { return join({"pt", id}); }
+std::string loan(std::string_view loan_id) { return join({"ln", loan_id}); }
+
+std::string event(std::string_view loan_id, std::uint32_t event_seq) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%010u", event_seq);  // fixed width: byte order = numeric order
+    return join({"ev", loan_id, buf});
+}
+std::string event_prefix(std::string_view loan_id) { return join({"ev", loan_id, ""}); }
+
+std::string account(std::string_view bank_id, AccountCode code, std::string_view counterparty) {
+    return join({"ac", bank_id, code_text(code), counterparty});
+}
+std::string account_prefix(std::string_view bank_id) { return join({"ac", bank_id, ""}); }
+
+std::string idempotency(std::string_view bank_id, std::string_view client_ref) {
+    return join({"id", bank_id, client_ref});
+}
+std::string channel_ref(std::string_view bank_id, std::string_view ref) { return join({"ch", bank_id, ref}); }
+std::string borrower(std::string_view product_code, std::string_view borrower_ref) {
+    return join({"bw", product_code, borrower_ref});
+}
+std::string current_cycle() { return "cy/current"; }
+std::string cycle(std::string_view cycle_id) { return join({"cy", "id", cycle_id}); }
+std::string obligation(std::string_view cycle_id, std::string_view debtor, std::string_view creditor,
+                       Category category) {
+    return join({"ob", cycle_id, debtor, creditor, name(category)});
+}
+std::string obligation_prefix(std::string_view cycle_id) { return join({"ob", cycle_id, ""}); }
+std::string aggregate(std::string_view bank_id) { return join({"ag", bank_id}); }
+
+std::optional<AccountKey> parse_account(std::string_view key) {
+    if (key.substr(0, kAccountPrefix.size()) != kAccountPrefix) {
+        return std::nullopt;
+    }
+    key.remove_prefix(kAccountPrefix.size());
+    const auto slash1 = key.find('/');
+    if (slash1 == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto rest = key.substr(slash1 + 1);
+    if (rest.size() < 5 || rest[4] != '/') {
+        return std::nullopt;
+    }
+    unsigned code = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (rest[i] < '0' || rest[i] > '9') {
+            return std::nullopt;
+        }
+        code = code * 10 + static_cast<unsigned>(rest[i] - '0');
+    }
+    const auto parsed = parse_account_code(static_cast<std::uint16_t>(code));
+    if (!parsed) {
+        return std::nullopt;
+    }
+    return AccountKey{std::string(key.substr(0, slash1)), *parsed, std::string(rest.substr(5))};
+}
+}  // namespace keys
+
+// ---------------------------------------------------------------- helpers on records
+
+const ProductTerms& Params::product(std::string_view code) const {
+    const auto it = std::lower_bound(products.begin(), products.end(), code,
+                                     [](const ProductTerms& p, std::string_view c) { return p.product_code < c; });
+    if (it != products.end() && it->product_code == code) {
+        return *it;
+    }
+    return default_product;
+}
+
+std::int64_t Loan::principal_out() const {
+    std::int64_t sum = 0;
+    for (const auto& t : tranches) {
+        sum += t.principal_out;  // each <= principal <= kMaxAmount, at most 8: no overflow
+    }
+    return sum;
+}
+
+std::int64_t Loan::interest_unpaid() const {
+    std::int64_t sum = 0;
+    for (const auto& t : tranches) {
+        sum += t.interest_unpaid;  // bounded by the accrual's int64 check on the loan total
+    }
+    return sum;
+}
+
+std::int64_t Loan::penalty_unpaid() const {
+    std::int64_t sum = 0;
+    for (const auto& t : tranches) {
+        sum += t.penalty_unpaid;
+    }
+    return sum;
+}
+
+std::string LoanEvent::event_id() const { return tx_hash.hex() + "-" + std::to_string(item_index); }
+
+// ---------------------------------------------------------------- encoding
+
+namespace {
+
+constexpr std::size_t kStringMax = 64 * 1024;
+constexpr std::uint64_t kVectorMax = 100'000;
+
+class Enc {
+public:
+    Enc() { w_.u8(kRecordVersion); }
+    Enc& u8(std::uint8_t v) { w_.u8(v); return *this; }
+    Enc& boolean(bool v) { w_.boolean(v); return *this; }
+    Enc& u16(std::uint16_t v) { w_.u16(v); return *this; }
+    Enc& u32(std::uint32_t v) { w_.u32(v); return *this; }
+    Enc& u64(std::uint64_t v) { w_.u64(v); return *this; }
+    Enc& i64(std::int64_t v) { w_.i64(v); return *this; }
+    Enc& i32(std::int32_t v) { w_.u32(static_cast<std::uint32_t>(v)); return *this; }
+    Enc& u128(U128 v) {
+        w_.u64(static_cast<std::uint64_t>(v));
+        w_.u64(static_cast<std::uint64_t>(v >> 64));
+        return *this;
+    }
+    Enc& i128(I128 v) { return u128(static_cast<U128>(v)); }
+    Enc& str(std::string_view s) { w_.str(s); return *this; }
+    Enc& hash(const Hash& h) { w_.hash(h); return *this; }
+    Enc& count(std::size_t n) { w_.varint(n); return *this; }
+    template <typename E>
+    Enc& e8(E v) { return u8(static_cast<std::uint8_t>(v)); }
+    std::string take() {
+        const Bytes& b = w_.data();
+        return std::string(b.begin(), b.end());
+    }
+
+private:
+    codec::Writer w_{128};
+};
+
+// A reader with a sticky error: fields read after a failure are zero and the first error is
+// reported by finish().
+class Dec {
+public:
+    Dec(std::string_view bytes, const char* what) : r_(as_bytes(bytes)), what_(what) {
+        std::uint8_t version = 0;
+        u8(version);
+        if (ok_ && version != kRecordVersion) {
+            fail("unknown record version " + std::to_string(version));
+        }
+    }
+    template <typename T, typename F>
+    void read(T& out, F&& f) {
+        if (!ok_) {
+            out = T{};
+            return;
+        }
+        auto r = f();
+        if (!r) {
+            fail(r.error().message());
+            out = T{};
+            return;
+        }
+        out = static_cast<T>(*r);
+    }
+    void u8(std::uint8_t& v) { read(v, [&] { return r_.u8(); }); }
+    void boolean(bool& v) { read(v, [&] { return r_.boolean(); }); }
+    void u16(std::uint16_t& v) { read(v, [&] { return r_.u16(); }); }
+    void u32(std::uint32_t& v) { read(v, [&] { return r_.u32(); }); }
+    void u64(std::uint64_t& v) { read(v, [&] { return r_.u64(); }); }
+    void i64(std::int64_t& v) { read(v, [&] { return r_.i64(); }); }
+    void i32(std::int32_t& v) {
+        std::uint32_t u = 0;
+        u32(u);
+        v = static_cast<std::int32_t>(u);
+    }
+    void u128(U128& v) {
+        std::uint64_t lo = 0;
+        std::uint64_t hi = 0;
+        u64(lo);
+        u64(hi);
+        v = (static_cast<U128>(hi) << 64) | lo;
+    }
+    void i128(I128& v) {
+        U128 u = 0;
+        u128(u);
+        v = static_cast<I128>(u);
+    }
+    void str(std::string& v) { read(v, [&] { return r_.str(kStringMax); }); }
+    void hash(Hash& v) { read(v, [&] { return r_.hash(); }); }
+    std::size_t count() {
+        std::uint64_t n = 0;
+        read(n, [&] { return r_.varint_max(kVectorMax, "element count"); });
+        return static_cast<std::size_t>(n);
+    }
+    // Reads an enum byte and checks it is below `limit`.
+    template <typename E>
+    void e8(E& v, unsigned limit) {
+        std::uint8_t b = 0;
+        u8(b);
+        if (ok_ && b >= limit) {
+            fail("enum value " + std::to_string(b) + " out of range");
+        }
+        v = static_cast<E>(b);
+    }
+    void account_code(AccountCode& v) {
+        std::uint16_t c = 0;
+        u16(c);
+        if (!ok_) {
+            return;
+        }
+        const auto parsed = parse_account_code(c);
+        if (!parsed) {
+            fail("unknown account code " + std::to_string(c));
+            return;
+        }
+        v = *parsed;
+    }
+    void fail(std::string message) {
+        if (ok_) {
+            ok_ = false;
+            error_ = std::move(message);
+        }
+    }
+    [[nodiscard]] bool ok() const { return ok_; }
+    template <typename T>
+    Result<T> finish(T value) {
+        if (ok_) {
+            if (auto s = r_.finish(); !s) {
+                fail(s.error().message());
+            }
+        }
+        if (!ok_) {
+            return Error(Errc::kCorruption, std::string("cannot decode ") + what_ + " record: " + error_);
+        }
+        return value;
+    }
+
+private:
+    codec::Reader r_;
+    const char* what_;
+    bool ok_ = true;
+    std::string error_;
+};
+
+void encode_terms(Enc& e, const PartnershipTerms& t) {
+    e.str(t.agreement_ref).e8(t.funding_mode).u16(t.min_tranche_share_bps).i64(t.max_outstanding_principal)
+        .i64(t.fronting_limit).i64(t.collection_limit).u16(t.service_fee_bps).e8(t.fee_base)
+        .boolean(t.require_partner_acceptance).u32(t.accept_timeout_days).u32(t.writeoff_preauth_dpd);
+}
+
+void decode_terms(Dec& d, PartnershipTerms& t) {
+    d.str(t.agreement_ref);
+    d.e8(t.funding_mode, 3);
+    d.u16(t.min_tranche_share_bps);
+    d.i64(t.max_outstanding_principal);
+    d.i64(t.fronting_limit);
+    d.i64(t.collection_limit);
+    d.u16(t.service_fee_bps);
+    d.e8(t.fee_base, 2);
+    d.boolean(t.require_partner_acceptance);
+    d.u32(t.accept_timeout_days);
+    d.u32(t.writeoff_preauth_dpd);
+}
+
+void encode_product(Enc& e, const ProductTerms& p) {
+    e.str(p.product_code).i64(p.max_principal).i32(p.max_bullet_term_days);
+    for (const auto cap : p.max_rate_ppb) {
+        e.i64(cap);
+    }
+    e.u8(p.schedule_types);
+}
+
+void decode_product(Dec& d, ProductTerms& p) {
+    d.str(p.product_code);
+    d.i64(p.max_principal);
+    d.i32(p.max_bullet_term_days);
+    for (auto& cap : p.max_rate_ppb) {
+        d.i64(cap);
+    }
+    d.u8(p.schedule_types);
+}
+
+}  // namespace
+
+std::string encode(const Member& v) {
+    Enc e;
+    e.str(v.bank_id).str(v.name).str(v.cnaps_code).str(v.bic).str(v.lei).count(v.keys.size());
+    for (const auto& k : v.keys) {
+        e.str(std::string_view(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size()));
+    }
+    e.u8(v.roles).e8(v.status);
+    return e.take();
+}
+
+Result<Member> decode_member(std::string_view bytes) {
+    Dec d(bytes, "member");
+    Member v;
+    d.str(v.bank_id);
+    d.str(v.name);
+    d.str(v.cnaps_code);
+    d.str(v.bic);
+    d.str(v.lei);
+    const std::size_t n = d.count();
+    for (std::size_t i = 0; i < n && d.ok(); ++i) {
+        std::string raw;
+        d.str(raw);
+        auto key = crypto::PublicKey::from_bytes(as_bytes(raw));
+        if (!key) {
+            d.fail("bad member key: " + key.error().message());
+            break;
+        }
+        v.keys.push_back(*key);
+    }
+    d.u8(v.roles);
+    d.e8(v.status, 2);
+    return d.finish(std::move(v));
+}
+
+std::string encode(const Params& v) {
+    Enc e;
+    e.e8(v.rounding).i64(v.max_rate_ppb).i32(v.npl_dpd_threshold);
+    encode_product(e, v.default_product);
+    e.count(v.products.size());
+    for (const auto& p : v.products) {
+        encode_product(e, p);
+    }
+    return e.take();
+}
+
+Result<Params> decode_params(std::string_view bytes) {
+    Dec d(bytes, "params");
+    Params v;
+    d.e8(v.rounding, 2);
+    d.i64(v.max_rate_ppb);
+    d.i32(v.npl_dpd_threshold);
+    decode_product(d, v.default_product);
+    const std::size_t n = d.count();
+    for (std::size_t i = 0; i < n && d.ok(); ++i) {
+        decode_product(d, v.products.emplace_back());
+    }
+    return d.finish(std::move(v));
+}
+
+std::string encode(const Partnership& v) {
+    Enc e;
+    e.str(v.partnership_id).str(v.servicer_bank).str(v.partner_bank);
+    encode_terms(e, v.terms);
+    e.e8(v.status).i64(v.used).u32(v.loan_count).boolean(v.has_pending_amendment);
+    if (v.has_pending_amendment) {
+        encode_terms(e, v.pending_amendment);
+        e.str(v.amendment_proposer);
+    }
+    e.u64(v.created_height).u64(v.updated_height);
+    return e.take();
+}
+
+Result<Partnership> decode_partnership(std::string_view bytes) {
+    Dec d(bytes, "partnership");
+    Partnership v;
+    d.str(v.partnership_id);
+    d.str(v.servicer_bank);
+    d.str(v.partner_bank);
+    decode_terms(d, v.terms);
+    d.e8(v.status, 4);
+    d.i64(v.used);
+    d.u32(v.loan_count);
+    d.boolean(v.has_pending_amendment);
+    if (v.has_pending_amendment) {
+        decode_terms(d, v.pending_amendment);
+        d.str(v.amendment_proposer);
+    }
+    d.u64(v.created_height);
+    d.u64(v.updated_height);
+    return d.finish(std::move(v));
+}
+
+std::string encode(const Loan& v) {
+    Enc e;
+    e.str(v.loan_id).str(v.servicer).str(v.borrower_ref).str(v.product_code).i64(v.principal).i32(v.value_date)
+        .i64(v.rate_ppb).e8(v.basis).e8(v.interest_method).i64(v.penalty_rate_ppb).e8(v.penalty_mode)
+        .e8(v.schedule_type).e8(v.prepay_mode).e8(v.rounding).e8(v.status).i32(v.last_accrual_date)
+        .i32(v.last_event_date).u32(v.event_seq).i64(v.fees_unpaid).str(v.disbursement_channel_ref)
+        .u64(v.originated_height);
+    e.count(v.tranches.size());
+    for (const auto& t : v.tranches) {
+        e.str(t.bank_id).u16(t.share_bps).str(t.partnership_id).e8(t.funding_mode).u16(t.fee_bps).e8(t.fee_base)
+            .i64(t.principal_orig).i64(t.principal_out).i64(t.interest_unpaid).i64(t.penalty_unpaid)
+            .i64(t.principal_paid).i64(t.interest_paid).i64(t.penalty_paid).i64(t.fee_base_cum).i64(t.fee_cum)
+            .i64(t.written_off).i64(t.recovered);
+    }
+    e.count(v.installments.size());
+    for (const auto& i : v.installments) {
+        e.i32(i.due_date).i64(i.principal_due).i64(i.principal_paid);
+    }
+    return e.take();
+}
+
+Result<Loan> decode_loan(std::string_view bytes) {
+    Dec d(bytes, "loan");
+    Loan v;
+    d.str(v.loan_id);
+    d.str(v.servicer);
+    d.str(v.borrower_ref);
+    d.str(v.product_code);
+    d.i64(v.principal);
+    d.i32(v.value_date);
+    d.i64(v.rate_ppb);
+    d.e8(v.basis, 3);
+    d.e8(v.interest_method, 1);
+    d.i64(v.penalty_rate_ppb);
+    d.e8(v.penalty_mode, 2);
+    d.e8(v.schedule_type, 3);
+    d.e8(v.prepay_mode, 1);
+    d.e8(v.rounding, 2);
+    d.e8(v.status, 6);
+    d.i32(v.last_accrual_date);
+    d.i32(v.last_event_date);
+    d.u32(v.event_seq);
+    d.i64(v.fees_unpaid);
+    d.str(v.disbursement_channel_ref);
+    d.u64(v.originated_height);
+    const std::size_t nt = d.count();
+    for (std::size_t i = 0; i < nt && d.ok(); ++i) {
+        Tranche& t = v.tranches.emplace_back();
+        d.str(t.bank_id);
+        d.u16(t.share_bps);
+        d.str(t.partnership_id);
+        d.e8(t.funding_mode, 3);
+        d.u16(t.fee_bps);
+        d.e8(t.fee_base, 2);
+        d.i64(t.principal_orig);
+        d.i64(t.principal_out);
+        d.i64(t.interest_unpaid);
+        d.i64(t.penalty_unpaid);
+        d.i64(t.principal_paid);
+        d.i64(t.interest_paid);
+        d.i64(t.penalty_paid);
+        d.i64(t.fee_base_cum);
+        d.i64(t.fee_cum);
+        d.i64(t.written_off);
+        d.i64(t.recovered);
+    }
+    const std::size_t ni = d.count();
+    for (std::size_t i = 0; i < ni && d.ok(); ++i) {
+        Installment& inst = v.installments.emplace_back();
+        d.i32(inst.due_date);
+        d.i64(inst.principal_due);
+        d.i64(inst.principal_paid);
+    }
+    return d.finish(std::move(v));
+}
+
+std::string encode(const LoanEvent& v) {
+    Enc e;
+    e.e8(v.type).u32(v.event_seq).hash(v.tx_hash).u32(v.item_index).u64(v.height).u32(v.tx_index)
+        .str(v.client_ref).str(v.channel_ref).i32(v.value_date).i64(v.amount).e8(v.intent).str(v.cycle_id)
+        .i64(v.accrual_days).i64(v.interest_accrued).i64(v.penalty_accrued).i64(v.fees).i64(v.penalty)
+        .i64(v.interest).i64(v.principal_due).i64(v.principal_prepaid).i64(v.principal_out_before)
+        .i64(v.principal_out_after).e8(v.status_after).boolean(v.early_close_flag);
+    e.count(v.tranches.size());
+    for (const auto& t : v.tranches) {
+        e.i64(t.funded).i64(t.interest_accrued).i64(t.penalty_accrued).i64(t.penalty).i64(t.interest)
+            .i64(t.principal_due).i64(t.principal_prepaid).i64(t.fee).i64(t.fee_base_cum).i64(t.fee_cum)
+            .i64(t.principal_out_after);
+    }
+    e.count(v.postings.size());
+    for (const auto& p : v.postings) {
+        e.str(p.bank_id).u16(static_cast<std::uint16_t>(p.debit)).str(p.debit_counterparty)
+            .u16(static_cast<std::uint16_t>(p.credit)).str(p.credit_counterparty).i64(p.amount);
+    }
+    e.count(v.obligations.size());
+    for (const auto& o : v.obligations) {
+        e.str(o.debtor).str(o.creditor).e8(o.category).i64(o.amount);
+    }
+    return e.take();
+}
+
+Result<LoanEvent> decode_loan_event(std::string_view bytes) {
+    Dec d(bytes, "loan event");
+    LoanEvent v;
+    d.e8(v.type, 2);
+    d.u32(v.event_seq);
+    d.hash(v.tx_hash);
+    d.u32(v.item_index);
+    d.u64(v.height);
+    d.u32(v.tx_index);
+    d.str(v.client_ref);
+    d.str(v.channel_ref);
+    d.i32(v.value_date);
+    d.i64(v.amount);
+    d.e8(v.intent, 2);
+    d.str(v.cycle_id);
+    d.i64(v.accrual_days);
+    d.i64(v.interest_accrued);
+    d.i64(v.penalty_accrued);
+    d.i64(v.fees);
+    d.i64(v.penalty);
+    d.i64(v.interest);
+    d.i64(v.principal_due);
+    d.i64(v.principal_prepaid);
+    d.i64(v.principal_out_before);
+    d.i64(v.principal_out_after);
+    d.e8(v.status_after, 6);
+    d.boolean(v.early_close_flag);
+    const std::size_t nt = d.count();
+    for (std::size_t i = 0; i < nt && d.ok(); ++i) {
+        TrancheAllocation& t = v.tranches.emplace_back();
+        d.i64(t.funded);
+        d.i64(t.interest_accrued);
+        d.i64(t.penalty_accrued);
+        d.i64(t.penalty);
+        d.i64(t.interest);
+        d.i64(t.principal_due);
+        d.i64(t.principal_prepaid);
+        d.i64(t.fee);
+        d.i64(t.fee_base_cum);
+        d.i64(t.fee_cum);
+        d.i64(t.principal_out_after);
+    }
+    const std::size_t np = d.count();
+    for (std::size_t i = 0; i < np && d.ok(); ++i) {
+        Posting& p = v.postings.emplace_back();
+        d.str(p.bank_id);
+        d.account_code(p.debit);
+        d.str(p.debit_counterparty);
+        d.account_code(p.credit);
+        d.str(p.credit_counterparty);
+        d.i64(p.amount);
+    }
+    const std::size_t no = d.count();
+    for (std::size_t i = 0; i < no && d.ok(); ++i) {
+        ObligationLine& o = v.obligations.emplace_back();
+        d.str(o.debtor);
+        d.str(o.creditor);
+        d.e8(o.category, 9);
+        d.i64(o.amount);
+    }
+    return d.finish(std::move(v));
+}
+
+std::string encode(const Account& v) {
+    Enc e;
+    e.u128(v.debits_posted).u128(v.credits_posted);
+    return e.take();
+}
+
+Result<Account> decode_account(std::string_view bytes) {
+    Dec d(bytes, "account");
+    Account v;
+    d.u128(v.debits_posted);
+    d.u128(v.credits_posted);
+    return d.finish(v);
+}
+
+std::string encode(const IdempotencyRecord& v) {
+    Enc e;
+    e.hash(v.request_digest).hash(v.tx_hash).u64(v.height).u32(v.tx_index).str(v.loan_id).u32(v.event_seq)
+        .str(v.result_json);
+    return e.take();
+}
+
+Result<IdempotencyRecord> decode_idempotency(std::string_view bytes) {
+    Dec d(bytes, "idempotency");
+    IdempotencyRecord v;
+    d.hash(v.request_digest);
+    d.hash(v.tx_hash);
+    d.u64(v.height);
+    d.u32(v.tx_index);
+    d.str(v.loan_id);
+    d.u32(v.event_seq);
+    d.str(v.result_json);
+    return d.finish(std::move(v));
+}
+
+std::string encode(const ChannelRefRecord& v) {
+    Enc e;
+    e.str(v.loan_id).u32(v.event_seq);
+    return e.take();
+}
+
+Result<ChannelRefRecord> decode_channel_ref(std::string_view bytes) {
+    Dec d(bytes, "channel ref");
+    ChannelRefRecord v;
+    d.str(v.loan_id);
+    d.u32(v.event_seq);
+    return d.finish(std::move(v));
+}
+
+std::string encode(const Cycle& v) {
+    Enc e;
+    e.str(v.cycle_id).e8(v.status).u64(v.opened_at_height).boolean(v.early_close_requested);
+    return e.take();
+}
+
+Result<Cycle> decode_cycle(std::string_view bytes) {
+    Dec d(bytes, "cycle");
+    Cycle v;
+    d.str(v.cycle_id);
+    d.e8(v.status, 3);
+    d.u64(v.opened_at_height);
+    d.boolean(v.early_close_requested);
+    return d.finish(std::move(v));
+}
+
+std::string encode(const ObligationAggregate& v) {
+    Enc e;
+    e.u128(v.amount).u64(v.count);
+    return e.take();
+}
+
+Result<ObligationAggregate> decode_obligation(std::string_view bytes) {
+    Dec d(bytes, "obligation");
+    ObligationAggregate v;
+    d.u128(v.amount);
+    d.u64(v.count);
+    return d.finish(v);
+}
+
+std::string encode(const BankAggregate& v) {
+    Enc e;
+    e.u128(v.debits_total).u128(v.credits_total).i128(v.principal_out_total);
+    return e.take();
+}
+
+Result<BankAggregate> decode_bank_aggregate(std::string_view bytes) {
+    Dec d(bytes, "bank aggregate");
+    BankAggregate v;
+    d.u128(v.debits_total);
+    d.u128(v.credits_total);
+    d.i128(v.principal_out_total);
+    return d.finish(v);
+}
+
+std::string encode_borrower_outstanding(std::int64_t v) {
+    Enc e;
+    e.i64(v);
+    return e.take();
+}
+
+Result<std::int64_t> decode_borrower_outstanding(std::string_view bytes) {
+    Dec d(bytes, "borrower outstanding");
+    std::int64_t v = 0;
+    d.i64(v);
+    return d.finish(v);
+}
+
+std::string encode_current_cycle(std::string_view cycle_id) {
+    Enc e;
+    e.str(cycle_id);
+    return e.take();
+}
+
+Result<std::string> decode_current_cycle(std::string_view bytes) {
+    Dec d(bytes, "current cycle");
+    std::string v;
+    d.str(v);
+    return d.finish(std::move(v));
+}
+
+}  // namespace jc::contracts

@@ -1,0 +1,88 @@
+// The per-transaction environment shared by the transaction handlers, and Booking: the postings
+// and obligations of one event, applied to the overlay in one pass.
+//
+// Private to jc_contracts.
+#pragma once
+
+#include "exec.h"
+#include "overlay.h"
+#include "store.h"
+
+#include <jc/contracts/engine.h>
+#include <jc/contracts/records.h>
+#include <jc/ledger/transaction.h>
+
+#include <string>
+#include <vector>
+
+namespace jc::contracts {
+
+// Facts fixed for the whole block (nothing in v1 changes them inside a block).
+struct BlockEnv {
+    BlockContext block;
+    Params params;
+    Cycle cycle;
+    EngineOptions options;
+};
+
+struct TxEnv {
+    Overlay& ov;
+    const BlockEnv& env;
+    const ledger::Transaction& tx;
+    std::uint32_t tx_index = 0;
+    std::uint32_t item_index = 0;
+    const Member& sender;
+};
+
+// What a successful transaction produced: its result, and for loan events the event to point
+// the idempotency record at (so a DUPLICATE re-renders the journal entry).
+struct TxEffect {
+    json::Value result;
+    std::string loan_id;
+    std::uint32_t event_seq = 0;
+};
+
+template <typename T>
+Exec<T> load(Result<T> r) {
+    return from_result(std::move(r));
+}
+
+class Booking {
+public:
+    // One single-debit/single-credit posting; zero amounts are skipped.
+    void post(const std::string& bank, AccountCode debit, const std::string& debit_cp, AccountCode credit,
+              const std::string& credit_cp, std::int64_t amount);
+
+    struct Leg {
+        AccountCode code;
+        std::string counterparty;
+        std::int64_t amount;
+    };
+    // Pairs equal-total debit and credit legs of one bank into single-debit/single-credit
+    // postings, greedily in the order given (deterministic). REQUIRES: equal totals.
+    void pair(const std::string& bank, const std::vector<Leg>& debits, const std::vector<Leg>& credits);
+
+    void oblige(const std::string& debtor, const std::string& creditor, Category category, std::int64_t amount);
+
+    // Applies postings to the account records (one read-modify-write per distinct account) and
+    // obligations to the open cycle's aggregates.
+    ExecStatus apply(Overlay& ov, const std::string& cycle_id) const;
+
+    [[nodiscard]] const std::vector<Posting>& postings() const { return postings_; }
+    [[nodiscard]] const std::vector<ObligationLine>& obligations() const { return obligations_; }
+
+private:
+    std::vector<Posting> postings_;
+    std::vector<ObligationLine> obligations_;
+};
+
+// Handlers: each validates in B.5 order and, on success, has written its effects to the overlay.
+Exec<TxEffect> apply_partnership_propose(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_partnership_accept(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_partnership_reject(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_partnership_amend(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_partnership_suspend(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body);
+
+}  // namespace jc::contracts
