@@ -139,6 +139,7 @@ Status Replica::Impl::recover(const Recovered& r) {
             if (auto st = verify_certificate_with(c, VoteKind::kPrepare, config_.chain_id, config_.validators, verifier_); !st) {
                 return corrupt("prepared record at height " + std::to_string(c.height) + ": " + st.error().message());
             }
+            view = std::max(view, c.view);
             auto it = prepared.find(c.height);
             if (it == prepared.end() || it->second.certificate.view < c.view) {
                 prepared[c.height] = pr.entry;
@@ -893,8 +894,7 @@ void Replica::Impl::check_bounds() const {
     }
     JC_ASSERT(view_changes_.size() <= weights_.size(), "INV-B1-bounded");
     JC_ASSERT(pending_.size() <= 4 * (config_.future_heights_max + w) + 8, "INV-B1-bounded");
-    JC_ASSERT(checkpoint_votes_.size() <= config_.checkpoint_horizon_heights + config_.results_lag_heights_max + 1,
-              "INV-B1-bounded");
+    JC_ASSERT(checkpoint_votes_.size() <= 2 * config_.checkpoint_horizon_heights + 1, "INV-B1-bounded");
     JC_ASSERT(own_results_.size() <= config_.checkpoint_horizon_heights + 1, "INV-B1-bounded");
     JC_ASSERT(my_checkpoints_.size() <= config_.checkpoint_horizon_heights + 1, "INV-B1-bounded");
     JC_ASSERT(quorum_results_.size() <= config_.checkpoint_horizon_heights + 1, "INV-B1-bounded");

@@ -26,8 +26,9 @@ StepOutcome Replica::Impl::on_checkpoint(const Checkpoint& m) {
         return reject(Rejection::kBadSignature);
     }
     peer_claim_[m.signer] = std::max(peer_claim_[m.signer], m.height);
-    if (m.height > executed_ + config_.checkpoint_horizon_heights) {
-        return StepOutcome::accepted();  // only evidence that we are behind
+    if (m.height > executed_ + config_.checkpoint_horizon_heights ||
+        m.height + config_.checkpoint_horizon_heights <= executed_) {
+        return StepOutcome::accepted();  // only evidence of progress; too far to tally
     }
     add_checkpoint_vote(m.signer, m.height, m.results_digest, m.sig);
     return StepOutcome::accepted();
@@ -98,6 +99,10 @@ StepOutcome Replica::Impl::on_executed(const Executed& e) {
         }
     }
     quorum_results_.erase(quorum_results_.begin(), quorum_results_.upper_bound(e.height));
+    if (e.height > config_.checkpoint_horizon_heights) {
+        checkpoint_votes_.erase(checkpoint_votes_.begin(),
+                                checkpoint_votes_.upper_bound(e.height - config_.checkpoint_horizon_heights));
+    }
     if (e.height <= stable_) {
         return StepOutcome::accepted();  // already agreed without us
     }

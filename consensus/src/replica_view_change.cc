@@ -69,8 +69,11 @@ ViewChange Replica::Impl::build_view_change() const {
         vc.committed.certificate = certified_certificate_;
     }
     for (const auto& [h, s] : log_) {
-        if (h > certified_ && h <= certified_ + config_.window_heights && s.prepared) {
-            JC_ASSERT(s.prepared->certificate.view < view_, "consensus.view_change.prepared_in_earlier_view");
+        // A backup restarted in the view it had entered asks for that view's NewView again;
+        // what it prepared in that very view cannot be reported in a ViewChange for it (its
+        // records still stop it from voting differently there).
+        if (h > certified_ && h <= certified_ + config_.window_heights && s.prepared &&
+            s.prepared->certificate.view < view_) {
             vc.prepared.push_back(*s.prepared);
         }
     }
@@ -94,9 +97,11 @@ void Replica::Impl::start_view_change(std::uint64_t target) {
 }
 
 std::uint64_t Replica::Impl::view_change_weight(std::uint64_t view) const {
+    // Validators already past `view` count too: otherwise replicas split between v and v+1
+    // each wait for a quorum at their own view and none ever times out.
     std::uint64_t w = 0;
     for (const auto& [validator, vc] : view_changes_) {
-        if (vc.new_view == view) {
+        if (vc.new_view >= view) {
             w += weights_.of(validator);
         }
     }
