@@ -529,6 +529,11 @@ void Transport::Impl::stop() {
         for (auto& [ptr, session] : self->pending_) {
             session->close(CloseReason::kStopped);
         }
+        // Sessions hold the Impl alive; drop our references so the cycle is broken even if the
+        // io_context stops before the close notifications run.
+        self->sessions_.clear();
+        self->pending_.clear();
+        self->dialers_.clear();
     };
     if (io_.stopped()) {
         work();

@@ -360,7 +360,7 @@ TEST_CASE("a silent peer is closed after the idle timeout", "[p2p][integration]"
     c.connect(server.transport->listen_port());
     REQUIRE(c.handshake());
     CHECK(c.closed_by_server());
-    CHECK(server.transport->counters().dropped_idle == 1);
+    CHECK(wait_until([&] { return server.transport->counters().dropped_idle == 1; }));
 }
 
 TEST_CASE("a restarted peer is reconnected with backoff", "[p2p][integration]") {
