@@ -581,6 +581,11 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
         return reject(Code::kLoanNotFound, json::Value{{"loan_id", *loan_id}});
     }
     const Loan& before = *loaded;
+    // The loan is about to drive postings: a record that breaks T4-T6 is corruption, reported
+    // rather than computed with (cheap: linear in tranches and instalments).
+    if (auto broken = invariants::check_loan(before)) {
+        return fail(invariants::violation(t.env.block.height, "stored " + *broken));
+    }
     JC_EXEC_ASSIGN(servicing::Plan plan,
                    servicing::plan_repayment(before, *value_date, *amount, intent, t.env.block.business_date));
     const Loan& after = plan.after;

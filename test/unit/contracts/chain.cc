@@ -29,7 +29,8 @@ json::Value partnership_body(const PartnershipSpec& s) {
                        {"fronting_limit", s.funding_mode == "FRONTED" ? s.fronting_limit : "0"},
                        {"collection_limit", s.collection_limit},
                        {"service_fee_bps", s.fee_bps},
-                       {"fee_base", s.fee_base}};
+                       {"fee_base", s.fee_base},
+                       {"require_partner_acceptance", s.require_acceptance}};
 }
 
 json::Value originate_body(const LoanSpec& s) {
@@ -92,8 +93,9 @@ Chain::Chain(Params params, EngineOptions options) : engine_(options) {
     keys_.emplace("HUARUI", fixed_key('2'));
     keys_.emplace("BANKC", fixed_key('3'));
     keys_.emplace("REGUL", fixed_key('4'));
+    keys_.emplace("SUSPBK", fixed_key('5'));
     GenesisMembers members;
-    const char* cnaps[] = {"313100000013", "323100000017", "104100000004", "000000000001"};
+    const char* cnaps[] = {"313100000013", "323100000017", "104100000004", "000000000001", "999900000001"};
     int i = 0;
     for (const auto& [bank, key] : keys_) {
         GenesisMember m;
@@ -105,6 +107,9 @@ Chain::Chain(Params params, EngineOptions options) : engine_(options) {
             m.roles = {Role::kRegulator};
         } else {
             m.roles = {Role::kServicer, Role::kFunder};
+        }
+        if (bank == "SUSPBK") {
+            m.status = MemberStatus::kSuspended;
         }
         members.members.push_back(m);
     }

@@ -1,4 +1,5 @@
-// A test chain for the contract engine: genesis for WEBANK, HUARUI and BANKC, signed
+// A test chain for the contract engine: genesis for WEBANK, HUARUI, BANKC (servicer and funder
+// roles), REGUL (regulator only) and SUSPBK (SUSPENDED), signed
 // transactions, blocks executed at a chosen business date over an in-memory state, and helpers
 // to read positions, accounts and loans.
 //
@@ -38,6 +39,7 @@ struct PartnershipSpec {
     std::string collection_limit = "100000000000";
     int fee_bps = 0;
     std::string fee_base = "INTEREST_AND_PENALTY";
+    bool require_acceptance = false;
 };
 json::Value partnership_body(const PartnershipSpec& s);
 
