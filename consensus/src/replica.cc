@@ -288,7 +288,10 @@ bool Replica::Impl::verify_message(const Message& m) const {
 }
 
 std::optional<Hash> Replica::Impl::known_parent(std::uint64_t height) const {
-    JC_ASSERT(height > certified_, "consensus.known_parent.above_certified");
+    JC_ASSERT(height > head_, "consensus.known_parent.above_head");
+    if (height - 1 == head_) {
+        return head_digest_;
+    }
     if (height - 1 == certified_) {
         return certified_digest_;
     }
@@ -335,7 +338,7 @@ bool Replica::Impl::still_relevant(const Message& m) const {
         [this](const auto& x) -> bool {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, PrePrepare> || std::is_same_v<T, Vote>) {
-                return x.view == view_ && status_ == ViewStatus::kNormal && x.height > certified_;
+                return x.view == view_ && status_ == ViewStatus::kNormal && x.height > head_;
             } else if constexpr (std::is_same_v<T, ViewChange>) {
                 return x.new_view == view_ && status_ == ViewStatus::kViewChange;
             } else if constexpr (std::is_same_v<T, NewView>) {
@@ -416,7 +419,7 @@ StepOutcome Replica::Impl::on_persisted(const Persisted& p) {
 
 bool Replica::Impl::record_vote(VoteKind kind, std::uint64_t height, const Hash& digest) {
     JC_ASSERT(status_ == ViewStatus::kNormal, "consensus.vote.in_normal_view");
-    JC_ASSERT(height > certified_ && height <= window_high(), "INV-W1-window");
+    JC_ASSERT(height > head_ && height <= window_high(), "INV-W1-window");
     const VoteKey key{static_cast<std::uint8_t>(kind), view_, height};
     const auto it = signed_.find(key);
     if (it != signed_.end()) {
@@ -571,6 +574,9 @@ StepOutcome Replica::Impl::on_vote(ValidatorIndex from, const Vote& m) {
     if (m.kind != VoteKind::kPrepare && m.kind != VoteKind::kCommit) {
         return reject(Rejection::kMalformed);
     }
+    if (m.view < view_ && m.kind == VoteKind::kCommit && m.height > head_) {
+        return on_old_commit(m);
+    }
     if (m.view < view_) {
         if (m.height <= head_) {
             help_peer(from, m.height);
@@ -583,10 +589,8 @@ StepOutcome Replica::Impl::on_vote(ValidatorIndex from, const Vote& m) {
     if (m.view > view_ || status_ != ViewStatus::kNormal) {
         return buffer(from, m);
     }
-    if (m.height <= certified_) {
-        if (m.height <= head_) {
-            help_peer(from, m.height);
-        }
+    if (m.height <= head_) {
+        help_peer(from, m.height);
         return reject(Rejection::kStaleHeight);
     }
     if (m.height > window_high()) {
@@ -611,6 +615,28 @@ StepOutcome Replica::Impl::on_vote(ValidatorIndex from, const Vote& m) {
     return StepOutcome::accepted();
 }
 
+StepOutcome Replica::Impl::on_old_commit(const Vote& m) {
+    auto it = log_.find(m.height);
+    if (it == log_.end() || it->second.commit_certificate) {
+        return reject(Rejection::kStaleView);
+    }
+    Slot& s = it->second;
+    const auto views = s.old_commits.find(m.view);
+    if (views == s.old_commits.end()) {
+        return reject(Rejection::kStaleView);  // only the views we kept
+    }
+    if (const auto v = views->second.find(m.signer); v != views->second.end()) {
+        return reject(v->second.digest == m.digest ? Rejection::kDuplicate : Rejection::kEquivocation);
+    }
+    if (!verify_message(m)) {
+        return reject(Rejection::kBadSignature);
+    }
+    views->second.emplace(m.signer, SignedVote{m.digest, m.sig});
+    try_commit(m.height, s, m.view, views->second);
+    advance_head();
+    return StepOutcome::accepted();
+}
+
 void Replica::Impl::evaluate() {
     if (status_ != ViewStatus::kNormal || halted_) {
         return;
@@ -618,16 +644,19 @@ void Replica::Impl::evaluate() {
     const std::uint64_t q = weights_.quorum();
     const std::uint64_t high = window_high();
     for (auto& [h, s] : log_) {
-        if (h <= certified_) {
+        if (h <= head_ || s.commit_certificate) {
             continue;
         }
         if (h > high) {
             break;
         }
         if (s.preprepare && !s.prepare_recorded) {
+            // Heights up to the NewView's base re-commit the certified chain: their digests are
+            // final, so no predecessor needs to be prepared first.
+            const bool recommit = h <= nv_low_;
             const auto parent = known_parent(h);
-            if (parent && *parent == s.preprepare->parent_digest) {
-                JC_ASSERT(*parent == s.preprepare->parent_digest, "INV-C1-prepare-chain");
+            if (recommit || (parent && *parent == s.preprepare->parent_digest)) {
+                JC_ASSERT(recommit || *parent == s.preprepare->parent_digest, "INV-C1-prepare-chain");
                 s.prepare_recorded = record_vote(VoteKind::kPrepare, h, s.preprepare->digest);
             }
         }
@@ -649,30 +678,37 @@ void Replica::Impl::evaluate() {
             s.commit_recorded = record_vote(VoteKind::kCommit, h, s.preprepare->digest);
         }
         if (!s.commit_certificate && !s.commits.empty()) {
-            // Any digest with a commit quorum whose proposal we hold is committed.
-            for (const auto& candidate : {s.preprepare, s.prepared ? std::optional<Proposal>(s.prepared->proposal) : std::nullopt}) {
-                if (!candidate || s.commit_certificate) {
-                    continue;
-                }
-                const Hash d = candidate->digest;
-                if (weights_.weight_where(s.commits, [&](const SignedVote& v) { return v.digest == d; }) < q) {
-                    continue;
-                }
-                Certificate cert{VoteKind::kCommit, view_, h, d, {}};
-                std::uint64_t w = 0;
-                for (const auto& [validator, v] : s.commits) {
-                    if (v.digest == d) {
-                        cert.signatures.push_back({validator, v.sig});
-                        w += weights_.of(validator);
-                    }
-                }
-                JC_ASSERT(w >= q, "INV-S3-certified");
-                s.commit_certificate = std::move(cert);
-                s.commit_proposal = *candidate;
-            }
+            try_commit(h, s, view_, s.commits);
         }
     }
     advance_head();
+}
+
+void Replica::Impl::try_commit(std::uint64_t h, Slot& s, std::uint64_t view,
+                               const std::map<ValidatorIndex, SignedVote>& commits) {
+    // Any digest with a commit quorum (in one view) whose proposal we hold is committed.
+    const std::uint64_t q = weights_.quorum();
+    for (const Proposal* candidate : {s.preprepare ? &*s.preprepare : nullptr,
+                                      s.prepared ? &s.prepared->proposal : nullptr}) {
+        if (candidate == nullptr || s.commit_certificate) {
+            continue;
+        }
+        const Hash d = candidate->digest;
+        if (weights_.weight_where(commits, [&](const SignedVote& v) { return v.digest == d; }) < q) {
+            continue;
+        }
+        Certificate cert{VoteKind::kCommit, view, h, d, {}};
+        std::uint64_t w = 0;
+        for (const auto& [validator, v] : commits) {
+            if (v.digest == d) {
+                cert.signatures.push_back({validator, v.sig});
+                w += weights_.of(validator);
+            }
+        }
+        JC_ASSERT(w >= q, "INV-S3-certified");
+        s.commit_certificate = std::move(cert);
+        s.commit_proposal = *candidate;
+    }
 }
 
 void Replica::Impl::advance_head() {
@@ -723,7 +759,9 @@ void Replica::Impl::prune_below_head() {
     }
     // Slots at or below certified are only kept while they can still be handed out.
     for (auto it = log_.begin(); it != log_.end();) {
-        const bool dead = it->first <= head_ || (it->first <= certified_ && !it->second.commit_certificate);
+        const Slot& s = it->second;
+        const bool dead = it->first <= head_ ||
+                          (it->first <= certified_ && !s.commit_certificate && !s.preprepare && !s.prepared);
         it = dead ? log_.erase(it) : std::next(it);
     }
 }
@@ -771,8 +809,22 @@ void Replica::Impl::help_peer(ValidatorIndex from, std::uint64_t height) {
     }
 }
 
-void Replica::Impl::reset_view_state() {
+void Replica::Impl::reset_view_state(std::uint64_t old_view) {
     for (auto& [h, s] : log_) {
+        if (s.my_commit) {
+            s.my_old_commit = s.my_commit;
+        }
+        if (s.preprepare || !s.prepares.empty() || !s.commits.empty()) {
+            // Keep the view's commit votes (two views at most): late ones may still complete a
+            // certificate.
+            auto& kept = s.old_commits[old_view];
+            for (const auto& [validator, v] : s.commits) {
+                kept.emplace(validator, v);
+            }
+            while (s.old_commits.size() > 2) {
+                s.old_commits.erase(s.old_commits.begin());
+            }
+        }
         s.preprepare.reset();
         s.prepares.clear();
         s.commits.clear();
@@ -832,10 +884,10 @@ StepOutcome Replica::Impl::on_tick() {
 void Replica::Impl::retransmit() {
     if (status_ == ViewStatus::kNormal) {
         for (const auto& [h, s] : log_) {
-            if (h <= certified_ || s.commit_certificate) {
+            if (h <= head_ || s.commit_certificate) {
                 continue;
             }
-            for (const auto* m : {&s.my_preprepare, &s.my_prepare, &s.my_commit}) {
+            for (const auto* m : {&s.my_preprepare, &s.my_prepare, &s.my_commit, &s.my_old_commit}) {
                 if (*m) {
                     ready_.to_send.push_back({std::nullopt, **m});
                 }

@@ -46,6 +46,10 @@ private:
         std::optional<Message> my_prepare;
         std::optional<Message> my_commit;
         // Across views.
+        // Commit votes of the two views before the current one: a certificate may still form
+        // from late votes, so honest replicas need not rely on a peer that holds one.
+        std::map<std::uint64_t, std::map<ValidatorIndex, SignedVote>> old_commits;
+        std::optional<Message> my_old_commit;   // our latest Commit of an earlier view
         std::optional<PreparedEntry> prepared;  // highest-view prepared certificate
         std::optional<Certificate> commit_certificate;
         std::optional<Proposal> commit_proposal;
@@ -62,6 +66,7 @@ private:
     StepOutcome on_message(ValidatorIndex from, const Message& message);
     StepOutcome on_preprepare(ValidatorIndex from, const PrePrepare& m);
     StepOutcome on_vote(ValidatorIndex from, const Vote& m);
+    StepOutcome on_old_commit(const Vote& m);
     StepOutcome on_checkpoint(const Checkpoint& m);
     StepOutcome on_view_change(ValidatorIndex from, const ViewChange& m);
     StepOutcome on_new_view(const NewView& m);
@@ -86,8 +91,10 @@ private:
     void apply_own(const Message& m);
     bool record_vote(VoteKind kind, std::uint64_t height, const Hash& digest);
     void evaluate();
+    void try_commit(std::uint64_t height, Slot& slot, std::uint64_t view,
+                    const std::map<ValidatorIndex, SignedVote>& commits);
     void advance_head();
-    void reset_view_state();
+    void reset_view_state(std::uint64_t old_view);
     void raise_certified(std::uint64_t height, const Hash& digest, const Certificate& cert);
     void help_peer(ValidatorIndex from, std::uint64_t height);
     void retransmit();

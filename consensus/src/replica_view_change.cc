@@ -34,10 +34,12 @@ Status Replica::Impl::verify_view_change(const ViewChange& vc) const {
             return bad("commit claim: " + st.error().message());
         }
     }
-    if (vc.prepared.size() > config_.window_heights) {
+    if (vc.prepared.size() > 2 * config_.window_heights) {
         return bad("too many prepared entries");
     }
-    std::uint64_t previous = c.height;
+    // Entries may start below the claim (a replica whose certified height ran ahead of its
+    // head reports what it prepared there, so the chain stays available).
+    std::uint64_t previous = c.height > config_.window_heights ? c.height - config_.window_heights : 0;
     for (const auto& e : vc.prepared) {
         const Certificate& pc = e.certificate;
         if (pc.height <= previous || pc.height > c.height + config_.window_heights) {
@@ -68,11 +70,12 @@ ViewChange Replica::Impl::build_view_change() const {
         JC_ASSERT(certified_certificate_.has_value(), "INV-S3-certified");
         vc.committed.certificate = certified_certificate_;
     }
+    const std::uint64_t lowest = std::max(head_, certified_ > config_.window_heights ? certified_ - config_.window_heights : 0);
     for (const auto& [h, s] : log_) {
         // A backup restarted in the view it had entered asks for that view's NewView again;
         // what it prepared in that very view cannot be reported in a ViewChange for it (its
         // records still stop it from voting differently there).
-        if (h > certified_ && h <= certified_ + config_.window_heights && s.prepared &&
+        if (h > lowest && h <= certified_ + config_.window_heights && s.prepared &&
             s.prepared->certificate.view < view_) {
             vc.prepared.push_back(*s.prepared);
         }
@@ -88,9 +91,10 @@ void Replica::Impl::send_view_change() {
 
 void Replica::Impl::start_view_change(std::uint64_t target) {
     JC_ASSERT(target > view_ && target <= kViewMax, "consensus.view_change.forward");
+    const std::uint64_t old_view = view_;
     view_ = target;
     status_ = ViewStatus::kViewChange;
-    reset_view_state();
+    reset_view_state(old_view);
     send_view_change();
     maybe_join();
     try_new_view();
@@ -146,13 +150,13 @@ void Replica::Impl::try_new_view() {
     for (const auto& vc : nv.view_changes) {
         vcs.push_back(&vc);
     }
-    const detail::Selection sel = detail::compute_new_view(vcs);
+    const detail::Selection sel = detail::compute_new_view(vcs, config_.window_heights);
     nv.selected = sel.as_new_view_entries();
     // Persist the view (the promise never to send another NewView for it) and the pre-prepares
     // the NewView stands for, then enter the view.
     std::uint64_t seq = persist(ViewRecord{view_, ViewStatus::kNormal, sel.low, sel.high()});
     for (const auto& e : sel.entries) {
-        if (e.height <= std::max(certified_, sel.low)) {
+        if (e.height <= head_) {
             continue;
         }
         const VoteKey key{static_cast<std::uint8_t>(VoteKind::kPrePrepare), view_, e.height};
@@ -176,7 +180,7 @@ void Replica::Impl::apply_selection(const detail::Selection& sel) {
         raise_certified(sel.low, sel.low_digest, *sel.low_certificate);
     }
     for (const auto& e : sel.entries) {
-        if (e.height <= certified_ || e.height > certified_ + config_.future_heights_max) {
+        if (e.height <= head_ || e.height > certified_ + config_.future_heights_max) {
             continue;
         }
         if (!validator_.valid(e.height, e.proposal)) {
@@ -250,13 +254,14 @@ StepOutcome Replica::Impl::on_new_view(const NewView& m) {
     if (vcs.empty() || weight < weights_.quorum()) {
         return reject(Rejection::kBadNewView);
     }
-    const detail::Selection sel = detail::compute_new_view(vcs);
+    const detail::Selection sel = detail::compute_new_view(vcs, config_.window_heights);
     if (sel.as_new_view_entries() != m.selected) {
         return reject(Rejection::kBadNewView);  // INV-V1: the primary's selection must be ours
     }
+    const std::uint64_t old_view = view_;
     view_ = m.view;
     status_ = ViewStatus::kNormal;
-    reset_view_state();
+    reset_view_state(old_view);
     apply_selection(sel);
     return StepOutcome::accepted();
 }

@@ -50,9 +50,9 @@ Status validate_config(const Config& c) {
 CodecLimits codec_limits(const Config& config) {
     CodecLimits l;
     l.proposal_bytes_max = config.proposal_bytes_max;
-    l.prepared_entries_max = config.window_heights;
+    l.prepared_entries_max = 2 * config.window_heights;
     l.view_changes_max = config.validators.size();
-    l.selected_max = config.window_heights;
+    l.selected_max = 2 * config.window_heights;
     l.certificate_signatures_max = config.validators.size();
     return l;
 }

@@ -21,13 +21,18 @@ struct Selection {
     std::uint64_t low = 0;
     Hash low_digest;
     std::optional<Certificate> low_certificate;
-    std::vector<SelectedEntry> entries;  // heights low+1, low+2, ...
+    // Heights floor+1 .. high. Those <= low re-commit the certified chain below the base (its
+    // blocks may be held only by the validator whose certificate set the base); those above
+    // are the highest-view prepared chain.
+    std::uint64_t floor = 0;
+    std::vector<SelectedEntry> entries;
 
-    [[nodiscard]] std::uint64_t high() const { return low + entries.size(); }
+    [[nodiscard]] std::uint64_t high() const { return floor + entries.size(); }
     [[nodiscard]] std::vector<NewViewEntry> as_new_view_entries() const;
 };
 
-// REQUIRES: `view_changes` non-empty.
-Selection compute_new_view(const std::vector<const ViewChange*>& view_changes);
+// REQUIRES: `view_changes` non-empty. At most `recommit_heights_max` heights below the base.
+Selection compute_new_view(const std::vector<const ViewChange*>& view_changes,
+                           std::uint64_t recommit_heights_max);
 
 }  // namespace jc::consensus::detail
