@@ -1,0 +1,228 @@
+// Store: the node's durable ledger on LevelDB — blocks, commit certificates, receipts, indexes,
+// the ordered state, execution results, checkpoint certificates and the consensus records that
+// make "persist before send" possible. The on-disk format is docs/spec/storage.md; the choices
+// behind it are docs/decisions/0021-ledger-store.md.
+//
+// Guarantees:
+//  - `commit_block` writes the block, its certificate, receipts, indexes, state writes, results
+//    and the new head in ONE LevelDB WriteBatch with sync = true. When it returns ok the block
+//    is durable; if the process dies before, none of it is visible after a restart.
+//  - Nothing inconsistent is written: commit_block checks the height and parent link, the
+//    certificate's binding to the block (and its signatures, unless disabled), that every
+//    transaction is for this chain, every receipt, and recomputes the results it is given.
+//    Transaction signatures are NOT re-verified here: the node verifies each once, before
+//    consensus accepts the block.
+//  - `open` refuses a store made for another genesis, and checks the head (block, transactions,
+//    certificate, receipts, results, the head's state writes against the state) before serving
+//    anything; any inconsistency is an Errc::kCorruption error naming the height and the
+//    problem. LevelDB's paranoid checks and checksum verification are on.
+//  - Readers use `snapshot()`: a StoreSnapshot sees exactly the committed blocks up to its head,
+//    never half of one.
+//  - Disk and decoding failures come back as Status/Result; nothing here throws or aborts on bad
+//    data.
+//
+// Thread-safety: all methods may be called from any thread. Writes (commit_block, checkpoint
+// and consensus-record writes) are serialised by an internal mutex; the node has one storage
+// thread doing them anyway. Snapshots are immutable and may outlive the Store object (they keep
+// the database open).
+#pragma once
+
+#include <jc/core/bytes.h>
+#include <jc/core/certificate.h>
+#include <jc/core/error.h>
+#include <jc/ledger/block.h>
+#include <jc/ledger/genesis.h>
+#include <jc/ledger/merkle.h>
+#include <jc/ledger/receipt.h>
+#include <jc/ledger/results.h>
+#include <jc/ledger/state.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jc::ledger {
+
+namespace detail {
+struct Db;  // the LevelDB handle and its environment; private to store.cc
+}  // namespace detail
+
+inline constexpr std::uint32_t kStoreFormatVersion = 1;
+inline constexpr std::size_t kConsensusKeyBytesMax = 1024;
+inline constexpr std::size_t kConsensusValueBytesMax = std::size_t{16} << 20;
+
+struct StoreOptions {
+    std::string path;  // the LevelDB directory
+    // Keep everything in memory (leveldb::NewMemEnv): for the simulator and fast tests. Data is
+    // gone when the last handle closes.
+    bool in_memory = false;
+    // Verify commit and checkpoint certificate signatures against the genesis validator set on
+    // commit and when checking the head. Turn off only in benchmarks of the store itself.
+    bool verify_signatures = true;
+    std::size_t block_cache_bytes = std::size_t{32} << 20;
+    std::size_t write_buffer_bytes = std::size_t{8} << 20;
+};
+
+// The last committed block. At height 0 (nothing committed yet) `hash` is the genesis hash and
+// `timestamp_ms` the genesis time.
+struct LedgerHead {
+    std::uint64_t height = 0;
+    Hash hash;
+    std::int64_t timestamp_ms = 0;
+    ExecutionResults results;  // this node's own results at `height`
+
+    friend bool operator==(const LedgerHead&, const LedgerHead&) = default;
+};
+
+struct TxLocation {
+    std::uint64_t height = 0;
+    std::uint32_t index = 0;
+    friend bool operator==(const TxLocation&, const TxLocation&) = default;
+};
+
+struct StoredTx {
+    TxPtr tx;
+    TxLocation location;
+};
+
+// Everything getProof returns (API.md): enough to check inclusion offline with the validator
+// keys — merkle::verify_inclusion(tx_hash, location.index, header.tx_count, audit_path,
+// header.tx_root), then verify_certificate(certificate) over header.hash().
+struct InclusionProof {
+    Hash tx_hash;
+    TxLocation location;
+    std::vector<Hash> audit_path;
+    BlockHeader header;
+    Certificate certificate;
+};
+
+// A write in the consensus-records keyspace; nullopt deletes.
+struct ConsensusRecordWrite {
+    std::string key;
+    std::optional<std::string> value;
+};
+
+// A consistent, read-only view of the store at one head. Also the StateReader the engine
+// executes against and RPC reads from. Lookups of things that do not exist return nullopt;
+// errors mean the disk failed or a record is corrupt (the message names it).
+class StoreSnapshot final : public StateReader {
+public:
+    ~StoreSnapshot() override;
+    StoreSnapshot(const StoreSnapshot&) = delete;
+    StoreSnapshot& operator=(const StoreSnapshot&) = delete;
+
+    [[nodiscard]] const LedgerHead& head() const { return head_; }
+
+    // StateReader over the ledger state at head().height.
+    [[nodiscard]] Result<std::optional<std::string>> get(std::string_view key) const override;
+    [[nodiscard]] Status scan(
+        std::string_view prefix,
+        const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
+
+    Result<std::optional<BlockHeader>> header(std::uint64_t height) const;
+    Result<std::optional<std::uint64_t>> height_of(const Hash& block_hash) const;
+    // The full block; its transactions are re-parsed strictly and must match the header.
+    Result<std::optional<Block>> block(std::uint64_t height) const;
+    Result<std::vector<Hash>> tx_hashes(std::uint64_t height) const;
+    Result<std::optional<Certificate>> commit_certificate(std::uint64_t height) const;
+    Result<std::optional<ExecutionResults>> results(std::uint64_t height) const;
+    Result<std::optional<Certificate>> checkpoint_certificate(std::uint64_t height) const;
+
+    Result<std::optional<TxLocation>> tx_location(const Hash& tx_hash) const;
+    Result<std::optional<StoredTx>> transaction(const Hash& tx_hash) const;
+    Result<std::optional<Receipt>> receipt(const Hash& tx_hash) const;
+    Result<std::optional<Receipt>> receipt_at(const TxLocation& location) const;
+    Result<std::vector<Receipt>> receipts(std::uint64_t height) const;
+    // The receipt of the first transaction that `bank_id` submitted with `client_ref`.
+    Result<std::optional<Receipt>> receipt_by_client_ref(std::string_view bank_id,
+                                                         std::string_view client_ref) const;
+    // The proof is checked against the stored header before it is returned.
+    Result<std::optional<InclusionProof>> inclusion_proof(const Hash& tx_hash) const;
+
+private:
+    friend class Store;
+    StoreSnapshot(std::shared_ptr<detail::Db> db, const void* snapshot, LedgerHead head);
+
+    Result<std::optional<std::string>> read(std::string_view key) const;
+
+    std::shared_ptr<detail::Db> db_;
+    const void* snapshot_;  // const leveldb::Snapshot*, released in the destructor
+    LedgerHead head_;
+};
+
+class Store {
+public:
+    // Opens an existing store. Errc::kNotFound when there is no store at the path (or it was
+    // never initialised); Errc::kCorruption (naming height and problem) when it fails the head
+    // check; Errc::kInvalidArgument when it belongs to another genesis.
+    static Result<std::unique_ptr<Store>> open(const StoreOptions& options, const Genesis& genesis);
+    // Creates a new store at height 0 with the genesis state writes (produced by the engine from
+    // `genesis`), in one synced batch. Errc::kAlreadyExists when a store is already there.
+    static Result<std::unique_ptr<Store>> create(const StoreOptions& options, const Genesis& genesis,
+                                                 const StateWrites& genesis_writes);
+
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    [[nodiscard]] LedgerHead head() const;
+    [[nodiscard]] const Genesis& genesis() const { return genesis_; }
+    [[nodiscard]] std::shared_ptr<const StoreSnapshot> snapshot() const;
+
+    // Commits block head().height + 1 atomically and durably. `results` must equal what the
+    // store recomputes: receipt_root over `receipts` and the state chain step over
+    // `state_writes` from the parent's state root. On any error nothing is written.
+    Status commit_block(const Block& block, const Certificate& commit_certificate,
+                        const std::vector<Receipt>& receipts, const StateWrites& state_writes,
+                        const ExecutionResults& results);
+
+    // Stores the checkpoint certificate for a height at or below the head, after checking that it
+    // certifies this node's own results digest. A certificate for different results means this
+    // node diverged from the quorum: Errc::kCorruption naming the height (the node must halt).
+    // A second certificate for a height that already has one is accepted and not stored.
+    Status put_checkpoint_certificate(const Certificate& certificate);
+
+    // The consensus-records keyspace (persist-before-send votes, view-change state), kept apart
+    // from everything else. Writes are synced before they return.
+    Status put_consensus_record(std::string_view key, std::string_view value);
+    Status erase_consensus_record(std::string_view key);
+    // All of `writes`, atomically, in one synced batch.
+    Status write_consensus_records(const std::vector<ConsensusRecordWrite>& writes);
+    Result<std::optional<std::string>> get_consensus_record(std::string_view key) const;
+    Status scan_consensus_records(
+        std::string_view prefix,
+        const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+    // Deep check of every block in [first, last] (both <= head): header chain, transactions
+    // against tx_root, certificate binding and signatures, receipts, results and indexes. The
+    // state roots below the head are checked as a chain of recorded results only (the writes
+    // of older blocks are not kept). For audits and the crash test; O(blocks).
+    Status verify_blocks(std::uint64_t first, std::uint64_t last) const;
+
+private:
+    Store(StoreOptions options, Genesis genesis, std::shared_ptr<detail::Db> db);
+
+    Status check_head();
+    Status check_certificate(const Certificate& cert, VoteKind kind, std::uint64_t height,
+                             const Hash& digest, std::string_view what) const;
+    Status verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
+                           const Hash& expected_parent, Hash* hash_out) const;
+
+    StoreOptions options_;
+    Genesis genesis_;
+    std::vector<ValidatorKey> validator_keys_;
+    std::shared_ptr<detail::Db> db_;
+
+    // Serialises commit_block and put_checkpoint_certificate (held across their fsync).
+    std::mutex write_mutex_;
+    // Guards head_; held only to copy or replace it, so readers never wait for a disk write.
+    mutable std::mutex head_mutex_;
+    LedgerHead head_;
+};
+
+}  // namespace jc::ledger

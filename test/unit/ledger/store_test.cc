@@ -1,0 +1,755 @@
+// Goal: the LevelDB store keeps complete, consistent blocks and refuses to serve anything else.
+// Method: real stores in temporary directories, driven by the deterministic TestChain.
+//  - round trips: everything committed is read back identically through snapshots, after a
+//    reopen, including offline-verifiable inclusion proofs;
+//  - isolation: a snapshot does not see later commits;
+//  - commit_block rejects each kind of inconsistent input and then writes nothing;
+//  - the head check: each record the head depends on is deleted or altered directly in
+//    LevelDB (using the key layout of docs/spec/storage.md), and opening must fail with
+//    Errc::kCorruption and a message naming the height and the problem; a flipped byte in the
+//    LevelDB log is refused by the paranoid checks;
+//  - indexes keep the first inclusion; checkpoints, consensus records and error paths.
+#include <jc/ledger/store.h>
+
+#include <jc/core/sha256.h>
+
+#include <catch2/catch.hpp>
+#include <leveldb/db.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "test_chain.h"
+
+using namespace jc;
+using jc::ledger::Store;
+using jc::ledger::StoreOptions;
+namespace fs = std::filesystem;
+namespace merkle = jc::ledger::merkle;
+
+namespace {
+
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "jc-ledger-store-XXXXXX").string();
+        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] std::string db() const { return path_ + "/ledger"; }
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+const test::TestChain& chain() {
+    static const test::TestChain c(11);
+    return c;
+}
+
+StoreOptions options_for(const TempDir& dir) {
+    StoreOptions o;
+    o.path = dir.db();
+    return o;
+}
+
+std::unique_ptr<Store> create_store(const TempDir& dir) {
+    auto store = Store::create(options_for(dir), chain().genesis(), chain().genesis_writes());
+    REQUIRE(store.ok());
+    return std::move(*store);
+}
+
+// Commits `blocks` more deterministic blocks and returns the steps.
+std::vector<test::ChainStep> commit_blocks(Store& store, std::size_t blocks, std::size_t txs_max = 6) {
+    std::vector<test::ChainStep> steps;
+    for (std::size_t i = 0; i < blocks; ++i) {
+        const auto head = store.head();
+        auto step = chain().next(head, chain().txs_for(head.height + 1, txs_max));
+        const auto s = store.commit_block(step.block, step.certificate, step.receipts, step.writes,
+                                          step.results);
+        INFO((s.ok() ? std::string() : s.error().message()));
+        REQUIRE(s.ok());
+        steps.push_back(std::move(step));
+    }
+    return steps;
+}
+
+// Raw access to the LevelDB underneath a closed store, for deliberate damage.
+void with_raw_db(const TempDir& dir, const std::function<void(leveldb::DB&)>& f) {
+    leveldb::Options o;
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(o, dir.db(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    f(*db);
+}
+
+std::string be(std::uint64_t v, int bytes) {
+    std::string s;
+    for (int i = bytes - 1; i >= 0; --i) {
+        s.push_back(static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i))));
+    }
+    return s;
+}
+std::string key_h(char prefix, std::uint64_t h) { return std::string(1, prefix) + be(h, 8); }
+std::string key_hi(char prefix, std::uint64_t h, std::uint32_t i) { return key_h(prefix, h) + be(i, 4); }
+std::string key_hash(char prefix, const Hash& hash) {
+    return std::string(1, prefix) + std::string(hash.bytes.begin(), hash.bytes.end());
+}
+
+std::string raw_get(leveldb::DB& db, const std::string& key) {
+    std::string v;
+    REQUIRE(db.Get(leveldb::ReadOptions(), key, &v).ok());
+    return v;
+}
+void raw_put(leveldb::DB& db, const std::string& key, const std::string& value) {
+    REQUIRE(db.Put(leveldb::WriteOptions(), key, value).ok());
+}
+void raw_put(leveldb::DB& db, const std::string& key, const Bytes& value) {
+    raw_put(db, key, std::string(value.begin(), value.end()));
+}
+void raw_delete(leveldb::DB& db, const std::string& key) {
+    REQUIRE(db.Delete(leveldb::WriteOptions(), key).ok());
+}
+
+std::string open_error(const TempDir& dir) {
+    auto store = Store::open(options_for(dir), chain().genesis());
+    REQUIRE_FALSE(store.ok());
+    return store.error().to_string();
+}
+
+}  // namespace
+
+TEST_CASE("a new store starts at the genesis and reopens", "[ledger][store]") {
+    TempDir dir;
+    {
+        auto missing = Store::open(options_for(dir), chain().genesis());
+        REQUIRE_FALSE(missing.ok());
+        CHECK(missing.error().code() == Errc::kNotFound);
+    }
+    {
+        auto store = create_store(dir);
+        const auto head = store->head();
+        CHECK(head.height == 0);
+        CHECK(head.hash == chain().genesis().hash());
+        CHECK(head.timestamp_ms == chain().genesis().genesis_time_ms());
+        CHECK(head.results.state_root == ledger::genesis_state_root(chain().genesis_writes()));
+        CHECK(head.results.receipt_root == merkle::empty_root());
+        const auto snap = store->snapshot();
+        CHECK(snap->get("member/BANKA").value() == std::optional<std::string>("ACTIVE"));
+        CHECK(snap->get("member/NOBODY").value() == std::nullopt);
+    }
+    auto again = Store::create(options_for(dir), chain().genesis(), chain().genesis_writes());
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().code() == Errc::kAlreadyExists);
+
+    auto reopened = Store::open(options_for(dir), chain().genesis());
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->head().height == 0);
+    CHECK((*reopened)->head().results.state_root ==
+          ledger::genesis_state_root(chain().genesis_writes()));
+    reopened->reset();
+
+    const test::TestChain other(12);
+    auto wrong = Store::open(options_for(dir), other.genesis());
+    REQUIRE_FALSE(wrong.ok());
+    CHECK(wrong.error().code() == Errc::kInvalidArgument);
+    CHECK_THAT(wrong.error().message(), Catch::Contains("belongs to the chain with genesis " +
+                                                        chain().genesis().hash().hex()));
+}
+
+TEST_CASE("committed blocks are served back through snapshots, also after reopening",
+          "[ledger][store]") {
+    TempDir dir;
+    std::vector<test::ChainStep> steps;
+    {
+        auto store = create_store(dir);
+        steps = commit_blocks(*store, 5);
+        CHECK(store->head().height == 5);
+        CHECK(store->head().hash == steps.back().block.hash());
+        CHECK(store->head().results == steps.back().results);
+    }
+    auto opened = Store::open(options_for(dir), chain().genesis());
+    REQUIRE(opened.ok());
+    Store& store = **opened;
+    CHECK(store.head().height == 5);
+    CHECK(store.head().timestamp_ms == steps.back().block.header().timestamp_ms);
+    CHECK(store.verify_blocks(1, 5).ok());
+
+    const auto snap = store.snapshot();
+    CHECK(snap->head() == store.head());
+    const auto keys = chain().genesis().validator_keys();
+    for (const auto& step : steps) {
+        const std::uint64_t h = step.block.height();
+        INFO("height " << h);
+        CHECK(snap->block(h).value() == std::optional(step.block));
+        CHECK(snap->header(h).value() == std::optional(step.block.header()));
+        CHECK(snap->height_of(step.block.hash()).value() == std::optional<std::uint64_t>(h));
+        CHECK(snap->commit_certificate(h).value() == std::optional(step.certificate));
+        CHECK(snap->results(h).value() == std::optional(step.results));
+        CHECK(snap->receipts(h).value() == step.receipts);
+        CHECK(snap->tx_hashes(h).value() == step.block.tx_hashes());
+        for (std::size_t i = 0; i < step.block.txs().size(); ++i) {
+            const auto& tx = *step.block.txs()[i];
+            const ledger::TxLocation loc{h, static_cast<std::uint32_t>(i)};
+            CHECK(snap->tx_location(tx.hash()).value() == std::optional(loc));
+            const auto stored = snap->transaction(tx.hash()).value();
+            REQUIRE(stored.has_value());
+            CHECK(*stored->tx == tx);
+            CHECK(stored->location == loc);
+            CHECK(snap->receipt(tx.hash()).value() == std::optional(step.receipts[i]));
+            CHECK(snap->receipt_by_client_ref(tx.sender(), tx.client_ref()).value() ==
+                  std::optional(step.receipts[i]));
+
+            // The proof verifies offline, with nothing but the validator keys.
+            const auto proof = snap->inclusion_proof(tx.hash()).value();
+            REQUIRE(proof.has_value());
+            CHECK(merkle::verify_inclusion(tx.hash(), proof->location.index, proof->header.tx_count,
+                                           proof->audit_path, proof->header.tx_root)
+                      .ok());
+            CHECK(proof->certificate.digest == proof->header.hash());
+            CHECK(verify_certificate(proof->certificate, chain().genesis().chain_id(), keys).ok());
+        }
+    }
+    // State: the last write per key wins, deletes remove, scans are ordered by key.
+    ledger::MemoryState expected;
+    expected.apply(chain().genesis_writes());
+    for (const auto& step : steps) {
+        expected.apply(step.writes);
+    }
+    std::vector<std::pair<std::string, std::string>> seen;
+    CHECK(snap->scan("", [&](std::string_view k, std::string_view v) {
+                    seen.emplace_back(k, v);
+                    return true;
+                }).ok());
+    std::vector<std::pair<std::string, std::string>> want(expected.entries().begin(),
+                                                          expected.entries().end());
+    CHECK(seen == want);
+    std::size_t bank_a = 0;
+    CHECK(snap->scan("bal/BANKA/", [&](std::string_view k, std::string_view) {
+                    CHECK(k.substr(0, 10) == "bal/BANKA/");
+                    ++bank_a;
+                    return true;
+                }).ok());
+    CHECK(bank_a > 0);
+    CHECK(snap->get("height").value() == std::optional<std::string>("5"));
+
+    // Things that do not exist.
+    CHECK(snap->block(6).value() == std::nullopt);
+    CHECK(snap->header(0).value() == std::nullopt);
+    CHECK(snap->receipt(sha256("nope")).value() == std::nullopt);
+    CHECK(snap->transaction(sha256("nope")).value() == std::nullopt);
+    CHECK(snap->inclusion_proof(sha256("nope")).value() == std::nullopt);
+    CHECK(snap->receipt_by_client_ref("BANKA", "no-such-ref").value() == std::nullopt);
+    CHECK(snap->receipt_by_client_ref("not a bank", "x").value() == std::nullopt);
+    CHECK(snap->height_of(sha256("nope")).value() == std::nullopt);
+    CHECK(snap->checkpoint_certificate(1).value() == std::nullopt);
+    CHECK(snap->tx_hashes(9).error().code() == Errc::kNotFound);
+}
+
+TEST_CASE("a snapshot does not see later commits", "[ledger][store]") {
+    TempDir dir;
+    auto store = create_store(dir);
+    commit_blocks(*store, 1);
+    const auto before = store->snapshot();
+    commit_blocks(*store, 2);
+    CHECK(before->head().height == 1);
+    CHECK(before->get("height").value() == std::optional<std::string>("1"));
+    CHECK(before->block(2).value() == std::nullopt);
+    CHECK(store->snapshot()->head().height == 3);
+    CHECK(store->snapshot()->get("height").value() == std::optional<std::string>("3"));
+    // A snapshot outlives the store that made it.
+    store.reset();
+    CHECK(before->block(1).value().has_value());
+}
+
+TEST_CASE("commit_block refuses inconsistent input and writes nothing", "[ledger][store]") {
+    TempDir dir;
+    auto store = create_store(dir);
+    commit_blocks(*store, 1);
+    const auto head = store->head();
+    const auto good = chain().next(head, chain().txs_for(2, 6));
+    REQUIRE(good.block.txs().size() >= 2);
+
+    const auto refused = [&](const ledger::Block& block, const Certificate& cert,
+                             const std::vector<ledger::Receipt>& receipts,
+                             const ledger::StateWrites& writes,
+                             const ledger::ExecutionResults& results) {
+        auto s = store->commit_block(block, cert, receipts, writes, results);
+        REQUIRE_FALSE(s.ok());
+        CHECK(store->head() == head);
+        CHECK(store->snapshot()->block(2).value() == std::nullopt);
+        return s.error().message();
+    };
+
+    SECTION("wrong height") {
+        ledger::LedgerHead skip = head;
+        skip.height = 2;
+        const auto far = chain().next(skip, chain().txs_for(3, 6));
+        CHECK_THAT(refused(far.block, far.certificate, far.receipts, far.writes, far.results),
+                   Catch::Contains("block has height 3, the head is 1"));
+    }
+    SECTION("wrong parent") {
+        ledger::LedgerHead fork = head;
+        fork.hash = sha256("fork");
+        const auto forked = chain().next(fork, chain().txs_for(2, 6));
+        CHECK_THAT(refused(forked.block, forked.certificate, forked.receipts, forked.writes,
+                           forked.results),
+                   Catch::Contains("is not the head's hash"));
+    }
+    SECTION("timestamp before the parent's") {
+        auto early = ledger::Block::make(2, head.hash, head.timestamp_ms - 1, 0, good.block.txs()).value();
+        CHECK_THAT(refused(early, chain().commit_certificate(early), chain().receipts_for(early),
+                           good.writes, good.results),
+                   Catch::Contains("before the parent's"));
+    }
+    SECTION("certificates that do not certify this block") {
+        Certificate other = good.certificate;
+        other.digest = sha256("another block");
+        CHECK_THAT(refused(good.block, other, good.receipts, good.writes, good.results),
+                   Catch::Contains("does not certify"));
+        Certificate prepare = good.certificate;
+        prepare.kind = VoteKind::kPrepare;
+        CHECK_THAT(refused(good.block, prepare, good.receipts, good.writes, good.results),
+                   Catch::Contains("does not certify"));
+        CHECK_THAT(refused(good.block, chain().commit_certificate(good.block, 2), good.receipts,
+                           good.writes, good.results),
+                   Catch::Contains("below quorum"));
+        Certificate forged = good.certificate;
+        forged.signatures[1].sig.bytes[10] ^= 0x01;
+        CHECK_THAT(refused(good.block, forged, good.receipts, good.writes, good.results),
+                   Catch::Contains("bad signature from validator 1"));
+    }
+    SECTION("a transaction of another chain") {
+        const test::TestChain other(12);
+        auto txs = good.block.txs();
+        txs[0] = other.tx(0, "OTHER-CHAIN", 1);
+        auto mixed = ledger::Block::make(2, head.hash, good.block.header().timestamp_ms, 0, txs).value();
+        CHECK_THAT(refused(mixed, chain().commit_certificate(mixed), chain().receipts_for(mixed),
+                           good.writes, good.results),
+                   Catch::Contains("transaction 0 is for chain \"jc-test-12\""));
+    }
+    SECTION("receipts that do not match the transactions") {
+        auto fewer = good.receipts;
+        fewer.pop_back();
+        CHECK_THAT(refused(good.block, good.certificate, fewer, good.writes, good.results),
+                   Catch::Contains("receipts for"));
+        auto swapped = good.receipts;
+        std::swap(swapped[0], swapped[1]);
+        CHECK_THAT(refused(good.block, good.certificate, swapped, good.writes, good.results),
+                   Catch::Contains("receipt 0 does not belong"));
+        auto invalid = good.receipts;
+        invalid[0].status = ledger::ReceiptStatus::kOk;
+        invalid[0].code = 12;
+        CHECK_THAT(refused(good.block, good.certificate, invalid, good.writes, good.results),
+                   Catch::Contains("receipt 0: receipt code"));
+    }
+    SECTION("results that are not what the store recomputes") {
+        auto bad_state = good.results;
+        bad_state.state_root = sha256("x");
+        CHECK_THAT(refused(good.block, good.certificate, good.receipts, good.writes, bad_state),
+                   Catch::Contains("state_root"));
+        auto bad_receipts = good.results;
+        bad_receipts.receipt_root = sha256("x");
+        CHECK_THAT(refused(good.block, good.certificate, good.receipts, good.writes, bad_receipts),
+                   Catch::Contains("receipt_root"));
+        auto bad_height = good.results;
+        bad_height.height = 3;
+        CHECK_THAT(refused(good.block, good.certificate, good.receipts, good.writes, bad_height),
+                   Catch::Contains("results are for height 3"));
+        auto other_writes = good.writes;
+        other_writes.pop_back();
+        CHECK_THAT(refused(good.block, good.certificate, good.receipts, other_writes, good.results),
+                   Catch::Contains("state_root"));
+        CHECK_THAT(refused(good.block, good.certificate, good.receipts,
+                           {{"", std::string("empty key")}}, good.results),
+                   Catch::Contains("key of 0 bytes"));
+    }
+    // After any refusal the good block still commits.
+    REQUIRE(store->commit_block(good.block, good.certificate, good.receipts, good.writes,
+                                good.results)
+                .ok());
+    CHECK(store->head().height == 2);
+}
+
+TEST_CASE("indexes keep the first inclusion of a transaction and of a client_ref",
+          "[ledger][store]") {
+    TempDir dir;
+    auto store = create_store(dir);
+    const auto a = chain().tx(0, "REF-1", 100);
+    const auto a_again_new_content = chain().tx(0, "REF-1", 101);  // same client_ref
+    const auto b = chain().tx(1, "REF-1", 100);                    // other bank, same ref
+
+    auto commit = [&](std::vector<ledger::TxPtr> txs, ledger::ReceiptStatus later) {
+        auto step = chain().next(store->head(), std::move(txs));
+        for (std::size_t i = 0; i < step.receipts.size(); ++i) {
+            auto& r = step.receipts[i];
+            r.status = i == 0 && later == ledger::ReceiptStatus::kOk ? ledger::ReceiptStatus::kOk
+                                                                     : later;
+            r.code = 0;
+            r.error.clear();
+            r.detail.clear();
+            r.result = "{\"i\":" + std::to_string(i) + "}";
+        }
+        step.results.receipt_root = ledger::receipt_root(step.receipts);
+        REQUIRE(store->commit_block(step.block, step.certificate, step.receipts, step.writes,
+                                    step.results)
+                    .ok());
+        return step;
+    };
+    const auto first = commit({a, b}, ledger::ReceiptStatus::kOk);
+    // Block 2 replays a (same hash) and reuses its client_ref with other content, twice in one
+    // block: all DUPLICATE, and none of them may take over the indexes.
+    const auto second = commit({a_again_new_content, a}, ledger::ReceiptStatus::kDuplicate);
+
+    auto snap = store->snapshot();
+    CHECK(snap->tx_location(a->hash()).value() == std::optional(ledger::TxLocation{1, 0}));
+    CHECK(snap->receipt(a->hash()).value() == std::optional(first.receipts[0]));
+    CHECK(snap->receipt_by_client_ref("BANKA", "REF-1").value() == std::optional(first.receipts[0]));
+    CHECK(snap->receipt_by_client_ref("BANKB", "REF-1").value() == std::optional(first.receipts[1]));
+    CHECK(snap->tx_location(a_again_new_content->hash()).value() ==
+          std::optional(ledger::TxLocation{2, 0}));
+    CHECK(snap->receipts(2).value() == second.receipts);
+    CHECK(store->verify_blocks(1, 2).ok());
+    // The proof of a replayed transaction is for its first inclusion.
+    CHECK(snap->inclusion_proof(a->hash()).value()->location == ledger::TxLocation{1, 0});
+    // The snapshot keeps the database open; both handles must go before it can be reopened.
+    snap.reset();
+    store.reset();
+    auto reopened = Store::open(options_for(dir), chain().genesis());
+    INFO((reopened.ok() ? std::string() : reopened.error().message()));
+    CHECK(reopened.ok());
+}
+
+TEST_CASE("checkpoint certificates must certify this node's own results", "[ledger][store]") {
+    TempDir dir;
+    auto store = create_store(dir);
+    const auto steps = commit_blocks(*store, 2);
+    const Hash own1 = steps[0].results.digest();
+
+    CHECK(store->put_checkpoint_certificate(chain().checkpoint_certificate(1, own1)).ok());
+    CHECK(store->snapshot()->checkpoint_certificate(1).value() ==
+          std::optional(chain().checkpoint_certificate(1, own1)));
+    // A second, different but valid certificate is accepted and the first kept.
+    CHECK(store->put_checkpoint_certificate(chain().checkpoint_certificate(1, own1, 4)).ok());
+    CHECK(store->snapshot()->checkpoint_certificate(1).value()->signatures.size() == 3);
+
+    auto above = store->put_checkpoint_certificate(chain().checkpoint_certificate(3, own1));
+    REQUIRE_FALSE(above.ok());
+    CHECK_THAT(above.error().message(), Catch::Contains("above the head"));
+
+    Certificate forged = chain().checkpoint_certificate(2, sha256("other results"));
+    forged.signatures[0].sig.bytes[5] ^= 1;
+    auto forged_status = store->put_checkpoint_certificate(forged);
+    REQUIRE_FALSE(forged_status.ok());
+    CHECK(forged_status.error().code() == Errc::kCrypto);  // not a reason to halt
+
+    auto weak = store->put_checkpoint_certificate(
+        chain().checkpoint_certificate(2, steps[1].results.digest(), 1));
+    REQUIRE_FALSE(weak.ok());
+    CHECK_THAT(weak.error().message(), Catch::Contains("below quorum"));
+
+    auto diverged =
+        store->put_checkpoint_certificate(chain().checkpoint_certificate(2, sha256("other results")));
+    REQUIRE_FALSE(diverged.ok());
+    CHECK(diverged.error().code() == Errc::kCorruption);
+    CHECK_THAT(diverged.error().message(),
+               Catch::Contains("at height 2") && Catch::Contains("diverge from the quorum"));
+
+    CHECK(store->put_checkpoint_certificate(
+                   chain().checkpoint_certificate(2, steps[1].results.digest()))
+              .ok());
+    store.reset();
+    // The head check also re-verifies the head's checkpoint.
+    CHECK(Store::open(options_for(dir), chain().genesis()).ok());
+}
+
+TEST_CASE("consensus records are durable and kept apart from the state", "[ledger][store]") {
+    TempDir dir;
+    {
+        auto store = create_store(dir);
+        CHECK(store->put_consensus_record("vote/0001/prepare", "v1").ok());
+        CHECK(store->put_consensus_record("vote/0002/prepare", "v2").ok());
+        CHECK(store->put_consensus_record("view", "7").ok());
+        CHECK(store->write_consensus_records({{"vote/0003/prepare", std::string("v3")},
+                                              {"vote/0001/prepare", std::nullopt}})
+                  .ok());
+        CHECK(store->erase_consensus_record("view").ok());
+        CHECK(store->put_consensus_record("", "x").error().code() == Errc::kLimit);
+        CHECK(store->put_consensus_record(std::string(ledger::kConsensusKeyBytesMax + 1, 'k'), "x")
+                  .error()
+                  .code() == Errc::kLimit);
+        // A refused batch writes none of its records.
+        CHECK_FALSE(store->write_consensus_records({{"vote/0009/prepare", std::string("v9")},
+                                                    {"", std::string("bad")}})
+                        .ok());
+    }
+    auto store = Store::open(options_for(dir), chain().genesis()).value();
+    CHECK(store->get_consensus_record("vote/0001/prepare").value() == std::nullopt);
+    CHECK(store->get_consensus_record("vote/0002/prepare").value() == std::optional<std::string>("v2"));
+    CHECK(store->get_consensus_record("vote/0009/prepare").value() == std::nullopt);
+    CHECK(store->get_consensus_record("view").value() == std::nullopt);
+    std::vector<std::string> keys;
+    CHECK(store->scan_consensus_records("vote/", [&](std::string_view k, std::string_view) {
+                   keys.emplace_back(k);
+                   return true;
+               }).ok());
+    CHECK(keys == std::vector<std::string>{"vote/0002/prepare", "vote/0003/prepare"});
+    bool state_sees_votes = false;
+    CHECK(store->snapshot()->scan("", [&](std::string_view k, std::string_view) {
+                   state_sees_votes = state_sees_votes || k.find("vote/") != std::string_view::npos;
+                   return true;
+               }).ok());
+    CHECK_FALSE(state_sees_votes);
+}
+
+TEST_CASE("opening refuses a store whose head is inconsistent", "[ledger][store]") {
+    TempDir dir;
+    std::vector<test::ChainStep> steps;
+    {
+        auto store = create_store(dir);
+        steps = commit_blocks(*store, 3);
+    }
+    const auto& head = steps[2];
+    const std::uint32_t last = head.block.header().tx_count - 1;
+    REQUIRE(last >= 1);
+
+    struct Damage {
+        const char* name;
+        std::function<void(leveldb::DB&)> apply;
+        const char* expect;
+    };
+    const std::vector<Damage> damages = {
+        {"head header deleted", [&](auto& db) { raw_delete(db, key_h('B', 3)); },
+         "the head block's header is missing"},
+        {"head header altered",
+         [&](auto& db) {
+             auto h = head.block.header();
+             h.timestamp_ms += 1;
+             raw_put(db, key_h('B', 3), h.encode());
+         },
+         "block hash index does not lead to this block"},
+        {"head record names another block",
+         [&](auto& db) {
+             codec::Writer w;
+             w.u64(3).hash(steps[1].block.hash());
+             raw_put(db, "Mhead", w.data());
+         },
+         "the head record names block"},
+        {"head record unreadable", [&](auto& db) { raw_put(db, "Mhead", std::string("xyz")); },
+         "head record is unreadable"},
+        {"head record deleted", [&](auto& db) { raw_delete(db, "Mhead"); }, "head record is missing"},
+        {"first transaction deleted", [&](auto& db) { raw_delete(db, key_hi('T', 3, 0)); },
+         "transaction records out of sequence"},
+        {"last transaction deleted", [&](auto& db) { raw_delete(db, key_hi('T', 3, last)); },
+         "transactions, header says"},
+        {"transaction replaced by another valid one",
+         [&](auto& db) { raw_put(db, key_hi('T', 3, 1), chain().tx(0, "FORGED", 1)->canonical_json()); },
+         "does not match the transactions"},
+        {"transaction bytes garbled",
+         [&](auto& db) {
+             std::string tx = raw_get(db, key_hi('T', 3, 1));
+             tx[tx.size() / 2] = '#';
+             raw_put(db, key_hi('T', 3, 1), tx);
+         },
+         "unreadable or not canonical"},
+        {"commit certificate deleted", [&](auto& db) { raw_delete(db, key_h('C', 3)); },
+         "commit certificate is missing"},
+        {"commit certificate of another block",
+         [&](auto& db) { raw_put(db, key_h('C', 3), steps[1].certificate.encode()); },
+         "does not certify"},
+        {"commit certificate signature flipped",
+         [&](auto& db) {
+             Certificate c = head.certificate;
+             c.signatures[2].sig.bytes[3] ^= 1;
+             raw_put(db, key_h('C', 3), c.encode());
+         },
+         "bad signature from validator 2"},
+        {"first receipt deleted", [&](auto& db) { raw_delete(db, key_hi('R', 3, 0)); },
+         "receipt records out of sequence"},
+        {"last receipt deleted", [&](auto& db) { raw_delete(db, key_hi('R', 3, last)); },
+         "receipts for"},
+        {"receipt altered",
+         [&](auto& db) {
+             auto r = head.receipts[0];
+             r.result = "{\"forged\":true}";
+             raw_put(db, key_hi('R', 3, 0), r.encode());
+         },
+         "differs from the stored receipts' root"},
+        {"receipt garbled",
+         [&](auto& db) { raw_put(db, key_hi('R', 3, 1), std::string("\x01\x02", 2)); },
+         "receipt 1 unreadable"},
+        {"results deleted", [&](auto& db) { raw_delete(db, key_h('X', 3)); },
+         "execution results are missing"},
+        {"results' state root altered",
+         [&](auto& db) {
+             auto r = head.results;
+             r.state_root.bytes[0] ^= 1;
+             raw_put(db, key_h('X', 3), r.encode());
+         },
+         "state root does not follow"},
+        {"results' receipt root altered",
+         [&](auto& db) {
+             auto r = head.results;
+             r.receipt_root.bytes[0] ^= 1;
+             raw_put(db, key_h('X', 3), r.encode());
+         },
+         "recorded receipt_root"},
+        {"parent's results altered",
+         [&](auto& db) {
+             auto r = steps[1].results;
+             r.state_root.bytes[0] ^= 1;
+             raw_put(db, key_h('X', 2), r.encode());
+         },
+         "state root does not follow"},
+        {"head state writes deleted", [&](auto& db) { raw_delete(db, "W"); },
+         "state writes are missing"},
+        {"head state writes of another height",
+         [&](auto& db) {
+             codec::Writer w;
+             w.u64(2);
+             ledger::encode_state_writes(w, steps[1].writes);
+             raw_put(db, "W", w.data());
+         },
+         "recorded state writes are for height 2"},
+        {"state value the head wrote altered",
+         [&](auto& db) { raw_put(db, "Sheight", std::string("999")); },
+         "does not hold the head's write"},
+        {"state value the head deleted resurrected",
+         [&](auto& db) {
+             // Block 3 deletes bal/BANKA/0 after writing it (height % 3 == 0).
+             raw_put(db, "Sbal/BANKA/0", std::string("1"));
+         },
+         "does not hold the head's write"},
+        {"block hash index deleted",
+         [&](auto& db) { raw_delete(db, key_hash('N', head.block.hash())); },
+         "block hash index does not lead to this block"},
+        {"transaction location index deleted",
+         [&](auto& db) { raw_delete(db, key_hash('L', head.block.txs()[1]->hash())); },
+         "transaction 1 is not indexed"},
+        {"client_ref index deleted",
+         [&](auto& db) {
+             const auto& tx = *head.block.txs()[1];
+             raw_delete(db, "I" + std::string(1, static_cast<char>(tx.sender().size())) +
+                                tx.sender() + tx.client_ref());
+         },
+         "transaction 1 has no client_ref index entry"},
+        {"block below the head altered",
+         [&](auto& db) {
+             auto h = steps[1].block.header();
+             h.proposer += 1;
+             raw_put(db, key_h('B', 2), h.encode());
+         },
+         "is not the hash of the block below"},
+        {"block below the head deleted", [&](auto& db) { raw_delete(db, key_h('B', 2)); },
+         "the block below the head is missing"},
+        {"a block above the head",
+         [&](auto& db) { raw_put(db, key_h('B', 4), raw_get(db, key_h('B', 3))); },
+         "a block is stored above the head"},
+    };
+
+    for (const auto& damage : damages) {
+        INFO(damage.name);
+        TempDir copy;
+        fs::copy(dir.db(), copy.db(), fs::copy_options::recursive);
+        with_raw_db(copy, damage.apply);
+        const std::string error = open_error(copy);
+        CHECK_THAT(error, Catch::StartsWith("corruption: "));
+        CHECK_THAT(error, Catch::Contains("at height 3") || Catch::Contains("head record"));
+        CHECK_THAT(error, Catch::Contains(damage.expect));
+    }
+    // The undamaged original still opens.
+    CHECK(Store::open(options_for(dir), chain().genesis()).ok());
+}
+
+TEST_CASE("a flipped byte in LevelDB's files is refused, not served", "[ledger][store]") {
+    TempDir dir;
+    {
+        auto store = create_store(dir);
+        commit_blocks(*store, 3, 20);
+    }
+    std::string log;
+    for (const auto& entry : fs::directory_iterator(dir.db())) {
+        if (entry.path().extension() == ".log") {
+            log = entry.path().string();
+        }
+    }
+    REQUIRE_FALSE(log.empty());
+    const auto size = fs::file_size(log);
+    REQUIRE(size > 1000);
+    {
+        std::fstream f(log, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(size / 2));
+        char c = 0;
+        f.read(&c, 1);
+        c = static_cast<char>(c ^ 0x5a);
+        f.seekp(static_cast<std::streamoff>(size / 2));
+        f.write(&c, 1);
+    }
+    auto store = Store::open(options_for(dir), chain().genesis());
+    REQUIRE_FALSE(store.ok());
+    CHECK(store.error().code() == Errc::kCorruption);
+}
+
+TEST_CASE("verify_blocks finds damage below the head, naming the height", "[ledger][store]") {
+    TempDir dir;
+    std::vector<test::ChainStep> steps;
+    {
+        auto store = create_store(dir);
+        steps = commit_blocks(*store, 4);
+    }
+    with_raw_db(dir, [&](auto& db) { raw_delete(db, key_hi('R', 2, 0)); });
+    // The head check looks at the head only, so the store opens...
+    auto store = Store::open(options_for(dir), chain().genesis()).value();
+    CHECK(store->verify_blocks(3, 4).ok());
+    // ...and the deep check finds the damaged block.
+    auto s = store->verify_blocks(1, 4);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code() == Errc::kCorruption);
+    CHECK_THAT(s.error().message(), Catch::Contains("at height 2"));
+    CHECK(store->verify_blocks(0, 4).error().code() == Errc::kInvalidArgument);
+    CHECK(store->verify_blocks(1, 5).error().code() == Errc::kInvalidArgument);
+}
+
+TEST_CASE("disk problems come back as errors", "[ledger][store]") {
+    TempDir dir;
+    {
+        std::ofstream file(dir.db());
+        file << "not a directory";
+    }
+    auto opened = Store::open(options_for(dir), chain().genesis());
+    REQUIRE_FALSE(opened.ok());
+    auto created = Store::create(options_for(dir), chain().genesis(), chain().genesis_writes());
+    REQUIRE_FALSE(created.ok());
+    CHECK_THAT(created.error().message(), Catch::Contains("ledger store"));
+
+    StoreOptions nested;
+    nested.path = dir.db() + "/sub/ledger";
+    CHECK_FALSE(Store::create(nested, chain().genesis(), chain().genesis_writes()).ok());
+
+    // A second process (here: a second open) cannot take the LevelDB lock.
+    TempDir other;
+    auto first = create_store(other);
+    auto second = Store::open(options_for(other), chain().genesis());
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().code() == Errc::kIo);
+}
+
+TEST_CASE("an in-memory store works like a disk store", "[ledger][store]") {
+    StoreOptions o;
+    o.path = "/jc-in-memory-ledger";
+    o.in_memory = true;
+    auto store = Store::create(o, chain().genesis(), chain().genesis_writes()).value();
+    commit_blocks(*store, 3);
+    CHECK(store->head().height == 3);
+    CHECK(store->verify_blocks(1, 3).ok());
+    CHECK(store->snapshot()->get("height").value() == std::optional<std::string>("3"));
+    CHECK_FALSE(fs::exists(o.path));
+}
