@@ -18,5 +18,6 @@ struct CliExit : std::runtime_error {
 
 void add_keygen(CLI::App& app);
 void add_tx(CLI::App& app);
+void add_init(CLI::App& app);
 
 }  // namespace jc::tools

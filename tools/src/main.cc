@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     jc::tools::add_keygen(app);
     jc::tools::add_tx(app);
+    jc::tools::add_init(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,78 @@
+// The node's configuration file (docs/config.md): JSON with // and /* */ comments allowed,
+// every limit named and defaulted, relative paths resolved against the file's directory.
+//
+// Loading is strict: unknown keys, wrong types and out-of-range values are errors that name the
+// key path ("limits.pool_txs_max: must be an integer in [1, 10000000]"), so an operator's typo
+// never silently falls back to a default.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <jc/core/error.h>
+
+#include <cstdint>
+#include <string>
+
+namespace jc::node {
+
+struct P2pConfig {
+    std::string listen = "127.0.0.1:7000";
+    std::string ca_cert;  // consortium CA (PEM)
+    std::string cert;     // this node's TLS certificate (PEM)
+    std::string key;      // this node's TLS key (PEM, mode 0600)
+    std::uint64_t frame_bytes_max = 16 << 20;
+    std::uint64_t send_queue_bytes_max = 64 << 20;
+};
+
+struct RpcConfig {
+    std::string listen = "127.0.0.1:8000";
+    std::uint64_t body_bytes_max = 1 << 20;
+    std::uint64_t batch_length_max = 100;
+    std::uint64_t connections_max = 512;
+    std::uint64_t wait_timeout_ms_default = 10'000;
+    std::uint64_t wait_timeout_ms_max = 60'000;
+};
+
+struct PoolConfig {
+    std::uint64_t txs_max = 200'000;
+    std::uint64_t bytes_max = 256ull << 20;
+    std::uint64_t gossip_batch_txs_max = 500;
+    std::uint64_t gossip_interval_ms = 10;
+    std::uint64_t verify_threads = 2;
+};
+
+struct ConsensusConfig {
+    std::uint64_t tick_ms = 50;
+    std::uint64_t view_change_timeout_ticks = 40;
+    std::uint64_t view_change_timeout_ticks_max = 640;
+    std::uint64_t window_heights = 8;
+    std::uint64_t block_txs_max = 1000;      // also bounded by genesis params
+    std::uint64_t block_interval_ms = 20;    // how long the primary waits to fill a block
+    std::uint64_t timestamp_skew_ms_max = 10'000;
+};
+
+struct LogConfig {
+    std::string format = "text";  // "text" | "json"
+    std::string level = "info";
+};
+
+struct NodeConfig {
+    std::string node_name;            // appears on every log line
+    std::uint32_t validator_index = 0;
+    std::string genesis;              // path of genesis.json
+    std::string data_dir;             // LevelDB store lives in data_dir/ledger
+    std::string consensus_key;        // key file (jointclear keygen format, mode 0600)
+    P2pConfig p2p;
+    RpcConfig rpc;
+    PoolConfig pool;
+    ConsensusConfig consensus;
+    LogConfig log;
+};
+
+// Removes // and /* */ comments outside strings. Errors on an unterminated block comment.
+Result<std::string> strip_json_comments(std::string_view text);
+
+Result<NodeConfig> parse_config(std::string_view text, const std::string& base_dir);
+Result<NodeConfig> load_config(const std::string& path);
+
+}  // namespace jc::node

@@ -1,0 +1,225 @@
+#include <jc/node/config.h>
+
+#include <jc/core/canonical_json.h>
+#include <jc/core/file_util.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+
+namespace jc::node {
+namespace {
+
+using json::Value;
+
+Error config_error(const std::string& path, const std::string& what) {
+    return Error(Errc::kInvalidArgument, "config " + path + ": " + what);
+}
+
+std::string resolve(const std::string& base_dir, const std::string& path) {
+    if (path.empty() || path.front() == '/') {
+        return path;
+    }
+    return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+// Reads one object's members with per-key handlers; unknown keys are errors.
+class ObjectReader {
+public:
+    ObjectReader(const Value& v, std::string path) : v_(v), path_(std::move(path)) {}
+
+    ObjectReader& string(const std::string& key, std::string& out, bool required = false) {
+        fields_[key] = [&out, key, this](const Value& x) -> Status {
+            if (!x.is_string()) {
+                return config_error(path_ + key, "must be a string");
+            }
+            out = x.get<std::string>();
+            return {};
+        };
+        if (required) {
+            required_.push_back(key);
+        }
+        return *this;
+    }
+    ObjectReader& integer(const std::string& key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
+        fields_[key] = [&out, key, min, max, this](const Value& x) -> Status {
+            if (!x.is_number_integer() || x.get<std::int64_t>() < 0 ||
+                x.get<std::uint64_t>() < min || x.get<std::uint64_t>() > max) {
+                return config_error(path_ + key, "must be an integer in [" + std::to_string(min) + ", " +
+                                                      std::to_string(max) + "]");
+            }
+            out = x.get<std::uint64_t>();
+            return {};
+        };
+        return *this;
+    }
+    ObjectReader& object(const std::string& key, std::function<Status(const Value&, const std::string&)> read) {
+        fields_[key] = [read, key, this](const Value& x) -> Status {
+            if (!x.is_object()) {
+                return config_error(path_ + key, "must be an object");
+            }
+            return read(x, path_ + key + ".");
+        };
+        return *this;
+    }
+    Status run() {
+        for (auto it = v_.begin(); it != v_.end(); ++it) {
+            auto f = fields_.find(it.key());
+            if (f == fields_.end()) {
+                return config_error(path_ + it.key(), "unknown key");
+            }
+            JC_TRY_STATUS(f->second(*it));
+        }
+        for (const auto& key : required_) {
+            if (!v_.contains(key)) {
+                return config_error(path_ + key, "missing");
+            }
+        }
+        return {};
+    }
+
+private:
+    const Value& v_;
+    std::string path_;
+    std::map<std::string, std::function<Status(const Value&)>> fields_;
+    std::vector<std::string> required_;
+};
+
+}  // namespace
+
+Result<std::string> strip_json_comments(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            out.push_back(c);
+            if (c == '\\' && i + 1 < text.size()) {
+                out.push_back(text[++i]);
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            out.push_back(c);
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+            while (i < text.size() && text[i] != '\n') {
+                ++i;
+            }
+            out.push_back('\n');
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            const auto end = text.find("*/", i + 2);
+            if (end == std::string_view::npos) {
+                return Error(Errc::kParse, "config: unterminated /* comment");
+            }
+            out.push_back(' ');
+            i = end + 1;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+Result<NodeConfig> parse_config(std::string_view text, const std::string& base_dir) {
+    JC_ASSIGN_OR_RETURN(const std::string stripped, strip_json_comments(text));
+    auto doc = json::parse_strict(stripped);
+    if (!doc) {
+        return doc.error().with_context("config");
+    }
+    if (!doc->is_object()) {
+        return config_error("", "must be a JSON object");
+    }
+    NodeConfig c;
+    std::uint64_t index = 0;
+    ObjectReader top(*doc, "");
+    top.string("node", c.node_name, true)
+        .integer("validator_index", index, 0, 255)
+        .string("genesis", c.genesis, true)
+        .string("data_dir", c.data_dir, true)
+        .string("consensus_key", c.consensus_key, true)
+        .object("p2p", [&](const Value& v, const std::string& p) {
+            return ObjectReader(v, p)
+                .string("listen", c.p2p.listen)
+                .string("ca_cert", c.p2p.ca_cert, true)
+                .string("cert", c.p2p.cert, true)
+                .string("key", c.p2p.key, true)
+                .integer("frame_bytes_max", c.p2p.frame_bytes_max, 1 << 16, 1 << 30)
+                .integer("send_queue_bytes_max", c.p2p.send_queue_bytes_max, 1 << 20, 1ull << 34)
+                .run();
+        })
+        .object("rpc", [&](const Value& v, const std::string& p) {
+            return ObjectReader(v, p)
+                .string("listen", c.rpc.listen)
+                .integer("body_bytes_max", c.rpc.body_bytes_max, 1024, 64 << 20)
+                .integer("batch_length_max", c.rpc.batch_length_max, 1, 10'000)
+                .integer("connections_max", c.rpc.connections_max, 1, 100'000)
+                .integer("wait_timeout_ms_default", c.rpc.wait_timeout_ms_default, 1, 600'000)
+                .integer("wait_timeout_ms_max", c.rpc.wait_timeout_ms_max, 1, 600'000)
+                .run();
+        })
+        .object("pool", [&](const Value& v, const std::string& p) {
+            return ObjectReader(v, p)
+                .integer("txs_max", c.pool.txs_max, 1, 10'000'000)
+                .integer("bytes_max", c.pool.bytes_max, 1 << 16, 1ull << 36)
+                .integer("gossip_batch_txs_max", c.pool.gossip_batch_txs_max, 1, 10'000)
+                .integer("gossip_interval_ms", c.pool.gossip_interval_ms, 1, 10'000)
+                .integer("verify_threads", c.pool.verify_threads, 1, 64)
+                .run();
+        })
+        .object("consensus", [&](const Value& v, const std::string& p) {
+            return ObjectReader(v, p)
+                .integer("tick_ms", c.consensus.tick_ms, 1, 10'000)
+                .integer("view_change_timeout_ticks", c.consensus.view_change_timeout_ticks, 2, 1'000'000)
+                .integer("view_change_timeout_ticks_max", c.consensus.view_change_timeout_ticks_max, 2, 10'000'000)
+                .integer("window_heights", c.consensus.window_heights, 1, 64)
+                .integer("block_txs_max", c.consensus.block_txs_max, 1, 10'000)
+                .integer("block_interval_ms", c.consensus.block_interval_ms, 0, 60'000)
+                .integer("timestamp_skew_ms_max", c.consensus.timestamp_skew_ms_max, 0, 3'600'000)
+                .run();
+        })
+        .object("log", [&](const Value& v, const std::string& p) {
+            return ObjectReader(v, p).string("format", c.log.format).string("level", c.log.level).run();
+        });
+    JC_TRY_STATUS(top.run());
+    c.validator_index = static_cast<std::uint32_t>(index);
+    if (c.log.format != "text" && c.log.format != "json") {
+        return config_error("log.format", "must be \"text\" or \"json\"");
+    }
+    if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" && c.log.level != "error") {
+        return config_error("log.level", "must be one of debug, info, warn, error");
+    }
+    if (c.rpc.wait_timeout_ms_default > c.rpc.wait_timeout_ms_max) {
+        return config_error("rpc.wait_timeout_ms_default", "must not exceed rpc.wait_timeout_ms_max");
+    }
+    if (c.consensus.view_change_timeout_ticks > c.consensus.view_change_timeout_ticks_max) {
+        return config_error("consensus.view_change_timeout_ticks",
+                            "must not exceed consensus.view_change_timeout_ticks_max");
+    }
+    if (c.node_name.empty() || c.node_name.size() > 64) {
+        return config_error("node", "must be 1-64 characters");
+    }
+    for (char ch : c.node_name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') {
+            return config_error("node", "may contain only [A-Za-z0-9._-]");
+        }
+    }
+    c.genesis = resolve(base_dir, c.genesis);
+    c.data_dir = resolve(base_dir, c.data_dir);
+    c.consensus_key = resolve(base_dir, c.consensus_key);
+    c.p2p.ca_cert = resolve(base_dir, c.p2p.ca_cert);
+    c.p2p.cert = resolve(base_dir, c.p2p.cert);
+    c.p2p.key = resolve(base_dir, c.p2p.key);
+    return c;
+}
+
+Result<NodeConfig> load_config(const std::string& path) {
+    JC_ASSIGN_OR_RETURN(const std::string text, file::read_all(path, 1 << 20));
+    const auto parent = std::filesystem::path(path).parent_path().string();
+    return parse_config(text, parent.empty() ? "." : parent);
+}
+
+}  // namespace jc::node

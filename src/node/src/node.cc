@@ -1,0 +1,883 @@
+#include <jc/node/node.h>
+
+#include <jc/consensus/messages.h>
+#include <jc/contracts/genesis.h>
+#include <jc/core/assert.h>
+#include <jc/core/codec.h>
+#include <jc/core/file_util.h>
+#include <jc/core/key_file.h>
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "node_impl.h"
+
+namespace jc::node {
+namespace {
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t mono_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr std::string_view kRecordPrefix = "rec/";
+constexpr std::size_t kVerifiedCacheMax = 1 << 20;
+constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
+constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
+
+std::string record_key(std::uint64_t seq) {
+    std::string key(kRecordPrefix);
+    for (int i = 7; i >= 0; --i) {
+        key.push_back(static_cast<char>((seq >> (8 * i)) & 0xff));  // big-endian: scans in order
+    }
+    return key;
+}
+
+contracts::GenesisMembers to_contract_members(const ledger::Genesis& g) {
+    contracts::GenesisMembers out;
+    for (const auto& m : g.members()) {
+        contracts::GenesisMember cm;
+        cm.bank_id = m.bank_id;
+        cm.name = m.name;
+        cm.cnaps_code = m.cnaps_code;
+        cm.keys = m.keys;
+        for (auto r : m.roles) {
+            cm.roles.push_back(static_cast<contracts::Role>(static_cast<std::uint8_t>(r)));
+        }
+        cm.status = m.status == ledger::MemberStatus::kActive ? contracts::MemberStatus::kActive
+                                                              : contracts::MemberStatus::kSuspended;
+        out.members.push_back(std::move(cm));
+    }
+    return out;
+}
+
+ledger::Receipt to_ledger_receipt(const contracts::TxReceipt& r, const Hash& tx_hash, std::uint64_t height,
+                                  std::uint32_t index) {
+    ledger::Receipt out;
+    out.tx_hash = tx_hash;
+    out.height = height;
+    out.index = index;
+    out.status = static_cast<ledger::ReceiptStatus>(static_cast<std::uint8_t>(r.status));
+    out.code = r.code;
+    out.error = r.error;
+    out.detail = r.detail.is_null() ? std::string() : json::canonicalize(r.detail);
+    out.result = json::canonicalize(r.result);
+    return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+Status Node::Impl::init() {
+    JC_ASSIGN_OR_RETURN(const std::string genesis_text, file::read_all(config_.genesis, ledger::kGenesisBytesMax));
+    auto genesis = ledger::Genesis::parse(genesis_text);
+    if (!genesis) {
+        return genesis.error().with_context("genesis " + config_.genesis);
+    }
+    genesis_ = std::make_unique<ledger::Genesis>(std::move(*genesis));
+    validator_keys_ = genesis_->validator_keys();
+    if (config_.validator_index >= genesis_->validators().size()) {
+        return Error(Errc::kInvalidArgument, "config validator_index " + std::to_string(config_.validator_index) +
+                                                 " is not a validator in genesis (it has " +
+                                                 std::to_string(genesis_->validators().size()) + ")");
+    }
+    auto key_file = crypto::load_key_file(config_.consensus_key);
+    if (!key_file) {
+        return key_file.error().with_context("consensus key");
+    }
+    if (key_file->public_key != genesis_->validators()[config_.validator_index].consensus_key) {
+        return Error(Errc::kInvalidArgument, "consensus key " + config_.consensus_key +
+                                                 " is not validator " + std::to_string(config_.validator_index) +
+                                                 "'s consensus_key in genesis");
+    }
+    signer_ = std::make_unique<consensus::Secp256k1Signer>(key_file->secret_key);
+    verifier_ = std::make_unique<consensus::Secp256k1Verifier>(validator_keys_);
+
+    std::error_code ec;
+    std::filesystem::create_directories(config_.data_dir, ec);
+    if (ec) {
+        return Error(Errc::kIo, "cannot create data dir " + config_.data_dir + ": " + ec.message());
+    }
+    ledger::StoreOptions options;
+    options.path = config_.data_dir + "/ledger";
+    auto store = ledger::Store::open(options, *genesis_);
+    if (!store && store.error().code() == Errc::kNotFound) {
+        contracts::GenesisParams params;
+        params.genesis_time_ms = genesis_->genesis_time_ms();
+        auto writes = contracts::genesis_writes(to_contract_members(*genesis_), params);
+        if (!writes) {
+            return writes.error().with_context("genesis state");
+        }
+        store = ledger::Store::create(options, *genesis_, *writes);
+        if (store) {
+            log_->info("created a new ledger at {} for chain {} (genesis {})", options.path, genesis_->chain_id(),
+                       genesis_->hash().hex());
+        }
+    }
+    if (!store) {
+        return store.error().with_context("ledger store " + options.path);
+    }
+    store_ = std::move(*store);
+    const auto head = store_->head();
+    committed_height_ = head.height;
+    metrics_.height = head.height;
+
+    // Rebuild the replica from the ledger head and the durable consensus records.
+    consensus::Config cc;
+    cc.chain_id = genesis_->chain_id();
+    cc.validators = validator_keys_;
+    cc.self = config_.validator_index;
+    cc.genesis_digest = genesis_->hash();
+    cc.window_heights = config_.consensus.window_heights;
+    cc.results_lag_heights_max = std::max<std::uint64_t>(cc.results_lag_heights_max, 2 * cc.window_heights);
+    cc.checkpoint_horizon_heights = std::max<std::uint64_t>(cc.checkpoint_horizon_heights, 2 * cc.results_lag_heights_max);
+    cc.view_change_timeout_ticks = config_.consensus.view_change_timeout_ticks;
+    cc.view_change_timeout_ticks_max = config_.consensus.view_change_timeout_ticks_max;
+    cc.proposal_bytes_max = std::min<std::size_t>(genesis_->params().block_bytes_max + 4096, ledger::kBlockBytesMax);
+    codec_limits_ = consensus::codec_limits(cc);
+
+    consensus::Recovered recovered;
+    recovered.committed_height = head.height;
+    recovered.committed_digest = head.hash;
+    recovered.executed_height = head.height;
+    recovered.executed_results_digest = head.results.digest();
+    auto snapshot = store_->snapshot();
+    if (head.height > 0) {
+        JC_ASSIGN_OR_RETURN(auto cert, snapshot->commit_certificate(head.height));
+        recovered.committed_certificate = cert;
+    }
+    std::uint64_t max_seq = 0;
+    Status scan_status;
+    JC_TRY_STATUS(store_->scan_consensus_records(kRecordPrefix, [&](std::string_view key, std::string_view value) {
+        auto record = consensus::decode_record(as_bytes(value), codec_limits_);
+        if (!record) {
+            scan_status = record.error().with_context("consensus record");
+            return false;
+        }
+        std::uint64_t seq = 0;
+        for (std::size_t i = kRecordPrefix.size(); i < key.size(); ++i) {
+            seq = (seq << 8) | static_cast<std::uint8_t>(key[i]);
+        }
+        max_seq = std::max(max_seq, seq);
+        recovered.records.push_back(std::move(*record));
+        return true;
+    }));
+    JC_TRY_STATUS(scan_status);
+    auto replica = consensus::Replica::create(cc, *signer_, *verifier_, *this, recovered);
+    if (!replica) {
+        return replica.error().with_context("consensus");
+    }
+    replica_ = std::move(*replica);
+    persist_seq_durable_ = max_seq;
+
+    pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max);
+    crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
+    log_->info("validator {} of {} at height {} (chain {})", config_.validator_index, validator_keys_.size(),
+               head.height, genesis_->chain_id());
+    return {};
+}
+
+Status Node::Impl::start() {
+    p2p::Config pc;
+    pc.self_index = config_.validator_index;
+    pc.listen_address = config_.p2p.listen;
+    for (const auto& v : genesis_->validators()) {
+        pc.peers.push_back({v.index, v.tls_key, v.address});
+    }
+    pc.ca_cert_file = config_.p2p.ca_cert;
+    pc.cert_file = config_.p2p.cert;
+    pc.key_file = config_.p2p.key;
+    pc.limits.frame_bytes_max = config_.p2p.frame_bytes_max;
+    pc.limits.send_queue_bytes_max = config_.p2p.send_queue_bytes_max;
+    transport_ = std::make_unique<p2p::Transport>(io_, pc, consensus_io_.get_executor(),
+                                                  [this](p2p::Message m) { on_message(std::move(m)); });
+    JC_TRY_STATUS(transport_->start());
+
+    dispatcher_ = std::make_shared<rpc::Dispatcher>();
+    dispatcher_->set_limits({.body_bytes_max = config_.rpc.body_bytes_max,
+                             .batch_length_max = config_.rpc.batch_length_max,
+                             .depth_max = 32});
+    register_rpc_methods(*dispatcher_);
+    rpc::ServerConfig sc;
+    sc.listen_address = config_.rpc.listen;
+    sc.connections_max = config_.rpc.connections_max;
+    rpc::HttpHooks hooks;
+    hooks.metrics = [this] { return metrics_text(); };
+    hooks.healthy = [this] { return mono_ms() - last_tick_ms_.load() < 5000; };
+    hooks.ready = [this]() -> std::pair<bool, std::string> {
+        if (metrics_.syncing.load()) {
+            return {false, "syncing"};
+        }
+        std::uint64_t weight = validator_keys_[config_.validator_index].weight;
+        for (const auto& s : transport_->peer_status()) {
+            if (s.connected) {
+                weight += validator_keys_[s.index].weight;
+            }
+        }
+        std::uint64_t total = 0;
+        for (const auto& v : validator_keys_) {
+            total += v.weight;
+        }
+        if (weight < quorum_weight(total)) {
+            return {false, "connected to less than a quorum of validators"};
+        }
+        return {true, ""};
+    };
+    rpc_server_ = std::make_unique<rpc::Server>(io_, sc, dispatcher_, hooks);
+    JC_TRY_STATUS(rpc_server_->start());
+
+    last_tick_ms_ = mono_ms();
+    tick_timer_ = std::make_unique<asio::steady_timer>(consensus_io_);
+    gossip_timer_ = std::make_unique<asio::steady_timer>(consensus_io_);
+    asio::post(consensus_io_, [this] {
+        drain();
+        on_tick();
+    });
+    auto run = [](asio::io_context& io) {
+        auto guard = asio::make_work_guard(io);
+        io.run();
+    };
+    threads_.emplace_back([this, run] { run(consensus_io_); });
+    threads_.emplace_back([this, run] { run(storage_io_); });
+    threads_.emplace_back([this, run] { run(io_); });
+    threads_.emplace_back([this, run] { run(io_); });
+    log_->info("p2p on {} (port {}), RPC on http://{}", config_.p2p.listen, transport_->listen_port(),
+               config_.rpc.listen.substr(0, config_.rpc.listen.rfind(':')) + ":" + std::to_string(rpc_server_->port()));
+    return {};
+}
+
+void Node::Impl::fatal(const std::string& message) {
+    log_->critical("FATAL: {}", message);
+    std::lock_guard lock(state_mutex_);
+    if (!stopping_) {
+        exit_code_ = 2;
+        stopping_ = true;
+    }
+    state_cv_.notify_all();
+}
+
+void Node::Impl::stop() {
+    {
+        std::lock_guard lock(state_mutex_);
+        stopping_ = true;
+    }
+    state_cv_.notify_all();
+}
+
+int Node::Impl::wait() {
+    {
+        std::unique_lock lock(state_mutex_);
+        state_cv_.wait(lock, [this] { return stopping_; });
+    }
+    log_->info("stopping");
+    if (rpc_server_) {
+        rpc_server_->stop();
+    }
+    if (transport_) {
+        transport_->stop();
+    }
+    // Let the storage thread finish the block in hand, then stop the loops.
+    consensus_io_.stop();
+    storage_io_.stop();
+    io_.stop();
+    for (auto& t : threads_) {
+        t.join();
+    }
+    threads_.clear();
+    if (crypto_pool_) {
+        crypto_pool_->join();
+    }
+    store_.reset();
+    log_->info("stopped at height {}", metrics_.height.load());
+    return exit_code_;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admission
+
+bool Node::Impl::verified(const Hash& tx_hash) const {
+    std::lock_guard lock(verified_mutex_);
+    return verified_.count(tx_hash) != 0;
+}
+
+void Node::Impl::mark_verified(const Hash& tx_hash) const {
+    std::lock_guard lock(verified_mutex_);
+    if (verified_.insert(tx_hash).second) {
+        verified_order_.push_back(tx_hash);
+        if (verified_order_.size() > kVerifiedCacheMax) {
+            verified_.erase(verified_order_.front());
+            verified_order_.pop_front();
+        }
+    }
+}
+
+Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
+    if (tx.chain_id() != genesis_->chain_id()) {
+        return Error(Errc::kInvalidArgument, "WRONG_CHAIN: transaction is for chain \"" + tx.chain_id() +
+                                                 "\", this is \"" + genesis_->chain_id() + "\"");
+    }
+    const auto* member = genesis_->find_member(tx.sender());
+    if (member == nullptr) {
+        return Error(Errc::kNotFound, "UNKNOWN_SIGNER: sender \"" + tx.sender() + "\" is not a member");
+    }
+    if (!member->has_key(tx.signer())) {
+        return Error(Errc::kNotFound, "UNKNOWN_SIGNER: signer " + tx.signer().hex() +
+                                          " is not a registered key of " + tx.sender());
+    }
+    if (!verified(tx.hash())) {
+        JC_TRY_STATUS(tx.verify_signature());
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consensus strand
+
+bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal) const {
+    ledger::BlockLimits limits;
+    limits.txs_max = genesis_->params().block_txs_max;
+    limits.bytes_max = genesis_->params().block_bytes_max;
+    auto block = ledger::Block::decode(proposal.payload, limits);
+    if (!block) {
+        log_->warn("proposal at height {} does not decode: {}", height, block.error().message());
+        return false;
+    }
+    const auto& h = block->header();
+    if (block->hash() != proposal.digest || h.height != height || h.parent_hash != proposal.parent_digest ||
+        h.proposer >= validator_keys_.size()) {
+        return false;
+    }
+    if (h.timestamp_ms > wall_ms() + static_cast<std::int64_t>(config_.consensus.timestamp_skew_ms_max)) {
+        log_->warn("proposal at height {} is {} ms ahead of this node's clock", height, h.timestamp_ms - wall_ms());
+        return false;
+    }
+    // Timestamps never go backwards (DOMAIN.md A.5: business dates are monotone).
+    if (auto parent = proposal_timestamps_.find(h.parent_hash); parent != proposal_timestamps_.end()) {
+        if (h.timestamp_ms < parent->second) {
+            return false;
+        }
+    } else if (h.parent_hash == store_->head().hash && h.timestamp_ms < store_->head().timestamp_ms) {
+        return false;
+    }
+    for (const auto& tx : block->txs()) {
+        if (auto s = admit_check(*tx); !s) {
+            log_->warn("proposal at height {} carries a bad transaction {}: {}", height, tx->hash().hex(),
+                       s.error().message());
+            return false;
+        }
+        mark_verified(tx->hash());
+    }
+    proposal_timestamps_[proposal.digest] = h.timestamp_ms;
+    return true;
+}
+
+void Node::Impl::step(const consensus::Input& input) {
+    const auto outcome = replica_->step(input);
+    (void)outcome;  // rejections are counted inside the replica (rejections())
+    drain();
+}
+
+void Node::Impl::drain() {
+    for (int guard = 0; guard < 64; ++guard) {
+        consensus::Ready ready = replica_->take_ready();
+        if (ready.empty()) {
+            break;
+        }
+        if (!ready.to_persist.empty()) {
+            std::vector<ledger::ConsensusRecordWrite> writes;
+            std::uint64_t max_seq = 0;
+            for (const auto& r : ready.to_persist) {
+                const Bytes encoded = consensus::encode_record(r.record);
+                writes.push_back({record_key(r.seq), to_string(encoded)});
+                max_seq = std::max(max_seq, r.seq);
+            }
+            asio::post(storage_io_, [this, w = std::move(writes), max_seq]() mutable { persist(std::move(w), max_seq); });
+        }
+        for (const auto& out : ready.to_send) {
+            const Bytes bytes = consensus::encode(out.message);
+            if (out.to) {
+                transport_->send(*out.to, p2p::Channel::kConsensus, bytes);
+            } else {
+                transport_->broadcast(p2p::Channel::kConsensus, bytes);
+            }
+        }
+        for (auto& c : ready.to_commit) {
+            auto block = ledger::Block::decode(c.proposal.payload);
+            if (!block) {
+                fatal("committed block at height " + std::to_string(c.height) + " does not decode: " +
+                      block.error().message());
+                return;
+            }
+            std::vector<Hash> hashes = block->tx_hashes();
+            pool_->remove(hashes);
+            proposal_timestamps_.erase(c.proposal.parent_digest);
+            asio::post(storage_io_, [this, b = std::move(*block), cert = std::move(c.certificate)] {
+                commit(b, cert, /*from_sync=*/false);
+            });
+        }
+        for (const auto& f : ready.fetch_requests) {
+            request_sync(f.from_height, f.to_height);
+        }
+        for (auto& cert : ready.stable_checkpoints) {
+            asio::post(storage_io_, [this, cert] {
+                if (auto s = store_->put_checkpoint_certificate(cert); !s) {
+                    if (s.error().code() == Errc::kCorruption) {
+                        fatal(s.error().message());
+                    } else {
+                        log_->warn("checkpoint at height {} not stored: {}", cert.height, s.error().message());
+                    }
+                }
+            });
+        }
+        if (ready.diverged) {
+            fatal("execution results at height " + std::to_string(ready.diverged->height) +
+                  " differ from the quorum's (ours " + ready.diverged->ours.hex() + ", quorum " +
+                  ready.diverged->quorum.hex() + "); refusing to continue on a diverged ledger");
+            return;
+        }
+    }
+    const auto status = replica_->status();
+    if (status.view != last_view_) {
+        metrics_.view_changes++;
+        last_view_ = status.view;
+        pool_->release_in_flight();
+        log_->info("entered view {}", status.view);
+    }
+    metrics_.view = status.view;
+    metrics_.pool_txs = pool_->size();
+    metrics_.pool_bytes = pool_->bytes();
+}
+
+void Node::Impl::maybe_propose() {
+    const auto slot = replica_->proposal_slot();
+    if (!slot || pool_->proposable() == 0) {
+        pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : pool_nonempty_since_ms_;
+        return;
+    }
+    const std::int64_t now = mono_ms();
+    if (pool_nonempty_since_ms_ < 0) {
+        pool_nonempty_since_ms_ = now;
+    }
+    const std::size_t txs_max = std::min<std::size_t>(config_.consensus.block_txs_max, genesis_->params().block_txs_max);
+    // Cut a block when it is full or the block interval has passed since work arrived.
+    if (pool_->proposable() < txs_max &&
+        now - pool_nonempty_since_ms_ < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
+        return;
+    }
+    auto txs = pool_->take_for_block(txs_max, genesis_->params().block_bytes_max - 4096);
+    std::int64_t timestamp = wall_ms();
+    if (auto parent = proposal_timestamps_.find(slot->parent_digest); parent != proposal_timestamps_.end()) {
+        timestamp = std::max(timestamp, parent->second);
+    }
+    timestamp = std::max(timestamp, store_->head().timestamp_ms);
+    auto block = ledger::Block::make(slot->height, slot->parent_digest, timestamp, config_.validator_index, std::move(txs));
+    if (!block) {
+        log_->error("cannot assemble block {}: {}", slot->height, block.error().message());
+        pool_->release_in_flight();
+        return;
+    }
+    pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : now;
+    consensus::Proposal proposal{block->hash(), slot->parent_digest, block->encode()};
+    proposal_timestamps_[proposal.digest] = timestamp;
+    step(consensus::Propose{slot->height, std::move(proposal)});
+}
+
+void Node::Impl::on_tick() {
+    // The timer runs at the shorter of the replica's tick and the block interval, so the primary
+    // cuts blocks promptly; the replica sees a Tick only every tick_ms (its timeouts count those).
+    const std::int64_t now = mono_ms();
+    last_tick_ms_ = now;
+    replica_->step(consensus::WorkPending{pool_->size() > 0});
+    if (now - last_replica_tick_ms_ >= static_cast<std::int64_t>(config_.consensus.tick_ms)) {
+        last_replica_tick_ms_ = now;
+        step(consensus::Tick{});
+    } else {
+        drain();
+    }
+    maybe_propose();
+    const std::uint64_t period_ms =
+        std::max<std::uint64_t>(1, std::min(config_.consensus.tick_ms, std::max<std::uint64_t>(config_.consensus.block_interval_ms, 5)));
+    tick_timer_->expires_after(std::chrono::milliseconds(period_ms));
+    tick_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            on_tick();
+        }
+    });
+}
+
+void Node::Impl::submit(ledger::TxPtr tx, std::function<void(Status, bool)> done) {
+    asio::post(consensus_io_, [this, tx = std::move(tx), done = std::move(done)]() mutable {
+        switch (pool_->add(tx)) {
+            case TxPool::AddResult::kFull:
+                metrics_.txs_refused++;
+                done(Error(Errc::kUnavailable, "POOL_FULL: the transaction pool is full (" +
+                                                   std::to_string(pool_->size()) + " transactions)"),
+                     false);
+                return;
+            case TxPool::AddResult::kDuplicate:
+                done({}, false);
+                return;
+            case TxPool::AddResult::kAdded:
+                break;
+        }
+        metrics_.txs_admitted++;
+        gossip_queue_.push_back(tx);
+        if (gossip_queue_.size() == 1) {
+            gossip_timer_->expires_after(std::chrono::milliseconds(config_.pool.gossip_interval_ms));
+            gossip_timer_->async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) {
+                    gossip_flush();
+                }
+            });
+        }
+        if (gossip_queue_.size() >= config_.pool.gossip_batch_txs_max) {
+            gossip_flush();
+        }
+        done({}, true);
+        maybe_propose();
+    });
+}
+
+void Node::Impl::gossip_flush() {
+    if (gossip_queue_.empty()) {
+        return;
+    }
+    // Binary batch: varint count, then each envelope's canonical JSON as length-prefixed bytes.
+    codec::Writer w;
+    w.varint(gossip_queue_.size());
+    for (const auto& tx : gossip_queue_) {
+        w.str(tx->canonical_json());
+    }
+    gossip_queue_.clear();
+    transport_->broadcast(p2p::Channel::kTxGossip, w.data());
+}
+
+void Node::Impl::on_message(p2p::Message message) {
+    switch (message.channel) {
+        case p2p::Channel::kConsensus: {
+            auto decoded = consensus::decode(message.payload, codec_limits_);
+            if (!decoded) {
+                log_->debug("undecodable consensus message from {}: {}", message.from, decoded.error().message());
+                return;
+            }
+            step(consensus::Received{message.from, std::move(*decoded)});
+            maybe_propose();
+            return;
+        }
+        case p2p::Channel::kTxGossip: {
+            // Verify off the consensus strand, then add to the pool without re-gossiping.
+            asio::post(*crypto_pool_, [this, payload = std::move(message.payload), from = message.from] {
+                codec::Reader r(payload);
+                auto count = r.varint_max(config_.pool.gossip_batch_txs_max * 4, "gossip batch size");
+                if (!count) {
+                    log_->debug("bad gossip batch from {}: {}", from, count.error().message());
+                    return;
+                }
+                std::vector<ledger::TxPtr> txs;
+                for (std::uint64_t i = 0; i < *count; ++i) {
+                    auto text = r.str(ledger::TxLimits{}.envelope_bytes_max);
+                    if (!text) {
+                        return;
+                    }
+                    auto tx = ledger::Transaction::parse(*text);
+                    if (!tx || !admit_check(*tx).ok()) {
+                        continue;
+                    }
+                    mark_verified(tx->hash());
+                    txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
+                }
+                asio::post(consensus_io_, [this, txs = std::move(txs)] {
+                    for (const auto& tx : txs) {
+                        (void)pool_->add(tx);
+                    }
+                    maybe_propose();
+                });
+            });
+            return;
+        }
+        case p2p::Channel::kSyncRequest:
+            asio::post(storage_io_, [this, m = std::move(message)] { serve_sync_request(m.from, m.payload); });
+            return;
+        case p2p::Channel::kSyncResponse:
+            asio::post(storage_io_, [this, m = std::move(message)] { apply_sync_response(m.payload); });
+            return;
+        case p2p::Channel::kKeepalive:
+            return;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage thread
+
+void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq) {
+    if (auto s = store_->write_consensus_records(writes); !s) {
+        fatal("cannot persist consensus records: " + s.error().message());
+        return;
+    }
+    persist_seq_durable_ = std::max(persist_seq_durable_.load(), seq);
+    asio::post(consensus_io_, [this, seq] {
+        step(consensus::Persisted{seq});
+        maybe_propose();
+    });
+}
+
+void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, bool from_sync) {
+    if (block.height() <= committed_height_) {
+        return;  // already committed (sync and consensus can both deliver a height)
+    }
+    if (block.height() != committed_height_ + 1) {
+        log_->warn("block {} arrived before block {}; waiting for sync", block.height(), committed_height_ + 1);
+        return;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto snapshot = store_->snapshot();
+    const auto ctx = contracts::BlockContext::at(block.height(), block.header().timestamp_ms);
+    auto output = engine_.execute_block(*snapshot, ctx, block.txs());
+    if (!output) {
+        fatal("block " + std::to_string(block.height()) + " cannot be executed: " + output.error().message());
+        return;
+    }
+    std::vector<ledger::Receipt> receipts;
+    receipts.reserve(block.txs().size());
+    for (std::uint32_t i = 0; i < block.txs().size(); ++i) {
+        receipts.push_back(to_ledger_receipt(output->receipts[i], block.txs()[i]->hash(), block.height(), i));
+    }
+    ledger::ExecutionResults results;
+    results.height = block.height();
+    results.state_root = ledger::next_state_root(snapshot->head().results.state_root, output->writes);
+    results.receipt_root = ledger::receipt_root(receipts);
+    if (auto s = store_->commit_block(block, cert, receipts, output->writes, results); !s) {
+        fatal("cannot commit block " + std::to_string(block.height()) + ": " + s.error().message());
+        return;
+    }
+    committed_height_ = block.height();
+    metrics_.height = block.height();
+    metrics_.blocks_committed++;
+    metrics_.txs_committed += block.txs().size();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    metrics_.commit_latency_us_sum += static_cast<std::uint64_t>(us);
+    metrics_.commit_latency_count++;
+    static constexpr std::int64_t kBucketsMs[] = {1, 2, 5, 10, 20, 50, 100};
+    std::size_t bucket = 7;
+    for (std::size_t i = 0; i < 7; ++i) {
+        if (us <= kBucketsMs[i] * 1000) {
+            bucket = i;
+            break;
+        }
+    }
+    metrics_.commit_latency_buckets[bucket]++;
+
+    const Hash digest = results.digest();
+    asio::post(consensus_io_, [this, h = block.height(), digest, from_sync, block_hash = block.hash(),
+                               parent = block.header().parent_hash, cert] {
+        if (from_sync) {
+            replica_->step(consensus::Synced{h, block_hash, parent, cert});
+        }
+        step(consensus::Executed{h, digest});
+        maybe_propose();
+    });
+    // Wake callers waiting for these receipts.
+    {
+        std::lock_guard lock(waiters_mutex_);
+        for (const auto& r : receipts) {
+            auto [first, last] = waiters_.equal_range(r.tx_hash);
+            for (auto it = first; it != last; ++it) {
+                if (!it->second.done->exchange(true)) {
+                    it->second.on_receipt(r);
+                }
+            }
+            waiters_.erase(first, last);
+        }
+    }
+    // Drop consensus records the ledger now makes redundant (every 64 heights).
+    if (committed_height_ >= records_gc_height_ + 64) {
+        std::vector<ledger::ConsensusRecordWrite> erase;
+        (void)store_->scan_consensus_records(kRecordPrefix, [&](std::string_view key, std::string_view value) {
+            auto record = consensus::decode_record(as_bytes(value), codec_limits_);
+            if (record && consensus::record_height(*record) != 0 &&
+                consensus::record_height(*record) + 2 * config_.consensus.window_heights <= committed_height_) {
+                erase.push_back({std::string(key), std::nullopt});
+            }
+            return erase.size() < 10'000;
+        });
+        if (!erase.empty()) {
+            (void)store_->write_consensus_records(erase);
+        }
+        records_gc_height_ = committed_height_;
+    }
+}
+
+void Node::Impl::request_sync(std::uint64_t from, std::uint64_t to) {
+    // Runs on the consensus strand. Ask one connected peer at a time, rotating, for a bounded range.
+    if (to < from) {
+        return;
+    }
+    std::vector<std::uint32_t> peers;
+    for (const auto& s : transport_->peer_status()) {
+        if (s.connected) {
+            peers.push_back(s.index);
+        }
+    }
+    if (peers.empty()) {
+        return;
+    }
+    metrics_.syncing = true;
+    const std::uint32_t peer = peers[sync_peer_rotation_++ % peers.size()];
+    codec::Writer w;
+    w.u64(from).u64(std::min(to, from + kSyncBlocksPerResponseMax - 1));
+    transport_->send(peer, p2p::Channel::kSyncRequest, w.data());
+    sync_requested_to_ = std::max(sync_requested_to_, to);
+}
+
+void Node::Impl::serve_sync_request(std::uint32_t peer, ByteView payload) {
+    codec::Reader r(payload);
+    auto from = r.u64();
+    auto to = r.u64();
+    if (!from || !to || !r.finish().ok() || *to < *from || *from == 0) {
+        log_->debug("malformed sync request from {}", peer);
+        return;
+    }
+    auto snapshot = store_->snapshot();
+    const std::uint64_t last = std::min({*to, snapshot->head().height, *from + kSyncBlocksPerResponseMax - 1});
+    codec::Writer w;
+    std::vector<std::pair<Bytes, Bytes>> items;
+    std::size_t bytes = 0;
+    for (std::uint64_t h = *from; h <= last && bytes < kSyncResponseBytesMax; ++h) {
+        auto block = snapshot->block(h);
+        auto cert = snapshot->commit_certificate(h);
+        if (!block || !*block || !cert || !*cert) {
+            break;
+        }
+        items.emplace_back((*block)->encode(), (*cert)->encode());
+        bytes += items.back().first.size() + items.back().second.size();
+    }
+    if (items.empty()) {
+        return;
+    }
+    w.varint(items.size());
+    for (const auto& [b, c] : items) {
+        w.bytes(b).bytes(c);
+    }
+    transport_->send(peer, p2p::Channel::kSyncResponse, w.data());
+}
+
+void Node::Impl::apply_sync_response(ByteView payload) {
+    codec::Reader r(payload);
+    auto count = r.varint_max(kSyncBlocksPerResponseMax, "sync block count");
+    if (!count) {
+        return;
+    }
+    for (std::uint64_t i = 0; i < *count; ++i) {
+        auto block_bytes = r.bytes(ledger::kBlockBytesMax);
+        auto cert_bytes = r.bytes(1 << 20);
+        if (!block_bytes || !cert_bytes) {
+            return;
+        }
+        auto block = ledger::Block::decode(*block_bytes);
+        auto cert = Certificate::decode(*cert_bytes);
+        if (!block || !cert) {
+            log_->warn("sync: undecodable block or certificate");
+            return;
+        }
+        if (block->height() <= committed_height_) {
+            continue;
+        }
+        if (block->height() != committed_height_ + 1 || block->header().parent_hash != store_->head().hash) {
+            log_->warn("sync: block {} does not extend our head {}", block->height(), committed_height_);
+            return;
+        }
+        // A synced block is trusted only through its commit certificate from a quorum.
+        if (cert->kind != VoteKind::kCommit || cert->height != block->height() || cert->digest != block->hash()) {
+            log_->warn("sync: certificate does not match block {}", block->height());
+            return;
+        }
+        if (auto s = verify_certificate(*cert, genesis_->chain_id(), validator_keys_); !s) {
+            log_->warn("sync: block {} certificate refused: {}", block->height(), s.error().message());
+            return;
+        }
+        for (const auto& tx : block->txs()) {
+            if (!verified(tx->hash())) {
+                if (auto s = tx->verify_signature(); !s) {
+                    log_->warn("sync: block {} has a badly signed transaction", block->height());
+                    return;
+                }
+            }
+        }
+        commit(*block, *cert, /*from_sync=*/true);
+    }
+    asio::post(consensus_io_, [this] {
+        if (committed_height_ >= sync_requested_to_) {
+            metrics_.syncing = false;
+        }
+    });
+}
+
+std::string Node::Impl::metrics_text() const {
+    std::string out;
+    auto gauge = [&](const char* name, const char* help, std::uint64_t value, const char* type = "gauge") {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+               std::to_string(value) + "\n";
+    };
+    gauge("jointclear_height", "Committed block height.", metrics_.height.load());
+    gauge("jointclear_view", "Current PBFT view.", metrics_.view.load());
+    gauge("jointclear_view_changes_total", "View changes seen.", metrics_.view_changes.load(), "counter");
+    gauge("jointclear_txs_committed_total", "Transactions committed.", metrics_.txs_committed.load(), "counter");
+    gauge("jointclear_blocks_committed_total", "Blocks committed.", metrics_.blocks_committed.load(), "counter");
+    gauge("jointclear_txs_admitted_total", "Transactions admitted to the pool.", metrics_.txs_admitted.load(), "counter");
+    gauge("jointclear_txs_refused_total", "Transactions refused at admission.", metrics_.txs_refused.load(), "counter");
+    gauge("jointclear_pool_txs", "Transactions in the pool.", metrics_.pool_txs.load());
+    gauge("jointclear_pool_bytes", "Bytes in the pool.", metrics_.pool_bytes.load());
+    std::uint64_t peers = 0;
+    if (transport_) {
+        for (const auto& s : transport_->peer_status()) {
+            peers += s.connected ? 1 : 0;
+        }
+    }
+    gauge("jointclear_peers", "Connected validators.", peers);
+    if (dispatcher_) {
+        gauge("jointclear_rpc_requests_total", "JSON-RPC requests.", dispatcher_->counters().requests.load(), "counter");
+        gauge("jointclear_rpc_errors_total", "JSON-RPC error responses.", dispatcher_->counters().errors.load(), "counter");
+    }
+    out += "# HELP jointclear_block_commit_seconds Execution plus durable commit of one block.\n"
+           "# TYPE jointclear_block_commit_seconds histogram\n";
+    static constexpr const char* kLe[] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "+Inf"};
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+        cumulative += metrics_.commit_latency_buckets[i].load();
+        out += std::string("jointclear_block_commit_seconds_bucket{le=\"") + kLe[i] + "\"} " +
+               std::to_string(cumulative) + "\n";
+    }
+    const auto sum_us = metrics_.commit_latency_us_sum.load();
+    out += "jointclear_block_commit_seconds_sum " + std::to_string(sum_us / 1'000'000) + "." +
+           std::to_string(1'000'000 + sum_us % 1'000'000).substr(1) + "\n";
+    out += "jointclear_block_commit_seconds_count " + std::to_string(metrics_.commit_latency_count.load()) + "\n";
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Node>> Node::create(const NodeConfig& config) {
+    auto impl = std::make_unique<Impl>(config);
+    JC_TRY_STATUS(impl->init());
+    return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Node::~Node() = default;
+Status Node::start() { return impl_->start(); }
+void Node::stop() { impl_->stop(); }
+int Node::wait() { return impl_->wait(); }
+std::uint16_t Node::rpc_port() const { return impl_->rpc_server_ ? impl_->rpc_server_->port() : 0; }
+
+}  // namespace jc::node

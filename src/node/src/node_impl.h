@@ -1,0 +1,144 @@
+// Private: the Node's parts and the state each thread owns. See node.h for the thread model.
+#pragma once
+
+#include <jc/consensus/replica.h>
+#include <jc/contracts/engine.h>
+#include <jc/core/log.h>
+#include <jc/ledger/genesis.h>
+#include <jc/ledger/store.h>
+#include <jc/node/node.h>
+#include <jc/p2p/transport.h>
+#include <jc/rpc/server.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tx_pool.h"
+
+namespace jc::node {
+
+namespace asio = boost::asio;
+
+// Counters for /metrics; written by several threads.
+struct Metrics {
+    std::atomic<std::uint64_t> txs_admitted{0};
+    std::atomic<std::uint64_t> txs_refused{0};
+    std::atomic<std::uint64_t> txs_committed{0};
+    std::atomic<std::uint64_t> blocks_committed{0};
+    std::atomic<std::uint64_t> view_changes{0};
+    std::atomic<std::uint64_t> commit_latency_us_sum{0};
+    std::atomic<std::uint64_t> commit_latency_count{0};
+    std::array<std::atomic<std::uint64_t>, 8> commit_latency_buckets{};  // ≤1,2,5,10,20,50,100,+Inf ms
+    std::atomic<std::uint64_t> height{0};
+    std::atomic<std::uint64_t> view{0};
+    std::atomic<std::uint64_t> pool_txs{0};
+    std::atomic<std::uint64_t> pool_bytes{0};
+    std::atomic<bool> syncing{false};
+};
+
+// A caller waiting for a transaction's receipt (submitTransaction with wait).
+struct Waiter {
+    std::function<void(const ledger::Receipt&)> on_receipt;
+    std::shared_ptr<std::atomic<bool>> done;
+};
+
+class Node::Impl : public consensus::ProposalValidator {
+public:
+    explicit Impl(NodeConfig config) : config_(std::move(config)), log_(jc::log::get("node")) {}
+
+    Status init();
+    Status start();
+    void stop();
+    int wait();
+
+    // consensus::ProposalValidator (called on the consensus strand).
+    [[nodiscard]] bool valid(std::uint64_t height, const consensus::Proposal& proposal) const override;
+
+    // ---- admission (any thread) ----
+    // Checks form, chain, signer membership; verifies the signature (cached) on the calling
+    // thread. Returns the reason word on refusal.
+    Status admit_check(const ledger::Transaction& tx) const;
+    bool verified(const Hash& tx_hash) const;
+    void mark_verified(const Hash& tx_hash) const;
+    void submit(ledger::TxPtr tx, std::function<void(Status, bool added)> done);
+
+    // ---- consensus strand ----
+    void on_tick();
+    void step(const consensus::Input& input);
+    void drain();
+    void maybe_propose();
+    void on_message(p2p::Message message);
+    void gossip_flush();
+
+    // ---- storage thread ----
+    void persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq);
+    void commit(const ledger::Block& block, const Certificate& cert, bool from_sync);
+    void serve_sync_request(std::uint32_t peer, ByteView payload);
+    void apply_sync_response(ByteView payload);
+    void request_sync(std::uint64_t from, std::uint64_t to);
+
+    void fatal(const std::string& message);
+    void register_rpc_methods(rpc::Dispatcher& d);
+    std::string metrics_text() const;
+
+    NodeConfig config_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::unique_ptr<ledger::Genesis> genesis_;
+    std::vector<ValidatorKey> validator_keys_;
+    std::unique_ptr<ledger::Store> store_;
+    contracts::Engine engine_;
+    std::unique_ptr<consensus::Signer> signer_;
+    std::unique_ptr<consensus::Verifier> verifier_;
+    std::unique_ptr<consensus::Replica> replica_;
+    consensus::CodecLimits codec_limits_;
+
+    asio::io_context io_;                 // p2p + rpc
+    asio::io_context consensus_io_;       // the consensus strand (one thread)
+    asio::io_context storage_io_;         // the storage/executor thread
+    std::unique_ptr<asio::thread_pool> crypto_pool_;
+    std::vector<std::thread> threads_;
+    std::unique_ptr<p2p::Transport> transport_;
+    std::shared_ptr<rpc::Dispatcher> dispatcher_;
+    std::unique_ptr<rpc::Server> rpc_server_;
+    std::unique_ptr<asio::steady_timer> tick_timer_;
+    std::unique_ptr<asio::steady_timer> gossip_timer_;
+
+    // Consensus strand state.
+    std::unique_ptr<TxPool> pool_;
+    std::vector<ledger::TxPtr> gossip_queue_;
+    std::int64_t pool_nonempty_since_ms_ = -1;
+    std::uint64_t last_view_ = 0;
+    mutable std::map<Hash, std::int64_t> proposal_timestamps_;  // digest → timestamp, for pipelined parents
+    std::uint64_t sync_requested_to_ = 0;
+    std::uint32_t sync_peer_rotation_ = 0;
+    std::int64_t last_replica_tick_ms_ = 0;
+
+    // Storage thread state.
+    std::uint64_t committed_height_ = 0;
+    std::uint64_t records_gc_height_ = 0;
+
+    // Shared.
+    mutable std::mutex verified_mutex_;
+    mutable std::set<Hash> verified_;
+    mutable std::deque<Hash> verified_order_;
+    std::mutex waiters_mutex_;
+    std::multimap<Hash, Waiter> waiters_;
+    Metrics metrics_;
+    std::mutex state_mutex_;
+    std::condition_variable state_cv_;
+    bool stopping_ = false;
+    int exit_code_ = 0;
+    std::atomic<std::uint64_t> persist_seq_durable_{0};
+    std::atomic<std::int64_t> last_tick_ms_{0};
+};
+
+}  // namespace jc::node

@@ -1,0 +1,535 @@
+// The JSON-RPC methods of API.md, served from the node. Reads use one store snapshot per call,
+// so a response never mixes two heights; writes go through admission to the consensus strand.
+#include <jc/contracts/arith/date.h>
+#include <jc/contracts/query.h>
+#include <jc/ledger/merkle.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "node_impl.h"
+
+namespace jc::node {
+namespace {
+
+using json::Value;
+using rpc::Reply;
+using rpc::RpcError;
+
+constexpr const char* kVersion = "0.1.0";
+
+Value receipt_json(const ledger::Receipt& r) {
+    Value v{{"tx_hash", r.tx_hash.hex()},
+            {"height", r.height},
+            {"index", r.index},
+            {"status", std::string(ledger::receipt_status_name(r.status))},
+            {"code", r.code},
+            {"error", r.error},
+            {"result", r.result.empty() ? Value(nullptr) : Value::parse(r.result)}};
+    if (!r.detail.empty()) {
+        v["detail"] = Value::parse(r.detail);
+    }
+    return v;
+}
+
+Value header_json(const ledger::BlockHeader& h) {
+    return Value{{"height", h.height},
+                 {"hash", h.hash().hex()},
+                 {"parent_hash", h.parent_hash.hex()},
+                 {"timestamp_ms", h.timestamp_ms},
+                 {"proposer", h.proposer},
+                 {"tx_count", h.tx_count},
+                 {"tx_root", h.tx_root.hex()}};
+}
+
+Value certificate_json(const Certificate& c) {
+    Value sigs = Value::array();
+    for (const auto& s : c.signatures) {
+        sigs.push_back(Value{{"validator", s.validator}, {"sig", s.sig.hex()}});
+    }
+    return Value{{"view", c.view}, {"height", c.height}, {"digest", c.digest.hex()}, {"signatures", sigs}};
+}
+
+// Param helpers: every failure is -32602 naming the parameter.
+std::optional<std::string> string_param(const Value& p, const char* name, Reply& reply, bool required = true) {
+    const auto it = p.find(name);
+    if (it == p.end()) {
+        if (required) {
+            reply(RpcError::invalid_params(std::string("missing \"") + name + "\""));
+        }
+        return std::nullopt;
+    }
+    if (!it->is_string()) {
+        reply(RpcError::invalid_params(std::string("\"") + name + "\" must be a string"));
+        return std::nullopt;
+    }
+    return it->get<std::string>();
+}
+
+std::optional<Hash> hash_param(const Value& p, const char* name, Reply& reply) {
+    auto s = string_param(p, name, reply);
+    if (!s) {
+        return std::nullopt;
+    }
+    auto h = Hash::from_hex(*s);
+    if (!h) {
+        reply(RpcError::invalid_params(std::string("\"") + name + "\": " + h.error().message()));
+        return std::nullopt;
+    }
+    return *h;
+}
+
+std::optional<contracts::arith::Date> date_param(const Value& p, const char* name, Reply& reply) {
+    auto s = string_param(p, name, reply);
+    if (!s) {
+        return std::nullopt;
+    }
+    auto d = contracts::arith::parse_date(*s);
+    if (!d) {
+        reply(RpcError::invalid_params(std::string("\"") + name + "\" must be a date YYYY-MM-DD"));
+        return std::nullopt;
+    }
+    return d;
+}
+
+bool only_keys(const Value& p, std::initializer_list<const char*> keys, Reply& reply) {
+    for (auto it = p.begin(); it != p.end(); ++it) {
+        bool known = false;
+        for (const char* k : keys) {
+            known = known || it.key() == k;
+        }
+        if (!known) {
+            reply(RpcError::invalid_params("unknown parameter \"" + it.key() + "\""));
+            return false;
+        }
+    }
+    return true;
+}
+
+void reply_result(Reply& reply, const Result<Value>& r) {
+    if (!r) {
+        reply(RpcError::internal(r.error().message()));
+        return;
+    }
+    reply(*r);
+}
+
+// Maps an admission Status to the stable reason of API.md.
+RpcError admission_error(const Error& e) {
+    const std::string& m = e.message();
+    for (const char* reason : {"WRONG_CHAIN", "UNKNOWN_SIGNER", "BAD_SIGNATURE", "POOL_FULL"}) {
+        if (m.rfind(reason, 0) == 0) {
+            const int code = std::string_view(reason) == "POOL_FULL" ? rpc::kPoolFull : rpc::kTxRefused;
+            return RpcError::server(code, reason, m.substr(std::string_view(reason).size() + 2));
+        }
+    }
+    return RpcError::server(rpc::kTxRefused, "BAD_TX", m);
+}
+
+}  // namespace
+
+void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
+    const Value hash_schema{{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}};
+
+    d.add("submitTransaction",
+          {.summary = "Submit a signed transaction; with wait, answer with its receipt once committed",
+           .params_schema = Value{{"type", "object"},
+                                  {"required", Value::array({"tx"})},
+                                  {"properties", Value{{"tx", Value{{"type", "object"}}},
+                                                       {"wait", Value{{"type", "boolean"}}},
+                                                       {"timeout_ms", Value{{"type", "integer"}}}}}}},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              if (!only_keys(p, {"tx", "wait", "timeout_ms"}, reply)) {
+                  return;
+              }
+              const auto tx_it = p.find("tx");
+              if (tx_it == p.end()) {
+                  reply(RpcError::invalid_params("missing \"tx\""));
+                  return;
+              }
+              bool wait = false;
+              if (auto w = p.find("wait"); w != p.end()) {
+                  if (!w->is_boolean()) {
+                      reply(RpcError::invalid_params("\"wait\" must be a boolean"));
+                      return;
+                  }
+                  wait = w->get<bool>();
+              }
+              std::uint64_t timeout_ms = config_.rpc.wait_timeout_ms_default;
+              if (auto t = p.find("timeout_ms"); t != p.end()) {
+                  if (!t->is_number_integer() || t->get<std::int64_t>() < 1 ||
+                      t->get<std::uint64_t>() > config_.rpc.wait_timeout_ms_max) {
+                      reply(RpcError::invalid_params("\"timeout_ms\" must be an integer in [1, " +
+                                                     std::to_string(config_.rpc.wait_timeout_ms_max) + "]"));
+                      return;
+                  }
+                  timeout_ms = t->get<std::uint64_t>();
+              }
+              auto parsed = ledger::Transaction::from_value(*tx_it);
+              if (!parsed) {
+                  metrics_.txs_refused++;
+                  reply(RpcError::server(rpc::kTxRefused, "BAD_TX", parsed.error().message()));
+                  return;
+              }
+              auto tx = std::make_shared<const ledger::Transaction>(std::move(*parsed));
+              // Signature checks run on the crypto pool, never on an I/O thread.
+              asio::post(*crypto_pool_, [this, tx, wait, timeout_ms, reply = std::move(reply)]() mutable {
+                  if (auto s = admit_check(*tx); !s) {
+                      metrics_.txs_refused++;
+                      reply(admission_error(s.error()));
+                      return;
+                  }
+                  mark_verified(tx->hash());
+                  const Hash h = tx->hash();
+                  std::shared_ptr<std::atomic<bool>> done;
+                  if (wait) {
+                      // Register before submitting, so a fast commit cannot be missed.
+                      done = std::make_shared<std::atomic<bool>>(false);
+                      auto shared_reply = std::make_shared<Reply>(reply);
+                      {
+                          std::lock_guard lock(waiters_mutex_);
+                          waiters_.emplace(h, Waiter{[shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_json(r)); },
+                                                     done});
+                      }
+                      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
+                      timer->async_wait([this, timer, done, shared_reply, h](const boost::system::error_code&) {
+                          if (done->exchange(true)) {
+                              return;
+                          }
+                          {
+                              std::lock_guard lock(waiters_mutex_);
+                              auto [first, last] = waiters_.equal_range(h);
+                              for (auto it = first; it != last;) {
+                                  it = it->second.done == done ? waiters_.erase(it) : std::next(it);
+                              }
+                          }
+                          (*shared_reply)(RpcError::server(rpc::kTimeout, "TIMEOUT",
+                                                           "no receipt yet for " + h.hex() +
+                                                               "; it may still commit: poll getReceipt"));
+                      });
+                  }
+                  // Already committed (an exact replay): answer from the ledger.
+                  auto snapshot = store_->snapshot();
+                  if (auto existing = snapshot->receipt(h); existing && *existing) {
+                      if (!done || !done->exchange(true)) {
+                          Value v = receipt_json(**existing);
+                          if (!wait) {
+                              v = Value{{"tx_hash", h.hex()}, {"status", "COMMITTED"}, {"receipt", v}};
+                          }
+                          reply(v);
+                      }
+                      return;
+                  }
+                  submit(tx, [reply, h, done](Status s, bool) mutable {
+                      if (!s) {
+                          if (!done || !done->exchange(true)) {
+                              reply(admission_error(s.error()));
+                          }
+                          return;
+                      }
+                      if (!done) {
+                          reply(Value{{"tx_hash", h.hex()}, {"status", "PENDING"}});
+                      }
+                  });
+              });
+          });
+
+    d.add("getReceipt", {.summary = "A transaction's receipt, or null while unknown or pending",
+                         .params_schema = Value{{"type", "object"}, {"properties", Value{{"tx_hash", hash_schema}}}}},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto h = hash_param(p, "tx_hash", reply);
+              if (!h || !only_keys(p, {"tx_hash"}, reply)) {
+                  return;
+              }
+              auto r = store_->snapshot()->receipt(*h);
+              if (!r) {
+                  reply(RpcError::internal(r.error().message()));
+                  return;
+              }
+              reply(*r ? receipt_json(**r) : Value(nullptr));
+          });
+
+    d.add("getTransaction", {.summary = "A committed transaction with its location, or null"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto h = hash_param(p, "tx_hash", reply);
+              if (!h || !only_keys(p, {"tx_hash"}, reply)) {
+                  return;
+              }
+              auto t = store_->snapshot()->transaction(*h);
+              if (!t) {
+                  reply(RpcError::internal(t.error().message()));
+                  return;
+              }
+              if (!*t) {
+                  reply(Value(nullptr));
+                  return;
+              }
+              reply(Value{{"tx", (*t)->tx->to_value()}, {"height", (*t)->location.height}, {"index", (*t)->location.index}});
+          });
+
+    d.add("getBlock", {.summary = "A block by height or hash, with its commit certificate"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              if (!only_keys(p, {"height", "hash", "full"}, reply)) {
+                  return;
+              }
+              auto snapshot = store_->snapshot();
+              std::uint64_t height = 0;
+              if (auto it = p.find("height"); it != p.end()) {
+                  if (!it->is_number_integer() || it->get<std::int64_t>() < 1) {
+                      reply(RpcError::invalid_params("\"height\" must be a positive integer"));
+                      return;
+                  }
+                  height = it->get<std::uint64_t>();
+              } else if (p.contains("hash")) {
+                  auto h = hash_param(p, "hash", reply);
+                  if (!h) {
+                      return;
+                  }
+                  auto found = snapshot->height_of(*h);
+                  if (!found || !*found) {
+                      reply(Value(nullptr));
+                      return;
+                  }
+                  height = **found;
+              } else {
+                  reply(RpcError::invalid_params("give \"height\" or \"hash\""));
+                  return;
+              }
+              const bool full = p.value("full", false);
+              auto block = snapshot->block(height);
+              auto cert = snapshot->commit_certificate(height);
+              if (!block || !cert) {
+                  reply(RpcError::internal(!block ? block.error().message() : cert.error().message()));
+                  return;
+              }
+              if (!*block) {
+                  reply(Value(nullptr));
+                  return;
+              }
+              Value v = header_json((*block)->header());
+              Value hashes = Value::array();
+              Value txs = Value::array();
+              for (const auto& tx : (*block)->txs()) {
+                  hashes.push_back(tx->hash().hex());
+                  if (full) {
+                      txs.push_back(tx->to_value());
+                  }
+              }
+              v["tx_hashes"] = hashes;
+              if (full) {
+                  v["txs"] = txs;
+              }
+              if (*cert) {
+                  v["certificate"] = certificate_json(**cert);
+              }
+              if (auto results = snapshot->results(height); results && *results) {
+                  v["state_root"] = (*results)->state_root.hex();
+                  v["receipt_root"] = (*results)->receipt_root.hex();
+              }
+              reply(v);
+          });
+
+    d.add("getHeight", {.summary = "The committed head"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+        if (!only_keys(p, {}, reply)) {
+            return;
+        }
+        const auto head = store_->head();
+        reply(Value{{"height", head.height}, {"hash", head.hash.hex()}, {"state_root", head.results.state_root.hex()}});
+    });
+
+    d.add("getProof", {.summary = "A Merkle inclusion proof with the block header and commit certificate"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto h = hash_param(p, "tx_hash", reply);
+              if (!h || !only_keys(p, {"tx_hash"}, reply)) {
+                  return;
+              }
+              auto proof = store_->snapshot()->inclusion_proof(*h);
+              if (!proof) {
+                  reply(RpcError::internal(proof.error().message()));
+                  return;
+              }
+              if (!*proof) {
+                  reply(Value(nullptr));
+                  return;
+              }
+              Value path = Value::array();
+              for (const auto& node : (*proof)->audit_path) {
+                  path.push_back(node.hex());
+              }
+              reply(Value{{"tx_hash", h->hex()},
+                          {"height", (*proof)->location.height},
+                          {"index", (*proof)->location.index},
+                          {"leaf_count", (*proof)->header.tx_count},
+                          {"audit_path", path},
+                          {"tx_root", (*proof)->header.tx_root.hex()},
+                          {"header", header_json((*proof)->header)},
+                          {"certificate", certificate_json((*proof)->certificate)}});
+          });
+
+    d.add("getNodeStatus", {.summary = "This node's view of the chain and its peers"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              if (!only_keys(p, {}, reply)) {
+                  return;
+              }
+              Value peers = Value::array();
+              for (const auto& s : transport_->peer_status()) {
+                  peers.push_back(Value{{"validator", s.index}, {"address", s.address}, {"connected", s.connected}});
+              }
+              const auto view = metrics_.view.load();
+              reply(Value{{"node", config_.node_name},
+                          {"validator_index", config_.validator_index},
+                          {"chain_id", genesis_->chain_id()},
+                          {"genesis_hash", genesis_->hash().hex()},
+                          {"height", metrics_.height.load()},
+                          {"view", view},
+                          {"primary", view % validator_keys_.size()},
+                          {"validators", validator_keys_.size()},
+                          {"peers", peers},
+                          {"syncing", metrics_.syncing.load()},
+                          {"pool", Value{{"count", metrics_.pool_txs.load()}, {"bytes", metrics_.pool_bytes.load()}}},
+                          {"version", kVersion}});
+          });
+
+    d.add("getValidators", {.summary = "The validator set"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+        if (!only_keys(p, {}, reply)) {
+            return;
+        }
+        Value out = Value::array();
+        for (const auto& v : genesis_->validators()) {
+            out.push_back(Value{{"index", v.index},
+                                {"name", v.name},
+                                {"consensus_key", v.consensus_key.hex()},
+                                {"tls_key", v.tls_key.hex()},
+                                {"address", v.address},
+                                {"weight", v.weight}});
+        }
+        reply(Value{{"validators", out}});
+    });
+
+    d.add("getMembers", {.summary = "The member banks"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+        if (!only_keys(p, {}, reply)) {
+            return;
+        }
+        Value out = Value::array();
+        for (const auto& m : genesis_->members()) {
+            Value keys = Value::array();
+            for (const auto& k : m.keys) {
+                keys.push_back(k.hex());
+            }
+            Value roles = Value::array();
+            for (auto r : m.roles) {
+                roles.push_back(std::string(ledger::member_role_name(r)));
+            }
+            out.push_back(Value{{"bank_id", m.bank_id},
+                                {"name", m.name},
+                                {"cnaps_code", m.cnaps_code},
+                                {"keys", keys},
+                                {"roles", roles},
+                                {"status", std::string(ledger::member_status_name(m.status))}});
+        }
+        reply(Value{{"members", out}});
+    });
+
+    d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto id = string_param(p, "loan_id", reply);
+              if (!id || !only_keys(p, {"loan_id", "as_of"}, reply)) {
+                  return;
+              }
+              auto snapshot = store_->snapshot();
+              contracts::arith::Date as_of = contracts::BlockContext::at(1, snapshot->head().timestamp_ms).business_date;
+              if (p.contains("as_of")) {
+                  auto d2 = date_param(p, "as_of", reply);
+                  if (!d2) {
+                      return;
+                  }
+                  as_of = *d2;
+              }
+              reply_result(reply, contracts::query::get_loan(*snapshot, *id, as_of));
+          });
+
+    d.add("getLoanStatement", {.summary = "A loan's events with allocations and postings"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto id = string_param(p, "loan_id", reply);
+              if (!id || !only_keys(p, {"loan_id"}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_loan_statement(*store_->snapshot(), *id));
+          });
+
+    d.add("quotePayoff", {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto id = string_param(p, "loan_id", reply);
+              if (!id) {
+                  return;
+              }
+              auto date = date_param(p, "value_date", reply);
+              if (!date || !only_keys(p, {"loan_id", "value_date"}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::quote_payoff(*store_->snapshot(), *id, *date));
+          });
+
+    d.add("getPartnership", {.summary = "Partnership terms, status and usage"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto id = string_param(p, "partnership_id", reply);
+              if (!id || !only_keys(p, {"partnership_id"}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_partnership(*store_->snapshot(), *id));
+          });
+
+    d.add("getPositions", {.summary = "A bank's positions per counterparty and partnership"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto id = string_param(p, "bank_id", reply);
+              if (!id || !only_keys(p, {"bank_id"}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_positions(*store_->snapshot(), *id));
+          });
+
+    d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto bank = string_param(p, "bank_id", reply);
+              if (!bank) {
+                  return;
+              }
+              auto ref = string_param(p, "client_ref", reply);
+              if (!ref || !only_keys(p, {"bank_id", "client_ref"}, reply)) {
+                  return;
+              }
+              auto r = store_->snapshot()->receipt_by_client_ref(*bank, *ref);
+              if (!r) {
+                  reply(RpcError::internal(r.error().message()));
+                  return;
+              }
+              reply(*r ? receipt_json(**r) : Value(nullptr));
+          });
+
+    d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              if (!only_keys(p, {"height"}, reply)) {
+                  return;
+              }
+              auto snapshot = store_->snapshot();
+              if (p.contains("height") && p["height"] != Value(snapshot->head().height)) {
+                  reply(RpcError::invalid_params("only the current height is served (history is a later step)"));
+                  return;
+              }
+              auto digest = contracts::query::get_invariant_digest(*snapshot);
+              if (!digest) {
+                  reply(RpcError::internal(digest.error().message()));
+                  return;
+              }
+              Value v = *digest;
+              v["height"] = snapshot->head().height;
+              v["state_root"] = snapshot->head().results.state_root.hex();
+              reply(v);
+          });
+
+    d.add("rpc.discover", {.summary = "This OpenRPC document"}, [this](const Value&, const rpc::CallContext&, Reply reply) {
+        reply(dispatcher_->openrpc("JointClear node", kVersion));
+    });
+}
+
+}  // namespace jc::node

@@ -1,0 +1,67 @@
+#include "tx_pool.h"
+
+#include <jc/core/assert.h>
+
+namespace jc::node {
+
+TxPool::AddResult TxPool::add(ledger::TxPtr tx) {
+    if (index_.count(tx->hash()) != 0) {
+        return AddResult::kDuplicate;
+    }
+    const std::size_t size = tx->canonical_json().size();
+    if (index_.size() >= txs_max_ || bytes_ + size > bytes_max_) {
+        return AddResult::kFull;
+    }
+    bytes_ += size;
+    const Hash h = tx->hash();
+    order_.push_back(Entry{std::move(tx), false});
+    index_.emplace(h, std::prev(order_.end()));
+    return AddResult::kAdded;
+}
+
+std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max) {
+    std::vector<ledger::TxPtr> out;
+    std::size_t bytes = 0;
+    for (auto& e : order_) {
+        if (out.size() >= txs_max) {
+            break;
+        }
+        if (e.in_flight) {
+            continue;
+        }
+        const std::size_t size = e.tx->canonical_json().size() + 8;
+        if (bytes + size > bytes_max) {
+            break;
+        }
+        bytes += size;
+        e.in_flight = true;
+        ++in_flight_;
+        out.push_back(e.tx);
+    }
+    return out;
+}
+
+void TxPool::remove(const std::vector<Hash>& committed) {
+    for (const auto& h : committed) {
+        auto it = index_.find(h);
+        if (it == index_.end()) {
+            continue;
+        }
+        bytes_ -= it->second->tx->canonical_json().size();
+        if (it->second->in_flight) {
+            --in_flight_;
+        }
+        order_.erase(it->second);
+        index_.erase(it);
+    }
+    JC_ASSERT(in_flight_ <= index_.size(), "node.pool.in_flight_bounded");
+}
+
+void TxPool::release_in_flight() {
+    for (auto& e : order_) {
+        e.in_flight = false;
+    }
+    in_flight_ = 0;
+}
+
+}  // namespace jc::node
