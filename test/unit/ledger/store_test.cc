@@ -16,9 +16,11 @@
 #include <catch2/catch.hpp>
 #include <leveldb/db.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <thread>
 
 #include "test_chain.h"
 
@@ -268,6 +270,59 @@ TEST_CASE("a snapshot does not see later commits", "[ledger][store]") {
     // A snapshot outlives the store that made it.
     store.reset();
     CHECK(before->block(1).value().has_value());
+}
+
+TEST_CASE("readers racing a committer always see whole blocks", "[ledger][store]") {
+    // A reader thread takes snapshots as fast as it can while blocks are committed; every
+    // snapshot's head must be exactly the last block it contains, with all its records.
+    TempDir dir;
+    auto store = create_store(dir);
+    std::vector<test::ChainStep> steps;
+    for (std::size_t i = 0; i < 12; ++i) {
+        ledger::LedgerHead head;
+        if (steps.empty()) {
+            head = store->head();
+        } else {
+            head.height = steps.back().block.height();
+            head.hash = steps.back().block.hash();
+            head.results = steps.back().results;
+        }
+        steps.push_back(chain().next(head, chain().txs_for(head.height + 1, 30)));
+    }
+    std::atomic<bool> done{false};
+    std::atomic<std::size_t> snapshots{0};
+    std::string failure;
+    std::thread reader([&] {
+        while (!done.load() && failure.empty()) {
+            const auto snap = store->snapshot();
+            const std::uint64_t h = snap->head().height;
+            const auto height_value = snap->get("height");
+            const auto above = snap->header(h + 1);
+            if (!height_value || !above || above->has_value()) {
+                failure = "snapshot at " + std::to_string(h) + " sees a block above its head";
+            } else if (h > 0) {
+                const auto receipts = snap->receipts(h);
+                const auto header = snap->header(h);
+                if (*height_value != std::optional<std::string>(std::to_string(h)) || !receipts ||
+                    !header || !header->has_value() || receipts->size() != (*header)->tx_count ||
+                    snap->head().hash != (*header)->hash()) {
+                    failure = "snapshot at " + std::to_string(h) + " sees part of a block";
+                }
+            }
+            snapshots.fetch_add(1);
+        }
+    });
+    for (const auto& step : steps) {
+        REQUIRE(store->commit_block(step.block, step.certificate, step.receipts, step.writes,
+                                    step.results)
+                    .ok());
+    }
+    done.store(true);
+    reader.join();
+    INFO(failure);
+    CHECK(failure.empty());
+    CHECK(snapshots.load() > 0);
+    CHECK(store->head().height == steps.size());
 }
 
 TEST_CASE("commit_block refuses inconsistent input and writes nothing", "[ledger][store]") {
