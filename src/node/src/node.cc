@@ -33,6 +33,7 @@ constexpr std::string_view kRecordPrefix = "rec/";
 constexpr std::size_t kVerifiedCacheMax = 1 << 20;
 constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
 constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
+constexpr std::int64_t kSyncProbeIntervalMs = 1000;
 
 std::string record_key(std::uint64_t seq) {
     std::string key(kRecordPrefix);
@@ -427,7 +428,7 @@ void Node::Impl::drain() {
             });
         }
         for (const auto& f : ready.fetch_requests) {
-            request_sync(f.from_height, f.to_height);
+            request_sync(f.from_height, f.to_height, /*probe=*/false);
         }
         for (auto& cert : ready.stable_checkpoints) {
             asio::post(storage_io_, [this, cert] {
@@ -506,6 +507,14 @@ void Node::Impl::on_tick() {
         drain();
     }
     maybe_propose();
+    // Ask a peer for blocks above our head now and then: a node restarted on an idle chain hears
+    // no consensus traffic that would tell it it is behind. A peer with nothing newer answers
+    // nothing, so this costs one small frame per interval.
+    if (now - last_sync_probe_ms_ >= kSyncProbeIntervalMs) {
+        last_sync_probe_ms_ = now;
+        const std::uint64_t head = metrics_.height.load();
+        request_sync(head + 1, head + kSyncBlocksPerResponseMax, /*probe=*/true);
+    }
     const std::uint64_t period_ms =
         std::max<std::uint64_t>(1, std::min(config_.consensus.tick_ms, std::max<std::uint64_t>(config_.consensus.block_interval_ms, 5)));
     tick_timer_->expires_after(std::chrono::milliseconds(period_ms));
@@ -718,7 +727,7 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     }
 }
 
-void Node::Impl::request_sync(std::uint64_t from, std::uint64_t to) {
+void Node::Impl::request_sync(std::uint64_t from, std::uint64_t to, bool probe) {
     // Runs on the consensus strand. Ask one connected peer at a time, rotating, for a bounded range.
     if (to < from) {
         return;
@@ -732,12 +741,14 @@ void Node::Impl::request_sync(std::uint64_t from, std::uint64_t to) {
     if (peers.empty()) {
         return;
     }
-    metrics_.syncing = true;
+    if (!probe) {
+        metrics_.syncing = true;
+        sync_requested_to_ = std::max(sync_requested_to_, to);
+    }
     const std::uint32_t peer = peers[sync_peer_rotation_++ % peers.size()];
     codec::Writer w;
     w.u64(from).u64(std::min(to, from + kSyncBlocksPerResponseMax - 1));
     transport_->send(peer, p2p::Channel::kSyncRequest, w.data());
-    sync_requested_to_ = std::max(sync_requested_to_, to);
 }
 
 void Node::Impl::serve_sync_request(std::uint32_t peer, ByteView payload) {
@@ -817,7 +828,7 @@ void Node::Impl::apply_sync_response(ByteView payload) {
         commit(*block, *cert, /*from_sync=*/true);
     }
     asio::post(consensus_io_, [this] {
-        if (committed_height_ >= sync_requested_to_) {
+        if (metrics_.height.load() >= sync_requested_to_) {
             metrics_.syncing = false;
         }
     });

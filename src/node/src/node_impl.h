@@ -84,7 +84,7 @@ public:
     void commit(const ledger::Block& block, const Certificate& cert, bool from_sync);
     void serve_sync_request(std::uint32_t peer, ByteView payload);
     void apply_sync_response(ByteView payload);
-    void request_sync(std::uint64_t from, std::uint64_t to);
+    void request_sync(std::uint64_t from, std::uint64_t to, bool probe);
 
     void fatal(const std::string& message);
     void register_rpc_methods(rpc::Dispatcher& d);
@@ -121,6 +121,7 @@ public:
     std::uint64_t sync_requested_to_ = 0;
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;
+    std::int64_t last_sync_probe_ms_ = 0;
 
     // Storage thread state.
     std::uint64_t committed_height_ = 0;
