@@ -15,7 +15,9 @@ Usage: cluster_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 """
 import json
 import os
+import base64
 import signal
+import struct
 import socket
 import subprocess
 import sys
@@ -122,6 +124,49 @@ class Cluster:
         return {i: self.result(i, "getHeight") for i in nodes}
 
 
+class WebSocket:
+    """A minimal RFC 6455 client (text frames, no fragmentation), enough to test subscriptions."""
+
+    def __init__(self, url):
+        host, port = url[len("http://"):].split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=20)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(("GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (host, key)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def send(self, obj):
+        data = json.dumps(obj).encode()
+        mask = os.urandom(4)
+        header = bytes([0x81]) + (bytes([0x80 | len(data)]) if len(data) < 126
+                                  else bytes([0x80 | 126]) + struct.pack(">H", len(data)))
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def _read(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.sock.recv(n - len(out))
+            if not chunk:
+                raise OSError("closed")
+            out += chunk
+        return out
+
+    def recv(self):
+        b0, b1 = self._read(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self._read(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self._read(8))[0]
+        return json.loads(self._read(n))
+
+    def close(self):
+        self.sock.close()
+
+
 def tx_body(k):
     return {"partnership_id": "P-%d" % k}
 
@@ -204,12 +249,23 @@ def four_validators(root):
     for i in range(4):
         c.start(i)
     wait_until(lambda: all(c.ready(i) for i in range(4)), "4 validators ready")
+    ws = WebSocket(c.rpc[1])
+    ws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"topic": "receipts"}})
+    sub = ws.recv()
+    check("subscription" in sub.get("result", {}), "subscribe answers with an id: %s" % sub)
     acked = []
     for k in range(12):
         r = c.submit(k % 4, c.sign("WEBANK" if k % 2 else "HUARUI", "partnership.propose", tx_body(k)))
         check("result" in r, "receipt from node %d: %s" % (k % 4, r))
         if "result" in r:
             acked.append(r["result"]["tx_hash"])
+    seen = set()
+    while len(seen) < len(acked):
+        note = ws.recv()
+        if note.get("method") == "subscription":
+            seen.add(note["params"]["result"]["tx_hash"])
+    check(seen >= set(acked), "every committed receipt was pushed to the subscriber")
+    ws.close()
     rpc_errors(c, 1)
 
     # A backup dies under load; the others keep committing.

@@ -696,6 +696,7 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
         step(consensus::Executed{h, digest});
         maybe_propose();
     });
+    publish(block, receipts);
     // Wake callers waiting for these receipts.
     {
         std::lock_guard lock(waiters_mutex_);

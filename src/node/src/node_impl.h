@@ -45,6 +45,13 @@ struct Metrics {
     std::atomic<bool> syncing{false};
 };
 
+// A WebSocket subscription (API.md subscribe): topic "blocks", "receipts" or "bank_events".
+struct Subscription {
+    std::weak_ptr<rpc::NotificationSink> sink;
+    std::string topic;
+    std::string bank_id;  // bank_events only
+};
+
 // A caller waiting for a transaction's receipt (submitTransaction with wait).
 struct Waiter {
     std::function<void(const ledger::Receipt&)> on_receipt;
@@ -86,6 +93,7 @@ public:
     void apply_sync_response(ByteView payload);
     void request_sync(std::uint64_t from, std::uint64_t to, bool probe);
 
+    void publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts);
     void fatal(const std::string& message);
     void register_rpc_methods(rpc::Dispatcher& d);
     std::string metrics_text() const;
@@ -133,6 +141,9 @@ public:
     mutable std::deque<Hash> verified_order_;
     std::mutex waiters_mutex_;
     std::multimap<Hash, Waiter> waiters_;
+    std::mutex subscriptions_mutex_;
+    std::map<std::string, Subscription> subscriptions_;
+    std::uint64_t next_subscription_ = 1;
     Metrics metrics_;
     std::mutex state_mutex_;
     std::condition_variable state_cv_;

@@ -527,9 +527,86 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(v);
           });
 
+    d.add("subscribe",
+          {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events (with bank_id)"},
+          [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
+              if (!ctx.sink) {
+                  reply(RpcError::server(rpc::kUnsupported, "UNSUPPORTED", "subscriptions need the WebSocket endpoint /ws"));
+                  return;
+              }
+              auto topic = string_param(p, "topic", reply);
+              if (!topic || !only_keys(p, {"topic", "bank_id"}, reply)) {
+                  return;
+              }
+              if (*topic != "blocks" && *topic != "receipts" && *topic != "bank_events") {
+                  reply(RpcError::invalid_params("\"topic\" must be blocks, receipts or bank_events"));
+                  return;
+              }
+              std::string bank;
+              if (*topic == "bank_events") {
+                  auto b = string_param(p, "bank_id", reply);
+                  if (!b) {
+                      return;
+                  }
+                  if (genesis_->find_member(*b) == nullptr) {
+                      reply(RpcError::invalid_params("unknown bank_id \"" + *b + "\""));
+                      return;
+                  }
+                  bank = *b;
+              }
+              std::string id;
+              {
+                  std::lock_guard lock(subscriptions_mutex_);
+                  if (subscriptions_.size() >= 10'000) {
+                      reply(RpcError::server(rpc::kOverloaded, "OVERLOADED", "too many subscriptions"));
+                      return;
+                  }
+                  id = "sub-" + std::to_string(next_subscription_++);
+                  subscriptions_[id] = Subscription{ctx.sink, *topic, bank};
+              }
+              reply(Value{{"subscription", id}});
+          });
+
+    d.add("unsubscribe", {.summary = "Ends a subscription"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+        auto id = string_param(p, "subscription", reply);
+        if (!id || !only_keys(p, {"subscription"}, reply)) {
+            return;
+        }
+        std::lock_guard lock(subscriptions_mutex_);
+        reply(Value(subscriptions_.erase(*id) == 1));
+    });
+
     d.add("rpc.discover", {.summary = "This OpenRPC document"}, [this](const Value&, const rpc::CallContext&, Reply reply) {
         reply(dispatcher_->openrpc("JointClear node", kVersion));
     });
+}
+
+void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts) {
+    std::lock_guard lock(subscriptions_mutex_);
+    if (subscriptions_.empty()) {
+        return;
+    }
+    auto notification = [](const std::string& id, Value result) {
+        return Value{{"jsonrpc", "2.0"},
+                     {"method", "subscription"},
+                     {"params", Value{{"subscription", id}, {"result", std::move(result)}}}}
+            .dump();
+    };
+    for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+        auto sink = it->second.sink.lock();
+        bool alive = sink != nullptr;
+        if (alive && it->second.topic == "blocks") {
+            alive = sink->push(notification(it->first, header_json(block.header())));
+        } else if (alive) {
+            for (std::size_t i = 0; alive && i < receipts.size(); ++i) {
+                if (it->second.topic == "bank_events" && block.txs()[i]->sender() != it->second.bank_id) {
+                    continue;
+                }
+                alive = sink->push(notification(it->first, receipt_json(receipts[i])));
+            }
+        }
+        it = alive ? std::next(it) : subscriptions_.erase(it);
+    }
 }
 
 }  // namespace jc::node
