@@ -185,6 +185,9 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
             return ObjectReader(v, p).string("format", c.log.format).string("level", c.log.level).run();
         });
     JC_TRY_STATUS(top.run());
+    if (!doc->contains("p2p")) {
+        return config_error("p2p", "missing (ca_cert, cert and key are required)");
+    }
     c.validator_index = static_cast<std::uint32_t>(index);
     if (c.log.format != "text" && c.log.format != "json") {
         return config_error("log.format", "must be \"text\" or \"json\"");
