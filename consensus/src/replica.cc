@@ -67,7 +67,7 @@ Status Replica::Impl::recover(const Recovered& r) {
             return corrupt("head certificate: " + st.error().message());
         }
         certified_certificate_ = c;
-        recent_commits_[head_] = c;
+        recent_commits_[head_] = {c, 0};
     }
     head_digest_ = r.committed_digest;
     certified_ = head_;
@@ -724,7 +724,8 @@ void Replica::Impl::advance_head() {
             ++rejections_[static_cast<std::size_t>(Rejection::kParentMismatch)];
             break;
         }
-        if (head_ + 1 <= certified_ && head_ + 1 == certified_ && p.digest != certified_digest_) {
+        if (head_ + 1 == certified_ && p.digest != certified_digest_) {
+            // Our certificate and the known one disagree: only possible with more than f faulty.
             ++rejections_[static_cast<std::size_t>(Rejection::kBadCertificate)];
             break;
         }
@@ -732,7 +733,7 @@ void Replica::Impl::advance_head() {
         JC_ASSERT(s.commit_certificate->height == h && s.commit_certificate->digest == p.digest, "INV-S3-certified");
         JC_ASSERT(p.parent_digest == head_digest_, "INV-S5-chain");
         ready_.to_commit.push_back({h, p, *s.commit_certificate});
-        recent_commits_[h] = *s.commit_certificate;
+        recent_commits_[h] = {*s.commit_certificate, ticks_};
         head_ = h;
         head_digest_ = p.digest;
         if (h > certified_) {
@@ -797,13 +798,15 @@ void Replica::Impl::help_peer(ValidatorIndex from, std::uint64_t height) {
         return;
     }
     const auto it = recent_commits_.find(height);
-    if (it == recent_commits_.end()) {
+    // Votes that merely arrive after our quorum are normal; a peer still sending them
+    // retransmit_ticks later is stuck on the height.
+    if (it == recent_commits_.end() || ticks_ < it->second.tick + config_.retransmit_ticks) {
         return;
     }
     // The certificate's signatures are the commit votes themselves: a peer that missed them
     // can finish the height without a view change or a block fetch.
     help_tick_[from] = ticks_ + 1;
-    const Certificate& c = it->second;
+    const Certificate& c = it->second.certificate;
     for (const auto& s : c.signatures) {
         ready_.to_send.push_back({from, Vote{VoteKind::kCommit, c.view, c.height, c.digest, s.validator, s.sig}});
     }

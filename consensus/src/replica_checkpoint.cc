@@ -138,7 +138,7 @@ StepOutcome Replica::Impl::on_synced(const Synced& s) {
     JC_ASSERT(s.parent_digest == head_digest_, "INV-S5-chain");
     head_ = s.height;
     head_digest_ = s.digest;
-    recent_commits_[head_] = s.certificate;
+    recent_commits_[head_] = {s.certificate, ticks_};
     if (head_ > certified_) {
         certified_ = head_;
         certified_digest_ = s.digest;

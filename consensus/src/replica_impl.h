@@ -138,7 +138,11 @@ private:
     std::uint64_t certified_ = 0;
     Hash certified_digest_;
     std::optional<Certificate> certified_certificate_;
-    std::map<std::uint64_t, Certificate> recent_commits_;  // last window_heights heads
+    struct RecentCommit {
+        Certificate certificate;
+        std::uint64_t tick = 0;  // when we handed it out
+    };
+    std::map<std::uint64_t, RecentCommit> recent_commits_;  // last window_heights heads
 
     std::map<std::uint64_t, Slot> log_;
     std::map<VoteKey, Hash> signed_;  // own recorded votes above the head (INV-S2)

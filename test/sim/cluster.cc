@@ -118,6 +118,7 @@ Cluster::Cluster(Options options) : opt_(std::move(options)), rng_(opt_.seed * 0
         secrets_.push_back(fake_secret(opt_.seed, i));
         ValidatorKey vk;
         vk.index = i;
+        vk.weight = opt_.weighted ? rng_.range(1, 3) : 1;
         if (opt_.real_crypto) {
             auto sk = crypto::SecretKey::from_bytes(secrets_.back().view());
             JC_ASSERT(sk.ok(), "sim.real_key");
@@ -144,9 +145,21 @@ Cluster::Cluster(Options options) : opt_(std::move(options)), rng_(opt_.seed * 0
         node->tick_period_ms = std::max<std::uint64_t>(node->tick_period_ms, 1);
         nodes_.push_back(std::move(node));
     }
-    for (std::uint32_t k = 0; k < opt_.byzantine && k < n; ++k) {
-        nodes_[order[k]]->byzantine = true;
-        nodes_[order[k]]->mode = opt_.byzantine_mode;
+    std::uint64_t total = 0;
+    for (const auto& v : validators_) {
+        total += v.weight;
+    }
+    // Byzantine validators within the fault bound: their weight never exceeds f.
+    std::uint64_t bad_weight = 0;
+    std::uint32_t placed = 0;
+    for (std::uint32_t k = 0; k < n && placed < opt_.byzantine; ++k) {
+        const std::uint32_t v = order[k];
+        if (bad_weight + validators_[v].weight <= fault_weight_max(total)) {
+            nodes_[v]->byzantine = true;
+            nodes_[v]->mode = opt_.byzantine_mode;
+            bad_weight += validators_[v].weight;
+            ++placed;
+        }
     }
     partition_group_.assign(n, 0);
     faults_on_ = true;
@@ -793,7 +806,11 @@ void Cluster::maybe_inject_faults() {
 RunResult Cluster::run() {
     while (steps_ < opt_.steps && step()) {
     }
-    const std::uint64_t f = fault_weight_max(opt_.validators);
+    // Enough for every Byzantine primary in a row (and one more failed view) at the capped
+    // timeout, plus catching up.
+    std::uint64_t f = fault_weight_max(opt_.validators);
+    f = std::max<std::uint64_t>(f, static_cast<std::uint64_t>(std::count_if(
+                                       nodes_.begin(), nodes_.end(), [](const auto& node) { return node->byzantine; })));
     const consensus::Config c = config_for(0);
     const std::uint64_t tick_max = opt_.clock_skew ? opt_.tick_ms * 13 / 10 + 1 : opt_.tick_ms;
     const std::uint64_t bound = opt_.liveness_bound_ms != 0
@@ -835,6 +852,20 @@ RunResult Cluster::run() {
     out.crashes = crashes_;
     out.messages = messages_;
     out.rejected = rejected_total();
+    for (const auto& node : nodes_) {
+        if (node->up) {
+            for (std::size_t k = 0; k < consensus::kRejectionCount; ++k) {
+                out.rejections[k] += node->replica->rejections()[k];
+            }
+        }
+    }
+    for (std::uint32_t i = 0; i < opt_.validators; ++i) {
+        out.total_weight += validators_[i].weight;
+        if (nodes_[i]->byzantine) {
+            ++out.byzantine;
+            out.byzantine_weight += validators_[i].weight;
+        }
+    }
     return out;
 }
 

@@ -14,6 +14,7 @@
 
 #include <jc/consensus/replica.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -66,6 +67,9 @@ struct Options {
     bool clock_skew = true;
     bool idle_gaps = true;
     bool real_crypto = false;
+    // Seeded validator weights in 1..3; Byzantine validators are then chosen (at most
+    // `byzantine` of them) so that their total weight stays within f of the total.
+    bool weighted = false;
     std::uint64_t drop_per_mille = 30;
     std::uint64_t duplicate_per_mille = 30;
     std::uint64_t long_delay_per_mille = 30;
@@ -88,6 +92,10 @@ struct RunResult {
     std::uint64_t crashes = 0;
     std::uint64_t messages = 0;
     std::uint64_t rejected = 0;
+    std::array<std::uint64_t, consensus::kRejectionCount> rejections{};  // summed over live replicas
+    std::uint32_t byzantine = 0;           // Byzantine validators actually placed
+    std::uint64_t byzantine_weight = 0;
+    std::uint64_t total_weight = 0;
 };
 
 class Cluster {

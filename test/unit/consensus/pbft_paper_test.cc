@@ -385,3 +385,84 @@ TEST_CASE("catch-up: a replica that is behind asks for blocks and moves its head
     CHECK(h.step(3, Synced{3, b.proposal.digest, b.proposal.parent_digest, b.certificate}).reason ==
           Rejection::kStaleHeight);
 }
+
+TEST_CASE("§4.5 restart: corrupt or contradictory records are refused, not trusted", "[consensus][paper]") {
+    Harness h(4);
+    REQUIRE(h.propose(0, "x"));
+    h.pump();
+    sim::FakeSigner signer(sim::fake_secret(77, 1));
+    sim::SimProposalValidator validator;
+    const auto open = [&](const Recovered& r) { return Replica::create(h.config(1), signer, h.verifier(), validator, r); };
+
+    Recovered base;
+    base.committed_height = 0;
+    base.committed_digest = test_genesis();
+    REQUIRE(open(base).ok());
+
+    Recovered two_votes = base;
+    two_votes.records = {VoteRecord{VoteKind::kPrepare, 0, 1, sha256(std::string_view("a")), std::nullopt},
+                         VoteRecord{VoteKind::kPrepare, 0, 1, sha256(std::string_view("b")), std::nullopt}};
+    auto r = open(two_votes);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Errc::kCorruption);
+
+    Recovered forged_prepared = base;
+    const Proposal p = sim::make_sim_proposal(1, test_genesis(), Bytes{'p'});
+    forged_prepared.records = {PreparedRecord{{p, Certificate{VoteKind::kPrepare, 0, 1, p.digest, {{0, {}}, {1, {}}, {2, {}}}}}}};
+    r = open(forged_prepared);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Errc::kCorruption);
+
+    Recovered bad_head = base;
+    bad_head.committed_height = 1;
+    bad_head.committed_digest = h.ledger(0)[0].proposal.digest;
+    bad_head.committed_certificate = h.ledger(0)[0].certificate;
+    bad_head.committed_certificate->signatures.pop_back();  // below quorum now
+    r = open(bad_head);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code() == Errc::kCorruption);
+
+    Recovered good_head = base;
+    good_head.committed_height = 1;
+    good_head.committed_digest = h.ledger(0)[0].proposal.digest;
+    good_head.committed_certificate = h.ledger(0)[0].certificate;
+    good_head.executed_height = 2;  // executed beyond the ledger head
+    r = open(good_head);
+    REQUIRE_FALSE(r.ok());
+    good_head.executed_height = 1;
+    CHECK(open(good_head).ok());
+}
+
+TEST_CASE("config: inconsistent limits are refused with a reason", "[consensus][config]") {
+    Harness h(4);
+    Config ok = h.config(0);
+    REQUIRE(validate_config(ok).ok());
+    const auto refuses = [](Config c) { return !validate_config(c).ok(); };
+    Config c = ok;
+    c.self = 4;
+    CHECK(refuses(c));
+    c = ok;
+    c.validators[2].index = 5;
+    CHECK(refuses(c));
+    c = ok;
+    c.validators[1].weight = 0;
+    CHECK(refuses(c));
+    c = ok;
+    c.window_heights = 0;
+    CHECK(refuses(c));
+    c = ok;
+    c.window_heights = kWindowHeightsMax + 1;
+    CHECK(refuses(c));
+    c = ok;
+    c.results_lag_heights_max = c.window_heights - 1;
+    CHECK(refuses(c));
+    c = ok;
+    c.checkpoint_horizon_heights = c.results_lag_heights_max - 1;
+    CHECK(refuses(c));
+    c = ok;
+    c.view_change_timeout_ticks_max = c.view_change_timeout_ticks - 1;
+    CHECK(refuses(c));
+    c = ok;
+    c.validators.clear();
+    CHECK(refuses(c));
+}
