@@ -215,6 +215,8 @@ public:
     [[nodiscard]] std::uint32_t peer() const { return peer_; }
     [[nodiscard]] const std::string& remote() const { return remote_; }
     [[nodiscard]] std::size_t queued_bytes() const { return queued_bytes_.load(); }
+    // Set once at admission, on the transport strand; read there only.
+    std::string admitted_serial;
 
 private:
     void handshake() {
@@ -679,6 +681,7 @@ void Transport::Impl::admit(const std::shared_ptr<Session>& session, Hash identi
     if (auto old = sessions_.find(peer->index); old != sessions_.end()) {
         old->second->close(CloseReason::kReplaced);
     }
+    session->admitted_serial = serial;
     sessions_[peer->index] = session;
     counters_.connections_established++;
     if (auto d = dialers_.find(peer->index); d != dialers_.end()) {
@@ -767,8 +770,8 @@ void Transport::Impl::set_revocations(Revocations revocations) {
         self->revocations_ = std::move(r);
         for (const auto& peer : self->config_.peers) {
             auto it = self->sessions_.find(peer.index);
-            // The serial is checked at admission; a revoked identity closes a live link at once.
-            if (it != self->sessions_.end() && self->revocations_.identities.count(peer.identity) != 0) {
+            // Revocation takes effect for live links too, by identity or by certificate serial.
+            if (it != self->sessions_.end() && self->revoked(peer.identity, it->second->admitted_serial)) {
                 it->second->close(CloseReason::kRevoked);
             }
         }

@@ -333,6 +333,18 @@ TEST_CASE("revoking a connected peer's identity closes the link and keeps it out
     CHECK_FALSE(n1.connected_to(0));
 }
 
+TEST_CASE("revoking a connected peer's certificate serial closes the link", "[p2p][integration]") {
+    Pki pki(2);
+    Node n1(pki, 1, peers_of(pki, {0, 0}));
+    Node n0(pki, 0, peers_of(pki, {0, n1.transport->listen_port()}));
+    REQUIRE(wait_until([&] { return n0.connected_to(1) && n1.connected_to(0); }));
+    Revocations r;
+    r.certificate_serials.insert(pki.serials[0]);
+    n1.transport->set_revocations(r);
+    CHECK(wait_until([&] { return !n1.connected_to(0); }));
+    CHECK(wait_until([&] { return n1.transport->counters().refused_revoked >= 2; }));
+}
+
 TEST_CASE("a peer that stops reading is disconnected instead of growing memory", "[p2p][integration]") {
     Pki pki(2);
     Limits limits = Node::fast_limits();

@@ -1,6 +1,7 @@
 #include <jc/node/config.h>
 
 #include <jc/core/canonical_json.h>
+#include <jc/core/bytes.h>
 #include <jc/core/file_util.h>
 
 #include <filesystem>
@@ -39,6 +40,22 @@ public:
         if (required) {
             required_.push_back(key);
         }
+        return *this;
+    }
+    ObjectReader& strings(const std::string& key, std::vector<std::string>& out) {
+        fields_[key] = [&out, key, this](const Value& x) -> Status {
+            if (!x.is_array()) {
+                return config_error(path_ + key, "must be an array of strings");
+            }
+            out.clear();
+            for (const auto& item : x) {
+                if (!item.is_string()) {
+                    return config_error(path_ + key, "must be an array of strings");
+                }
+                out.push_back(item.get<std::string>());
+            }
+            return {};
+        };
         return *this;
     }
     ObjectReader& integer(const std::string& key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
@@ -149,6 +166,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .string("key", c.p2p.key, true)
                 .integer("frame_bytes_max", c.p2p.frame_bytes_max, 1 << 16, 1 << 30)
                 .integer("send_queue_bytes_max", c.p2p.send_queue_bytes_max, 1 << 20, 1ull << 34)
+                .strings("revoked_serials", c.p2p.revoked_serials)
+                .strings("revoked_identities", c.p2p.revoked_identities)
                 .run();
         })
         .object("rpc", [&](const Value& v, const std::string& p) {
@@ -208,6 +227,17 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
     for (char ch : c.node_name) {
         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') {
             return config_error("node", "may contain only [A-Za-z0-9._-]");
+        }
+    }
+    for (const auto& id : c.p2p.revoked_identities) {
+        if (!Hash::from_hex(id).ok()) {
+            return config_error("p2p.revoked_identities", "\"" + id + "\" is not 64 lowercase hex digits");
+        }
+    }
+    for (const auto& serial : c.p2p.revoked_serials) {
+        if (serial.empty() || serial.find_first_not_of("0123456789abcdef") != std::string::npos ||
+            (serial.size() > 1 && serial[0] == '0')) {
+            return config_error("p2p.revoked_serials", "\"" + serial + "\" is not lowercase hex without leading zeros");
         }
     }
     c.genesis = resolve(base_dir, c.genesis);

@@ -201,6 +201,10 @@ Status Node::Impl::start() {
     pc.key_file = config_.p2p.key;
     pc.limits.frame_bytes_max = config_.p2p.frame_bytes_max;
     pc.limits.send_queue_bytes_max = config_.p2p.send_queue_bytes_max;
+    pc.revocations.certificate_serials.insert(config_.p2p.revoked_serials.begin(), config_.p2p.revoked_serials.end());
+    for (const auto& id : config_.p2p.revoked_identities) {
+        pc.revocations.identities.insert(Hash::from_hex(id).value());
+    }
     transport_ = std::make_unique<p2p::Transport>(io_, pc, consensus_io_.get_executor(),
                                                   [this](p2p::Message m) { on_message(std::move(m)); });
     JC_TRY_STATUS(transport_->start());

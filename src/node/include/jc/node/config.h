@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace jc::node {
 
@@ -22,6 +23,8 @@ struct P2pConfig {
     std::string key;      // this node's TLS key (PEM, mode 0600)
     std::uint64_t frame_bytes_max = 16 << 20;
     std::uint64_t send_queue_bytes_max = 64 << 20;
+    std::vector<std::string> revoked_serials;     // certificate serials, lowercase hex
+    std::vector<std::string> revoked_identities;  // SHA-256 of SubjectPublicKeyInfo, hex
 };
 
 struct RpcConfig {
