@@ -48,16 +48,17 @@ void encode_claim(codec::Writer& w, const CommittedClaim& c) {
     }
 }
 
-Result<CommittedClaim> decode_claim(codec::Reader& r, const CodecLimits& limits) {
-    CommittedClaim c;
+// Decodes in place: returning a CommittedClaim inside a Result makes g++ -O2 warn
+// (-Wmaybe-uninitialized, a false positive on the optional's payload).
+Status decode_claim(codec::Reader& r, const CodecLimits& limits, CommittedClaim& c) {
     JC_ASSIGN_OR_RETURN(c.height, read_height(r));
     JC_ASSIGN_OR_RETURN(c.digest, r.hash());
     JC_ASSIGN_OR_RETURN(const bool has_cert, r.boolean());
     if (has_cert) {
         JC_ASSIGN_OR_RETURN(Certificate cert, decode_certificate(r, limits));
-        c.certificate = std::move(cert);
+        c.certificate.emplace(std::move(cert));
     }
-    return c;
+    return {};
 }
 
 void encode_view_change_body(codec::Writer& w, const ViewChange& vc) {
@@ -119,7 +120,7 @@ Result<ViewChange> decode_view_change(codec::Reader& r, const CodecLimits& limit
     ViewChange vc;
     JC_ASSIGN_OR_RETURN(vc.new_view, read_view(r));
     JC_ASSIGN_OR_RETURN(vc.signer, r.u32());
-    JC_ASSIGN_OR_RETURN(vc.committed, decode_claim(r, limits));
+    JC_TRY_STATUS(decode_claim(r, limits, vc.committed));
     JC_ASSIGN_OR_RETURN(const std::uint64_t count,
                         r.varint_max(limits.prepared_entries_max, "prepared entries"));
     for (std::uint64_t i = 0; i < count; ++i) {
