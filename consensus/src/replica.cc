@@ -277,7 +277,10 @@ ValidatorIndex Replica::Impl::primary_of(std::uint64_t view) const {
 }
 
 std::uint64_t Replica::Impl::window_high() const {
-    return std::min(certified_ + config_.window_heights, stable_ + config_.results_lag_heights_max);
+    // Anchored at the head, not at the certified height: a certificate for height H then
+    // needs f+1 honest preparers whose heads are >= H - window, so the blocks below H stay
+    // available from an honest ledger or from the NewView's re-commit walk (ADR 0011).
+    return std::min(head_ + config_.window_heights, stable_ + config_.results_lag_heights_max);
 }
 
 bool Replica::Impl::verify_message(const Message& m) const {
