@@ -188,7 +188,12 @@ Exec<TxReceipt> execute_tx(Overlay& ov, const BlockEnv& env, const ledger::Trans
                                                                 {"reason", "must be 1-64 characters of [A-Za-z0-9_.:-]"}}});
     }
     // 2. Sender: a member, the signer one of its keys, and ACTIVE.
-    JC_EXEC_ASSIGN(auto sender, load(store::member(ov, tx.sender())));
+    auto cached = env.members.find(tx.sender());
+    if (cached == env.members.end()) {
+        JC_EXEC_ASSIGN(auto loaded, load(store::member(ov, tx.sender())));
+        cached = env.members.emplace(tx.sender(), std::move(loaded)).first;
+    }
+    const std::optional<Member>& sender = cached->second;
     if (!sender) {
         return rejected(Reject{Code::kUnknownMember, json::Value{{"bank_id", tx.sender()}}});
     }
@@ -266,7 +271,7 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     if (!cycle) {
         return cycle.error().with_context("height " + std::to_string(ctx.height));
     }
-    const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_};
+    const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_, {}};
     BlockOutput out;
     out.receipts.reserve(txs.size());
     for (std::size_t i = 0; i < txs.size(); ++i) {
@@ -293,7 +298,7 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     if (auto s = invariants::check_block(ov, ctx); !s) {
         return s.error();
     }
-    out.writes = ov.writes();
+    out.writes = ov.take_writes();
     return out;
 }
 

@@ -101,6 +101,10 @@ Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const 
             return bad(where + ": needs 1 to 16 signing keys");
         }
         for (const auto& k : m.keys) {
+            // Stored keys are trusted on read (records.cc), so they are checked here, once.
+            if (auto parsed = crypto::PublicKey::from_bytes(k.bytes); !parsed) {
+                return bad(where + ": key " + k.hex() + ": " + parsed.error().message());
+            }
             if (!all_keys.insert(k).second) {
                 return bad(where + ": key " + k.hex() + " is listed twice or belongs to another member");
             }

@@ -287,15 +287,12 @@ Status check_block(Overlay& ov, const BlockContext& block) {
     std::vector<std::string> interbank_keys;
     std::vector<std::pair<std::string, std::string>> partnership_entries;  // key, new value
 
-    for (auto it = ov.entries().lower_bound(keys::kLoanPrefix); it != ov.entries().end(); ++it) {
-        const std::string& key = it->first;
-        if (key.compare(0, keys::kLoanPrefix.size(), keys::kLoanPrefix) != 0) {
-            break;
-        }
-        if (!it->second) {
+    for (const auto& entry : ov.sorted(keys::kLoanPrefix)) {
+        const std::string& key = *entry.key;
+        if (!*entry.value) {
             return bad("a loan record was deleted: " + key);
         }
-        auto after = decode_loan(*it->second);
+        auto after = decode_loan(**entry.value);
         if (!after) {
             return after.error();
         }
@@ -318,16 +315,13 @@ Status check_block(Overlay& ov, const BlockContext& block) {
             }
         }
     }
-    for (auto it = ov.entries().lower_bound(keys::kAccountPrefix); it != ov.entries().end(); ++it) {
-        const std::string& key = it->first;
-        if (key.compare(0, keys::kAccountPrefix.size(), keys::kAccountPrefix) != 0) {
-            break;
-        }
+    for (const auto& entry : ov.sorted(keys::kAccountPrefix)) {
+        const std::string& key = *entry.key;
         const auto parsed = keys::parse_account(key);
-        if (!parsed || !it->second) {
+        if (!parsed || !*entry.value) {
             return bad("malformed or deleted account " + key);
         }
-        auto after = decode_account(*it->second);
+        auto after = decode_account(**entry.value);
         auto before = store::account(parent, key);
         if (!after || !before) {
             return !after ? Status(after.error()) : Status(before.error());
@@ -381,15 +375,12 @@ Status check_block(Overlay& ov, const BlockContext& block) {
     }
     // B4: partnership usage moves exactly with its partner tranches' principal.
     std::set<std::string> seen;
-    for (auto it = ov.entries().lower_bound(keys::kPartnershipPrefix); it != ov.entries().end(); ++it) {
-        const std::string& key = it->first;
-        if (key.compare(0, keys::kPartnershipPrefix.size(), keys::kPartnershipPrefix) != 0) {
-            break;
-        }
-        if (!it->second) {
+    for (const auto& entry : ov.sorted(keys::kPartnershipPrefix)) {
+        const std::string& key = *entry.key;
+        if (!*entry.value) {
             return bad("a partnership record was deleted: " + key);
         }
-        auto after = decode_partnership(*it->second);
+        auto after = decode_partnership(**entry.value);
         auto before = store::load<Partnership>(parent, key, decode_partnership);
         if (!after || !before) {
             return !after ? Status(after.error()) : Status(before.error());

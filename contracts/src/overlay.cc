@@ -2,6 +2,8 @@
 
 #include <jc/core/assert.h>
 
+#include <algorithm>
+
 namespace jc::contracts {
 
 Result<std::optional<std::string>> Overlay::get(std::string_view key) const {
@@ -10,6 +12,17 @@ Result<std::optional<std::string>> Overlay::get(std::string_view key) const {
         return it->second;
     }
     return parent_.get(key);
+}
+
+std::vector<Overlay::Entry> Overlay::sorted(std::string_view prefix) const {
+    std::vector<Entry> out;
+    for (const auto& [k, v] : entries_) {
+        if (k.compare(0, prefix.size(), prefix) == 0) {
+            out.push_back(Entry{&k, &v});
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return *a.key < *b.key; });
+    return out;
 }
 
 Status Overlay::scan(std::string_view prefix,
@@ -21,23 +34,19 @@ Status Overlay::scan(std::string_view prefix,
         base.emplace_back(std::string(k), std::string(v));
         return true;
     }));
-    auto it = entries_.lower_bound(prefix);
-    auto in_prefix = [&](const std::string& k) { return k.compare(0, prefix.size(), prefix) == 0; };
+    const std::vector<Entry> mine = sorted(prefix);
+    std::size_t m = 0;
     std::size_t b = 0;
-    while (true) {
-        const bool have_overlay = it != entries_.end() && in_prefix(it->first);
-        const bool have_base = b < base.size();
-        if (!have_overlay && !have_base) {
-            return {};
-        }
-        if (have_overlay && (!have_base || it->first <= base[b].first)) {
-            if (have_base && it->first == base[b].first) {
+    while (m < mine.size() || b < base.size()) {
+        if (m < mine.size() && (b == base.size() || *mine[m].key <= base[b].first)) {
+            if (b < base.size() && *mine[m].key == base[b].first) {
                 ++b;  // the buffered value shadows the parent's
             }
-            if (it->second && !visit(it->first, *it->second)) {
+            const auto& value = *mine[m].value;
+            if (value && !visit(*mine[m].key, *value)) {
                 return {};
             }
-            ++it;
+            ++m;
         } else {
             if (!visit(base[b].first, base[b].second)) {
                 return {};
@@ -45,17 +54,17 @@ Status Overlay::scan(std::string_view prefix,
             ++b;
         }
     }
+    return {};
 }
 
 void Overlay::set(std::string key, std::optional<std::string> value) {
-    auto it = entries_.find(key);
-    if (it == entries_.end()) {
-        undo_.push_back(Undo{key, false, std::nullopt});
-        entries_.emplace(std::move(key), std::move(value));
+    auto [it, inserted] = entries_.try_emplace(std::move(key));
+    if (inserted) {
+        undo_.push_back(Undo{&*it, false, std::nullopt});
     } else {
-        undo_.push_back(Undo{key, true, std::move(it->second)});
-        it->second = std::move(value);
+        undo_.push_back(Undo{&*it, true, std::move(it->second)});
     }
+    it->second = std::move(value);
 }
 
 void Overlay::put(std::string key, std::string value) { set(std::move(key), std::move(value)); }
@@ -67,20 +76,26 @@ void Overlay::rollback(Savepoint sp) {
     while (undo_.size() > sp) {
         Undo& u = undo_.back();
         if (u.existed) {
-            entries_.find(u.key)->second = std::move(u.previous);
+            u.entry->second = std::move(u.previous);
         } else {
-            entries_.erase(u.key);
+            // Newer writes to this key were undone first (the log is a stack), so the node is
+            // still the one this write created.
+            const std::string key = u.entry->first;  // not a reference into the dying node
+            entries_.erase(key);
         }
         undo_.pop_back();
     }
 }
 
-ledger::StateWrites Overlay::writes() const {
+ledger::StateWrites Overlay::take_writes() {
     ledger::StateWrites out;
     out.reserve(entries_.size());
-    for (const auto& [k, v] : entries_) {
-        out.push_back(ledger::StateWrite{k, v});
+    while (!entries_.empty()) {
+        auto node = entries_.extract(entries_.begin());
+        out.push_back(ledger::StateWrite{std::move(node.key()), std::move(node.mapped())});
     }
+    std::sort(out.begin(), out.end(), [](const ledger::StateWrite& a, const ledger::StateWrite& b) { return a.key < b.key; });
+    undo_.clear();
     return out;
 }
 

@@ -1,19 +1,25 @@
 // Overlay: buffered writes over a parent StateReader, with savepoints.
 //
-// Reads see the newest buffered value, else the parent. Writes are buffered in an ordered map;
-// every write logs the previous buffered entry so that rollback(savepoint) undoes exactly the
-// writes made since the savepoint (a rejected transaction, a failed atomic batch). Savepoints
-// nest. writes() returns the buffered entries in key order: the block's StateWrites.
+// Reads see the newest buffered value, else the parent. Writes are buffered in a hash map (the
+// hot path does ~25 lookups per repayment; ordered-map lookups over long shared key prefixes
+// cost several times more). Every write logs the previous buffered entry so that
+// rollback(savepoint) undoes exactly the writes made since the savepoint (a rejected
+// transaction, a failed atomic batch). Savepoints nest.
+//
+// Determinism: the hash map is never iterated in an order that matters. sorted() and
+// take_writes() sort the entries by key bytes, so the block's StateWrites are in key order on
+// every node, and prefix walks (the invariant pass) see keys in ascending order.
 //
 // Private to jc_contracts. Thread-safety: not synchronised; one per block execution.
 #pragma once
 
 #include <jc/ledger/state.h>
 
-#include <map>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace jc::contracts {
@@ -39,23 +45,35 @@ public:
     void release_undo() { undo_.clear(); }
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
-    // Buffered entries (nullopt = delete), in key order.
-    [[nodiscard]] const std::map<std::string, std::optional<std::string>, std::less<>>& entries() const {
-        return entries_;
-    }
-    [[nodiscard]] ledger::StateWrites writes() const;
+
+    struct Entry {
+        const std::string* key;
+        const std::optional<std::string>* value;  // nullopt: delete
+    };
+    // Buffered entries with keys starting with `prefix`, in key order.
+    [[nodiscard]] std::vector<Entry> sorted(std::string_view prefix = {}) const;
+    // The buffered entries as the block's writes, in key order; leaves the overlay empty.
+    [[nodiscard]] ledger::StateWrites take_writes();
 
 private:
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    using Map = std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>;
+
     void set(std::string key, std::optional<std::string> value);
 
+    // Points at the map's node (references to unordered_map elements survive rehashing), so
+    // the log copies no keys; a rollback finds new keys again through the node's own key.
     struct Undo {
-        std::string key;
-        bool existed;                          // was the key buffered before this write?
-        std::optional<std::string> previous;   // its buffered value then
+        Map::value_type* entry;
+        bool existed;                         // was the key buffered before this write?
+        std::optional<std::string> previous;  // its buffered value then
     };
 
     const ledger::StateReader& parent_;
-    std::map<std::string, std::optional<std::string>, std::less<>> entries_;
+    Map entries_;
     std::vector<Undo> undo_;
 };
 

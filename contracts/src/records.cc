@@ -1,9 +1,9 @@
 #include <jc/contracts/records.h>
 
-#include <jc/core/codec.h>
-
 #include <algorithm>
+#include <bit>
 #include <cstdio>
+#include <cstring>
 
 namespace jc::contracts {
 
@@ -30,9 +30,13 @@ std::string join(std::initializer_list<std::string_view> parts) {
 }
 
 std::string code_text(AccountCode code) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04u", static_cast<unsigned>(code));
-    return buf;
+    auto v = static_cast<unsigned>(code);  // four digits by construction (1100..5200)
+    std::string out(4, '0');
+    for (int i = 3; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+    return out;
 }
 }  // namespace
 
@@ -141,77 +145,100 @@ namespace {
 constexpr std::size_t kStringMax = 64 * 1024;
 constexpr std::uint64_t kVectorMax = 100'000;
 
+// The wire format is exactly jc/core/codec.h's (little-endian fixed-width integers, minimal
+// LEB128 varints, varint-length-prefixed byte strings; strict decoding), implemented here
+// without a Result per field: decoding a loan happens several times per repayment and the
+// per-field Result (a variant holding an Error with a string) cost more than the decoding.
+// state_test checks the two implementations produce and accept the same bytes.
 class Enc {
 public:
-    Enc() { w_.u8(kRecordVersion); }
-    Enc& u8(std::uint8_t v) { w_.u8(v); return *this; }
-    Enc& boolean(bool v) { w_.boolean(v); return *this; }
-    Enc& u16(std::uint16_t v) { w_.u16(v); return *this; }
-    Enc& u32(std::uint32_t v) { w_.u32(v); return *this; }
-    Enc& u64(std::uint64_t v) { w_.u64(v); return *this; }
-    Enc& i64(std::int64_t v) { w_.i64(v); return *this; }
-    Enc& i32(std::int32_t v) { w_.u32(static_cast<std::uint32_t>(v)); return *this; }
-    Enc& u128(U128 v) {
-        w_.u64(static_cast<std::uint64_t>(v));
-        w_.u64(static_cast<std::uint64_t>(v >> 64));
+    Enc() {
+        out_.reserve(256);
+        out_.push_back(static_cast<char>(kRecordVersion));
+    }
+    Enc& u8(std::uint8_t v) {
+        out_.push_back(static_cast<char>(v));
         return *this;
     }
-    Enc& i128(I128 v) { return u128(static_cast<U128>(v)); }
-    Enc& str(std::string_view s) { w_.str(s); return *this; }
-    Enc& hash(const Hash& h) { w_.hash(h); return *this; }
-    Enc& count(std::size_t n) { w_.varint(n); return *this; }
-    template <typename E>
-    Enc& e8(E v) { return u8(static_cast<std::uint8_t>(v)); }
-    std::string take() {
-        const Bytes& b = w_.data();
-        return std::string(b.begin(), b.end());
+    Enc& boolean(bool v) { return u8(v ? 1 : 0); }
+    Enc& u16(std::uint16_t v) { return le(v, 2); }
+    Enc& u32(std::uint32_t v) { return le(v, 4); }
+    Enc& u64(std::uint64_t v) { return le(v, 8); }
+    Enc& i64(std::int64_t v) { return le(static_cast<std::uint64_t>(v), 8); }
+    Enc& i32(std::int32_t v) { return le(static_cast<std::uint32_t>(v), 4); }
+    Enc& u128(U128 v) {
+        u64(static_cast<std::uint64_t>(v));
+        return u64(static_cast<std::uint64_t>(v >> 64));
     }
+    Enc& i128(I128 v) { return u128(static_cast<U128>(v)); }
+    Enc& varint(std::uint64_t v) {
+        while (v >= 0x80) {
+            out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+            v >>= 7;
+        }
+        out_.push_back(static_cast<char>(v));
+        return *this;
+    }
+    Enc& str(std::string_view s) {
+        varint(s.size());
+        out_.append(s);
+        return *this;
+    }
+    Enc& hash(const Hash& h) {
+        out_.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+        return *this;
+    }
+    Enc& count(std::size_t n) { return varint(n); }
+    template <typename E>
+    Enc& e8(E v) {
+        return u8(static_cast<std::uint8_t>(v));
+    }
+    std::string take() { return std::move(out_); }
 
 private:
-    codec::Writer w_{128};
+    Enc& le(std::uint64_t v, int bytes) {
+        char buf[8];
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(buf, &v, sizeof buf);  // the low `bytes` bytes, in order
+        } else {
+            for (int i = 0; i < bytes; ++i) {
+                buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+            }
+        }
+        out_.append(buf, static_cast<std::size_t>(bytes));
+        return *this;
+    }
+
+    std::string out_;
 };
 
-// A reader with a sticky error: fields read after a failure are zero and the first error is
-// reported by finish().
+// A strict reader with a sticky error: fields read after a failure are zero and the first error
+// is reported by finish().
 class Dec {
 public:
-    Dec(std::string_view bytes, const char* what) : r_(as_bytes(bytes)), what_(what) {
+    Dec(std::string_view bytes, const char* what) : in_(bytes), what_(what) {
         std::uint8_t version = 0;
         u8(version);
         if (ok_ && version != kRecordVersion) {
             fail("unknown record version " + std::to_string(version));
         }
     }
-    template <typename T, typename F>
-    void read(T& out, F&& f) {
-        if (!ok_) {
-            out = T{};
-            return;
+    void u8(std::uint8_t& v) { v = static_cast<std::uint8_t>(le(1, "u8")); }
+    void boolean(bool& v) {
+        const std::uint64_t b = le(1, "bool");
+        if (b > 1) {
+            fail("bool must be 0 or 1");
         }
-        auto r = f();
-        if (!r) {
-            fail(r.error().message());
-            out = T{};
-            return;
-        }
-        out = static_cast<T>(*r);
+        v = b == 1;
     }
-    void u8(std::uint8_t& v) { read(v, [&] { return r_.u8(); }); }
-    void boolean(bool& v) { read(v, [&] { return r_.boolean(); }); }
-    void u16(std::uint16_t& v) { read(v, [&] { return r_.u16(); }); }
-    void u32(std::uint32_t& v) { read(v, [&] { return r_.u32(); }); }
-    void u64(std::uint64_t& v) { read(v, [&] { return r_.u64(); }); }
-    void i64(std::int64_t& v) { read(v, [&] { return r_.i64(); }); }
-    void i32(std::int32_t& v) {
-        std::uint32_t u = 0;
-        u32(u);
-        v = static_cast<std::int32_t>(u);
-    }
+    void u16(std::uint16_t& v) { v = static_cast<std::uint16_t>(le(2, "u16")); }
+    void u32(std::uint32_t& v) { v = static_cast<std::uint32_t>(le(4, "u32")); }
+    void u64(std::uint64_t& v) { v = le(8, "u64"); }
+    void i64(std::int64_t& v) { v = static_cast<std::int64_t>(le(8, "i64")); }
+    void i32(std::int32_t& v) { v = static_cast<std::int32_t>(static_cast<std::uint32_t>(le(4, "i32"))); }
     void u128(U128& v) {
-        std::uint64_t lo = 0;
-        std::uint64_t hi = 0;
-        u64(lo);
-        u64(hi);
+        const std::uint64_t lo = le(8, "u128");
+        const std::uint64_t hi = le(8, "u128");
         v = (static_cast<U128>(hi) << 64) | lo;
     }
     void i128(I128& v) {
@@ -219,13 +246,19 @@ public:
         u128(u);
         v = static_cast<I128>(u);
     }
-    void str(std::string& v) { read(v, [&] { return r_.str(kStringMax); }); }
-    void hash(Hash& v) { read(v, [&] { return r_.hash(); }); }
-    std::size_t count() {
-        std::uint64_t n = 0;
-        read(n, [&] { return r_.varint_max(kVectorMax, "element count"); });
-        return static_cast<std::size_t>(n);
+    void str(std::string& v) {
+        const std::string_view view = bytes(kStringMax);
+        v.assign(view.data(), view.size());
     }
+    void hash(Hash& v) {
+        if (!need(Hash::kSize, "hash")) {
+            v = Hash{};
+            return;
+        }
+        std::memcpy(v.bytes.data(), in_.data() + pos_, Hash::kSize);
+        pos_ += Hash::kSize;
+    }
+    std::size_t count() { return static_cast<std::size_t>(varint_max(kVectorMax, "element count")); }
     // Reads an enum byte and checks it is below `limit`.
     template <typename E>
     void e8(E& v, unsigned limit) {
@@ -234,7 +267,7 @@ public:
         if (ok_ && b >= limit) {
             fail("enum value " + std::to_string(b) + " out of range");
         }
-        v = static_cast<E>(b);
+        v = static_cast<E>(ok_ ? b : 0);
     }
     void account_code(AccountCode& v) {
         std::uint16_t c = 0;
@@ -252,16 +285,14 @@ public:
     void fail(std::string message) {
         if (ok_) {
             ok_ = false;
-            error_ = std::move(message);
+            error_ = std::move(message) + " at offset " + std::to_string(pos_);
         }
     }
     [[nodiscard]] bool ok() const { return ok_; }
     template <typename T>
     Result<T> finish(T value) {
-        if (ok_) {
-            if (auto s = r_.finish(); !s) {
-                fail(s.error().message());
-            }
+        if (ok_ && pos_ != in_.size()) {
+            fail(std::to_string(in_.size() - pos_) + " trailing bytes");
         }
         if (!ok_) {
             return Error(Errc::kCorruption, std::string("cannot decode ") + what_ + " record: " + error_);
@@ -270,7 +301,71 @@ public:
     }
 
 private:
-    codec::Reader r_;
+    bool need(std::size_t n, const char* what) {
+        if (!ok_) {
+            return false;
+        }
+        if (in_.size() - pos_ < n) {
+            fail(std::string("truncated input reading ") + what);
+            return false;
+        }
+        return true;
+    }
+    std::uint64_t le(std::size_t n, const char* what) {
+        if (!need(n, what)) {
+            return 0;
+        }
+        std::uint64_t v = 0;
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(&v, in_.data() + pos_, n);  // fills the low n bytes
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
+            }
+        }
+        pos_ += n;
+        return v;
+    }
+    std::uint64_t varint_max(std::uint64_t max, const char* what) {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (!need(1, "varint")) {
+                return 0;
+            }
+            const auto b = static_cast<unsigned char>(in_[pos_++]);
+            const std::uint64_t payload = b & 0x7f;
+            if (shift == 63 && payload > 1) {
+                fail("varint overflows 64 bits");
+                return 0;
+            }
+            v |= payload << shift;
+            if ((b & 0x80) == 0) {
+                if (b == 0 && shift > 0) {
+                    fail("non-minimal varint");
+                    return 0;
+                }
+                if (v > max) {
+                    fail(std::string(what) + " " + std::to_string(v) + " exceeds limit " + std::to_string(max));
+                    return 0;
+                }
+                return v;
+            }
+        }
+        fail("varint longer than 10 bytes");
+        return 0;
+    }
+    std::string_view bytes(std::size_t size_max) {
+        const auto n = static_cast<std::size_t>(varint_max(size_max, "byte string length"));
+        if (!need(n, "byte string")) {
+            return {};
+        }
+        const std::string_view out = in_.substr(pos_, n);
+        pos_ += n;
+        return out;
+    }
+
+    std::string_view in_;
+    std::size_t pos_ = 0;
     const char* what_;
     bool ok_ = true;
     std::string error_;
@@ -338,12 +433,15 @@ Result<Member> decode_member(std::string_view bytes) {
     for (std::size_t i = 0; i < n && d.ok(); ++i) {
         std::string raw;
         d.str(raw);
-        auto key = crypto::PublicKey::from_bytes(as_bytes(raw));
-        if (!key) {
-            d.fail("bad member key: " + key.error().message());
+        // Keys were checked to be valid curve points when genesis (or governance) wrote them;
+        // re-parsing the point on every read would cost more than the rest of the member.
+        if (raw.size() != crypto::PublicKey::kSize) {
+            d.fail("member key of " + std::to_string(raw.size()) + " bytes");
             break;
         }
-        v.keys.push_back(*key);
+        crypto::PublicKey key;
+        std::copy(raw.begin(), raw.end(), key.bytes.begin());
+        v.keys.push_back(key);
     }
     d.u8(v.roles);
     d.e8(v.status, 2);

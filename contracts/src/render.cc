@@ -62,13 +62,31 @@ json::Value member(const Member& m) {
 
 namespace {
 
+// Builds a JSON object by moving values in. nlohmann's initializer-list constructor copies
+// every element, which dominates the cost of a repayment receipt; this does not.
+class Obj {
+public:
+    Obj() : v_(json::Value::value_t::object) {}
+    Obj& add(const char* key, json::Value value) {
+        v_.get_ref<json::Value::object_t&>().emplace(key, std::move(value));
+        return *this;
+    }
+    Obj& amt(const char* key, std::int64_t value) { return add(key, json::Value(amount(value))); }
+    json::Value take() { return std::move(v_); }
+
+private:
+    json::Value v_;
+};
+
 json::Value obligations(const LoanEvent& ev) {
     json::Value out = json::Value::array();
     for (const auto& o : ev.obligations) {
-        out.push_back(json::Value{{"debtor", o.debtor},
-                                  {"creditor", o.creditor},
-                                  {"category", std::string(name(o.category))},
-                                  {"amount", amount(o.amount)}});
+        out.push_back(Obj()
+                          .add("debtor", o.debtor)
+                          .add("creditor", o.creditor)
+                          .add("category", std::string(name(o.category)))
+                          .amt("amount", o.amount)
+                          .take());
     }
     return out;
 }
@@ -78,13 +96,15 @@ json::Value postings(const LoanEvent& ev) {
     const std::string id = ev.event_id();
     for (std::size_t i = 0; i < ev.postings.size(); ++i) {
         const Posting& p = ev.postings[i];
-        out.push_back(json::Value{{"posting_id", id + "/" + std::to_string(i)},
-                                  {"bank_id", p.bank_id},
-                                  {"debit", std::string(name(p.debit))},
-                                  {"debit_counterparty", p.debit_counterparty},
-                                  {"credit", std::string(name(p.credit))},
-                                  {"credit_counterparty", p.credit_counterparty},
-                                  {"amount", amount(p.amount)}});
+        out.push_back(Obj()
+                          .add("posting_id", id + "/" + std::to_string(i))
+                          .add("bank_id", p.bank_id)
+                          .add("debit", std::string(name(p.debit)))
+                          .add("debit_counterparty", p.debit_counterparty)
+                          .add("credit", std::string(name(p.credit)))
+                          .add("credit_counterparty", p.credit_counterparty)
+                          .amt("amount", p.amount)
+                          .take());
     }
     return out;
 }
@@ -92,73 +112,73 @@ json::Value postings(const LoanEvent& ev) {
 json::Value originate_result(const Loan& loan, const LoanEvent& ev) {
     json::Value tranches = json::Value::array();
     for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
-        tranches.push_back(json::Value{{"bank_id", loan.tranches[i].bank_id},
-                                       {"share_bps", loan.tranches[i].share_bps},
-                                       {"principal", amount(ev.tranches[i].funded)}});
+        tranches.push_back(Obj()
+                               .add("bank_id", loan.tranches[i].bank_id)
+                               .add("share_bps", loan.tranches[i].share_bps)
+                               .amt("principal", ev.tranches[i].funded)
+                               .take());
     }
     json::Value schedule = json::Value::array();
     for (std::size_t i = 0; i < loan.installments.size(); ++i) {
-        schedule.push_back(json::Value{{"seq", i + 1},
-                                       {"due_date", arith::format_date(loan.installments[i].due_date)},
-                                       {"principal", amount(loan.installments[i].principal_due)}});
+        schedule.push_back(Obj()
+                               .add("seq", i + 1)
+                               .add("due_date", arith::format_date(loan.installments[i].due_date))
+                               .amt("principal", loan.installments[i].principal_due)
+                               .take());
     }
-    return json::Value{{"type", "ORIGINATE"},
-                       {"loan_id", loan.loan_id},
-                       {"event_seq", ev.event_seq},
-                       {"event_id", ev.event_id()},
-                       {"value_date", arith::format_date(ev.value_date)},
-                       {"principal", amount(ev.amount)},
-                       {"status", std::string(name(ev.status_after))},
-                       {"cycle_id", ev.cycle_id},
-                       {"tranches", std::move(tranches)},
-                       {"schedule", std::move(schedule)},
-                       {"obligations", obligations(ev)}};
+    return Obj()
+        .add("loan_id", loan.loan_id)
+        .add("event_seq", ev.event_seq)
+        .add("value_date", arith::format_date(ev.value_date))
+        .amt("principal", ev.amount)
+        .add("status", std::string(name(ev.status_after)))
+        .add("cycle_id", ev.cycle_id)
+        .add("tranches", std::move(tranches))
+        .add("schedule", std::move(schedule))
+        .take();
 }
 
+// The repayment receipt: the shape of a DOMAIN.md E2 row, kept compact because one is built
+// for every repayment (the statement carries the full event: event_statement).
 json::Value repay_result(const Loan& loan, const LoanEvent& ev) {
     json::Value tranches = json::Value::array();
     for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
         const TrancheAllocation& a = ev.tranches[i];
         const std::string& bank = loan.tranches[i].bank_id;
-        json::Value t{{"bank_id", bank},
-                      {"principal", amount(a.principal())},
-                      {"principal_due", amount(a.principal_due)},
-                      {"principal_prepaid", amount(a.principal_prepaid)},
-                      {"interest", amount(a.interest)},
-                      {"penalty", amount(a.penalty)},
-                      {"fee", amount(a.fee)},
-                      {"principal_out", amount(a.principal_out_after)}};
+        Obj t;
+        t.add("bank_id", bank)
+            .amt("principal", a.principal())
+            .amt("interest", a.interest)
+            .amt("penalty", a.penalty)
+            .amt("fee", a.fee);
         if (bank != loan.servicer) {
             // What the servicer owes this partner for the event: its collections net of the fee.
-            t["servicer_owes"] = amount(a.principal() + a.interest + a.penalty - a.fee);
+            t.amt("servicer_owes", a.principal() + a.interest + a.penalty - a.fee);
         }
-        tranches.push_back(std::move(t));
+        tranches.push_back(t.take());
     }
-    return json::Value{
-        {"type", "REPAY"},
-        {"loan_id", loan.loan_id},
-        {"event_seq", ev.event_seq},
-        {"event_id", ev.event_id()},
-        {"value_date", arith::format_date(ev.value_date)},
-        {"amount", amount(ev.amount)},
-        {"intent", std::string(name(ev.intent))},
-        {"channel_ref", ev.channel_ref},
-        {"cycle_id", ev.cycle_id},
-        {"accrual", json::Value{{"days", ev.accrual_days},
-                                {"interest", amount(ev.interest_accrued)},
-                                {"penalty", amount(ev.penalty_accrued)}}},
-        {"allocation", json::Value{{"fees", amount(ev.fees)},
-                                   {"penalty", amount(ev.penalty)},
-                                   {"interest", amount(ev.interest)},
-                                   {"principal_due", amount(ev.principal_due)},
-                                   {"principal_prepaid", amount(ev.principal_prepaid)}}},
-        {"tranches", std::move(tranches)},
-        {"principal_out_before", amount(ev.principal_out_before)},
-        {"principal_out_after", amount(ev.principal_out_after)},
-        {"status", std::string(name(ev.status_after))},
-        {"obligations", obligations(ev)},
-        {"early_cycle_close", ev.early_close_flag},
-    };
+    return Obj()
+        .add("loan_id", loan.loan_id)
+        .add("event_seq", ev.event_seq)
+        .add("value_date", arith::format_date(ev.value_date))
+        .amt("amount", ev.amount)
+        .add("accrual", Obj()
+                            .add("days", ev.accrual_days)
+                            .amt("interest", ev.interest_accrued)
+                            .amt("penalty", ev.penalty_accrued)
+                            .take())
+        .add("allocation", Obj()
+                               .amt("fees", ev.fees)
+                               .amt("penalty", ev.penalty)
+                               .amt("interest", ev.interest)
+                               .amt("principal_due", ev.principal_due)
+                               .amt("principal_prepaid", ev.principal_prepaid)
+                               .take())
+        .add("tranches", std::move(tranches))
+        .amt("principal_out_after", ev.principal_out_after)
+        .add("status", std::string(name(ev.status_after)))
+        .add("early_cycle_close", ev.early_close_flag)
+        .take();
 }
 
 }  // namespace
@@ -169,18 +189,29 @@ json::Value event_result(const Loan& loan, const LoanEvent& ev) {
 
 json::Value event_statement(const Loan& loan, const LoanEvent& ev) {
     json::Value v = event_result(loan, ev);
+    v["type"] = std::string(name(ev.type));
+    v["event_id"] = ev.event_id();
     v["height"] = ev.height;
     v["tx_index"] = ev.tx_index;
     v["tx_hash"] = ev.tx_hash.hex();
     v["client_ref"] = ev.client_ref;
     v["channel_ref"] = ev.channel_ref;
+    v["cycle_id"] = ev.cycle_id;
+    v["obligations"] = obligations(ev);
     v["postings"] = postings(ev);
     if (ev.type == EventType::kRepay) {
+        v["intent"] = std::string(name(ev.intent));
+        v["principal_out_before"] = amount(ev.principal_out_before);
         for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
-            v["tranches"][i]["interest_accrued"] = amount(ev.tranches[i].interest_accrued);
-            v["tranches"][i]["penalty_accrued"] = amount(ev.tranches[i].penalty_accrued);
-            v["tranches"][i]["fee_base_cum"] = amount(ev.tranches[i].fee_base_cum);
-            v["tranches"][i]["fee_cum"] = amount(ev.tranches[i].fee_cum);
+            const TrancheAllocation& a = ev.tranches[i];
+            json::Value& t = v["tranches"][i];
+            t["principal_due"] = amount(a.principal_due);
+            t["principal_prepaid"] = amount(a.principal_prepaid);
+            t["principal_out"] = amount(a.principal_out_after);
+            t["interest_accrued"] = amount(a.interest_accrued);
+            t["penalty_accrued"] = amount(a.penalty_accrued);
+            t["fee_base_cum"] = amount(a.fee_base_cum);
+            t["fee_cum"] = amount(a.fee_cum);
         }
     }
     return v;

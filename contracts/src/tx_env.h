@@ -12,6 +12,8 @@
 #include <jc/contracts/records.h>
 #include <jc/ledger/transaction.h>
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,9 @@ struct BlockEnv {
     Params params;
     Cycle cycle;
     EngineOptions options;
+    // Decoded sender records, read once per block. Valid because no v1 transaction changes a
+    // member; a member.* transaction must erase its entry here when it lands.
+    mutable std::map<std::string, std::optional<Member>, std::less<>> members;
 };
 
 struct TxEnv {
@@ -43,7 +48,7 @@ struct TxEffect {
 };
 
 template <typename T>
-Exec<T> load(Result<T> r) {
+Exec<T> load(Result<T>&& r) {
     return from_result(std::move(r));
 }
 

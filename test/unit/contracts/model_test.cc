@@ -346,12 +346,16 @@ void run_chain(std::uint64_t seed, std::size_t loans_per_chain, std::size_t& rep
             REQUIRE(amt(res["allocation"]["interest"]) == x.r.interest);
             REQUIRE(amt(res["allocation"]["principal_due"]) == x.r.principal_due);
             REQUIRE(amt(res["allocation"]["principal_prepaid"]) == x.r.principal_prepaid);
+            // The receipt carries the E2-row shape; the journal event the due/prepaid split.
+            const auto event = c.event(loans[x.loan].spec.loan_id, res["event_seq"].get<std::uint32_t>());
+            REQUIRE(event.has_value());
             for (std::size_t t = 0; t < x.r.t_fee.size(); ++t) {
                 const json::Value& tj = res["tranches"][t];
                 REQUIRE(amt(tj["penalty"]) == x.r.t_penalty[t]);
                 REQUIRE(amt(tj["interest"]) == x.r.t_interest[t]);
-                REQUIRE(amt(tj["principal_due"]) == x.r.t_principal_due[t]);
-                REQUIRE(amt(tj["principal_prepaid"]) == x.r.t_principal_prepaid[t]);
+                REQUIRE(amt(tj["principal"]) == x.r.t_principal_due[t] + x.r.t_principal_prepaid[t]);
+                REQUIRE(event->tranches[t].principal_due == x.r.t_principal_due[t]);
+                REQUIRE(event->tranches[t].principal_prepaid == x.r.t_principal_prepaid[t]);
                 REQUIRE(amt(tj["fee"]) == x.r.t_fee[t]);
                 // No tranche is ever paid more than it was owed.
                 const model::Tranche& before = x.model_before.tranches[t];
@@ -359,8 +363,8 @@ void run_chain(std::uint64_t seed, std::size_t loans_per_chain, std::size_t& rep
                 REQUIRE(x.r.t_principal_due[t] + x.r.t_principal_prepaid[t] <= before.out);
             }
             if (res["status"] == "PAID_OFF") {
-                for (const auto& tj : res["tranches"]) {
-                    REQUIRE(tj["principal_out"] == "0");
+                for (const auto& ta : event->tranches) {
+                    REQUIRE(ta.principal_out_after == 0);  // payoff clears every tranche
                 }
             }
         }

@@ -144,7 +144,7 @@ TEST_CASE("getEventByClientRef returns the original result", "[contracts][query]
     Chain c = history();
     const auto e = *query::get_event_by_client_ref(c.state(), "WEBANK", "REPAY-1");
     CHECK(e["status"] == "OK");
-    CHECK(e["result"]["channel_ref"] == "PAY-1");
+    CHECK(e["result"]["event_seq"] == 2);
     CHECK(e["result"]["amount"] == "79067");
     CHECK(e["height"] == 4);
     CHECK(query::get_event_by_client_ref(c.state(), "WEBANK", "NOPE")->is_null());

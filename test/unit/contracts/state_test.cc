@@ -7,6 +7,8 @@
 #include "../../../contracts/src/overlay.h"
 #include "chain.h"
 
+#include <jc/core/codec.h>
+
 #include <catch2/catch.hpp>
 
 namespace jc::contracts::test {
@@ -59,6 +61,32 @@ TEST_CASE("records round-trip and reject damaged encodings", "[contracts][state]
     CHECK(decode_loan(bytes + "x").error().code() == Errc::kCorruption);
 }
 
+TEST_CASE("record encoding is exactly the jc/core/codec wire format", "[contracts][state]") {
+    // The records use a local encoder (no Result per field); these bytes must be what
+    // codec::Writer produces and codec::Reader accepts for the same fields.
+    const std::string id(200, 'x');  // a two-byte varint length
+    Cycle cycle{id, CycleStatus::kClosed, 0x0102030405060708ULL, true};
+    codec::Writer w;
+    w.u8(kRecordVersion).str(id).u8(1).u64(0x0102030405060708ULL).boolean(true);
+    CHECK(encode(cycle) == std::string(w.data().begin(), w.data().end()));
+    Account a{(static_cast<U128>(5) << 64) | 9, 3};
+    codec::Writer wa;
+    wa.u8(kRecordVersion).u64(9).u64(5).u64(3).u64(0);
+    CHECK(encode(a) == std::string(wa.data().begin(), wa.data().end()));
+    const std::string bytes = encode(ChannelRefRecord{"L-1", 300});
+    codec::Reader r(as_bytes(bytes));
+    CHECK(r.u8().value() == kRecordVersion);
+    CHECK(r.str(64).value() == "L-1");
+    CHECK(r.u32().value() == 300);
+    CHECK(r.finish().ok());
+    // Strictness matches: a non-minimal varint length (0x83 0x00 for 3) is refused.
+    const std::string non_minimal = std::string("\x01\x83\x00", 3) + "L-1" + std::string(4, '\0');
+    CHECK_FALSE(decode_channel_ref(non_minimal).ok());
+    codec::Reader rn(as_bytes(non_minimal));
+    CHECK(rn.u8().value() == kRecordVersion);
+    CHECK_FALSE(rn.str(64).ok());  // and so does the codec's reader
+}
+
 TEST_CASE("account keys parse back", "[contracts][state]") {
     const auto k = keys::parse_account(keys::account("WEBANK", AccountCode::kInterbank, "HUARUI"));
     REQUIRE(k.has_value());
@@ -95,9 +123,12 @@ TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "
     ov.rollback(sp1);
     CHECK(*ov.get("a").value() == "1");
     CHECK_FALSE(ov.get("d").value().has_value());
-    const auto writes = ov.writes();
+    const auto sorted = ov.sorted();
+    REQUIRE(sorted.size() == 1);
+    const auto writes = ov.take_writes();
     REQUIRE(writes.size() == 1);
     CHECK(writes[0] == ledger::StateWrite{"b", std::string("20")});
+    CHECK(ov.sorted().empty());
 }
 
 TEST_CASE("genesis validates members and opens the first cycle", "[contracts][state]") {
