@@ -8,6 +8,8 @@
 #include <jc/node/node.h>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -72,12 +74,19 @@ int main(int argc, char** argv) {
         std::cerr << "jointcleard: " << s.error().message() << "\n";
         return 1;
     }
+    // The first signal stops cleanly; a second one means "now" and exits at once.
     std::thread signal_waiter([&] {
         int sig = 0;
         sigwait(&signals, &sig);
         jc::log::get("node")->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         (*node)->stop();
+        sigwait(&signals, &sig);
+        std::fprintf(stderr, "jointcleard: second signal, exiting immediately\n");
+        std::_Exit(3);
     });
     signal_waiter.detach();
-    return (*node)->wait();
+    const int code = (*node)->wait();
+    std::fflush(nullptr);
+    // Exit without destroying the Node under the signal thread's feet.
+    std::_Exit(code);
 }

@@ -567,10 +567,18 @@ void Transport::Impl::accept_next() {
                 boost::system::error_code ignored;
                 socket.close(ignored);
             } else {
+                boost::system::error_code ignored;
+                socket.set_option(tcp::no_delay(true), ignored);
                 auto session = std::make_shared<Session>(self, std::move(socket), /*outbound=*/false, 0);
                 self->pending_[session.get()] = session;
                 session->start();
             }
+        }
+        if (ec && ec != asio::error::operation_aborted) {
+            // e.g. EMFILE: back off instead of spinning on the error.
+            auto timer = std::make_shared<asio::steady_timer>(self->strand_, std::chrono::milliseconds(50));
+            timer->async_wait([self, timer](const boost::system::error_code&) { self->accept_next(); });
+            return;
         }
         self->accept_next();
     }));

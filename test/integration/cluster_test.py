@@ -240,7 +240,18 @@ def rpc_errors(c, node):
     check(r["error"]["data"]["reason"] == "UNKNOWN_SIGNER", "unknown signer: %s" % r)
     r = c.submit(node, {"chain_id": "x"}, wait=False)
     check(r["error"]["data"]["reason"] == "BAD_TX", "malformed envelope: %s" % r)
+    check(code(method="getBlock", params={"height": 1, "full": 1}) == -32602,
+          "a wrong-typed optional param is -32602 (regression: it used to abort the node)")
     check(c.result(node, "getHeight") == before, "refused input changed nothing")
+    # The signature cache is keyed by the whole envelope: once an envelope is verified, the same
+    # tx_hash with another sig is still checked (and refused).
+    honest = c.sign("HUARUI", "partnership.propose", tx_body(904))
+    check("result" in c.submit(node, honest), "honest envelope commits")
+    forged = dict(honest)
+    forged["sig"] = ref.sign_envelope(c.bank_keys["WEBANK"]["secret_key"], honest)["sig"]
+    r = c.submit(node, forged, wait=False)
+    check("error" in r and r["error"]["data"]["reason"] == "BAD_SIGNATURE",
+          "same tx_hash with a forged sig is refused: %s" % r)
     check("methods" in c.result(node, "rpc.discover"), "rpc.discover returns OpenRPC")
 
 

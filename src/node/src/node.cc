@@ -6,6 +6,7 @@
 #include <jc/core/codec.h>
 #include <jc/core/file_util.h>
 #include <jc/core/key_file.h>
+#include <jc/core/sha256.h>
 
 #include <boost/asio/post.hpp>
 
@@ -34,6 +35,7 @@ constexpr std::size_t kVerifiedCacheMax = 1 << 20;
 constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
 constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
 constexpr std::int64_t kSyncProbeIntervalMs = 1000;
+constexpr std::size_t kRecentlyCommittedMax = 200'000;
 
 std::string record_key(std::uint64_t seq) {
     std::string key(kRecordPrefix);
@@ -158,6 +160,15 @@ Status Node::Impl::init() {
         JC_ASSIGN_OR_RETURN(auto cert, snapshot->commit_certificate(head.height));
         recovered.committed_certificate = cert;
     }
+    // The newest stable checkpoint at or below the head (ADR 0012): without it a restarted
+    // replica's voting window would depend on peers re-sending checkpoint votes.
+    for (std::uint64_t h = head.height; h > 0 && head.height - h < 4 * cc.checkpoint_horizon_heights; --h) {
+        JC_ASSIGN_OR_RETURN(auto checkpoint, snapshot->checkpoint_certificate(h));
+        if (checkpoint) {
+            recovered.stable_checkpoint = checkpoint;
+            break;
+        }
+    }
     std::uint64_t max_seq = 0;
     Status scan_status;
     JC_TRY_STATUS(store_->scan_consensus_records(kRecordPrefix, [&](std::string_view key, std::string_view value) {
@@ -180,7 +191,7 @@ Status Node::Impl::init() {
         return replica.error().with_context("consensus");
     }
     replica_ = std::move(*replica);
-    persist_seq_durable_ = max_seq;
+    record_key_base_ = max_seq;
 
     pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max);
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
@@ -249,9 +260,14 @@ Status Node::Impl::start() {
         drain();
         on_tick();
     });
-    auto run = [](asio::io_context& io) {
+    auto run = [this](asio::io_context& io) {
         auto guard = asio::make_work_guard(io);
-        io.run();
+        try {
+            io.run();
+        } catch (const std::exception& e) {
+            // Nothing should throw past a handler; if something does, stop loudly, not abort.
+            fatal(std::string("unexpected exception on a node thread: ") + e.what());
+        }
     };
     threads_.emplace_back([this, run] { run(consensus_io_); });
     threads_.emplace_back([this, run] { run(storage_io_); });
@@ -301,6 +317,7 @@ int Node::Impl::wait() {
     }
     threads_.clear();
     if (crypto_pool_) {
+        crypto_pool_->stop();  // drop the backlog: its results would go to stopped loops
         crypto_pool_->join();
     }
     store_.reset();
@@ -311,20 +328,31 @@ int Node::Impl::wait() {
 // ---------------------------------------------------------------------------------------------
 // Admission
 
-bool Node::Impl::verified(const Hash& tx_hash) const {
+bool Node::Impl::verified(const ledger::Transaction& tx) const {
+    const Hash key = sha256(tx.canonical_json());
     std::lock_guard lock(verified_mutex_);
-    return verified_.count(tx_hash) != 0;
+    return verified_.count(key) != 0;
 }
 
-void Node::Impl::mark_verified(const Hash& tx_hash) const {
+void Node::Impl::mark_verified(const ledger::Transaction& tx) const {
+    const Hash key = sha256(tx.canonical_json());
     std::lock_guard lock(verified_mutex_);
-    if (verified_.insert(tx_hash).second) {
-        verified_order_.push_back(tx_hash);
+    if (verified_.insert(key).second) {
+        verified_order_.push_back(key);
         if (verified_order_.size() > kVerifiedCacheMax) {
             verified_.erase(verified_order_.front());
             verified_order_.pop_front();
         }
     }
+}
+
+Status Node::Impl::verify_once(const ledger::Transaction& tx) const {
+    if (verified(tx)) {
+        return {};
+    }
+    JC_TRY_STATUS(tx.verify_signature());
+    mark_verified(tx);
+    return {};
 }
 
 Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
@@ -340,10 +368,7 @@ Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
         return Error(Errc::kNotFound, "UNKNOWN_SIGNER: signer " + tx.signer().hex() +
                                           " is not a registered key of " + tx.sender());
     }
-    if (!verified(tx.hash())) {
-        JC_TRY_STATUS(tx.verify_signature());
-    }
-    return {};
+    return verify_once(tx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,7 +406,6 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
                        s.error().message());
             return false;
         }
-        mark_verified(tx->hash());
     }
     proposal_timestamps_[proposal.digest] = h.timestamp_ms;
     return true;
@@ -404,7 +428,7 @@ void Node::Impl::drain() {
             std::uint64_t max_seq = 0;
             for (const auto& r : ready.to_persist) {
                 const Bytes encoded = consensus::encode_record(r.record);
-                writes.push_back({record_key(r.seq), to_string(encoded)});
+                writes.push_back({record_key(record_key_base_ + r.seq), to_string(encoded)});
                 max_seq = std::max(max_seq, r.seq);
             }
             asio::post(storage_io_, [this, w = std::move(writes), max_seq]() mutable { persist(std::move(w), max_seq); });
@@ -424,8 +448,7 @@ void Node::Impl::drain() {
                       block.error().message());
                 return;
             }
-            std::vector<Hash> hashes = block->tx_hashes();
-            pool_->remove(hashes);
+            forget_committed(block->tx_hashes());
             proposal_timestamps_.erase(c.proposal.parent_digest);
             asio::post(storage_io_, [this, b = std::move(*block), cert = std::move(c.certificate)] {
                 commit(b, cert, /*from_sync=*/false);
@@ -498,6 +521,19 @@ void Node::Impl::maybe_propose() {
     step(consensus::Propose{slot->height, std::move(proposal)});
 }
 
+void Node::Impl::forget_committed(const std::vector<Hash>& hashes) {
+    pool_->remove(hashes);
+    for (const auto& h : hashes) {
+        if (recently_committed_.insert(h).second) {
+            recently_committed_order_.push_back(h);
+        }
+    }
+    while (recently_committed_order_.size() > kRecentlyCommittedMax) {
+        recently_committed_.erase(recently_committed_order_.front());
+        recently_committed_order_.pop_front();
+    }
+}
+
 void Node::Impl::on_tick() {
     // The timer runs at the shorter of the replica's tick and the block interval, so the primary
     // cuts blocks promptly; the replica sees a Tick only every tick_ms (its timeouts count those).
@@ -531,6 +567,10 @@ void Node::Impl::on_tick() {
 
 void Node::Impl::submit(ledger::TxPtr tx, std::function<void(Status, bool)> done) {
     asio::post(consensus_io_, [this, tx = std::move(tx), done = std::move(done)]() mutable {
+        if (recently_committed_.count(tx->hash()) != 0) {
+            done({}, false);
+            return;
+        }
         switch (pool_->add(tx)) {
             case TxPool::AddResult::kFull:
                 metrics_.txs_refused++;
@@ -607,12 +647,13 @@ void Node::Impl::on_message(p2p::Message message) {
                     if (!tx || !admit_check(*tx).ok()) {
                         continue;
                     }
-                    mark_verified(tx->hash());
                     txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
                 }
                 asio::post(consensus_io_, [this, txs = std::move(txs)] {
                     for (const auto& tx : txs) {
-                        (void)pool_->add(tx);
+                        if (recently_committed_.count(tx->hash()) == 0) {
+                            (void)pool_->add(tx);
+                        }
                     }
                     maybe_propose();
                 });
@@ -638,7 +679,6 @@ void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::
         fatal("cannot persist consensus records: " + s.error().message());
         return;
     }
-    persist_seq_durable_ = std::max(persist_seq_durable_.load(), seq);
     asio::post(consensus_io_, [this, seq] {
         step(consensus::Persisted{seq});
         maybe_propose();
@@ -698,9 +738,15 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
             replica_->step(consensus::Synced{h, block_hash, parent, cert});
         }
         step(consensus::Executed{h, digest});
+        if (h >= sync_requested_to_) {
+            metrics_.syncing = false;
+        }
         maybe_propose();
     });
     publish(block, receipts);
+    // Every commit, from consensus or from sync, clears its transactions from the pool and
+    // keeps them from coming back through late gossip.
+    asio::post(consensus_io_, [this, hashes = block.tx_hashes()] { forget_committed(hashes); });
     // Wake callers waiting for these receipts.
     {
         std::lock_guard lock(waiters_mutex_);
@@ -823,11 +869,9 @@ void Node::Impl::apply_sync_response(ByteView payload) {
             return;
         }
         for (const auto& tx : block->txs()) {
-            if (!verified(tx->hash())) {
-                if (auto s = tx->verify_signature(); !s) {
-                    log_->warn("sync: block {} has a badly signed transaction", block->height());
-                    return;
-                }
+            if (auto s = verify_once(*tx); !s) {
+                log_->warn("sync: block {} has a badly signed transaction", block->height());
+                return;
             }
         }
         commit(*block, *cert, /*from_sync=*/true);

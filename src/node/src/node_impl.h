@@ -74,8 +74,10 @@ public:
     // Checks form, chain, signer membership; verifies the signature (cached) on the calling
     // thread. Returns the reason word on refusal.
     Status admit_check(const ledger::Transaction& tx) const;
-    bool verified(const Hash& tx_hash) const;
-    void mark_verified(const Hash& tx_hash) const;
+    bool verified(const ledger::Transaction& tx) const;
+    void mark_verified(const ledger::Transaction& tx) const;
+    // Checks the signature unless this exact envelope (sig included) was verified before.
+    Status verify_once(const ledger::Transaction& tx) const;
     void submit(ledger::TxPtr tx, std::function<void(Status, bool added)> done);
 
     // ---- consensus strand ----
@@ -85,13 +87,14 @@ public:
     void maybe_propose();
     void on_message(p2p::Message message);
     void gossip_flush();
+    void forget_committed(const std::vector<Hash>& hashes);
 
     // ---- storage thread ----
     void persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq);
     void commit(const ledger::Block& block, const Certificate& cert, bool from_sync);
     void serve_sync_request(std::uint32_t peer, ByteView payload);
     void apply_sync_response(ByteView payload);
-    void request_sync(std::uint64_t from, std::uint64_t to, bool probe);
+    void request_sync(std::uint64_t from, std::uint64_t to, bool probe);  // consensus strand
 
     void publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts);
     void fatal(const std::string& message);
@@ -122,6 +125,8 @@ public:
 
     // Consensus strand state.
     std::unique_ptr<TxPool> pool_;
+    std::set<Hash> recently_committed_;            // bounded; refuses re-adding committed txs
+    std::deque<Hash> recently_committed_order_;
     std::vector<ledger::TxPtr> gossip_queue_;
     std::int64_t pool_nonempty_since_ms_ = -1;
     std::uint64_t last_view_ = 0;
@@ -137,6 +142,8 @@ public:
 
     // Shared.
     mutable std::mutex verified_mutex_;
+    // Keyed by SHA-256 of the whole canonical envelope INCLUDING sig: tx_hash does not cover the
+    // signature, so keying by it would let a forged sig ride on an honest verification.
     mutable std::set<Hash> verified_;
     mutable std::deque<Hash> verified_order_;
     std::mutex waiters_mutex_;
@@ -149,7 +156,9 @@ public:
     std::condition_variable state_cv_;
     bool stopping_ = false;
     int exit_code_ = 0;
-    std::atomic<std::uint64_t> persist_seq_durable_{0};
+    // The replica numbers records from 1 in every incarnation (ADR 0012); records are stored
+    // under record_key_base_ + seq so a restart never overwrites an earlier incarnation's votes.
+    std::uint64_t record_key_base_ = 0;
     std::atomic<std::int64_t> last_tick_ms_{0};
 };
 

@@ -179,7 +179,6 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       reply(admission_error(s.error()));
                       return;
                   }
-                  mark_verified(tx->hash());
                   const Hash h = tx->hash();
                   std::shared_ptr<std::atomic<bool>> done;
                   if (wait) {
@@ -208,9 +207,22 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                                                                "; it may still commit: poll getReceipt"));
                       });
                   }
+                  // Completes a waiting call early: the waiter must not outlive its answer, or it
+                  // pins the client's connection until the node stops.
+                  auto forget_waiter = [this, h, done] {
+                      if (!done) {
+                          return;
+                      }
+                      std::lock_guard lock(waiters_mutex_);
+                      auto [first, last] = waiters_.equal_range(h);
+                      for (auto it = first; it != last;) {
+                          it = it->second.done == done ? waiters_.erase(it) : std::next(it);
+                      }
+                  };
                   // Already committed (an exact replay): answer from the ledger.
                   auto snapshot = store_->snapshot();
                   if (auto existing = snapshot->receipt(h); existing && *existing) {
+                      forget_waiter();
                       if (!done || !done->exchange(true)) {
                           Value v = receipt_json(**existing);
                           if (!wait) {
@@ -220,8 +232,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       }
                       return;
                   }
-                  submit(tx, [reply, h, done](Status s, bool) mutable {
+                  submit(tx, [reply, h, done, forget_waiter](Status s, bool) mutable {
                       if (!s) {
+                          forget_waiter();
                           if (!done || !done->exchange(true)) {
                               reply(admission_error(s.error()));
                           }
@@ -295,7 +308,14 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::invalid_params("give \"height\" or \"hash\""));
                   return;
               }
-              const bool full = p.value("full", false);
+              bool full = false;
+              if (auto f = p.find("full"); f != p.end()) {
+                  if (!f->is_boolean()) {
+                      reply(RpcError::invalid_params("\"full\" must be a boolean"));
+                      return;
+                  }
+                  full = f->get<bool>();
+              }
               auto block = snapshot->block(height);
               auto cert = snapshot->commit_certificate(height);
               if (!block || !cert) {

@@ -97,6 +97,11 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
     Value params = Value::object();
     if (const auto p = request.find("params"); p != request.end()) {
         if (!p->is_object()) {
+            if (notification) {  // JSON-RPC 2.0: a notification is never answered
+                counters_.errors++;
+                done(std::nullopt);
+                return;
+            }
             fail(id, RpcError::invalid_params("params must be a single object"));
             return;
         }
@@ -124,7 +129,14 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
             done(response_value(id, outcome));
         }
     };
-    entry->second.method(params, ctx, std::move(reply));
+    // A handler bug must cost one request, not the node: exceptions become -32603.
+    try {
+        entry->second.method(params, ctx, reply);
+    } catch (const std::exception& e) {
+        if (!once->load()) {
+            reply(RpcError::internal(std::string("handler failed: ") + e.what()));
+        }
+    }
 }
 
 void Dispatcher::handle(std::string_view body, const CallContext& ctx,

@@ -6,6 +6,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -271,6 +272,9 @@ private:
 
     void respond_text(http::status status, std::string body, bool keep_alive,
                       const char* content_type = "text/plain") {
+        // The read deadline also covers writes; an answer that comes late (submitTransaction
+        // with wait) gets its own write deadline rather than failing at once.
+        stream_.expires_after(std::chrono::seconds(30));
         auto response = std::make_shared<http::response<http::string_body>>(status, 11);
         response->set(http::field::server, "jointcleard");
         response->set(http::field::content_type, content_type);
@@ -350,6 +354,12 @@ void Server::Impl::accept_next() {
                 self->counters_.connections_accepted++;
                 std::make_shared<HttpSession>(self, std::move(socket))->run();
             }
+        } else {
+            // e.g. EMFILE: back off instead of spinning on the error.
+            self->counters_.connections_refused++;
+            auto timer = std::make_shared<asio::steady_timer>(self->acceptor_.get_executor(), std::chrono::milliseconds(50));
+            timer->async_wait([self, timer](beast::error_code) { self->accept_next(); });
+            return;
         }
         self->accept_next();
     });
