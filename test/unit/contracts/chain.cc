@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <jc/contracts/arith/date.h>
+#include <jc/ledger/results.h>
 
 namespace jc::contracts::test {
 
@@ -118,6 +119,7 @@ Chain::Chain(Params params, EngineOptions options) : engine_(options) {
     gp.params = std::move(params);
     auto writes = genesis_writes(members, gp);
     REQUIRE(writes.ok());
+    state_root_ = ledger::genesis_state_root(*writes);
     state_.apply(*writes);
 }
 
@@ -148,15 +150,18 @@ BlockOutput Chain::block(const std::string& date, const std::vector<std::shared_
     if (!first.ok()) {
         FAIL("block refused: " << first.error().to_string());
     }
-    // Replay determinism: the same parent and block give identical receipts and writes.
+    // Replay determinism: the same parent and block give identical receipts, writes and state
+    // root (the ledger's hash chain over the ordered writes, ADR 0020).
     auto second = try_block(date, txs);
     REQUIRE(second.ok());
     REQUIRE(second->writes == first->writes);
+    REQUIRE(ledger::next_state_root(state_root_, second->writes) == ledger::next_state_root(state_root_, first->writes));
     REQUIRE(second->receipts.size() == first->receipts.size());
     for (std::size_t i = 0; i < first->receipts.size(); ++i) {
         REQUIRE(json::canonicalize(second->receipts[i].result) == json::canonicalize(first->receipts[i].result));
         REQUIRE(second->receipts[i].code == first->receipts[i].code);
     }
+    state_root_ = ledger::next_state_root(state_root_, first->writes);
     state_.apply(first->writes);
     ++height_;
     return std::move(first).value();

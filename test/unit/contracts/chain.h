@@ -84,6 +84,7 @@ public:
     const ledger::MemoryState& state() const { return state_; }
     ledger::MemoryState& mutable_state() { return state_; }
     std::uint64_t height() const { return height_; }
+    const Hash& state_root() const { return state_root_; }
 
     // pos(S, i): what S owes i.
     I128 pos(const std::string& servicer, const std::string& partner) const;
@@ -97,6 +98,7 @@ public:
 
 private:
     ledger::MemoryState state_;
+    Hash state_root_;
     Engine engine_;
     std::map<std::string, crypto::SecretKey> keys_;
     std::uint64_t height_ = 0;
