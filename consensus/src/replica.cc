@@ -400,7 +400,12 @@ void Replica::Impl::apply_own(const Message& m) {
         }
         evaluate();
     } else if (const auto* c = std::get_if<Checkpoint>(&m)) {
+        // Checkpoints wait in the same FIFO as votes, so several can be released together:
+        // trim here, where they are stored.
         my_checkpoints_[c->height] = m;
+        while (my_checkpoints_.size() > config_.checkpoint_horizon_heights) {
+            my_checkpoints_.erase(my_checkpoints_.begin());
+        }
         add_checkpoint_vote(config_.self, c->height, c->results_digest, c->sig);
     } else if (const auto* vc = std::get_if<ViewChange>(&m)) {
         my_view_change_ = m;

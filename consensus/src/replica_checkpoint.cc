@@ -110,10 +110,6 @@ StepOutcome Replica::Impl::on_executed(const Executed& e) {
     while (own_results_.size() > config_.checkpoint_horizon_heights) {
         own_results_.erase(own_results_.begin());
     }
-    while (my_checkpoints_.size() >= config_.checkpoint_horizon_heights) {
-        my_checkpoints_.erase(my_checkpoints_.begin());
-    }
-    // Votes kept beyond the horizon while we were behind are dropped with it.
     queue(0, Checkpoint{e.height, e.results_digest, config_.self, {}});
     return StepOutcome::accepted();
 }
