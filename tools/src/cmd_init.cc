@@ -3,7 +3,8 @@
 // Writes a complete local consortium (API.md): the CA, per-node TLS keys and certificates and
 // consensus keys, genesis.json, per-node config.json on 127.0.0.1 ports, and one signing key
 // file per bank. Secrets are mode 0600. Refuses to touch an existing consortium.
-#include "commands.h"
+#include "cli_util.h"
+#include "init.h"
 
 #include <jc/core/canonical_json.h>
 #include <jc/core/file_util.h>
@@ -27,20 +28,6 @@ namespace fs = std::filesystem;
 namespace jc::tools {
 namespace {
 
-void must(const Status& s) {
-    if (!s) {
-        throw CliExit(1, s.error().to_string());
-    }
-}
-
-template <typename T>
-T must(Result<T> r) {
-    if (!r) {
-        throw CliExit(1, r.error().to_string());
-    }
-    return std::move(*r);
-}
-
 // Free loopback ports, found by binding port 0; held until all are chosen so none repeats.
 std::vector<std::uint16_t> free_ports(std::size_t count) {
     boost::asio::io_context io;
@@ -63,120 +50,130 @@ std::vector<std::string> split_banks(const std::string& list) {
     while (std::getline(ss, item, ',')) {
         must(ledger::check_bank_id(item));
         if (!seen.insert(item).second) {
-            throw CliExit(1, "--banks lists " + item + " twice");
+            throw CliExit(kExitFailure, "--banks lists " + item + " twice");
         }
         out.push_back(item);
     }
     if (out.empty()) {
-        throw CliExit(1, "--banks needs at least one bank id");
+        throw CliExit(kExitFailure, "--banks needs at least one bank id");
     }
     return out;
 }
 
 }  // namespace
 
+void init_consortium(const InitOptions& options, std::ostream& out) {
+    const InitOptions* o = &options;
+    must(ledger::check_chain_id(o->chain_id));
+    const auto banks = split_banks(o->banks);
+    if (o->validators < 1 || o->validators > 64) {
+        throw CliExit(kExitFailure, "--validators must be 1-64");
+    }
+    if (o->base_port != 0 && o->base_port + 2 * o->validators - 1 > 65535) {
+        throw CliExit(kExitFailure, "--base-port " + std::to_string(o->base_port) + " leaves no room for " +
+                                        std::to_string(2 * o->validators) + " ports below 65536");
+    }
+    const fs::path dir(o->out);
+    std::error_code ec;
+    if (fs::exists(dir, ec) && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))) {
+        throw CliExit(kExitFailure, "refusing to overwrite: " + o->out + " exists and is not an empty directory");
+    }
+    fs::create_directories(dir / "banks", ec);
+    if (ec) {
+        throw CliExit(kExitFailure, "cannot create " + (dir / "banks").string() + ": " + ec.message());
+    }
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
+
+    std::vector<std::uint16_t> ports;
+    if (o->base_port != 0) {
+        for (std::size_t i = 0; i < 2 * o->validators; ++i) {
+            ports.push_back(static_cast<std::uint16_t>(o->base_port + i));
+        }
+    } else {
+        ports = free_ports(2 * o->validators);
+    }
+
+    const auto ca = must(p2p::make_ca({.common_name = o->chain_id + " consortium CA", .serial = 1}));
+    must(file::write_file_atomic((dir / "ca.crt").string(), ca.certificate_pem, 0644, file::Overwrite::kRefuse));
+    must(file::write_file_atomic((dir / "ca.key").string(), ca.private_key_pem, 0600, file::Overwrite::kRefuse));
+
+    json::Value validators = json::Value::array();
+    for (std::size_t i = 0; i < o->validators; ++i) {
+        const fs::path node = dir / ("node" + std::to_string(i));
+        fs::create_directories(node, ec);
+        if (ec) {
+            throw CliExit(kExitFailure, "cannot create " + node.string() + ": " + ec.message());
+        }
+        const auto tls = must(p2p::issue_certificate(
+            ca, {.common_name = "node" + std::to_string(i), .serial = 100 + i}));
+        must(file::write_file_atomic((node / "tls.crt").string(), tls.certificate_pem, 0644, file::Overwrite::kRefuse));
+        must(file::write_file_atomic((node / "tls.key").string(), tls.private_key_pem, 0600, file::Overwrite::kRefuse));
+        const auto consensus_key = must(crypto::SecretKey::generate());
+        must(crypto::write_key_file((node / "consensus_key.json").string(), consensus_key));
+        const std::string p2p_address = "127.0.0.1:" + std::to_string(ports[2 * i]);
+        const std::string rpc_address = "127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+        validators.push_back(json::Value{{"index", i},
+                                         {"name", "node" + std::to_string(i)},
+                                         {"consensus_key", consensus_key.public_key().hex()},
+                                         {"tls_key", must(p2p::certificate_identity(tls.certificate_pem)).hex()},
+                                         {"address", p2p_address},
+                                         {"weight", 1}});
+        const json::Value config{{"node", "node" + std::to_string(i)},
+                                 {"validator_index", i},
+                                 {"genesis", "../genesis.json"},
+                                 {"data_dir", "data"},
+                                 {"consensus_key", "consensus_key.json"},
+                                 {"p2p", json::Value{{"listen", p2p_address},
+                                                     {"ca_cert", "../ca.crt"},
+                                                     {"cert", "tls.crt"},
+                                                     {"key", "tls.key"}}},
+                                 {"rpc", json::Value{{"listen", rpc_address}}}};
+        must(file::write_file_atomic((node / "config.json").string(), config.dump(2) + "\n", 0644,
+                                     file::Overwrite::kRefuse));
+    }
+
+    json::Value members = json::Value::array();
+    for (std::size_t b = 0; b < banks.size(); ++b) {
+        const auto key = must(crypto::SecretKey::generate());
+        must(crypto::write_key_file((dir / "banks" / (banks[b] + ".json")).string(), key, {{"bank_id", banks[b]}}));
+        std::string cnaps = std::to_string(b + 1);
+        cnaps = "10" + std::string(10 - cnaps.size(), '0') + cnaps;
+        members.push_back(json::Value{{"bank_id", banks[b]},
+                                      {"name", banks[b]},
+                                      {"cnaps_code", cnaps},
+                                      {"keys", json::Value::array({key.public_key().hex()})},
+                                      {"roles", json::Value::array({"SERVICER", "FUNDER"})},
+                                      {"status", "ACTIVE"}});
+    }
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const json::Value genesis{{"chain_id", o->chain_id},
+                              {"genesis_time_ms", now_ms},
+                              {"validators", validators},
+                              {"members", members},
+                              {"params", json::Value::object()}};
+    // Validate with the node's own parser before anyone starts a node on it.
+    const auto parsed = must(ledger::Genesis::from_value(genesis));
+    must(file::write_file_atomic((dir / "genesis.json").string(), genesis.dump(2) + "\n", 0644,
+                                 file::Overwrite::kRefuse));
+    out << "consortium " << o->chain_id << " in " << o->out << "\n"
+        << "  genesis " << parsed.hash().hex() << "\n"
+        << "  validators " << o->validators << ", banks " << o->banks << "\n";
+    for (std::size_t i = 0; i < o->validators; ++i) {
+        out << "  node" << i << "  rpc http://127.0.0.1:" << ports[2 * i + 1] << "\n";
+    }
+}
+
 void add_init(CLI::App& app) {
-    struct Options {
-        std::string out;
-        std::size_t validators = 4;
-        std::string banks = "WEBANK,HUARUI,BANKC";
-        std::string chain_id = "jointclear-local";
-        std::uint16_t base_port = 0;
-    };
-    auto o = std::make_shared<Options>();
+    auto o = std::make_shared<InitOptions>();
     CLI::App* cmd = app.add_subcommand("init", "Generate a complete local consortium (keys, certificates, genesis, configs)");
     cmd->add_option("--out", o->out, "Directory to create (must not exist or be empty)")->required();
     cmd->add_option("--validators", o->validators, "Number of validators")->check(CLI::Range(1, 64));
     cmd->add_option("--banks", o->banks, "Comma-separated member bank ids");
     cmd->add_option("--chain-id", o->chain_id, "Chain id");
     cmd->add_option("--base-port", o->base_port, "First port (p2p = P+2i, rpc = P+2i+1); default: free ports");
-    cmd->callback([o] {
-        must(ledger::check_chain_id(o->chain_id));
-        const auto banks = split_banks(o->banks);
-        const fs::path dir(o->out);
-        if (fs::exists(dir) && !fs::is_empty(dir)) {
-            throw CliExit(1, "refusing to overwrite: " + o->out + " exists and is not empty");
-        }
-        fs::create_directories(dir / "banks");
-        fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-
-        std::vector<std::uint16_t> ports;
-        if (o->base_port != 0) {
-            for (std::size_t i = 0; i < 2 * o->validators; ++i) {
-                ports.push_back(static_cast<std::uint16_t>(o->base_port + i));
-            }
-        } else {
-            ports = free_ports(2 * o->validators);
-        }
-
-        const auto ca = must(p2p::make_ca({.common_name = o->chain_id + " consortium CA", .serial = 1}));
-        must(file::write_file_atomic((dir / "ca.crt").string(), ca.certificate_pem, 0644, file::Overwrite::kRefuse));
-        must(file::write_file_atomic((dir / "ca.key").string(), ca.private_key_pem, 0600, file::Overwrite::kRefuse));
-
-        json::Value validators = json::Value::array();
-        for (std::size_t i = 0; i < o->validators; ++i) {
-            const fs::path node = dir / ("node" + std::to_string(i));
-            fs::create_directories(node);
-            const auto tls = must(p2p::issue_certificate(
-                ca, {.common_name = "node" + std::to_string(i), .serial = 100 + i}));
-            must(file::write_file_atomic((node / "tls.crt").string(), tls.certificate_pem, 0644, file::Overwrite::kRefuse));
-            must(file::write_file_atomic((node / "tls.key").string(), tls.private_key_pem, 0600, file::Overwrite::kRefuse));
-            const auto consensus_key = must(crypto::SecretKey::generate());
-            must(crypto::write_key_file((node / "consensus_key.json").string(), consensus_key));
-            const std::string p2p_address = "127.0.0.1:" + std::to_string(ports[2 * i]);
-            const std::string rpc_address = "127.0.0.1:" + std::to_string(ports[2 * i + 1]);
-            validators.push_back(json::Value{{"index", i},
-                                             {"name", "node" + std::to_string(i)},
-                                             {"consensus_key", consensus_key.public_key().hex()},
-                                             {"tls_key", must(p2p::certificate_identity(tls.certificate_pem)).hex()},
-                                             {"address", p2p_address},
-                                             {"weight", 1}});
-            const json::Value config{{"node", "node" + std::to_string(i)},
-                                     {"validator_index", i},
-                                     {"genesis", "../genesis.json"},
-                                     {"data_dir", "data"},
-                                     {"consensus_key", "consensus_key.json"},
-                                     {"p2p", json::Value{{"listen", p2p_address},
-                                                         {"ca_cert", "../ca.crt"},
-                                                         {"cert", "tls.crt"},
-                                                         {"key", "tls.key"}}},
-                                     {"rpc", json::Value{{"listen", rpc_address}}}};
-            must(file::write_file_atomic((node / "config.json").string(), config.dump(2) + "\n", 0644,
-                                         file::Overwrite::kRefuse));
-        }
-
-        json::Value members = json::Value::array();
-        for (std::size_t b = 0; b < banks.size(); ++b) {
-            const auto key = must(crypto::SecretKey::generate());
-            must(crypto::write_key_file((dir / "banks" / (banks[b] + ".json")).string(), key, {{"bank_id", banks[b]}}));
-            std::string cnaps = std::to_string(b + 1);
-            cnaps = "10" + std::string(10 - cnaps.size(), '0') + cnaps;
-            members.push_back(json::Value{{"bank_id", banks[b]},
-                                          {"name", banks[b]},
-                                          {"cnaps_code", cnaps},
-                                          {"keys", json::Value::array({key.public_key().hex()})},
-                                          {"roles", json::Value::array({"SERVICER", "FUNDER"})},
-                                          {"status", "ACTIVE"}});
-        }
-        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
-        const json::Value genesis{{"chain_id", o->chain_id},
-                                  {"genesis_time_ms", now_ms},
-                                  {"validators", validators},
-                                  {"members", members},
-                                  {"params", json::Value::object()}};
-        // Validate with the node's own parser before anyone starts a node on it.
-        const auto parsed = must(ledger::Genesis::from_value(genesis));
-        must(file::write_file_atomic((dir / "genesis.json").string(), genesis.dump(2) + "\n", 0644,
-                                     file::Overwrite::kRefuse));
-        std::cout << "consortium " << o->chain_id << " in " << o->out << "\n"
-                  << "  genesis " << parsed.hash().hex() << "\n"
-                  << "  validators " << o->validators << ", banks " << o->banks << "\n";
-        for (std::size_t i = 0; i < o->validators; ++i) {
-            std::cout << "  node" << i << "  rpc http://127.0.0.1:" << ports[2 * i + 1] << "\n";
-        }
-    });
+    cmd->callback([o] { init_consortium(*o, std::cout); });
 }
 
 }  // namespace jc::tools

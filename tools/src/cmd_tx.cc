@@ -1,5 +1,6 @@
-// jointclear tx sign: builds and signs a transaction envelope (API.md).
-#include "commands.h"
+// jointclear tx sign|inspect|submit: build, sign, check and submit transaction envelopes (API.md).
+#include "cli_util.h"
+#include "node_target.h"
 
 #include <jc/core/file_util.h>
 #include <jc/core/key_file.h>
@@ -23,55 +24,154 @@ std::string fresh_client_ref() {
     return "CLI-" + to_hex(random);
 }
 
-}  // namespace
+// The options that describe a transaction to sign, shared by `tx sign` and `tx submit`.
+struct SignOptions {
+    std::string key;
+    std::string type;
+    std::string body;
+    std::string chain_id;
+    std::string sender;
+    std::string client_ref;
 
-void add_tx(CLI::App& app) {
-    CLI::App* tx = app.add_subcommand("tx", "Sign and submit transactions");
-    tx->require_subcommand(1);
-
-    struct SignOptions {
-        std::string key;
-        std::string type;
-        std::string body;
-        std::string chain_id;
-        std::string sender;
-        std::string client_ref;
-    };
-    auto opts = std::make_shared<SignOptions>();
-    CLI::App* sign = tx->add_subcommand("sign", "Print a signed transaction envelope");
-    sign->add_option("--key", opts->key, "Signing key file (mode 0600)")->required();
-    sign->add_option("--type", opts->type, "Transaction type, e.g. loan.repay")->required();
-    sign->add_option("--body", opts->body, "Body as a JSON object")->required();
-    sign->add_option("--chain-id", opts->chain_id, "Chain id from genesis")->required();
-    sign->add_option("--sender", opts->sender, "Sender bank (default: the key file's bank_id)");
-    sign->add_option("--client-ref", opts->client_ref, "Idempotency key (default: fresh)");
-    sign->callback([opts] {
-        auto key_file = crypto::load_key_file(opts->key);
-        if (!key_file) {
-            throw CliExit(1, key_file.error().to_string());
+    void add_options(CLI::App* cmd, bool required) {
+        auto* k = cmd->add_option("--key", key, "Signing key file (mode 0600)");
+        auto* t = cmd->add_option("--type", type, "Transaction type, e.g. loan.repay");
+        auto* b = cmd->add_option("--body", body, "Body as a JSON object");
+        if (required) {
+            k->required();
+            t->required();
+            b->required();
         }
-        auto body = json::parse_strict(opts->body);
-        if (!body) {
-            throw CliExit(1, "--body: " + body.error().message());
+        cmd->add_option("--chain-id", chain_id, required ? "Chain id from genesis" : "Chain id (default: the node's)");
+        cmd->add_option("--sender", sender, "Sender bank (default: the key file's bank_id)");
+        cmd->add_option("--client-ref", client_ref, "Idempotency key (default: fresh)");
+    }
+
+    [[nodiscard]] ledger::Transaction sign() const {
+        auto key_file = crypto::load_key_file(key);
+        if (!key_file) {
+            throw CliExit(kExitFailure, "--key " + key_file.error().message());
+        }
+        json::Value parsed_body = parse_json_arg(body, "--body");
+        if (!parsed_body.is_object()) {
+            throw CliExit(kExitFailure, "--body must be a JSON object");
         }
         ledger::UnsignedTx unsigned_tx;
-        unsigned_tx.chain_id = opts->chain_id;
-        unsigned_tx.type = opts->type;
-        unsigned_tx.sender = opts->sender;
+        unsigned_tx.chain_id = chain_id;
+        unsigned_tx.type = type;
+        unsigned_tx.sender = sender;
         if (unsigned_tx.sender.empty()) {
             auto it = key_file->extra.find("bank_id");
             if (it == key_file->extra.end()) {
-                throw CliExit(1, "--sender is required: the key file has no bank_id");
+                throw CliExit(kExitFailure, "--sender is required: the key file has no bank_id");
             }
             unsigned_tx.sender = it->second;
         }
-        unsigned_tx.client_ref = opts->client_ref.empty() ? fresh_client_ref() : opts->client_ref;
-        unsigned_tx.body = std::move(*body);
+        unsigned_tx.client_ref = client_ref.empty() ? fresh_client_ref() : client_ref;
+        unsigned_tx.body = std::move(parsed_body);
         auto signed_tx = ledger::Transaction::sign(unsigned_tx, key_file->secret_key);
         if (!signed_tx) {
-            throw CliExit(1, signed_tx.error().to_string());
+            throw CliExit(kExitFailure, signed_tx.error().message());
         }
-        std::cout << signed_tx->canonical_json() << "\n";
+        return std::move(*signed_tx);
+    }
+};
+
+// Prints a submitTransaction answer; REJECTED receipts end the program with kExitRejected.
+void print_submission(const json::Value& answer, bool as_json) {
+    if (as_json) {
+        std::cout << answer.dump() << "\n";
+    } else {
+        std::cout << "tx_hash  " << answer.value("tx_hash", "") << "\n";
+        const std::string status = answer.value("status", "");
+        std::cout << "status   " << status;
+        if (answer.contains("height")) {
+            std::cout << "  (height " << answer["height"].dump() << ", index " << answer.value("index", json::Value()).dump() << ")";
+        }
+        if (status == "REJECTED" || status == "DUPLICATE") {
+            std::cout << "  " << answer.value("code", json::Value()).dump() << " " << answer.value("error", "");
+        }
+        std::cout << "\n";
+        if (answer.contains("detail") && !answer["detail"].is_null()) {
+            std::cout << "detail   " << answer["detail"].dump() << "\n";
+        }
+        if (answer.contains("result") && !answer["result"].is_null()) {
+            std::cout << "result   " << answer["result"].dump(2) << "\n";
+        }
+        if (answer.contains("receipt")) {
+            std::cout << "receipt  " << answer["receipt"].dump(2) << "\n";
+        }
+    }
+    const json::Value& receipt = answer.contains("receipt") ? answer["receipt"] : answer;
+    if (receipt.value("status", "") == "REJECTED") {
+        throw CliExit(kExitRejected, "transaction " + receipt.value("tx_hash", "") + " was REJECTED: " +
+                                         receipt.value("code", json::Value()).dump() + " " + receipt.value("error", ""));
+    }
+}
+
+}  // namespace
+
+void add_tx(CLI::App& app) {
+    CLI::App* tx = app.add_subcommand("tx", "Sign, inspect and submit transactions");
+    tx->require_subcommand(1);
+
+    auto opts = std::make_shared<SignOptions>();
+    CLI::App* sign = tx->add_subcommand("sign", "Print a signed transaction envelope");
+    opts->add_options(sign, /*required=*/true);
+    sign->get_option("--chain-id")->required();
+    sign->callback([opts] { std::cout << opts->sign().canonical_json() << "\n"; });
+
+    struct SubmitOptions {
+        SignOptions sign;
+        NodeTarget target;
+        std::string tx_file;
+        bool wait = false;
+        unsigned timeout_ms = 20'000;
+        bool json = false;
+    };
+    auto so = std::make_shared<SubmitOptions>();
+    CLI::App* submit = tx->add_subcommand(
+        "submit", "Submit a transaction: a signed envelope (--tx) or one signed here (--key/--type/--body)");
+    so->target.add_options(submit);
+    submit->add_option("--tx", so->tx_file, "Signed envelope file, or - for standard input");
+    so->sign.add_options(submit, /*required=*/false);
+    submit->add_flag("--wait", so->wait, "Wait until it is committed and print the receipt");
+    submit->add_option("--timeout-ms", so->timeout_ms, "How long --wait waits (default 20000)")
+        ->check(CLI::Range(1u, 60'000u));
+    submit->add_flag("--json", so->json, "Print the node's answer as one JSON line");
+    submit->callback([so] {
+        const bool signing = !so->sign.key.empty() || !so->sign.type.empty() || !so->sign.body.empty();
+        if (signing == !so->tx_file.empty()) {
+            throw CliExit(kExitFailure, "give either --tx FILE or --key, --type and --body");
+        }
+        RpcClient client(so->target.endpoint(), std::chrono::milliseconds(so->timeout_ms + 5000));
+        json::Value envelope;
+        if (signing) {
+            if (so->sign.key.empty() || so->sign.type.empty() || so->sign.body.empty()) {
+                throw CliExit(kExitFailure, "signing here needs --key, --type and --body");
+            }
+            SignOptions s = so->sign;
+            if (s.chain_id.empty()) {
+                s.chain_id = call_or_exit(client, "getNodeStatus").value("chain_id", "");
+            }
+            envelope = s.sign().to_value();
+        } else {
+            envelope = read_json_file(so->tx_file, "--tx", ledger::TxLimits{}.envelope_bytes_max + 2);
+            // Check form and signature here, so a broken file gets a precise local error.
+            auto parsed = ledger::Transaction::from_value(envelope);
+            if (!parsed) {
+                throw CliExit(kExitFailure, "--tx " + so->tx_file + ": " + parsed.error().message());
+            }
+            if (auto st = parsed->verify_signature(); !st) {
+                throw CliExit(kExitFailure, "--tx " + so->tx_file + ": " + st.error().message());
+            }
+        }
+        json::Value params{{"tx", envelope}};
+        if (so->wait) {
+            params["wait"] = true;
+            params["timeout_ms"] = so->timeout_ms;
+        }
+        print_submission(call_or_exit(client, "submitTransaction", params), so->json);
     });
 
     auto inspect_path = std::make_shared<std::string>();

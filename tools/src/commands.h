@@ -19,5 +19,9 @@ struct CliExit : std::runtime_error {
 void add_keygen(CLI::App& app);
 void add_tx(CLI::App& app);
 void add_init(CLI::App& app);
+void add_cluster(CLI::App& app);
+void add_call(CLI::App& app);
+void add_demo(CLI::App& app);
+void add_bench(CLI::App& app);
 
 }  // namespace jc::tools

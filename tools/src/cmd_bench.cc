@@ -1,0 +1,4 @@
+#include "commands.h"
+namespace jc::tools {
+void add_bench(CLI::App&) {}
+}

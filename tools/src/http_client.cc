@@ -1,0 +1,266 @@
+#include "http_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace jc::tools {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+Result<Endpoint> parse_http_url(std::string_view url) {
+    const std::string original(url);
+    if (url.rfind("https://", 0) == 0) {
+        return Error(Errc::kInvalidArgument, "\"" + original + "\": https is not supported; the node's RPC is plain http on loopback");
+    }
+    if (url.rfind("http://", 0) == 0) {
+        url.remove_prefix(7);
+    } else if (url.find("://") != std::string_view::npos) {
+        return Error(Errc::kInvalidArgument, "\"" + original + "\": expected http://HOST:PORT");
+    }
+    if (!url.empty() && url.back() == '/') {
+        url.remove_suffix(1);
+    }
+    const auto colon = url.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == url.size()) {
+        return Error(Errc::kInvalidArgument, "\"" + original + "\": expected http://HOST:PORT");
+    }
+    Endpoint e{std::string(url.substr(0, colon)), std::string(url.substr(colon + 1))};
+    if (e.port.size() > 5 || e.port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(e.port) == 0 || std::stoul(e.port) > 65535) {
+        return Error(Errc::kInvalidArgument, "\"" + original + "\": port must be 1-65535");
+    }
+    if (e.host.find_first_of("/?#@ ") != std::string::npos) {
+        return Error(Errc::kInvalidArgument, "\"" + original + "\": expected http://HOST:PORT without a path");
+    }
+    return e;
+}
+
+HttpConnection::HttpConnection(asio::any_io_executor executor, Endpoint endpoint)
+    : endpoint_(std::move(endpoint)), resolver_(executor), stream_(executor) {}
+
+void HttpConnection::request(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout,
+                             Handler done) {
+    busy_ = true;
+    done_ = std::move(done);
+    timeout_ = timeout;
+    retried_ = false;
+    request_ = {};
+    request_.version(11);
+    request_.target(target);
+    request_.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
+    request_.keep_alive(true);
+    if (body) {
+        request_.method(http::verb::post);
+        request_.set(http::field::content_type, "application/json");
+        request_.body() = std::move(*body);
+    } else {
+        request_.method(http::verb::get);
+    }
+    request_.prepare_payload();
+    if (connected_) {
+        reused_ = true;
+        send();
+    } else {
+        reused_ = false;
+        connect();
+    }
+}
+
+void HttpConnection::connect() {
+    stream_.expires_after(timeout_);
+    auto self = shared_from_this();
+    auto on_connect = [self](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+        if (ec) {
+            self->fail("cannot connect", ec);
+            return;
+        }
+        self->connected_ = true;
+        self->stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+        self->send();
+    };
+    if (resolved_) {
+        stream_.async_connect(*resolved_, on_connect);
+        return;
+    }
+    resolver_.async_resolve(endpoint_.host, endpoint_.port,
+                            [self, on_connect](beast::error_code ec, asio::ip::tcp::resolver::results_type results) {
+                                if (ec) {
+                                    self->fail("cannot resolve host", ec);
+                                    return;
+                                }
+                                self->resolved_ = results;
+                                self->stream_.async_connect(results, on_connect);
+                            });
+}
+
+void HttpConnection::send() {
+    stream_.expires_after(timeout_);
+    http::async_write(stream_, request_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void HttpConnection::on_write(beast::error_code ec) {
+    if (ec) {
+        fail("cannot send the request", ec);
+        return;
+    }
+    parser_.emplace();
+    parser_->body_limit(kResponseBytesMax);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+}
+
+void HttpConnection::on_read(beast::error_code ec) {
+    if (ec) {
+        fail("no valid HTTP response", ec);
+        return;
+    }
+    auto response = parser_->release();
+    parser_.reset();
+    if (!response.keep_alive()) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        stream_.close();
+        connected_ = false;
+    }
+    finish(HttpResult{response.result_int(), std::move(response.body())});
+}
+
+void HttpConnection::fail(const std::string& what, beast::error_code ec) {
+    const bool stale = reused_ && !retried_ &&
+                       (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                        ec == asio::error::connection_reset || ec == asio::error::broken_pipe) &&
+                       (!parser_ || !parser_->got_some());
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    connected_ = false;
+    buffer_.clear();
+    parser_.reset();
+    if (stale) {
+        // The server closed an idle keep-alive connection just before we used it: resend once.
+        retried_ = true;
+        reused_ = false;
+        connect();
+        return;
+    }
+    std::string reason = ec == beast::error::timeout
+                             ? "timed out after " + std::to_string(timeout_.count()) + " ms"
+                             : ec.message();
+    finish(Error(Errc::kUnavailable, endpoint_.url() + ": " + what + ": " + reason));
+}
+
+void HttpConnection::finish(Result<HttpResult> r) {
+    busy_ = false;
+    stream_.expires_never();
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(std::move(r));
+}
+
+void HttpConnection::close() {
+    beast::error_code ignored;
+    resolver_.cancel();
+    stream_.socket().close(ignored);
+    connected_ = false;
+}
+
+std::string RpcErrorInfo::to_string() const {
+    std::string s = std::to_string(code) + " " + message;
+    if (data.is_object()) {
+        if (auto it = data.find("detail"); it != data.end() && it->is_string()) {
+            s += ": " + it->get<std::string>();
+        } else if (auto r = data.find("reason"); r != data.end() && r->is_string()) {
+            s += " (" + r->get<std::string>() + ")";
+        }
+        if (auto r = data.find("reason"); r != data.end() && r->is_string() && data.contains("detail")) {
+            s += " [" + r->get<std::string>() + "]";
+        }
+    }
+    return s;
+}
+
+std::string RpcErrorInfo::reason() const {
+    if (data.is_object()) {
+        if (auto r = data.find("reason"); r != data.end() && r->is_string()) {
+            return r->get<std::string>();
+        }
+    }
+    return "";
+}
+
+Result<RpcReply> decode_rpc_reply(const json::Value& response) {
+    if (!response.is_object() || response.value("jsonrpc", "") != "2.0") {
+        return Error(Errc::kParse, "not a JSON-RPC 2.0 response: " + response.dump().substr(0, 200));
+    }
+    RpcReply reply;
+    if (auto e = response.find("error"); e != response.end()) {
+        if (!e->is_object() || !e->contains("code") || !(*e)["code"].is_number_integer()) {
+            return Error(Errc::kParse, "malformed JSON-RPC error: " + e->dump().substr(0, 200));
+        }
+        RpcErrorInfo info;
+        info.code = (*e)["code"].get<std::int64_t>();
+        info.message = e->value("message", "");
+        info.data = e->value("data", json::Value());
+        reply.error = std::move(info);
+        return reply;
+    }
+    if (auto r = response.find("result"); r != response.end()) {
+        reply.result = *r;
+        return reply;
+    }
+    return Error(Errc::kParse, "JSON-RPC response has neither result nor error");
+}
+
+json::Value rpc_request(std::int64_t id, const std::string& method, const json::Value& params) {
+    return json::Value{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
+}
+
+RpcClient::RpcClient(Endpoint endpoint, std::chrono::milliseconds timeout)
+    : endpoint_(std::move(endpoint)),
+      timeout_(timeout),
+      connection_(std::make_shared<HttpConnection>(io_.get_executor(), endpoint_)) {}
+
+RpcClient::~RpcClient() { connection_->close(); }
+
+Result<HttpResult> RpcClient::run(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout) {
+    std::optional<Result<HttpResult>> out;
+    connection_->request(std::move(target), std::move(body), timeout, [&out](Result<HttpResult> r) { out = std::move(r); });
+    io_.restart();
+    io_.run();
+    if (!out) {
+        return Error(Errc::kInternal, endpoint_.url() + ": request did not complete");
+    }
+    return std::move(*out);
+}
+
+Result<HttpResult> RpcClient::get(const std::string& target, std::optional<std::chrono::milliseconds> timeout) {
+    return run(target, std::nullopt, timeout.value_or(timeout_));
+}
+
+Result<json::Value> RpcClient::post_raw(const std::string& body, std::optional<std::chrono::milliseconds> timeout) {
+    JC_ASSIGN_OR_RETURN(HttpResult http_result, run("/", body, timeout.value_or(timeout_)));
+    if (http_result.body.empty()) {
+        return json::Value();  // a notification: no response
+    }
+    json::Value doc = json::Value::parse(http_result.body, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+        return Error(Errc::kParse, endpoint_.url() + ": HTTP " + std::to_string(http_result.status) +
+                                       " with a body that is not JSON: " + http_result.body.substr(0, 120));
+    }
+    return doc;
+}
+
+Result<RpcReply> RpcClient::call(const std::string& method, const json::Value& params,
+                                 std::optional<std::chrono::milliseconds> timeout) {
+    JC_ASSIGN_OR_RETURN(json::Value doc, post_raw(rpc_request(next_id_++, method, params).dump(), timeout));
+    auto reply = decode_rpc_reply(doc);
+    if (!reply) {
+        return reply.error().with_context(endpoint_.url());
+    }
+    return reply;
+}
+
+}  // namespace jc::tools

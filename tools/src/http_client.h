@@ -1,0 +1,136 @@
+// An HTTP/1.1 client for the node's JSON-RPC port (Boost.Beast), used by every subcommand that
+// talks to a node.
+//
+// HttpConnection is one keep-alive TCP connection carrying one request at a time; it connects on
+// first use, reconnects when the server closed an idle connection (the request is resent once,
+// which is safe because every JSON-RPC method is a read or idempotent by tx hash), and bounds
+// every request by a timeout. Many connections can share one io_context (the bench does).
+//
+// RpcClient wraps one connection with a private io_context for blocking use: JSON-RPC calls
+// return the result or the error object; transport failures (refused, timeout, not HTTP, not
+// JSON) come back as an Error whose message names the URL.
+//
+// Thread-safety: an HttpConnection is used from its io_context's thread only; an RpcClient from
+// one thread at a time.
+#pragma once
+
+#include <jc/core/canonical_json.h>
+#include <jc/core/error.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jc::tools {
+
+// "http://HOST:PORT" (a trailing "/" is allowed; "HOST:PORT" alone means http).
+struct Endpoint {
+    std::string host;
+    std::string port;
+    [[nodiscard]] std::string url() const { return "http://" + host + ":" + port; }
+};
+Result<Endpoint> parse_http_url(std::string_view url);
+
+struct HttpResult {
+    unsigned status = 0;
+    std::string body;
+};
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+public:
+    using Handler = std::function<void(Result<HttpResult>)>;
+    static constexpr std::size_t kResponseBytesMax = 64u << 20;
+
+    HttpConnection(boost::asio::any_io_executor executor, Endpoint endpoint);
+
+    // POST `body` (application/json) to `target`, or GET `target` when `body` is nullopt.
+    // REQUIRES: no request in progress on this connection.
+    void request(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout,
+                 Handler done);
+    void close();
+    [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
+    [[nodiscard]] bool busy() const { return busy_; }
+
+private:
+    void connect();
+    void send();
+    void on_write(boost::beast::error_code ec);
+    void on_read(boost::beast::error_code ec);
+    void fail(const std::string& what, boost::beast::error_code ec);
+    void finish(Result<HttpResult> r);
+
+    Endpoint endpoint_;
+    boost::asio::ip::tcp::resolver resolver_;
+    boost::beast::tcp_stream stream_;
+    std::optional<boost::asio::ip::tcp::resolver::results_type> resolved_;
+    boost::beast::flat_buffer buffer_;
+    boost::beast::http::request<boost::beast::http::string_body> request_;
+    std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+    std::chrono::milliseconds timeout_{0};
+    Handler done_;
+    bool connected_ = false;
+    bool reused_ = false;   // this request went out on a connection that served an earlier one
+    bool retried_ = false;  // already resent once after a stale keep-alive connection
+    bool busy_ = false;
+};
+
+// A JSON-RPC error object.
+struct RpcErrorInfo {
+    std::int64_t code = 0;
+    std::string message;
+    json::Value data;
+    // "-32602 Invalid params: missing \"loan_id\"" (data.detail or data.reason appended).
+    [[nodiscard]] std::string to_string() const;
+    [[nodiscard]] std::string reason() const;  // data.reason, or ""
+};
+
+// One JSON-RPC response: a result or an error.
+struct RpcReply {
+    json::Value result;
+    std::optional<RpcErrorInfo> error;
+    [[nodiscard]] bool ok() const { return !error.has_value(); }
+};
+
+// Decodes one response object of JSON-RPC 2.0.
+Result<RpcReply> decode_rpc_reply(const json::Value& response);
+// Builds {"jsonrpc":"2.0","id":id,"method":...,"params":...}.
+json::Value rpc_request(std::int64_t id, const std::string& method, const json::Value& params);
+
+class RpcClient {
+public:
+    explicit RpcClient(Endpoint endpoint, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    ~RpcClient();
+    RpcClient(const RpcClient&) = delete;
+    RpcClient& operator=(const RpcClient&) = delete;
+
+    Result<RpcReply> call(const std::string& method, const json::Value& params = json::Value::object(),
+                          std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+    // Sends an arbitrary request body (e.g. a batch) and returns the parsed response document.
+    Result<json::Value> post_raw(const std::string& body, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+    Result<HttpResult> get(const std::string& target, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+    [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
+
+private:
+    Result<HttpResult> run(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout);
+
+    Endpoint endpoint_;
+    std::chrono::milliseconds timeout_;
+    boost::asio::io_context io_;
+    std::shared_ptr<HttpConnection> connection_;
+    std::int64_t next_id_ = 1;
+};
+
+}  // namespace jc::tools
