@@ -22,7 +22,7 @@ struct Options {
     std::string node = "-";             // node name on every line
     Format format = Format::kText;
     spdlog::level::level_enum level = spdlog::level::info;
-    spdlog::sink_ptr sink;              // where lines go; default stderr (tests inject one)
+    spdlog::sink_ptr sink = nullptr;    // where lines go; default stderr (tests inject one)
 };
 
 void init(const Options& options);
