@@ -16,11 +16,13 @@ Usage: cluster_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 import json
 import os
 import base64
+import itertools
 import signal
 import struct
 import socket
 import subprocess
 import sys
+import threading
 import tempfile
 import time
 import urllib.request
@@ -70,7 +72,7 @@ class Cluster:
         for i in range(validators):
             cfg = json.load(open(self.node_dir(i) + "/config.json"))
             self.rpc.append("http://" + cfg["rpc"]["listen"])
-        self.counter = 0
+        self.counter = itertools.count(1)  # thread-safe in CPython
 
     def node_dir(self, i):
         return os.path.join(self.dir, "node%d" % i)
@@ -112,9 +114,8 @@ class Cluster:
             return False
 
     def sign(self, bank, tx_type, body, chain_id=None):
-        self.counter += 1
         unsigned = {"chain_id": chain_id or self.genesis["chain_id"], "type": tx_type, "sender": bank,
-                    "client_ref": "IT-%d-%d" % (os.getpid(), self.counter), "body": body}
+                    "client_ref": "IT-%d-%d" % (os.getpid(), next(self.counter)), "body": body}
         return ref.sign_envelope(self.bank_keys[bank]["secret_key"], unsigned)
 
     def submit(self, i, tx, wait=True):
@@ -279,7 +280,30 @@ def four_validators(root):
     ws.close()
     rpc_errors(c, 1)
 
+    # Steady load from another thread for the rest of the test: every transaction it gets a
+    # receipt for must end up identical on every node.
+    load_stop = threading.Event()
+    load_acked = []
+    down = set()
+
+    def load():
+        k = 1000
+        while not load_stop.is_set():
+            k += 1
+            target = k % 4
+            if target in down:
+                continue
+            try:
+                r = c.submit(target, c.sign("WEBANK", "partnership.propose", tx_body(k)))
+            except (OSError, urllib.error.URLError, ValueError):
+                continue
+            if "result" in r:
+                load_acked.append(r["result"]["tx_hash"])
+
+    loader = threading.Thread(target=load, daemon=True)
+    loader.start()
     # A backup dies under load; the others keep committing.
+    down.add(3)
     c.kill(3)
     for k in range(12, 20):
         r = c.submit(k % 3, c.sign("WEBANK", "partnership.propose", tx_body(k)))
@@ -287,11 +311,13 @@ def four_validators(root):
         if "result" in r:
             acked.append(r["result"]["tx_hash"])
     c.start(3)
+    down.discard(3)
     wait_until(lambda: len({h["hash"] for h in c.heads(range(4)).values()}) == 1, "restarted backup catches up")
 
     # The primary of the current view dies: a view change, then commits resume.
     view = c.result(0, "getNodeStatus")["view"]
     primary = view % 4
+    down.add(primary)
     c.kill(primary)
     live = [i for i in range(4) if i != primary]
     for k in range(20, 24):
@@ -301,6 +327,11 @@ def four_validators(root):
             acked.append(r["result"]["tx_hash"])
     check(c.result(live[0], "getNodeStatus")["view"] > view, "view changed after the primary died")
     c.start(primary)
+    down.discard(primary)
+    load_stop.set()
+    loader.join(timeout=60)
+    check(len(load_acked) > 0, "the background load got receipts (%d)" % len(load_acked))
+    acked += load_acked
     wait_until(lambda: len({json.dumps(h, sort_keys=True) for h in c.heads(range(4)).values()}) == 1,
                "all four agree on head hash and state root")
 
