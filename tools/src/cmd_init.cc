@@ -48,7 +48,9 @@ std::vector<std::string> split_banks(const std::string& list) {
     std::string item;
     std::set<std::string> seen;
     while (std::getline(ss, item, ',')) {
-        must(ledger::check_bank_id(item));
+        if (!ledger::check_bank_id(item)) {
+            throw CliExit(kExitFailure, "--banks: \"" + item + "\" is not a bank_id (1-16 characters of [A-Z0-9_])");
+        }
         if (!seen.insert(item).second) {
             throw CliExit(kExitFailure, "--banks lists " + item + " twice");
         }

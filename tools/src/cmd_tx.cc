@@ -152,6 +152,9 @@ void add_tx(CLI::App& app) {
             }
             SignOptions s = so->sign;
             if (s.chain_id.empty()) {
+                // Check the local inputs before asking the node for its chain id.
+                s.chain_id = "local-check";
+                (void)s.sign();
                 s.chain_id = call_or_exit(client, "getNodeStatus").value("chain_id", "");
             }
             envelope = s.sign().to_value();

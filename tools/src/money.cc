@@ -1,21 +1,33 @@
 #include "money.h"
 
+#include <cstdio>
+
 namespace jc::tools {
 
 std::string yuan(std::int64_t fen) {
     const bool negative = fen < 0;
     // Work in unsigned so INT64_MIN has a magnitude.
     const std::uint64_t magnitude = negative ? ~static_cast<std::uint64_t>(fen) + 1 : static_cast<std::uint64_t>(fen);
-    const std::string whole = std::to_string(magnitude / 100);
     const std::uint64_t cents = magnitude % 100;
-    std::string grouped;
-    for (std::size_t i = 0; i < whole.size(); ++i) {
-        if (i > 0 && (whole.size() - i) % 3 == 0) {
-            grouped.push_back(',');
+    return (negative ? "-" : "") + grouped(magnitude / 100) + "." + (cents < 10 ? "0" : "") + std::to_string(cents);
+}
+
+std::string grouped(std::uint64_t n) {
+    const std::string digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) {
+            out.push_back(',');
         }
-        grouped.push_back(whole[i]);
+        out.push_back(digits[i]);
     }
-    return (negative ? "-" : "") + grouped + "." + (cents < 10 ? "0" : "") + std::to_string(cents);
+    return out;
+}
+
+std::string fixed(double value, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    return buf;
 }
 
 std::string cny(std::int64_t fen) { return yuan(fen) + " CNY"; }

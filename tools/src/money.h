@@ -14,6 +14,10 @@ namespace jc::tools {
 
 // "8,000.00" (negative amounts get a leading '-').
 std::string yuan(std::int64_t fen);
+// 1234567 -> "1,234,567".
+std::string grouped(std::uint64_t n);
+// A measurement (not money) with `decimals` digits: fixed(2.345, 1) -> "2.3".
+std::string fixed(double value, int decimals);
 // "8,000.00 CNY".
 std::string cny(std::int64_t fen);
 
