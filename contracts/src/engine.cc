@@ -40,7 +40,7 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 7> kRoutes = {{
+constexpr std::array<Route, 10> kRoutes = {{
     {"loan.originate", apply_loan_originate},
     {"loan.repay", apply_loan_repay},
     {"partnership.accept", apply_partnership_accept},
@@ -48,6 +48,9 @@ constexpr std::array<Route, 7> kRoutes = {{
     {"partnership.propose", apply_partnership_propose},
     {"partnership.reject", apply_partnership_reject},
     {"partnership.suspend", apply_partnership_suspend},
+    {"settlement.close_cycle", apply_settlement_close_cycle},
+    {"settlement.confirm_received", apply_settlement_confirm_received},
+    {"settlement.confirm_sent", apply_settlement_confirm_sent},
 }};
 constexpr std::string_view kBatchType = "batch";
 

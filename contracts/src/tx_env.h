@@ -23,7 +23,7 @@ namespace jc::contracts {
 struct BlockEnv {
     BlockContext block;
     Params params;
-    Cycle cycle;
+    Cycle cycle;  // the cycle open when the block began; settlement.close_cycle may replace it
     EngineOptions options;
     // Decoded sender records, read once per block. Valid because no v1 transaction changes a
     // member; a member.* transaction must erase its entry here when it lands.
@@ -89,5 +89,8 @@ Exec<TxEffect> apply_partnership_amend(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_partnership_suspend(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& body);
 
 }  // namespace jc::contracts

@@ -507,7 +507,10 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     ev.channel_ref = in.channel_ref;
     ev.value_date = in.value_date;
     ev.amount = in.principal;
-    ev.cycle_id = t.env.cycle.cycle_id;
+    // The open cycle now, not at block start: a settlement.close_cycle earlier in the block
+    // (or batch) may have opened the next one.
+    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
+    ev.cycle_id = open_cycle.cycle_id;
     ev.principal_out_before = 0;
     ev.principal_out_after = in.principal;
     ev.status_after = LoanStatus::kActive;
@@ -601,7 +604,10 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
     ev.channel_ref = *channel_ref;
     ev.value_date = *value_date;
     ev.intent = intent;
-    ev.cycle_id = t.env.cycle.cycle_id;
+    // The open cycle now, not at block start: a settlement.close_cycle earlier in the block
+    // (or batch) may have opened the next one.
+    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
+    ev.cycle_id = open_cycle.cycle_id;
 
     // Postings (DOMAIN.md B.2): the servicer books the whole cash receipt against its own share
     // and what it now owes each partner; each partner books its share against the claim on the

@@ -1,0 +1,59 @@
+// Settlement instructions (DOMAIN.md B.4, B.8): the pacs.009-shaped record produced by closing a
+// cycle with bilateral deferred net settlement, its key and its canonical binary encoding
+// (same conventions as records.h: schema byte, fields in order, strict decode).
+//
+// One instruction per ordered pair (net debtor -> net creditor) with a non-zero net over the
+// closed cycle's obligations. `categories` are the per-category nets in the instruction's
+// direction (an obligation from the creditor to the debtor counts negative), so they sum to
+// `amount`; `counts` are the numbers of obligations per category in either direction
+// (docs/decisions/0050-settlement-instructions.md).
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <jc/contracts/records.h>
+#include <jc/contracts/types.h>
+#include <jc/core/bytes.h>
+#include <jc/core/error.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace jc::contracts {
+
+enum class InstructionStatus : std::uint8_t { kPending = 0, kSent = 1, kSettled = 2, kFailed = 3, kRolled = 4 };
+std::string_view name(InstructionStatus v);
+
+inline constexpr std::size_t kCategoryCount = 9;  // Category::kFunding .. Category::kCorrection
+
+struct SettlementInstruction {
+    std::string instruction_id;  // "SI-<cycle_id>-<debtor>-<creditor>"; also end_to_end_id
+    std::string cycle_id;
+    std::string debtor;
+    std::string creditor;
+    std::int64_t amount = 0;     // > 0, fen
+    Date settlement_date = 0;
+    InstructionStatus status = InstructionStatus::kPending;
+    std::array<std::int64_t, kCategoryCount> categories{};  // indexed by Category
+    std::array<std::uint64_t, kCategoryCount> counts{};
+    Hash obligations_digest;
+    std::uint64_t created_height = 0;
+    std::uint64_t updated_height = 0;
+    friend bool operator==(const SettlementInstruction&, const SettlementInstruction&) = default;
+};
+
+namespace keys {
+std::string instruction(std::string_view instruction_id);
+// Every instruction of one cycle: instruction ids start with "SI-<cycle_id>-" and cycle ids
+// have the fixed shape YYYYMMDD-NN, so this prefix selects exactly that cycle.
+std::string instruction_prefix(std::string_view cycle_id);
+}  // namespace keys
+
+std::string instruction_id(std::string_view cycle_id, std::string_view debtor, std::string_view creditor);
+
+std::string encode(const SettlementInstruction& v);
+Result<SettlementInstruction> decode_instruction(std::string_view bytes);
+
+}  // namespace jc::contracts

@@ -1,0 +1,393 @@
+// Settlement transactions (DOMAIN.md B.4, B.8): settlement.close_cycle (bilateral deferred net
+// settlement of the open cycle into pacs.009-shaped instructions, the next cycle opening at
+// once), settlement.confirm_sent (debtor) and settlement.confirm_received (creditor, posts the
+// settlement entries of B.2). Decisions: docs/decisions/0050-settlement-instructions.md.
+
+#include <jc/contracts/settlement.h>
+
+#include "form.h"
+#include "tx_env.h"
+
+#include <jc/contracts/arith/checked.h>
+#include <jc/core/codec.h>
+#include <jc/core/sha256.h>
+
+#include <map>
+#include <utility>
+
+namespace jc::contracts {
+
+std::string_view name(InstructionStatus v) {
+    switch (v) {
+        case InstructionStatus::kPending: return "PENDING";
+        case InstructionStatus::kSent: return "SENT";
+        case InstructionStatus::kSettled: return "SETTLED";
+        case InstructionStatus::kFailed: return "FAILED";
+        case InstructionStatus::kRolled: return "ROLLED";
+    }
+    return "?";
+}
+
+namespace keys {
+std::string instruction(std::string_view instruction_id) { return "si/" + std::string(instruction_id); }
+std::string instruction_prefix(std::string_view cycle_id) { return "si/SI-" + std::string(cycle_id) + "-"; }
+}  // namespace keys
+
+std::string instruction_id(std::string_view cycle_id, std::string_view debtor, std::string_view creditor) {
+    return "SI-" + std::string(cycle_id) + "-" + std::string(debtor) + "-" + std::string(creditor);
+}
+
+std::string encode(const SettlementInstruction& v) {
+    codec::Writer w;
+    w.u8(kRecordVersion).str(v.instruction_id).str(v.cycle_id).str(v.debtor).str(v.creditor).i64(v.amount);
+    w.u32(static_cast<std::uint32_t>(v.settlement_date)).u8(static_cast<std::uint8_t>(v.status));
+    for (const auto c : v.categories) {
+        w.i64(c);
+    }
+    for (const auto c : v.counts) {
+        w.u64(c);
+    }
+    w.hash(v.obligations_digest).u64(v.created_height).u64(v.updated_height);
+    return to_string(w.data());
+}
+
+Result<SettlementInstruction> decode_instruction(std::string_view bytes) {
+    codec::Reader r(as_bytes(bytes));
+    SettlementInstruction v;
+    JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
+    if (version != kRecordVersion) {
+        return Error(Errc::kCorruption, "instruction: unknown record version");
+    }
+    JC_ASSIGN_OR_RETURN(v.instruction_id, r.str(2 * kIdLengthMax + 32));
+    JC_ASSIGN_OR_RETURN(v.cycle_id, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(v.debtor, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(v.creditor, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(v.amount, r.i64());
+    JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
+    v.settlement_date = static_cast<Date>(date);
+    JC_ASSIGN_OR_RETURN(const std::uint8_t status, r.u8());
+    if (status > static_cast<std::uint8_t>(InstructionStatus::kRolled)) {
+        return Error(Errc::kCorruption, "instruction: unknown status");
+    }
+    v.status = static_cast<InstructionStatus>(status);
+    for (auto& c : v.categories) {
+        JC_ASSIGN_OR_RETURN(c, r.i64());
+    }
+    for (auto& c : v.counts) {
+        JC_ASSIGN_OR_RETURN(c, r.u64());
+    }
+    JC_ASSIGN_OR_RETURN(v.obligations_digest, r.hash());
+    JC_ASSIGN_OR_RETURN(v.created_height, r.u64());
+    JC_ASSIGN_OR_RETURN(v.updated_height, r.u64());
+    JC_TRY_STATUS(r.finish());
+    if (v.amount <= 0) {
+        return Error(Errc::kCorruption, "instruction: non-positive amount");
+    }
+    return v;
+}
+
+namespace {
+
+std::optional<Category> category_from_name(std::string_view s) {
+    for (std::size_t i = 0; i < kCategoryCount; ++i) {
+        const auto c = static_cast<Category>(i);
+        if (name(c) == s) {
+            return c;
+        }
+    }
+    return std::nullopt;
+}
+
+// "YYYYMMDD-NN" of the cycle that opens after `current` in a block of business date `date`:
+// the first cycle of a new business date is -01, later ones on the same date count up.
+std::optional<std::string> next_cycle_id(std::string_view current, Date date) {
+    std::string ymd = arith::format_date(date);
+    std::erase(ymd, '-');
+    if (current.size() != 11 || current[8] != '-') {
+        return std::nullopt;
+    }
+    const std::string_view current_ymd = current.substr(0, 8);
+    if (ymd > current_ymd) {
+        return ymd + "-01";
+    }
+    // Same date (or, defensively, a block date behind the cycle's): the next sequence number.
+    const int hi = current[9] - '0';
+    const int lo = current[10] - '0';
+    if (hi < 0 || hi > 9 || lo < 0 || lo > 9) {
+        return std::nullopt;
+    }
+    const int next = hi * 10 + lo + 1;
+    if (next > 99) {
+        return std::nullopt;
+    }
+    std::string id(current_ymd);
+    id += '-';
+    id += static_cast<char>('0' + next / 10);
+    id += static_cast<char>('0' + next % 10);
+    return id;
+}
+
+json::Value render_instruction(const SettlementInstruction& si, const Member* debtor, const Member* creditor) {
+    json::Value categories = json::Value::object();
+    json::Value counts = json::Value::object();
+    for (std::size_t i = 0; i < kCategoryCount; ++i) {
+        if (si.counts[i] == 0) {
+            continue;
+        }
+        const auto c = static_cast<Category>(i);
+        categories[std::string(name(c))] = std::to_string(si.categories[i]);
+        counts[std::string(name(c))] = si.counts[i];
+    }
+    json::Value v{{"instruction_id", si.instruction_id},
+                  {"end_to_end_id", si.instruction_id},
+                  {"cycle_id", si.cycle_id},
+                  {"debtor", si.debtor},
+                  {"creditor", si.creditor},
+                  {"amount", std::to_string(si.amount)},
+                  {"currency", "CNY"},
+                  {"settlement_date", arith::format_date(si.settlement_date)},
+                  {"status", std::string(name(si.status))},
+                  {"categories", std::move(categories)},
+                  {"counts", std::move(counts)},
+                  {"obligations_digest", si.obligations_digest.hex()}};
+    if (debtor != nullptr) {
+        v["debtor_cnaps"] = debtor->cnaps_code;
+    }
+    if (creditor != nullptr) {
+        v["creditor_cnaps"] = creditor->cnaps_code;
+    }
+    return v;
+}
+
+Exec<json::Value> render_with_members(const ledger::StateReader& r, const SettlementInstruction& si) {
+    JC_EXEC_ASSIGN(auto d, load(store::member(r, si.debtor)));
+    JC_EXEC_ASSIGN(auto c, load(store::member(r, si.creditor)));
+    return render_instruction(si, d ? &*d : nullptr, c ? &*c : nullptr);
+}
+
+Exec<SettlementInstruction> load_instruction(const ledger::StateReader& r, const std::string& id) {
+    JC_EXEC_ASSIGN(auto raw, load(r.get(keys::instruction(id))));
+    if (!raw) {
+        return reject(Code::kInstructionNotFound, json::Value{{"instruction_id", id}});
+    }
+    return from_result(decode_instruction(*raw));
+}
+
+// One direction of one pair: per-category totals and counts, and the digest lines.
+struct PairFlow {
+    std::array<I128, kCategoryCount> amount{};
+    std::array<std::uint64_t, kCategoryCount> count{};
+};
+
+}  // namespace
+
+Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"expected_cycle_id"});
+    const auto expected = f.string(body, "expected_cycle_id", "", true);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(Cycle cycle, load(store::current_cycle(t.ov)));
+    if (*expected != cycle.cycle_id) {
+        // Two members racing to close the same cycle: the second sees the new id and closes
+        // nothing (idempotent by expected_cycle_id).
+        return reject(Code::kCycleMismatch,
+                      json::Value{{"expected_cycle_id", *expected}, {"current_cycle_id", cycle.cycle_id}});
+    }
+    const auto next_id = next_cycle_id(cycle.cycle_id, static_cast<Date>(t.env.block.business_date));
+    if (!next_id) {
+        return overflow("cycle sequence number");
+    }
+
+    // Gather the cycle's obligation aggregates: ob/<cycle>/<debtor>/<creditor>/<CATEGORY>.
+    // Ordered by (debtor, creditor) key order; flows keyed by the ordered pair.
+    std::map<std::pair<std::string, std::string>, PairFlow> flows;
+    std::map<std::pair<std::string, std::string>, std::string> digest_lines;  // by unordered pair
+    const std::string prefix = keys::obligation_prefix(cycle.cycle_id);
+    std::optional<Error> bad;
+    auto scanned = t.ov.scan(prefix, [&](std::string_view key, std::string_view value) {
+        const std::string_view rest = key.substr(prefix.size());
+        const auto s1 = rest.find('/');
+        const auto s2 = s1 == std::string_view::npos ? s1 : rest.find('/', s1 + 1);
+        auto agg = decode_obligation(value);
+        const auto cat = s2 == std::string_view::npos ? std::nullopt : category_from_name(rest.substr(s2 + 1));
+        if (!agg || !cat) {
+            bad = Error(Errc::kCorruption, "bad obligation record " + std::string(key));
+            return false;
+        }
+        std::string debtor(rest.substr(0, s1));
+        std::string creditor(rest.substr(s1 + 1, s2 - s1 - 1));
+        auto& flow = flows[{debtor, creditor}];
+        const auto idx = static_cast<std::size_t>(*cat);
+        flow.amount[idx] += static_cast<I128>(agg->amount);
+        flow.count[idx] += agg->count;
+        auto unordered = debtor < creditor ? std::make_pair(debtor, creditor) : std::make_pair(creditor, debtor);
+        digest_lines[unordered] += std::string(key) + "=" + arith::to_string_u128(agg->amount) + "," +
+                                   std::to_string(agg->count) + "\n";
+        return true;
+    });
+    if (!scanned) {
+        return scanned.error();
+    }
+    if (bad) {
+        return *bad;
+    }
+
+    json::Value instructions = json::Value::array();
+    std::uint64_t made = 0;
+    for (const auto& [pair, lines] : digest_lines) {
+        const auto& [a, b] = pair;  // a < b
+        const PairFlow none;
+        const auto ab_it = flows.find({a, b});
+        const auto ba_it = flows.find({b, a});
+        const PairFlow& ab = ab_it == flows.end() ? none : ab_it->second;
+        const PairFlow& ba = ba_it == flows.end() ? none : ba_it->second;
+        I128 net = 0;  // a owes b
+        for (std::size_t i = 0; i < kCategoryCount; ++i) {
+            net += ab.amount[i] - ba.amount[i];
+        }
+        if (net == 0) {
+            continue;
+        }
+        const bool a_pays = net > 0;
+        const I128 amount = a_pays ? net : -net;
+        if (amount > static_cast<I128>(arith::kMaxAmount)) {
+            return overflow("instruction amount");
+        }
+        SettlementInstruction si;
+        si.debtor = a_pays ? a : b;
+        si.creditor = a_pays ? b : a;
+        si.cycle_id = cycle.cycle_id;
+        si.instruction_id = instruction_id(cycle.cycle_id, si.debtor, si.creditor);
+        si.amount = static_cast<std::int64_t>(amount);
+        si.settlement_date = static_cast<Date>(t.env.block.business_date);
+        si.status = InstructionStatus::kPending;
+        const PairFlow& out = a_pays ? ab : ba;  // debtor -> creditor
+        const PairFlow& in = a_pays ? ba : ab;
+        for (std::size_t i = 0; i < kCategoryCount; ++i) {
+            // Each side is bounded by the pair total, itself bounded above: fits in i64.
+            si.categories[i] = static_cast<std::int64_t>(out.amount[i] - in.amount[i]);
+            si.counts[i] = out.count[i] + in.count[i];
+        }
+        si.obligations_digest = sha256(lines);
+        si.created_height = t.env.block.height;
+        si.updated_height = t.env.block.height;
+        t.ov.put(keys::instruction(si.instruction_id), encode(si));
+        JC_EXEC_ASSIGN(json::Value rendered, render_with_members(t.ov, si));
+        instructions.push_back(std::move(rendered));
+        ++made;
+    }
+
+    cycle.status = made == 0 ? CycleStatus::kSettled : CycleStatus::kClosed;
+    t.ov.put(keys::cycle(cycle.cycle_id), encode(cycle));
+    Cycle next;
+    next.cycle_id = *next_id;
+    next.status = CycleStatus::kOpen;
+    next.opened_at_height = t.env.block.height;
+    t.ov.put(keys::cycle(next.cycle_id), encode(next));
+    t.ov.put(keys::current_cycle(), encode_current_cycle(next.cycle_id));
+    return TxEffect{json::Value{{"closed_cycle_id", cycle.cycle_id},
+                                {"closed_cycle_status", std::string(name(cycle.status))},
+                                {"next_cycle_id", next.cycle_id},
+                                {"instructions", std::move(instructions)}},
+                    "", 0};
+}
+
+Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"instruction_id", "amount"});
+    const auto id = f.string(body, "instruction_id", "", true);
+    const auto amount = f.amount(body, "amount", "", true, true);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(SettlementInstruction si, load_instruction(t.ov, *id));
+    if (t.tx.sender() != si.debtor) {
+        return reject(Code::kNotDebtor, json::Value{{"instruction_id", si.instruction_id}, {"debtor", si.debtor}});
+    }
+    if (si.status != InstructionStatus::kPending) {
+        return reject(Code::kInstructionState, json::Value{{"instruction_id", si.instruction_id},
+                                                           {"status", std::string(name(si.status))},
+                                                           {"required", "PENDING"}});
+    }
+    if (*amount != si.amount) {
+        return reject(Code::kSettlementAmountMismatch, json::Value{{"instruction_id", si.instruction_id},
+                                                                   {"amount", std::to_string(*amount)},
+                                                                   {"expected", std::to_string(si.amount)}});
+    }
+    si.status = InstructionStatus::kSent;
+    si.updated_height = t.env.block.height;
+    t.ov.put(keys::instruction(si.instruction_id), encode(si));
+    JC_EXEC_ASSIGN(json::Value rendered, render_with_members(t.ov, si));
+    return TxEffect{json::Value{{"instruction", std::move(rendered)}}, "", 0};
+}
+
+Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"instruction_id", "amount"});
+    const auto id = f.string(body, "instruction_id", "", true);
+    const auto amount = f.amount(body, "amount", "", true, true);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(SettlementInstruction si, load_instruction(t.ov, *id));
+    if (t.tx.sender() != si.creditor) {
+        return reject(Code::kNotCreditor,
+                      json::Value{{"instruction_id", si.instruction_id}, {"creditor", si.creditor}});
+    }
+    if (si.status != InstructionStatus::kSent) {
+        return reject(Code::kInstructionState, json::Value{{"instruction_id", si.instruction_id},
+                                                           {"status", std::string(name(si.status))},
+                                                           {"required", "SENT"}});
+    }
+    if (*amount != si.amount) {
+        return reject(Code::kSettlementAmountMismatch, json::Value{{"instruction_id", si.instruction_id},
+                                                                   {"amount", std::to_string(*amount)},
+                                                                   {"expected", std::to_string(si.amount)}});
+    }
+    // DOMAIN.md B.2 "Settlement confirmed": the cash move unwinds both INTERBANK mirrors.
+    Booking book;
+    book.post(si.debtor, AccountCode::kInterbank, si.creditor, AccountCode::kSettlementCash, "", si.amount);
+    book.post(si.creditor, AccountCode::kSettlementCash, "", AccountCode::kInterbank, si.debtor, si.amount);
+    JC_EXEC_TRY(book.apply(t.ov, si.cycle_id));
+    si.status = InstructionStatus::kSettled;
+    si.updated_height = t.env.block.height;
+    t.ov.put(keys::instruction(si.instruction_id), encode(si));
+
+    // The cycle is SETTLED once every instruction is SETTLED or ROLLED (B.4).
+    bool all_done = true;
+    std::optional<Error> bad;
+    auto scanned = t.ov.scan(keys::instruction_prefix(si.cycle_id), [&](std::string_view, std::string_view v) {
+        auto other = decode_instruction(v);
+        if (!other) {
+            bad = other.error();
+            return false;
+        }
+        if (other->status != InstructionStatus::kSettled && other->status != InstructionStatus::kRolled) {
+            all_done = false;
+            return false;
+        }
+        return true;
+    });
+    if (!scanned) {
+        return scanned.error();
+    }
+    if (bad) {
+        return *bad;
+    }
+    std::string cycle_status = "CLOSED";
+    if (all_done) {
+        JC_EXEC_ASSIGN(auto cycle, load(store::load<Cycle>(t.ov, keys::cycle(si.cycle_id), decode_cycle)));
+        if (!cycle || cycle->status != CycleStatus::kClosed) {
+            return Error(Errc::kCorruption, "instruction " + si.instruction_id + " belongs to no closed cycle");
+        }
+        cycle->status = CycleStatus::kSettled;
+        t.ov.put(keys::cycle(si.cycle_id), encode(*cycle));
+        cycle_status = "SETTLED";
+    }
+    JC_EXEC_ASSIGN(json::Value rendered, render_with_members(t.ov, si));
+    return TxEffect{json::Value{{"instruction", std::move(rendered)}, {"cycle_status", cycle_status}}, "", 0};
+}
+
+}  // namespace jc::contracts

@@ -1,0 +1,353 @@
+// Goal: settlement cycles (DOMAIN.md B.4, B.8) close into exactly the bilateral net
+// instructions of worked example E6, the next cycle opens at once, instructions follow
+// PENDING -> SENT -> SETTLED with the B.2 settlement postings, the cycle becomes SETTLED when
+// every instruction is, and every 7xxx/2005/2006 rejection changes nothing.
+// Method: E6's seven obligations are produced by real loan transactions on a test chain (the
+// loans of E1-E3 plus L-0101/L-0102/L-0201 and a rate-0 L-0200 whose BANKC tranche is exactly
+// 120000), after the earlier funding has been settled through a first cycle; expected figures
+// are the ones printed in DOMAIN.md E6, the obligations digest is recomputed from the stated
+// key/amount/count lines, and "nothing changed" compares the whole state before and after.
+#include "chain.h"
+
+#include <jc/contracts/settlement.h>
+#include <jc/core/sha256.h>
+
+#include <catch2/catch.hpp>
+
+namespace jc::contracts::test {
+namespace {
+
+// Four partnerships: WB-HR without fee (E2), WB-HR 12.5 % fee and 20 % minimum (E3a), WB-BANKC
+// and HR-BANKC (HR services).
+void partnerships(Chain& c) {
+    c.partnership(PartnershipSpec{});
+    PartnershipSpec f;
+    f.id = "P-WB-HR-F";
+    f.min_share_bps = 2000;
+    f.fee_bps = 1250;
+    c.partnership(f);
+    PartnershipSpec wc;
+    wc.id = "P-WB-BC";
+    wc.partner = "BANKC";
+    c.partnership(wc);
+    PartnershipSpec hc;
+    hc.id = "P-HR-BC";
+    hc.servicer = "HUARUI";
+    hc.partner = "BANKC";
+    c.partnership(hc);
+}
+
+void ok(const TxReceipt& r) {
+    INFO(r.error << " " << r.detail.dump());
+    REQUIRE(r.status == TxStatus::kOk);
+}
+
+TxReceipt close(Chain& c, const std::string& date, const std::string& bank, const std::string& expected) {
+    return c.run(date, bank, "settlement.close_cycle", json::Value{{"expected_cycle_id", expected}});
+}
+
+TxReceipt sent(Chain& c, const std::string& date, const std::string& bank, const std::string& id,
+               const std::string& amount) {
+    return c.run(date, bank, "settlement.confirm_sent", json::Value{{"instruction_id", id}, {"amount", amount}});
+}
+
+TxReceipt received(Chain& c, const std::string& date, const std::string& bank, const std::string& id,
+                   const std::string& amount) {
+    return c.run(date, bank, "settlement.confirm_received", json::Value{{"instruction_id", id}, {"amount", amount}});
+}
+
+SettlementInstruction instruction(const Chain& c, const std::string& id) {
+    auto raw = c.state().get(keys::instruction(id));
+    REQUIRE(raw.ok());
+    REQUIRE(raw->has_value());
+    auto si = decode_instruction(**raw);
+    REQUIRE(si.ok());
+    return *si;
+}
+
+Cycle cycle(const Chain& c, const std::string& id) {
+    auto raw = c.state().get(keys::cycle(id));
+    REQUIRE(raw.ok());
+    REQUIRE(raw->has_value());
+    auto cy = decode_cycle(**raw);
+    REQUIRE(cy.ok());
+    return *cy;
+}
+
+I128 interbank(const Chain& c, const std::string& bank, const std::string& cp) {
+    return c.account(bank, AccountCode::kInterbank, cp).net_debit();
+}
+
+// Settles every instruction of a closed-cycle result (debtor confirms, creditor confirms).
+void settle_all(Chain& c, const std::string& date, const json::Value& close_result) {
+    for (const auto& si : close_result["instructions"]) {
+        ok(sent(c, date, si["debtor"], si["instruction_id"], si["amount"]));
+        ok(received(c, date, si["creditor"], si["instruction_id"], si["amount"]));
+    }
+}
+
+// The chain of E6: loans before the cycle, their funding settled, and cycle 20240215-01 open
+// with E6's seven obligations in it.
+struct E6 {
+    Chain c{test_params()};
+
+    E6() {
+        partnerships(c);
+        ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})));  // L-0001
+        LoanSpec l2;
+        l2.loan_id = "L-0002";
+        l2.schedule = json::Value{{"type", "BULLET"}, {"due_date", "2024-02-15"}};
+        l2.tranches = {{"WEBANK", 2000, ""}, {"HUARUI", 8000, "P-WB-HR-F"}};
+        l2.channel_ref = "DISB-0002";
+        ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l2)));
+        LoanSpec l200;
+        l200.loan_id = "L-0200";
+        l200.principal = "400000";
+        l200.rate = "0";
+        l200.schedule = json::Value{{"type", "BULLET"}, {"due_date", "2024-03-15"}};
+        l200.tranches = {{"HUARUI", 7000, ""}, {"BANKC", 3000, "P-HR-BC"}};
+        l200.channel_ref = "DISB-0200";
+        ok(c.run("2024-01-15", "HUARUI", "loan.originate", originate_body(l200)));
+
+        // First cycle: the genesis cycle closes on 2024-02-14 with the three fundings.
+        REQUIRE(c.cycle_id() == "20240101-01");
+        const auto first = close(c, "2024-02-14", "BANKC", "20240101-01");
+        ok(first);
+        CHECK(first.result["next_cycle_id"] == "20240214-01");
+        REQUIRE(first.result["instructions"].size() == 2);
+        CHECK(first.result["instructions"][0]["instruction_id"] == "SI-20240101-01-BANKC-HUARUI");
+        CHECK(first.result["instructions"][0]["amount"] == "120000");
+        CHECK(first.result["instructions"][1]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
+        CHECK(first.result["instructions"][1]["amount"] == "1200000");
+        settle_all(c, "2024-02-14", first.result);
+        CHECK(cycle(c, "20240101-01").status == CycleStatus::kSettled);
+
+        // The empty cycle of 2024-02-14 closes on 2024-02-15: nothing to settle, SETTLED at once,
+        // and the first cycle of the new business date is -01.
+        const auto empty = close(c, "2024-02-15", "WEBANK", "20240214-01");
+        ok(empty);
+        CHECK(empty.result["instructions"].empty());
+        CHECK(empty.result["closed_cycle_status"] == "SETTLED");
+        REQUIRE(c.cycle_id() == "20240215-01");
+
+        // E6's obligations.
+        LoanSpec l101;
+        l101.loan_id = "L-0101";
+        l101.value_date = "2024-02-15";
+        l101.schedule = json::Value{{"type", "EQUAL_PRINCIPAL"}, {"n", 6}, {"first_due_date", "2024-03-15"}};
+        l101.channel_ref = "DISB-0101";
+        ok(c.run("2024-02-15", "WEBANK", "loan.originate", originate_body(l101)));
+        LoanSpec l102 = l101;
+        l102.loan_id = "L-0102";
+        l102.principal = "1234567";
+        l102.tranches = {{"WEBANK", 3000, ""}, {"BANKC", 7000, "P-WB-BC"}};
+        l102.channel_ref = "DISB-0102";
+        ok(c.run("2024-02-15", "WEBANK", "loan.originate", originate_body(l102)));
+        ok(c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "79067", "PAY-1")));
+        ok(c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0002", "2024-02-15", "812400", "PAY-L2", "PAYOFF")));
+        LoanSpec l201 = l101;
+        l201.loan_id = "L-0201";
+        l201.principal = "500000";
+        l201.tranches = {{"HUARUI", 3000, ""}, {"BANKC", 7000, "P-HR-BC"}};
+        l201.channel_ref = "DISB-0201";
+        ok(c.run("2024-02-15", "HUARUI", "loan.originate", originate_body(l201)));
+        ok(c.run("2024-02-15", "HUARUI", "loan.repay", repay_body("L-0200", "2024-02-15", "400000", "PAY-200", "PAYOFF")));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("E6: the cycle's obligations are exactly E6's seven, gross 2600704", "[contracts][settlement][E6]") {
+    E6 e;
+    Chain& c = e.c;
+    CHECK(c.obligation("HUARUI", "WEBANK", Category::kFunding).amount == 560000);
+    CHECK(c.obligation("BANKC", "WEBANK", Category::kFunding).amount == 864197);
+    CHECK(c.obligation("WEBANK", "HUARUI", Category::kPrincipal).amount == 46667 + 640000);
+    CHECK(c.obligation("WEBANK", "HUARUI", Category::kInterest).amount == 8680 + 9920);
+    CHECK(c.obligation("HUARUI", "WEBANK", Category::kServiceFee).amount == 1240);
+    CHECK(c.obligation("BANKC", "HUARUI", Category::kFunding).amount == 350000);
+    CHECK(c.obligation("HUARUI", "BANKC", Category::kPrincipal).amount == 120000);
+    CHECK(c.obligation("HUARUI", "BANKC", Category::kInterest).amount == 0);
+    U128 gross = 0;
+    std::uint64_t count = 0;
+    REQUIRE(c.state()
+                .scan(keys::obligation_prefix("20240215-01"),
+                      [&](std::string_view, std::string_view v) {
+                          auto agg = decode_obligation(v);
+                          REQUIRE(agg.ok());
+                          gross += agg->amount;
+                          count += agg->count;
+                          return true;
+                      })
+                .ok());
+    CHECK(gross == 2600704);
+    CHECK(count == 9);  // E6's rows 3 and 4 are each a PRINCIPAL and an INTEREST obligation
+}
+
+TEST_CASE("E6: bilateral DNS gives exactly three instructions; the next cycle opens at once",
+          "[contracts][settlement][E6]") {
+    E6 e;
+    Chain& c = e.c;
+    const auto r = close(c, "2024-02-15", "HUARUI", "20240215-01");
+    ok(r);
+    CHECK(r.result["closed_cycle_id"] == "20240215-01");
+    CHECK(r.result["closed_cycle_status"] == "CLOSED");
+    CHECK(r.result["next_cycle_id"] == "20240215-02");
+    CHECK(c.cycle_id() == "20240215-02");
+    CHECK(cycle(c, "20240215-01").status == CycleStatus::kClosed);
+    CHECK(cycle(c, "20240215-02").status == CycleStatus::kOpen);
+    const json::Value& list = r.result["instructions"];
+    REQUIRE(list.size() == 3);
+    // Ordered by the unordered pair's names.
+    CHECK(list[0]["instruction_id"] == "SI-20240215-01-BANKC-HUARUI");
+    CHECK(list[0]["amount"] == "230000");
+    CHECK(list[1]["instruction_id"] == "SI-20240215-01-BANKC-WEBANK");
+    CHECK(list[1]["amount"] == "864197");
+    CHECK(list[2]["instruction_id"] == "SI-20240215-01-WEBANK-HUARUI");
+    CHECK(list[2]["amount"] == "144027");
+    std::int64_t total = 0;
+    std::map<std::string, std::int64_t> multilateral;
+    for (const auto& si : list) {
+        const std::int64_t a = std::stoll(si["amount"].get<std::string>());
+        total += a;
+        multilateral[si["creditor"]] += a;
+        multilateral[si["debtor"]] -= a;
+    }
+    CHECK(total == 1238224);
+    CHECK(multilateral["WEBANK"] == 720170);
+    CHECK(multilateral["HUARUI"] == 374027);
+    CHECK(multilateral["BANKC"] == -1094197);
+
+    // pacs.009 shape of WB -> HR.
+    const json::Value& wh = list[2];
+    CHECK(wh["end_to_end_id"] == wh["instruction_id"]);
+    CHECK(wh["cycle_id"] == "20240215-01");
+    CHECK(wh["debtor"] == "WEBANK");
+    CHECK(wh["creditor"] == "HUARUI");
+    CHECK(wh["debtor_cnaps"] == "999900000001");  // the test genesis assigns CNAPS codes in bank-id order
+    CHECK(wh["creditor_cnaps"] == "323100000017");
+    CHECK(wh["currency"] == "CNY");
+    CHECK(wh["settlement_date"] == "2024-02-15");
+    CHECK(wh["status"] == "PENDING");
+    CHECK(wh["categories"] == json::Value{{"FUNDING", "-560000"},
+                                          {"PRINCIPAL", "686667"},
+                                          {"INTEREST", "18600"},
+                                          {"SERVICE_FEE", "-1240"}});
+    CHECK(wh["counts"] == json::Value{{"FUNDING", 1}, {"PRINCIPAL", 2}, {"INTEREST", 2}, {"SERVICE_FEE", 1}});
+    const std::string lines =
+        "ob/20240215-01/HUARUI/WEBANK/FUNDING=560000,1\n"
+        "ob/20240215-01/HUARUI/WEBANK/SERVICE_FEE=1240,1\n"
+        "ob/20240215-01/WEBANK/HUARUI/INTEREST=18600,2\n"
+        "ob/20240215-01/WEBANK/HUARUI/PRINCIPAL=686667,2\n";
+    CHECK(wh["obligations_digest"] == sha256(lines).hex());
+    CHECK(list[1]["categories"] == json::Value{{"FUNDING", "864197"}});
+    CHECK(list[0]["categories"] == json::Value{{"FUNDING", "350000"}, {"PRINCIPAL", "-120000"}});
+
+    // B5: with the earlier cycle settled, pos(WB, HR) at close is the WB -> HR instruction.
+    CHECK(c.pos("WEBANK", "HUARUI") == 144027);
+    // The stored record agrees with the result.
+    const auto stored = instruction(c, "SI-20240215-01-WEBANK-HUARUI");
+    CHECK(stored.amount == 144027);
+    CHECK(stored.status == InstructionStatus::kPending);
+
+    // New obligations land in the new cycle.
+    ok(c.run("2024-02-16", "WEBANK", "loan.repay", repay_body("L-0101", "2024-02-16", "1000", "PAY-101-1")));
+    CHECK(c.obligation("WEBANK", "HUARUI", Category::kInterest).amount > 0);
+    auto old = c.state().get(keys::obligation("20240215-01", "WEBANK", "HUARUI", Category::kInterest));
+    REQUIRE(old.ok());
+    REQUIRE(old->has_value());
+    CHECK(decode_obligation(**old)->amount == 18600);
+}
+
+TEST_CASE("E6: confirming all three settles the cycle and zeroes every INTERBANK balance",
+          "[contracts][settlement][E6]") {
+    E6 e;
+    Chain& c = e.c;
+    const auto r = close(c, "2024-02-15", "WEBANK", "20240215-01");
+    ok(r);
+    const json::Value& list = r.result["instructions"];
+    REQUIRE(list.size() == 3);
+    const Account cash_wb = c.account("WEBANK", AccountCode::kSettlementCash);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto& si = list[i];
+        const auto s = sent(c, "2024-02-15", si["debtor"], si["instruction_id"], si["amount"]);
+        ok(s);
+        CHECK(s.result["instruction"]["status"] == "SENT");
+        // Sending alone posts nothing.
+        CHECK(cycle(c, "20240215-01").status == CycleStatus::kClosed);
+        const auto rc = received(c, "2024-02-15", si["creditor"], si["instruction_id"], si["amount"]);
+        ok(rc);
+        CHECK(rc.result["instruction"]["status"] == "SETTLED");
+        CHECK(rc.result["cycle_status"] == (i + 1 == list.size() ? "SETTLED" : "CLOSED"));
+    }
+    CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
+    for (const char* a : {"WEBANK", "HUARUI", "BANKC"}) {
+        for (const char* b : {"WEBANK", "HUARUI", "BANKC"}) {
+            if (std::string(a) != b) {
+                INFO(a << " -> " << b);
+                CHECK(interbank(c, a, b) == 0);
+            }
+        }
+    }
+    // WEBANK paid 144027 and received 864197 in this cycle.
+    CHECK(c.account("WEBANK", AccountCode::kSettlementCash).net_debit() - cash_wb.net_debit() == 864197 - 144027);
+}
+
+TEST_CASE("settlement rejections carry their codes and change nothing", "[contracts][settlement][errors]") {
+    E6 e;
+    Chain& c = e.c;
+    auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& body, int code) {
+        const auto before = c.state().entries();
+        const auto r = c.run("2024-02-15", bank, type, body);
+        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail.dump());
+        CHECK(r.status == TxStatus::kRejected);
+        CHECK(r.code == code);
+        CHECK(c.state().entries() == before);
+    };
+    // 7001: closing a cycle that is not the open one (also the second of two racing closes).
+    unchanged("WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240214-01"}}, 7001);
+    unchanged("WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240215-02"}}, 7001);
+    unchanged("WEBANK", "settlement.close_cycle", json::Value::object(), 1001);
+    ok(close(c, "2024-02-15", "WEBANK", "20240215-01"));
+    unchanged("HUARUI", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240215-01"}}, 7001);
+    const std::string wh = "SI-20240215-01-WEBANK-HUARUI";
+    // 7003: unknown instruction.
+    unchanged("WEBANK", "settlement.confirm_sent", json::Value{{"instruction_id", "SI-20240215-01-HUARUI-WEBANK"}, {"amount", "144027"}}, 7003);
+    unchanged("HUARUI", "settlement.confirm_received", json::Value{{"instruction_id", "SI-nope"}, {"amount", "1"}}, 7003);
+    // 1003: a malformed amount.
+    unchanged("WEBANK", "settlement.confirm_sent", json::Value{{"instruction_id", wh}, {"amount", "0"}}, 1003);
+    // 2005: only the debtor sends.
+    unchanged("HUARUI", "settlement.confirm_sent", json::Value{{"instruction_id", wh}, {"amount", "144027"}}, 2005);
+    // 7005: the amount must match.
+    unchanged("WEBANK", "settlement.confirm_sent", json::Value{{"instruction_id", wh}, {"amount", "144026"}}, 7005);
+    // 7004: received before sent.
+    unchanged("HUARUI", "settlement.confirm_received", json::Value{{"instruction_id", wh}, {"amount", "144027"}}, 7004);
+    ok(sent(c, "2024-02-15", "WEBANK", wh, "144027"));
+    // 7004: sent twice.
+    unchanged("WEBANK", "settlement.confirm_sent", json::Value{{"instruction_id", wh}, {"amount", "144027"}}, 7004);
+    // 2006: only the creditor confirms receipt.
+    unchanged("WEBANK", "settlement.confirm_received", json::Value{{"instruction_id", wh}, {"amount", "144027"}}, 2006);
+    unchanged("BANKC", "settlement.confirm_received", json::Value{{"instruction_id", wh}, {"amount", "144027"}}, 2006);
+    unchanged("HUARUI", "settlement.confirm_received", json::Value{{"instruction_id", wh}, {"amount", "144028"}}, 7005);
+    ok(received(c, "2024-02-15", "HUARUI", wh, "144027"));
+    // 7004: received twice.
+    unchanged("HUARUI", "settlement.confirm_received", json::Value{{"instruction_id", wh}, {"amount", "144027"}}, 7004);
+    CHECK(instruction(c, wh).status == InstructionStatus::kSettled);
+}
+
+TEST_CASE("a close earlier in the same block moves later obligations to the next cycle",
+          "[contracts][settlement]") {
+    Chain c(test_params());
+    c.partnership(PartnershipSpec{});
+    const auto out = c.block("2024-01-15", {c.tx("WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240101-01"}}),
+                                           c.tx("WEBANK", "loan.originate", originate_body(LoanSpec{}))});
+    REQUIRE(out.receipts.size() == 2);
+    ok(out.receipts[0]);
+    ok(out.receipts[1]);
+    CHECK(c.cycle_id() == "20240115-01");
+    CHECK(c.obligation("HUARUI", "WEBANK", Category::kFunding).amount == 560000);
+    CHECK(c.loan("L-0001").tranches.size() == 2);
+    CHECK(c.event("L-0001", 1)->cycle_id == "20240115-01");
+}
+
+}  // namespace jc::contracts::test
