@@ -39,34 +39,74 @@ std::string pct(int bps) {
 
 std::string days_word(std::int64_t n) { return std::to_string(n) + (n == 1 ? " day" : " days"); }
 
-// The E2 rows 1 and 2 exactly as DOMAIN.md prints them: the model must reproduce them before
-// the chain is compared with the model.
-struct E2Row {
-    Fen total, principal, interest, wb_principal, wb_interest, hr_principal, hr_interest, wb_owes_hr;
+// DOMAIN.md's printed tables, exactly: the model must reproduce them before the chain is
+// compared with the model. Columns: total, principal, interest, WB principal, WB interest,
+// HR principal, HR interest, fee HR->WB, WB owes HR.
+struct Row {
+    Fen total, principal, interest, wb_principal, wb_interest, hr_principal, hr_interest, fee, wb_owes_hr;
 };
-constexpr E2Row kE2[] = {{79067, 66667, 12400, 20000, 3720, 46667, 8680, 55347},
-                         {77300, 66667, 10633, 20000, 3190, 46667, 7443, 54110}};
+constexpr Row kE2[12] = {{79067, 66667, 12400, 20000, 3720, 46667, 8680, 0, 55347},
+                         {77300, 66667, 10633, 20000, 3190, 46667, 7443, 0, 54110},
+                         {77000, 66667, 10333, 20000, 3100, 46667, 7233, 0, 53900},
+                         {75667, 66667, 9000, 20000, 2700, 46667, 6300, 0, 52967},
+                         {74934, 66667, 8267, 20000, 2480, 46667, 5787, 0, 52454},
+                         {73667, 66667, 7000, 20000, 2100, 46667, 4900, 0, 51567},
+                         {72867, 66667, 6200, 20000, 1860, 46667, 4340, 0, 51007},
+                         {71834, 66667, 5167, 20000, 1550, 46667, 3617, 0, 50284},
+                         {70666, 66666, 4000, 20000, 1200, 46666, 2800, 0, 49466},
+                         {69766, 66666, 3100, 20000, 930, 46666, 2170, 0, 48836},
+                         {68666, 66666, 2000, 20000, 600, 46666, 1400, 0, 48066},
+                         {67699, 66666, 1033, 20000, 310, 46666, 723, 0, 47389}};
+constexpr Row kE3b[12] = {{79067, 66667, 12400, 13333, 2480, 53334, 9920, 1240, 62014},
+                          {77300, 66667, 10633, 13333, 2127, 53334, 8506, 1063, 60777},
+                          {77000, 66667, 10333, 13333, 2067, 53334, 8266, 1034, 60566},
+                          {75667, 66667, 9000, 13334, 1800, 53333, 7200, 900, 59633},
+                          {74934, 66667, 8267, 13333, 1653, 53334, 6614, 826, 59122},
+                          {73667, 66667, 7000, 13334, 1400, 53333, 5600, 700, 58233},
+                          {72867, 66667, 6200, 13333, 1240, 53334, 4960, 620, 57674},
+                          {71834, 66667, 5167, 13334, 1033, 53333, 4134, 517, 56950},
+                          {70666, 66666, 4000, 13333, 800, 53333, 3200, 400, 56133},
+                          {69766, 66666, 3100, 13333, 620, 53333, 2480, 310, 55503},
+                          {68666, 66666, 2000, 13333, 400, 53333, 1600, 200, 54733},
+                          {67699, 66666, 1033, 13334, 207, 53332, 826, 103, 54055}};
+constexpr Row kE3a = {812400, 800000, 12400, 160000, 2480, 640000, 9920, 1240, 648680};
 
-void check_model_against_e2(Story& s) {
-    model::LoanTerms t{"E2", kWebank, 800000, "2024-01-15", 500000, 750000, 12, "2024-02-15",
-                       {{kWebank, 3000, 0}, {kHuarui, 7000, 0}}};
+// Pays `rows.size()` instalments of a WB/HR loan on their due dates and compares each with the
+// printed row.
+void check_table(Story& s, const std::string& name, int wb_bps, int fee_bps, int n, const Row* rows) {
+    model::LoanTerms t{name, kWebank, 800000, "2024-01-15", 500000, 750000, n, "2024-02-15",
+                       {{kWebank, wb_bps, 0}, {kHuarui, 10000 - wb_bps, fee_bps}}};
     model::Loan l(t);
-    s.check.integer("model: E1 tranche WEBANK", l.tranche_principal(0), 240000);
-    s.check.integer("model: E1 tranche HUARUI", l.tranche_principal(1), 560000);
-    const char* dates[] = {"2024-02-15", "2024-03-15"};
-    for (std::size_t k = 0; k < 2; ++k) {
-        const Fen due = l.owed(model::parse_date(dates[k])).due();
-        const auto r = l.repay(model::parse_date(dates[k]), due);
-        const std::string row = "model: E2 row " + std::to_string(k + 1) + " ";
-        s.check.integer(row + "total", due, kE2[k].total);
-        s.check.integer(row + "principal", r.principal_due, kE2[k].principal);
-        s.check.integer(row + "interest", r.interest, kE2[k].interest);
-        s.check.integer(row + "WB principal", r.parts[0].principal, kE2[k].wb_principal);
-        s.check.integer(row + "WB interest", r.parts[0].interest, kE2[k].wb_interest);
-        s.check.integer(row + "HR principal", r.parts[1].principal, kE2[k].hr_principal);
-        s.check.integer(row + "HR interest", r.parts[1].interest, kE2[k].hr_interest);
-        s.check.integer(row + "WB owes HR", r.parts[1].servicer_owes, kE2[k].wb_owes_hr);
+    const auto dates = l.due_dates();
+    for (int k = 0; k < n; ++k) {
+        const Row& row = rows[k];
+        const Fen due = l.owed(dates[static_cast<std::size_t>(k)]).due();
+        const auto r = l.repay(dates[static_cast<std::size_t>(k)], due);
+        const std::string at = "model: " + name + " row " + std::to_string(k + 1) + " ";
+        s.check.integer(at + "total", due, row.total);
+        s.check.integer(at + "principal", r.principal_due, row.principal);
+        s.check.integer(at + "interest", r.interest, row.interest);
+        s.check.integer(at + "WB principal", r.parts[0].principal, row.wb_principal);
+        s.check.integer(at + "WB interest", r.parts[0].interest, row.wb_interest);
+        s.check.integer(at + "HR principal", r.parts[1].principal, row.hr_principal);
+        s.check.integer(at + "HR interest", r.parts[1].interest, row.hr_interest);
+        s.check.integer(at + "fee HR->WB", r.parts[1].fee, row.fee);
+        s.check.integer(at + "WB owes HR", r.parts[1].servicer_owes, row.wb_owes_hr);
     }
+    s.check.truth("model: " + name + " paid off", l.principal_out() == 0);
+}
+
+void check_model_against_domain(Story& s) {
+    const model::Loan e1({"E1", kWebank, 800000, "2024-01-15", 500000, 750000, 12, "2024-02-15",
+                          {{kWebank, 3000, 0}, {kHuarui, 7000, 0}}});
+    s.check.integer("model: E1 tranche WEBANK", e1.tranche_principal(0), 240000);
+    s.check.integer("model: E1 tranche HUARUI", e1.tranche_principal(1), 560000);
+    s.check.integer("model: E1 800005 at 30/70", model::allocate(800005, {3000, 7000})[0], 240001);
+    s.check.integer("model: E1 800001 at 50/50", model::allocate(800001, {5000, 5000})[0], 400001);
+    s.check.integer("model: E1 100 at 3333/3333/3334", model::allocate(100, {3333, 3333, 3334})[2], 34);
+    check_table(s, "E2", 3000, 0, 12, kE2);
+    check_table(s, "E3a", 2000, 1250, 1, &kE3a);
+    check_table(s, "E3b", 2000, 1250, 12, kE3b);
     // E6: lrm(1234567, [3000, 7000]) = [370370, 864197].
     const auto e6 = model::allocate(1234567, {3000, 7000});
     s.check.integer("model: E6 split WEBANK", e6[0], 370370);
@@ -251,8 +291,9 @@ void step_consortium(Story& s) {
     }
     s.out << "\n";
     nodes.print(s.out);
-    check_model_against_e2(s);
-    s.out << "  (the checker's own model reproduces DOMAIN.md E1, E2 rows 1-2 and E6's split before it judges the chain)\n";
+    check_model_against_domain(s);
+    s.out << "  (the checker's own model first reproduces DOMAIN.md's E1 splits, every row of E2, E3a and E3b,\n"
+          << "   and E6's split: only then does it judge the chain)\n";
     s.check.step_done();
 }
 
