@@ -131,7 +131,8 @@ grep -q "790.67 CNY = principal 666.67 + interest 124.00" demo.txt || fail "demo
 ok
 
 # ---- bench (small) ----
-"$JOINTCLEAR" bench --cluster c --txs 300 --warmup 30 --connections 2 --batch 20 --verify-ms 100 --json \
+# --rate stretches the run past the 1 s progress interval, so a progress line is always due.
+"$JOINTCLEAR" bench --cluster c --txs 300 --warmup 30 --connections 2 --batch 20 --verify-ms 100 --rate 150 --json \
     > bench.json 2> bench.err || fail "bench: $(tail -3 bench.err)"
 python3 - bench.json <<'EOF' || fail "bench result: $(cat bench.json)"
 import json, sys
