@@ -128,6 +128,8 @@ expect_error 4 "cannot connect" -- "$JOINTCLEAR" tx submit --rpc http://127.0.0.
 grep -q "demo: PASS" demo.txt || fail "demo did not pass"
 grep -qE "^  [0-9]+ checks passed, 0 failed" demo.txt || fail "demo summary: $(tail -5 demo.txt)"
 grep -q "790.67 CNY = principal 666.67 + interest 124.00" demo.txt || fail "demo lacks E2 row 1"
+grep -q "confirmed receipt -> SETTLED" demo.txt || fail "demo did not settle the cycle"
+grep -q "positions are back to zero" demo.txt || fail "demo positions not back to zero"
 ok
 
 # ---- bench (small) ----
@@ -169,6 +171,7 @@ ok
 # ---- demo on a fresh consortium of its own ----
 "$JOINTCLEAR" demo > demo_fresh.txt || fail "fresh demo: $(grep -E 'MISMATCH|STOPPED' demo_fresh.txt)"
 grep -q "demo: PASS" demo_fresh.txt || fail "fresh demo did not pass"
+grep -q "positions are back to zero" demo_fresh.txt || fail "fresh demo positions not back to zero"
 grep -q "cluster jointclear-local down (4 stopped" demo_fresh.txt || fail "fresh demo did not stop its cluster"
 ok
 

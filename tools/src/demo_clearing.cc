@@ -1,12 +1,10 @@
-// Steps 7-9 of the demo: real-time clearing positions, the settlement cycle, and every node
+// Steps 7-9 of the demo: real-time clearing positions, settling the cycle, and every node
 // agreeing on the ledger (demo_story.h).
 #include "demo_story.h"
 
 #include "money.h"
 #include "table.h"
 
-#include <chrono>
-#include <set>
 
 namespace jc::tools {
 namespace {
@@ -40,13 +38,6 @@ Fen owed(const json::Value& positions, const std::string& cp, const char* direct
         return 0;
     }
     return fen_of(c[direction][category], "amount");
-}
-
-std::string business_date_today() {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-    return model::format_date((ms / 1000 + 8 * 3600) / 86400);
 }
 
 }  // namespace
@@ -106,55 +97,131 @@ void step_positions(Story& s) {
 
 void step_settlement(Story& s) {
     section(s.out, 8, "Settlement: close the cycle, confirm the instructions, positions back to zero");
-    std::set<std::string> methods;
-    for (const auto& m : s.net.query("rpc.discover", json::Value::object()).value("methods", json::Value::array())) {
-        methods.insert(m.value("name", ""));
-    }
-    if (methods.count("listInstructions") == 0) {
-        const std::string why =
-            "settlement cycle close and instruction confirmation: this build's contract engine has no "
-            "settlement.close_cycle / confirm_sent / confirm_received and its node no listInstructions";
-        s.out << "  NOT AVAILABLE in this build: the contract engine has no settlement transactions yet\n"
-              << "  (settlement.close_cycle, settlement.confirm_sent, settlement.confirm_received) and the node\n"
-              << "  serves no listInstructions. The cycle stays OPEN; the instructions it would create are the\n"
-              << "  nets in step 7. Nothing was submitted for this step.\n";
-        s.unavailable.push_back(why);
-        return;
-    }
     std::map<std::string, json::Value> before;
     for (const char* bank : kBanks) {
         before[bank] = s.net.query("getPositions", json::Value{{"bank_id", bank}});
     }
     const std::string cycle = before[kWebank].value("cycle_id", "");
-    const json::Value closed = s.net.submit(kWebank, "settlement.close_cycle", json::Value{{"expected_cycle_id", cycle}},
-                                            std::string(kWebank) + "-CLOSE-" + cycle + s.suffix);
+    // Obligations already in this cycle before the demo started (other traffic) are netted too.
+    const bool same_cycle = s.positions_before[kWebank].value("cycle_id", "") == cycle;
+    auto pre = [&](const std::string& debtor, const std::string& creditor, const char* cat) {
+        return same_cycle ? owed(s.positions_before[creditor], debtor, "owed_by_counterparty", cat) : Fen{0};
+    };
+    const json::Value closed = s.net.submit_receipt(kWebank, "settlement.close_cycle",
+                                                    json::Value{{"expected_cycle_id", cycle}},
+                                                    std::string(kWebank) + "-CLOSE-" + cycle + s.suffix);
+    if (closed.value("status", "") == "REJECTED" && closed.value("code", 0) == 1001 &&
+        closed.value("detail", json::Value::object()).value("field", "") == "type") {
+        s.out << "  NOT AVAILABLE in this build: the contract engine does not know settlement.close_cycle\n"
+              << "  (its receipt: 1001 unknown type). The cycle stays OPEN; step 7 shows the nets a close\n"
+              << "  would settle.\n";
+        s.unavailable.push_back("settlement cycle close and confirmation: the engine rejects settlement.close_cycle "
+                                "as an unknown type");
+        return;
+    }
+    if (closed.value("status", "") != "OK") {
+        throw DemoAbort("settlement.close_cycle was " + closed.value("status", "") + ": " + closed.dump().substr(0, 300));
+    }
     s.last_height = std::max<std::uint64_t>(s.last_height, closed.value("height", 0u));
-    json::Value listed = s.net.query("listInstructions", json::Value{{"cycle_id", cycle}});
-    const json::Value instructions = listed.is_array() ? listed : listed.value("instructions", json::Value::array());
-    Table t({{"INSTRUCTION"}, {"DEBTOR"}, {"CREDITOR"}, {"AMOUNT (CNY)", A::kRight}, {"STATUS"}});
-    const std::string today = business_date_today();
+    const json::Value& r = closed["result"];
+    s.check.text("closed cycle", r.value("closed_cycle_id", ""), cycle);
+    s.check.truth("a new cycle is open", !r.value("next_cycle_id", "").empty() && r.value("next_cycle_id", "") != cycle);
+    s.out << "  WEBANK closes cycle " << cycle << "; cycle " << r.value("next_cycle_id", "")
+          << " opens at once. Bilateral netting gives these pacs.009-shaped instructions:\n";
+
+    // The expected instruction of every pair: the cycle's net, debtor -> creditor.
+    std::map<std::pair<std::string, std::string>, std::map<std::string, Fen>> expected;  // (debtor, creditor) -> cat
+    for (std::size_t i = 0; i < 3; ++i) {
+        for (std::size_t j = i + 1; j < 3; ++j) {
+            const std::string a = kBanks[i];
+            const std::string b = kBanks[j];
+            std::map<std::string, Fen> a_owes_b;
+            Fen net = 0;
+            for (const char* cat : kCategories) {
+                const Fen x = s.obligations.get(a, b, cat) + pre(a, b, cat) - s.obligations.get(b, a, cat) - pre(b, a, cat);
+                a_owes_b[cat] = x;
+                net += x;
+            }
+            if (net == 0) {
+                continue;
+            }
+            if (net < 0) {
+                for (auto& [cat, x] : a_owes_b) {
+                    x = -x;
+                }
+            }
+            expected[net > 0 ? std::make_pair(a, b) : std::make_pair(b, a)] = a_owes_b;
+        }
+    }
+    const json::Value instructions = r.value("instructions", json::Value::array());
+    s.check.integer("number of instructions", static_cast<std::int64_t>(instructions.size()),
+                    static_cast<std::int64_t>(expected.size()));
+    Table t({{"INSTRUCTION"}, {"DEBTOR (CNAPS)"}, {"CREDITOR (CNAPS)"}, {"AMOUNT (CNY)", A::kRight}, {"NET OF"}});
     for (const auto& ins : instructions) {
         const std::string id = ins.value("instruction_id", "");
         const std::string debtor = ins.value("debtor", "");
         const std::string creditor = ins.value("creditor", "");
-        // The instruction is the pair's whole net at close: the debtor's INTERBANK credit balance.
-        s.check.integer(id + " amount (fen)", fen_of(ins, "amount"), net_of(before[creditor], debtor));
-        s.net.submit(debtor, "settlement.confirm_sent",
-                     json::Value{{"instruction_id", id}, {"amount", ins["amount"]}, {"payer_ref", "HVPS-" + id},
-                                 {"value_date", today}},
-                     debtor + "-SENT-" + id);
-        const json::Value received = s.net.submit(creditor, "settlement.confirm_received",
-                                                  json::Value{{"instruction_id", id}}, creditor + "-RECEIVED-" + id);
-        s.last_height = std::max<std::uint64_t>(s.last_height, received.value("height", 0u));
-        t.row({id, debtor, creditor, yuan(fen_of(ins, "amount")), "SETTLED"});
+        const auto want = expected.find({debtor, creditor});
+        s.check.truth(id + " is the net direction of its pair", want != expected.end());
+        Fen want_amount = 0;
+        std::string parts;
+        for (const char* cat : kCategories) {
+            const Fen x = want == expected.end() ? 0 : want->second.at(cat);
+            want_amount += x;
+            const json::Value& cats = ins.value("categories", json::Value::object());
+            const Fen got = cats.contains(cat) ? fen_of(cats, cat) : 0;
+            s.check.integer(id + " " + cat + " (fen)", got, x);
+            if (got != 0) {
+                parts += (parts.empty() ? "" : ", ") + std::string(cat) + " " + yuan(got);
+            }
+        }
+        s.check.amount(id + " amount", ins["amount"], want_amount);
+        s.check.text(id + " status", ins.value("status", ""), "PENDING");
+        s.check.text(id + " id", id, "SI-" + cycle + "-" + debtor + "-" + creditor);
+        t.row({id, debtor + " (" + ins.value("debtor_cnaps", "") + ")", creditor + " (" + ins.value("creditor_cnaps", "") + ")",
+               yuan(fen_of(ins, "amount")), parts});
     }
     t.print(s.out, "    ");
+    s.out << "  Each debtor pays through HVPS and confirms it sent the money; each creditor confirms receipt:\n";
+    std::string cycle_status;
+    for (const auto& ins : instructions) {
+        const std::string id = ins.value("instruction_id", "");
+        const std::string debtor = ins.value("debtor", "");
+        const std::string creditor = ins.value("creditor", "");
+        const json::Value body{{"instruction_id", id}, {"amount", ins["amount"]}};
+        const json::Value sent = s.net.submit(debtor, "settlement.confirm_sent", body, debtor + "-SENT-" + id);
+        s.check.text(id + " after confirm_sent", sent["result"]["instruction"].value("status", ""), "SENT");
+        const json::Value received = s.net.submit(creditor, "settlement.confirm_received", body, creditor + "-RECEIVED-" + id);
+        s.check.text(id + " after confirm_received", received["result"]["instruction"].value("status", ""), "SETTLED");
+        cycle_status = received["result"].value("cycle_status", "");
+        s.last_height = std::max<std::uint64_t>(s.last_height, received.value("height", 0u));
+        s.out << "    " << id << ": " << debtor << " confirmed sending " << cny(fen_of(ins, "amount")) << ", " << creditor
+              << " confirmed receipt -> SETTLED\n";
+    }
+    if (!instructions.empty()) {
+        s.check.text("cycle " + cycle + " status", cycle_status, "SETTLED");
+    }
+    // What stays owed is what was owed outside this cycle before the demo (nothing on a fresh chain).
+    Table n({{"PAIR"}, {"NET BEFORE SETTLEMENT (CNY)", A::kRight}, {"NET AFTER (CNY)", A::kRight}});
     for (std::size_t i = 0; i < 3; ++i) {
         for (std::size_t j = i + 1; j < 3; ++j) {
-            const json::Value p = s.net.query("getPositions", json::Value{{"bank_id", kBanks[i]}});
-            s.check.integer(std::string(kBanks[i]) + " / " + kBanks[j] + " net after settlement (fen)", net_of(p, kBanks[j]), 0);
+            const std::string a = kBanks[i];
+            const std::string b = kBanks[j];
+            Fen cycle_pre = 0;
+            for (const char* cat : kCategories) {
+                cycle_pre += pre(b, a, cat) - pre(a, b, cat);
+            }
+            const json::Value pa = s.net.query("getPositions", json::Value{{"bank_id", a}});
+            const json::Value pb = s.net.query("getPositions", json::Value{{"bank_id", b}});
+            const Fen want = net_of(s.positions_before[a], b) - cycle_pre;
+            s.check.integer(a + " INTERBANK[" + b + "] after settlement (fen)", net_of(pa, b), want);
+            s.check.integer(b + " INTERBANK[" + a + "] after settlement (fen)", net_of(pb, a), -want);
+            n.row({a + " / " + b, yuan(net_of(before[a], b)), yuan(net_of(pa, b))});
         }
     }
+    n.print(s.out, "    ");
+    s.out << "  Settlement unwound both mirrors of every pair: the positions are back to "
+          << (s.suffix.empty() ? "zero." : "what they were outside this cycle.") << "\n";
     s.check.step_done();
 }
 

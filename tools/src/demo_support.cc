@@ -32,6 +32,18 @@ std::size_t DemoNet::node_of(const std::string& bank_id) const {
 
 json::Value DemoNet::submit(const std::string& bank_id, const std::string& type, const json::Value& body,
                             const std::string& client_ref) {
+    json::Value receipt = submit_receipt(bank_id, type, body, client_ref);
+    const std::string status = receipt.value("status", "");
+    if (status != "OK") {
+        throw DemoAbort(type + " by " + bank_id + " (" + client_ref + ") was " + status + ": " +
+                        receipt.value("code", json::Value()).dump() + " " + receipt.value("error", "") + " " +
+                        receipt.value("detail", json::Value()).dump());
+    }
+    return receipt;
+}
+
+json::Value DemoNet::submit_receipt(const std::string& bank_id, const std::string& type, const json::Value& body,
+                                    const std::string& client_ref) {
     const auto key = keys_.find(bank_id);
     if (key == keys_.end()) {
         throw DemoAbort("no signing key for " + bank_id + " in " + consortium_.dir() + "/banks");
@@ -52,12 +64,6 @@ json::Value DemoNet::submit(const std::string& bank_id, const std::string& type,
     if (receipt.contains("height") && receipt["height"].is_number_unsigned()) {
         height_seen_ = std::max(height_seen_, receipt["height"].get<std::uint64_t>());
         node_height_[node] = std::max(node_height_[node], height_seen_);
-    }
-    const std::string status = receipt.value("status", "");
-    if (status != "OK") {
-        throw DemoAbort(type + " by " + bank_id + " (" + client_ref + ") was " + status + ": " +
-                        receipt.value("code", json::Value()).dump() + " " + receipt.value("error", "") + " " +
-                        receipt.value("detail", json::Value()).dump());
     }
     return receipt;
 }

@@ -33,6 +33,9 @@ public:
     // the node answers with a receipt whose status is OK.
     json::Value submit(const std::string& bank_id, const std::string& type, const json::Value& body,
                        const std::string& client_ref);
+    // Same, but any committed receipt (OK, DUPLICATE or REJECTED) is returned, not thrown.
+    json::Value submit_receipt(const std::string& bank_id, const std::string& type, const json::Value& body,
+                               const std::string& client_ref);
     // A read on node `node`, once that node has committed every block this demo saw a receipt
     // from (read-your-writes across nodes); DemoAbort on a transport or JSON-RPC error.
     json::Value query(const std::string& method, const json::Value& params, std::size_t node = 0);
