@@ -328,14 +328,16 @@ int Node::Impl::wait() {
 // ---------------------------------------------------------------------------------------------
 // Admission
 
-bool Node::Impl::verified(const ledger::Transaction& tx) const {
+Status Node::Impl::verify_once(const ledger::Transaction& tx) const {
+    // One hash of the whole envelope (sig included) serves both the lookup and the insert.
     const Hash key = sha256(tx.canonical_json());
-    std::lock_guard lock(verified_mutex_);
-    return verified_.count(key) != 0;
-}
-
-void Node::Impl::mark_verified(const ledger::Transaction& tx) const {
-    const Hash key = sha256(tx.canonical_json());
+    {
+        std::lock_guard lock(verified_mutex_);
+        if (verified_.count(key) != 0) {
+            return {};
+        }
+    }
+    JC_TRY_STATUS(tx.verify_signature());
     std::lock_guard lock(verified_mutex_);
     if (verified_.insert(key).second) {
         verified_order_.push_back(key);
@@ -344,14 +346,6 @@ void Node::Impl::mark_verified(const ledger::Transaction& tx) const {
             verified_order_.pop_front();
         }
     }
-}
-
-Status Node::Impl::verify_once(const ledger::Transaction& tx) const {
-    if (verified(tx)) {
-        return {};
-    }
-    JC_TRY_STATUS(tx.verify_signature());
-    mark_verified(tx);
     return {};
 }
 

@@ -74,8 +74,6 @@ public:
     // Checks form, chain, signer membership; verifies the signature (cached) on the calling
     // thread. Returns the reason word on refusal.
     Status admit_check(const ledger::Transaction& tx) const;
-    bool verified(const ledger::Transaction& tx) const;
-    void mark_verified(const ledger::Transaction& tx) const;
     // Checks the signature unless this exact envelope (sig included) was verified before.
     Status verify_once(const ledger::Transaction& tx) const;
     void submit(ledger::TxPtr tx, std::function<void(Status, bool added)> done);
