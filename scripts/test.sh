@@ -24,11 +24,12 @@ ctest --preset release -j "$jobs"
 
 step "asan-ubsan build + unit and simulator tests"
 cmake --preset asan-ubsan > /dev/null
-cmake --build --preset asan-ubsan -j "$jobs"
+# The unit and simulator tests, and the two shipped binaries so clang's warnings cover them too.
+cmake --build --preset asan-ubsan -j "$jobs" --target jc_unit_sim_tests jointcleard jointclear
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --preset asan-ubsan -j "$jobs" -L 'unit|sim'
 
 step "fuzz build + smoke runs"
 cmake --preset fuzz -DJC_FUZZ_SMOKE_SECONDS="${JC_FUZZ_SMOKE_SECONDS:-5}" > /dev/null
-cmake --build --preset fuzz -j "$jobs"
+cmake --build --preset fuzz -j "$jobs" --target jc_fuzz_targets
 ctest --test-dir build/fuzz -j "$jobs" -L fuzz --output-on-failure
