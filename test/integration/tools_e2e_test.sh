@@ -49,6 +49,28 @@ for f in ca.key banks/WEBANK.json banks/HUARUI.json banks/BANKC.json node0/tls.k
 done
 ok
 expect_error 1 "refusing to overwrite" -- "$JOINTCLEAR" init --out c
+# Container / Kubernetes layout (ADR 0081): bind 0.0.0.0, peers by name, same ports, a volume.
+"$JOINTCLEAR" init --out k --validators 4 --listen-host 0.0.0.0 --advertise-host 'jointclear-{i}.jointclear' \
+    --p2p-port 7000 --rpc-port 8000 --data-dir /var/lib/jointclear > k.txt
+grep -q "node3  rpc http://0.0.0.0:8000  p2p jointclear-3.jointclear:7000" k.txt || fail "init output: $(cat k.txt)"
+python3 - k <<'EOF' || fail "container layout"
+import json, sys
+d = sys.argv[1]
+g = json.load(open(f"{d}/genesis.json"))
+assert [v["address"] for v in g["validators"]] == [f"jointclear-{i}.jointclear:7000" for i in range(4)], g
+for i in range(4):
+    c = json.load(open(f"{d}/node{i}/config.json"))
+    assert (c["p2p"]["listen"], c["rpc"]["listen"], c["data_dir"]) == ("0.0.0.0:7000", "0.0.0.0:8000", "/var/lib/jointclear"), c
+EOF
+"$JOINTCLEAR" cluster status k --json > /dev/null || fail "cluster status cannot load a container-layout consortium"
+ok
+expect_error 1 "go together" -- "$JOINTCLEAR" init --out bad --p2p-port 7000
+expect_error 1 "must differ" -- "$JOINTCLEAR" init --out bad --advertise-host 'n{i}' --p2p-port 7000 --rpc-port 7000
+expect_error 1 "name each node apart with \{i\}" -- "$JOINTCLEAR" init --out bad --advertise-host node --p2p-port 7000 --rpc-port 8000
+expect_error 1 "exclude each other" -- "$JOINTCLEAR" init --out bad --base-port 9000 --advertise-host 'n{i}' --p2p-port 7000 --rpc-port 8000
+expect_error 1 "not an IPv4 address" -- "$JOINTCLEAR" init --out bad --listen-host node0
+expect_error 1 "needs --advertise-host" -- "$JOINTCLEAR" init --out bad --listen-host 0.0.0.0
+expect_error 1 "address" -- "$JOINTCLEAR" init --out bad2 --advertise-host 'bad host {i}' --p2p-port 7000 --rpc-port 8000
 
 # ---- cluster, before it runs ----
 expect_error 1 "no consortium at nowhere" -- "$JOINTCLEAR" cluster up nowhere

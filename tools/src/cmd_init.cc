@@ -1,8 +1,12 @@
 // jointclear init --out DIR --validators N --banks A,B,C [--chain-id ID] [--base-port P]
+//                 [--listen-host IP] [--advertise-host TEMPLATE] [--p2p-port P --rpc-port R]
+//                 [--data-dir PATH]
 //
 // Writes a complete local consortium (API.md): the CA, per-node TLS keys and certificates and
 // consensus keys, genesis.json, per-node config.json on 127.0.0.1 ports, and one signing key
 // file per bank. Secrets are mode 0600. Refuses to touch an existing consortium.
+// The host options place the nodes elsewhere than this machine's loopback, e.g. in containers
+// that bind 0.0.0.0 and reach each other by name (ADR 0081, docs/operations.md).
 #include "cli_util.h"
 #include "init.h"
 
@@ -62,6 +66,51 @@ std::vector<std::string> split_banks(const std::string& list) {
     return out;
 }
 
+// The genesis host of validator `index`: the template with every "{i}" replaced by the index.
+std::string advertise_host_of(const std::string& tmpl, std::size_t index) {
+    std::string out;
+    for (std::size_t p = 0; p < tmpl.size();) {
+        if (tmpl.compare(p, 3, "{i}") == 0) {
+            out += std::to_string(index);
+            p += 3;
+        } else {
+            out += tmpl[p++];
+        }
+    }
+    return out;
+}
+
+// Checks the host options together; they are easy to combine wrongly and a consortium whose
+// genesis names unreachable peers only shows it when the nodes start.
+void check_host_options(const InitOptions& o) {
+    boost::system::error_code ec;
+    const auto listen = boost::asio::ip::make_address(o.listen_host, ec);
+    if (ec || !listen.is_v4()) {
+        throw CliExit(kExitFailure, "--listen-host \"" + o.listen_host +
+                                        "\" is not an IPv4 address (e.g. 127.0.0.1, or 0.0.0.0 in a container)");
+    }
+    if ((o.p2p_port == 0) != (o.rpc_port == 0)) {
+        throw CliExit(kExitFailure, "--p2p-port and --rpc-port go together");
+    }
+    if (o.p2p_port != 0 && o.p2p_port == o.rpc_port) {
+        throw CliExit(kExitFailure, "--p2p-port and --rpc-port must differ");
+    }
+    if (o.p2p_port != 0 && o.base_port != 0) {
+        throw CliExit(kExitFailure, "--base-port and --p2p-port/--rpc-port exclude each other");
+    }
+    const bool per_node_host = o.advertise_host.find("{i}") != std::string::npos;
+    if (o.p2p_port != 0 && o.validators > 1 && !per_node_host) {
+        throw CliExit(kExitFailure, "--p2p-port gives every node the same port, so --advertise-host must name "
+                                    "each node apart with {i} (e.g. node{i})");
+    }
+    if (listen.is_unspecified() && o.advertise_host.empty()) {
+        throw CliExit(kExitFailure, "--listen-host 0.0.0.0 needs --advertise-host: the address peers dial");
+    }
+    if (o.data_dir.empty()) {
+        throw CliExit(kExitFailure, "--data-dir must not be empty");
+    }
+}
+
 }  // namespace
 
 void init_consortium(const InitOptions& options, std::ostream& out) {
@@ -75,6 +124,7 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
         throw CliExit(kExitFailure, "--base-port " + std::to_string(o->base_port) + " leaves no room for " +
                                         std::to_string(2 * o->validators) + " ports below 65536");
     }
+    check_host_options(*o);
     const fs::path dir(o->out);
     std::error_code ec;
     if (fs::exists(dir, ec) && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec))) {
@@ -87,7 +137,12 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
     fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
 
     std::vector<std::uint16_t> ports;
-    if (o->base_port != 0) {
+    if (o->p2p_port != 0) {
+        for (std::size_t i = 0; i < o->validators; ++i) {
+            ports.push_back(o->p2p_port);
+            ports.push_back(o->rpc_port);
+        }
+    } else if (o->base_port != 0) {
         for (std::size_t i = 0; i < 2 * o->validators; ++i) {
             ports.push_back(static_cast<std::uint16_t>(o->base_port + i));
         }
@@ -112,8 +167,11 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
         must(file::write_file_atomic((node / "tls.key").string(), tls.private_key_pem, 0600, file::Overwrite::kRefuse));
         const auto consensus_key = must(crypto::SecretKey::generate());
         must(crypto::write_key_file((node / "consensus_key.json").string(), consensus_key));
-        const std::string p2p_address = "127.0.0.1:" + std::to_string(ports[2 * i]);
-        const std::string rpc_address = "127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+        const std::string advertised =
+            o->advertise_host.empty() ? std::string("127.0.0.1") : advertise_host_of(o->advertise_host, i);
+        const std::string p2p_address = advertised + ":" + std::to_string(ports[2 * i]);
+        const std::string p2p_listen = o->listen_host + ":" + std::to_string(ports[2 * i]);
+        const std::string rpc_address = o->listen_host + ":" + std::to_string(ports[2 * i + 1]);
         validators.push_back(json::Value{{"index", i},
                                          {"name", "node" + std::to_string(i)},
                                          {"consensus_key", consensus_key.public_key().hex()},
@@ -123,9 +181,9 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
         const json::Value config{{"node", "node" + std::to_string(i)},
                                  {"validator_index", i},
                                  {"genesis", "../genesis.json"},
-                                 {"data_dir", "data"},
+                                 {"data_dir", o->data_dir},
                                  {"consensus_key", "consensus_key.json"},
-                                 {"p2p", json::Value{{"listen", p2p_address},
+                                 {"p2p", json::Value{{"listen", p2p_listen},
                                                      {"ca_cert", "../ca.crt"},
                                                      {"cert", "tls.crt"},
                                                      {"key", "tls.key"}}},
@@ -163,7 +221,11 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
         << "  genesis " << parsed.hash().hex() << "\n"
         << "  validators " << o->validators << ", banks " << o->banks << "\n";
     for (std::size_t i = 0; i < o->validators; ++i) {
-        out << "  node" << i << "  rpc http://127.0.0.1:" << ports[2 * i + 1] << "\n";
+        out << "  node" << i << "  rpc http://" << o->listen_host << ":" << ports[2 * i + 1];
+        if (!o->advertise_host.empty()) {
+            out << "  p2p " << advertise_host_of(o->advertise_host, i) << ":" << ports[2 * i];
+        }
+        out << "\n";
     }
 }
 
@@ -175,6 +237,14 @@ void add_init(CLI::App& app) {
     cmd->add_option("--banks", o->banks, "Comma-separated member bank ids");
     cmd->add_option("--chain-id", o->chain_id, "Chain id");
     cmd->add_option("--base-port", o->base_port, "First port (p2p = P+2i, rpc = P+2i+1); default: free ports");
+    cmd->add_option("--listen-host", o->listen_host,
+                    "IPv4 address every node binds p2p and RPC on (0.0.0.0 in a container)");
+    cmd->add_option("--advertise-host", o->advertise_host,
+                    "Host peers dial, written into genesis; {i} becomes the validator index (e.g. node{i})");
+    cmd->add_option("--p2p-port", o->p2p_port, "Same p2p port on every node (needs --rpc-port and {i} in --advertise-host)")
+        ->check(CLI::Range(1, 65535));
+    cmd->add_option("--rpc-port", o->rpc_port, "Same RPC port on every node (needs --p2p-port)")->check(CLI::Range(1, 65535));
+    cmd->add_option("--data-dir", o->data_dir, "data_dir written into every config (relative: to the node directory)");
     cmd->callback([o] { init_consortium(*o, std::cout); });
 }
 
