@@ -6,7 +6,9 @@
 # a temp dir, make the Debian 12 minbase base by debootstrap, build the image (fast path:
 # host-built release binaries, ADR 0080; --from-source compiles inside the build instead), run
 # deploy/compose/compose.yaml through docker-compose 1.29 talking to `podman system service`,
-# drive it with the real `jointclear` CLI, then tear everything down. Bounded by `timeout`
+# drive it with the real `jointclear` CLI (stop/restart catch-up, resync from an empty volume),
+# run deploy/systemd/jointcleard.service under systemd as PID 1 in a container built from the
+# image, then tear everything down. Bounded by `timeout`
 # (JC_CONTAINER_TEST_TIMEOUT seconds, default 1800); every wait polls against a deadline.
 #
 # Not part of scripts/test.sh (it needs root, the Debian mirror and minutes). One command:
@@ -295,4 +297,53 @@ ok "node2 on a fresh volume synced $target blocks from its peers in $(($(date +%
 compose down -v -t 30 > "$tmp/down.log" 2>&1 || { cat "$tmp/down.log"; fail "compose down"; }
 [[ -z $(podman ps -aq) ]] || fail "containers left after down"
 ok "compose down -v: no containers left"
+# ---- the systemd unit, run for real (systemd as PID 1 in a container) ----
+t0=$(date +%s)
+podman build -q --build-arg "IMAGE=$image" -f "$repo/test/deploy/systemd.Containerfile" -t localhost/jointclear-systemd:test \
+    "$repo/deploy/systemd" > "$tmp/sd-build.log" 2>&1 || { cat "$tmp/sd-build.log"; fail "systemd image build"; }
+podman run -d --name jc-systemd --systemd=always localhost/jointclear-systemd:test > /dev/null
+sdx() { podman exec jc-systemd "$@"; }
+deadline=$(($(date +%s) + 60))
+until [[ $(sdx systemctl is-system-running 2> /dev/null) =~ ^(running|degraded)$ ]]; do
+    (($(date +%s) < deadline)) || fail "systemd did not come up in the container"
+    sleep 0.5
+done
+# docs/operations.md §4: one validator's files in /etc/jointclear, secrets 0600 owned by the
+# service user, the store in the StateDirectory.
+sdx jointclear init --out /root/c --validators 1 --banks WEBANK,HUARUI --base-port 8100 --data-dir /var/lib/jointclear > /dev/null
+sdx sh -ec 'cp /root/c/genesis.json /root/c/ca.crt /etc/jointclear/
+    cp /root/c/node0/config.json /root/c/node0/tls.crt /root/c/node0/tls.key /root/c/node0/consensus_key.json /etc/jointclear/node/
+    chmod 0644 /etc/jointclear/genesis.json /etc/jointclear/ca.crt /etc/jointclear/node/config.json /etc/jointclear/node/tls.crt
+    chown jointclear:jointclear /etc/jointclear/node/tls.key /etc/jointclear/node/consensus_key.json
+    systemctl daemon-reload
+    systemctl start jointcleard'
+deadline=$(($(date +%s) + 30))
+until sdx curl -fsS --max-time 2 http://127.0.0.1:8101/readyz > /dev/null 2>&1; do
+    (($(date +%s) < deadline)) || { sdx journalctl -u jointcleard --no-pager | tail -20; fail "jointcleard under systemd not ready"; }
+    sleep 0.5
+done
+exposure=$(sdx systemd-analyze security jointcleard --no-pager | sed -n 's/.*Overall exposure level for jointcleard.service: \([0-9.]*\).*/\1/p')
+awk -v e="$exposure" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }' || fail "systemd-analyze security exposure '$exposure' (want <= 2.0)"
+sdx jointclear tx submit --rpc http://127.0.0.1:8101 --key /root/c/banks/WEBANK.json --type partnership.propose \
+    --body '{"partnership_id":"P-SD","servicer_bank":"WEBANK","partner_bank":"HUARUI","agreement_ref":"'"$(printf 'a%.0s' {1..64})"'","funding_mode":"FRONTED","max_outstanding_principal":"1","fronting_limit":"1","collection_limit":"1","service_fee_bps":0}' \
+    --wait --json > "$tmp/sd-tx.json" || { cat "$tmp/sd-tx.json"; fail "tx to the systemd node"; }
+grep -q '"status":"OK"' "$tmp/sd-tx.json" || fail "tx to the systemd node: $(cat "$tmp/sd-tx.json")"
+height=$(sdx curl -fsS http://127.0.0.1:8101/metrics | awk '$1 == "jointclear_height" {print $2}')
+((height >= 1)) || fail "systemd node at height $height after a tx"
+sdx sh -c 'kill -9 "$(systemctl show -p MainPID --value jointcleard)"'
+deadline=$(($(date +%s) + 30))
+until [[ $(sdx systemctl show -p NRestarts --value jointcleard) == 1 ]] &&
+    sdx curl -fsS --max-time 2 http://127.0.0.1:8101/readyz > /dev/null 2>&1; do
+    (($(date +%s) < deadline)) || fail "systemd did not restart the killed node"
+    sleep 0.5
+done
+h2=$(sdx curl -fsS http://127.0.0.1:8101/metrics | awk '$1 == "jointclear_height" {print $2}')
+((h2 >= height)) || fail "restarted node at height $h2, was $height"
+sdx systemctl stop jointcleard
+[[ $(sdx systemctl show -p ActiveState --value jointcleard) == inactive &&
+    $(sdx systemctl show -p ExecMainStatus --value jointcleard) == 0 ]] ||
+    fail "systemctl stop: $(sdx systemctl show -p ActiveState,Result,ExecMainStatus jointcleard)"
+podman rm -f -t 0 jc-systemd > /dev/null
+ok "systemd unit: hardened (exposure $exposure), ready, commits, restarted after SIGKILL at height $h2, clean stop (exit 0) in $(($(date +%s) - t0)) s"
+
 say "PASS: $checks checks in $(($(date +%s) - started)) s"
