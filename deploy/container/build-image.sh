@@ -24,6 +24,9 @@ while [[ $# -gt 0 ]]; do
 done
 format=()
 [[ $engine == podman ]] && format=(--format docker)  # keeps HEALTHCHECK in the image config
+# Docker's legacy builder would run every stage, including the compiler stage the fast path
+# skips (and which cannot build from a context of binaries); BuildKit builds only what is used.
+[[ $engine == docker ]] && export DOCKER_BUILDKIT=1
 
 if [[ -z $daemon ]]; then
     exec "$engine" build "${format[@]}" --build-arg "BASE_IMAGE=$base" --build-arg BINARIES=source \
