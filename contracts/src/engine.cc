@@ -5,6 +5,7 @@
 #include "invariants.h"
 #include "overlay.h"
 #include "render.h"
+#include "settle.h"
 #include "store.h"
 #include "tx_env.h"
 
@@ -40,7 +41,7 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 10> kRoutes = {{
+constexpr std::array<Route, 12> kRoutes = {{
     {"loan.originate", apply_loan_originate},
     {"loan.repay", apply_loan_repay},
     {"partnership.accept", apply_partnership_accept},
@@ -51,6 +52,8 @@ constexpr std::array<Route, 10> kRoutes = {{
     {"settlement.close_cycle", apply_settlement_close_cycle},
     {"settlement.confirm_received", apply_settlement_confirm_received},
     {"settlement.confirm_sent", apply_settlement_confirm_sent},
+    {"settlement.report_failure", apply_settlement_report_failure},
+    {"settlement.roll", apply_settlement_roll},
 }};
 constexpr std::string_view kBatchType = "batch";
 
@@ -269,6 +272,10 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     auto params = store::params(ov);
     if (!params) {
         return params.error().with_context("height " + std::to_string(ctx.height));
+    }
+    // Block prologue (DOMAIN.md B.8): the automatic close at the cutoff, before any transaction.
+    if (auto s = settle::prologue(ov, ctx, *params); !s) {
+        return s.error().with_context("height " + std::to_string(ctx.height) + " prologue");
     }
     auto cycle = store::current_cycle(ov);
     if (!cycle) {

@@ -1,5 +1,7 @@
 #include <jc/contracts/genesis.h>
 
+#include "calendar.h"
+
 #include <jc/contracts/arith/date.h>
 #include <jc/ledger/transaction.h>
 
@@ -68,6 +70,20 @@ Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const 
             return bad("products must be sorted by product_code and unique");
         }
         JC_TRY_STATUS(check_product(p, where));
+    }
+    for (std::size_t i = 0; i < params.cycle_cutoffs_minutes.size(); ++i) {
+        const std::uint32_t m = params.cycle_cutoffs_minutes[i];
+        if (m < 1 || m > calendar::kEndOfDayMinutes || (i > 0 && m <= params.cycle_cutoffs_minutes[i - 1])) {
+            return bad("cycle_cutoffs must be strictly increasing minutes in [1, 1440] (00:01 to 24:00 CST)");
+        }
+    }
+    for (const auto* days : {&params.holidays, &params.working_weekends}) {
+        for (std::size_t i = 0; i < days->size(); ++i) {
+            const Date d = (*days)[i];
+            if (d < arith::kDateMin || d > arith::kDateMax || (i > 0 && d <= (*days)[i - 1])) {
+                return bad("holidays and working_weekends must be sorted, unique calendar dates");
+            }
+        }
     }
     if (members.members.empty()) {
         return bad("at least one member is required");
@@ -138,6 +154,7 @@ Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const 
     cycle.cycle_id = first_cycle_id(gp.genesis_time_ms);
     cycle.status = CycleStatus::kOpen;
     cycle.opened_at_height = 0;
+    cycle.cutoff_ms = calendar::next_cutoff_after(params, gp.genesis_time_ms);
     records.emplace(keys::cycle(cycle.cycle_id), encode(cycle));
     records.emplace(keys::current_cycle(), encode_current_cycle(cycle.cycle_id));
 

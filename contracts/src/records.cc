@@ -456,6 +456,18 @@ std::string encode(const Params& v) {
     for (const auto& p : v.products) {
         encode_product(e, p);
     }
+    e.count(v.cycle_cutoffs_minutes.size());
+    for (const auto m : v.cycle_cutoffs_minutes) {
+        e.u32(m);
+    }
+    e.count(v.holidays.size());
+    for (const auto d : v.holidays) {
+        e.i32(d);
+    }
+    e.count(v.working_weekends.size());
+    for (const auto d : v.working_weekends) {
+        e.i32(d);
+    }
     return e.take();
 }
 
@@ -469,6 +481,18 @@ Result<Params> decode_params(std::string_view bytes) {
     const std::size_t n = d.count();
     for (std::size_t i = 0; i < n && d.ok(); ++i) {
         decode_product(d, v.products.emplace_back());
+    }
+    const std::size_t nc = d.count();
+    for (std::size_t i = 0; i < nc && d.ok(); ++i) {
+        d.u32(v.cycle_cutoffs_minutes.emplace_back());
+    }
+    const std::size_t nh = d.count();
+    for (std::size_t i = 0; i < nh && d.ok(); ++i) {
+        d.i32(v.holidays.emplace_back());
+    }
+    const std::size_t nw = d.count();
+    for (std::size_t i = 0; i < nw && d.ok(); ++i) {
+        d.i32(v.working_weekends.emplace_back());
     }
     return d.finish(std::move(v));
 }
@@ -721,6 +745,7 @@ Result<ChannelRefRecord> decode_channel_ref(std::string_view bytes) {
 std::string encode(const Cycle& v) {
     Enc e;
     e.str(v.cycle_id).e8(v.status).u64(v.opened_at_height).boolean(v.early_close_requested);
+    e.i64(v.cutoff_ms).u64(v.closed_at_height).e8(v.close_trigger).i32(v.settlement_date);
     return e.take();
 }
 
@@ -731,6 +756,10 @@ Result<Cycle> decode_cycle(std::string_view bytes) {
     d.e8(v.status, 3);
     d.u64(v.opened_at_height);
     d.boolean(v.early_close_requested);
+    d.i64(v.cutoff_ms);
+    d.u64(v.closed_at_height);
+    d.e8(v.close_trigger, 4);
+    d.i32(v.settlement_date);
     return d.finish(std::move(v));
 }
 

@@ -92,5 +92,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_settlement_report_failure(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_settlement_roll(TxEnv& t, const json::Value& body);
 
 }  // namespace jc::contracts

@@ -1,11 +1,15 @@
 // Settlement transactions (DOMAIN.md B.4, B.8): settlement.close_cycle (bilateral deferred net
 // settlement of the open cycle into pacs.009-shaped instructions, the next cycle opening at
 // once), settlement.confirm_sent (debtor) and settlement.confirm_received (creditor, posts the
-// settlement entries of B.2). Decisions: docs/decisions/0050-settlement-instructions.md.
+// settlement entries of B.2), settlement.report_failure and settlement.roll (FAILED -> ROLLED,
+// carried forward as CARRY_FORWARD), and the automatic close of the block prologue.
+// Decisions: docs/decisions/0050-settlement-instructions.md, 0051 (cutoffs), 0052 (failure).
 
 #include <jc/contracts/settlement.h>
 
+#include "calendar.h"
 #include "form.h"
+#include "settle.h"
 #include "tx_env.h"
 
 #include <jc/contracts/arith/checked.h>
@@ -16,6 +20,16 @@
 #include <utility>
 
 namespace jc::contracts {
+
+std::string_view name(CloseTrigger v) {
+    switch (v) {
+        case CloseTrigger::kNone: return "NONE";
+        case CloseTrigger::kExplicit: return "EXPLICIT";
+        case CloseTrigger::kCutoff: return "CUTOFF";
+        case CloseTrigger::kEarly: return "EARLY";
+    }
+    return "?";
+}
 
 std::string_view name(InstructionStatus v) {
     switch (v) {
@@ -31,6 +45,7 @@ std::string_view name(InstructionStatus v) {
 namespace keys {
 std::string instruction(std::string_view instruction_id) { return "si/" + std::string(instruction_id); }
 std::string instruction_prefix(std::string_view cycle_id) { return "si/SI-" + std::string(cycle_id) + "-"; }
+std::string unsettled(std::string_view instruction_id) { return "su/" + std::string(instruction_id); }
 }  // namespace keys
 
 std::string instruction_id(std::string_view cycle_id, std::string_view debtor, std::string_view creditor) {
@@ -48,6 +63,7 @@ std::string encode(const SettlementInstruction& v) {
         w.u64(c);
     }
     w.hash(v.obligations_digest).u64(v.created_height).u64(v.updated_height);
+    w.str(v.payer_ref).str(v.failure_reason).str(v.failed_by).str(v.carried_to_cycle);
     return to_string(w.data());
 }
 
@@ -79,6 +95,10 @@ Result<SettlementInstruction> decode_instruction(std::string_view bytes) {
     JC_ASSIGN_OR_RETURN(v.obligations_digest, r.hash());
     JC_ASSIGN_OR_RETURN(v.created_height, r.u64());
     JC_ASSIGN_OR_RETURN(v.updated_height, r.u64());
+    JC_ASSIGN_OR_RETURN(v.payer_ref, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(v.failure_reason, r.str(kReasonLengthMax));
+    JC_ASSIGN_OR_RETURN(v.failed_by, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(v.carried_to_cycle, r.str(kIdLengthMax));
     JC_TRY_STATUS(r.finish());
     if (v.amount <= 0) {
         return Error(Errc::kCorruption, "instruction: non-positive amount");
@@ -127,6 +147,65 @@ std::optional<std::string> next_cycle_id(std::string_view current, Date date) {
     return id;
 }
 
+Exec<SettlementInstruction> load_instruction(const ledger::StateReader& r, const std::string& id) {
+    JC_EXEC_ASSIGN(auto raw, load(r.get(keys::instruction(id))));
+    if (!raw) {
+        return reject(Code::kInstructionNotFound, json::Value{{"instruction_id", id}});
+    }
+    return from_result(decode_instruction(*raw));
+}
+
+// One direction of one pair: per-category totals and counts.
+struct PairFlow {
+    std::array<I128, kCategoryCount> amount{};
+    std::array<std::uint64_t, kCategoryCount> count{};
+};
+
+void put_instruction(Overlay& ov, const SettlementInstruction& si) {
+    ov.put(keys::instruction(si.instruction_id), encode(si));
+    const bool unsettled = si.status == InstructionStatus::kPending || si.status == InstructionStatus::kSent ||
+                           si.status == InstructionStatus::kFailed;
+    if (unsettled) {
+        ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
+    } else {
+        ov.erase(keys::unsettled(si.instruction_id));
+    }
+}
+
+// FAILED -> ROLLED: the amount becomes a CARRY_FORWARD obligation (debtor -> creditor) of
+// `into_cycle`; the instruction's own cycle may become SETTLED.
+ExecStatus roll_into(Overlay& ov, SettlementInstruction& si, const std::string& into_cycle, std::uint64_t height) {
+    Booking book;
+    book.oblige(si.debtor, si.creditor, Category::kCarryForward, si.amount);
+    JC_EXEC_TRY(book.apply(ov, into_cycle));
+    si.status = InstructionStatus::kRolled;
+    si.carried_to_cycle = into_cycle;
+    si.updated_height = height;
+    put_instruction(ov, si);
+    JC_EXEC_TRY(settle::settle_cycle_if_done(ov, si.cycle_id));
+    return exec_ok();
+}
+
+// The sender must be the instruction's debtor or creditor (2008).
+std::optional<Failure> require_party(const TxEnv& t, const SettlementInstruction& si) {
+    if (t.tx.sender() != si.debtor && t.tx.sender() != si.creditor) {
+        return reject(Code::kNotParty, json::Value{{"instruction_id", si.instruction_id},
+                                                   {"debtor", si.debtor},
+                                                   {"creditor", si.creditor}});
+    }
+    return std::nullopt;
+}
+
+Failure wrong_state(const SettlementInstruction& si, const char* required) {
+    return reject(Code::kInstructionState, json::Value{{"instruction_id", si.instruction_id},
+                                                       {"status", std::string(name(si.status))},
+                                                       {"required", required}});
+}
+
+}  // namespace
+
+namespace settle {
+
 json::Value render_instruction(const SettlementInstruction& si, const Member* debtor, const Member* creditor) {
     json::Value categories = json::Value::object();
     json::Value counts = json::Value::object();
@@ -156,6 +235,16 @@ json::Value render_instruction(const SettlementInstruction& si, const Member* de
     if (creditor != nullptr) {
         v["creditor_cnaps"] = creditor->cnaps_code;
     }
+    if (!si.payer_ref.empty()) {
+        v["payer_ref"] = si.payer_ref;
+    }
+    if (!si.failure_reason.empty()) {
+        v["failure_reason"] = si.failure_reason;
+        v["failed_by"] = si.failed_by;
+    }
+    if (!si.carried_to_cycle.empty()) {
+        v["carried_to_cycle"] = si.carried_to_cycle;
+    }
     return v;
 }
 
@@ -165,48 +254,69 @@ Exec<json::Value> render_with_members(const ledger::StateReader& r, const Settle
     return render_instruction(si, d ? &*d : nullptr, c ? &*c : nullptr);
 }
 
-Exec<SettlementInstruction> load_instruction(const ledger::StateReader& r, const std::string& id) {
-    JC_EXEC_ASSIGN(auto raw, load(r.get(keys::instruction(id))));
-    if (!raw) {
-        return reject(Code::kInstructionNotFound, json::Value{{"instruction_id", id}});
+Exec<CycleStatus> settle_cycle_if_done(Overlay& ov, const std::string& cycle_id) {
+    bool all_done = true;
+    std::optional<Error> bad;
+    auto scanned = ov.scan(keys::instruction_prefix(cycle_id), [&](std::string_view, std::string_view v) {
+        auto other = decode_instruction(v);
+        if (!other) {
+            bad = other.error();
+            return false;
+        }
+        if (other->status != InstructionStatus::kSettled && other->status != InstructionStatus::kRolled) {
+            all_done = false;
+            return false;
+        }
+        return true;
+    });
+    if (!scanned) {
+        return scanned.error();
     }
-    return from_result(decode_instruction(*raw));
+    if (bad) {
+        return *bad;
+    }
+    JC_EXEC_ASSIGN(auto cycle, load(store::load<Cycle>(ov, keys::cycle(cycle_id), decode_cycle)));
+    if (!cycle || cycle->status == CycleStatus::kOpen) {
+        return Error(Errc::kCorruption, "instructions of cycle " + cycle_id + " but no closed cycle");
+    }
+    if (all_done && cycle->status == CycleStatus::kClosed) {
+        cycle->status = CycleStatus::kSettled;
+        ov.put(keys::cycle(cycle_id), encode(*cycle));
+    }
+    return cycle->status;
 }
 
-// One direction of one pair: per-category totals and counts, and the digest lines.
-struct PairFlow {
-    std::array<I128, kCategoryCount> amount{};
-    std::array<std::uint64_t, kCategoryCount> count{};
-};
-
-}  // namespace
-
-Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body) {
-    Form f;
-    f.object(body, "", {"expected_cycle_id"});
-    const auto expected = f.string(body, "expected_cycle_id", "", true);
-    if (f.has_error()) {
-        return f.failure();
-    }
-    JC_EXEC_ASSIGN(Cycle cycle, load(store::current_cycle(t.ov)));
-    if (*expected != cycle.cycle_id) {
-        // Two members racing to close the same cycle: the second sees the new id and closes
-        // nothing (idempotent by expected_cycle_id).
-        return reject(Code::kCycleMismatch,
-                      json::Value{{"expected_cycle_id", *expected}, {"current_cycle_id", cycle.cycle_id}});
-    }
-    const auto next_id = next_cycle_id(cycle.cycle_id, static_cast<Date>(t.env.block.business_date));
+Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const Params& params, Cycle cycle,
+                                   CloseTrigger trigger) {
+    const auto next_id = next_cycle_id(cycle.cycle_id, static_cast<Date>(block.business_date));
     if (!next_id) {
         return overflow("cycle sequence number");
     }
 
+    // Roll-forward (ADR 0052): every FAILED instruction is carried into the closing cycle, so its
+    // amount is netted with this cycle's obligations.
+    std::vector<std::string> failed;
+    {
+        std::vector<std::string> unsettled;
+        JC_EXEC_TRY(from_status(ov.scan(keys::kUnsettledPrefix, [&](std::string_view key, std::string_view) {
+            unsettled.emplace_back(key.substr(keys::kUnsettledPrefix.size()));
+            return true;
+        })));
+        for (const auto& id : unsettled) {
+            JC_EXEC_ASSIGN(SettlementInstruction si, load_instruction(ov, id));
+            if (si.status == InstructionStatus::kFailed) {
+                JC_EXEC_TRY(roll_into(ov, si, cycle.cycle_id, block.height));
+                failed.push_back(id);
+            }
+        }
+    }
+
     // Gather the cycle's obligation aggregates: ob/<cycle>/<debtor>/<creditor>/<CATEGORY>.
-    // Ordered by (debtor, creditor) key order; flows keyed by the ordered pair.
     std::map<std::pair<std::string, std::string>, PairFlow> flows;
     std::map<std::pair<std::string, std::string>, std::string> digest_lines;  // by unordered pair
     const std::string prefix = keys::obligation_prefix(cycle.cycle_id);
     std::optional<Error> bad;
-    auto scanned = t.ov.scan(prefix, [&](std::string_view key, std::string_view value) {
+    auto scanned = ov.scan(prefix, [&](std::string_view key, std::string_view value) {
         const std::string_view rest = key.substr(prefix.size());
         const auto s1 = rest.find('/');
         const auto s2 = s1 == std::string_view::npos ? s1 : rest.find('/', s1 + 1);
@@ -233,6 +343,15 @@ Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body) {
     if (bad) {
         return *bad;
     }
+
+    // Settlement date (ADR 0051): an automatic close settles as of its scheduled cutoff when it
+    // runs on the cutoff's date; any other close as of the block time.
+    const std::int64_t reference_ms =
+        trigger == CloseTrigger::kCutoff && cycle.cutoff_ms != 0 &&
+                arith::business_date_from_ms(cycle.cutoff_ms) == block.business_date
+            ? cycle.cutoff_ms
+            : block.timestamp_ms;
+    const Date settlement_date = calendar::settlement_date(params, reference_ms);
 
     json::Value instructions = json::Value::array();
     std::uint64_t made = 0;
@@ -261,7 +380,7 @@ Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body) {
         si.cycle_id = cycle.cycle_id;
         si.instruction_id = instruction_id(cycle.cycle_id, si.debtor, si.creditor);
         si.amount = static_cast<std::int64_t>(amount);
-        si.settlement_date = static_cast<Date>(t.env.block.business_date);
+        si.settlement_date = settlement_date;
         si.status = InstructionStatus::kPending;
         const PairFlow& out = a_pays ? ab : ba;  // debtor -> creditor
         const PairFlow& in = a_pays ? ba : ab;
@@ -271,33 +390,93 @@ Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body) {
             si.counts[i] = out.count[i] + in.count[i];
         }
         si.obligations_digest = sha256(lines);
-        si.created_height = t.env.block.height;
-        si.updated_height = t.env.block.height;
-        t.ov.put(keys::instruction(si.instruction_id), encode(si));
-        JC_EXEC_ASSIGN(json::Value rendered, render_with_members(t.ov, si));
+        si.created_height = block.height;
+        si.updated_height = block.height;
+        put_instruction(ov, si);
+        JC_EXEC_ASSIGN(json::Value rendered, render_with_members(ov, si));
         instructions.push_back(std::move(rendered));
         ++made;
     }
 
     cycle.status = made == 0 ? CycleStatus::kSettled : CycleStatus::kClosed;
-    t.ov.put(keys::cycle(cycle.cycle_id), encode(cycle));
+    cycle.closed_at_height = block.height;
+    cycle.close_trigger = trigger;
+    cycle.settlement_date = settlement_date;
+    ov.put(keys::cycle(cycle.cycle_id), encode(cycle));
     Cycle next;
     next.cycle_id = *next_id;
     next.status = CycleStatus::kOpen;
-    next.opened_at_height = t.env.block.height;
-    t.ov.put(keys::cycle(next.cycle_id), encode(next));
-    t.ov.put(keys::current_cycle(), encode_current_cycle(next.cycle_id));
-    return TxEffect{json::Value{{"closed_cycle_id", cycle.cycle_id},
-                                {"closed_cycle_status", std::string(name(cycle.status))},
-                                {"next_cycle_id", next.cycle_id},
-                                {"instructions", std::move(instructions)}},
-                    "", 0};
+    next.opened_at_height = block.height;
+    next.cutoff_ms = calendar::next_cutoff_after(params, block.timestamp_ms);
+    ov.put(keys::cycle(next.cycle_id), encode(next));
+    ov.put(keys::current_cycle(), encode_current_cycle(next.cycle_id));
+    json::Value rolled = json::Value::array();
+    for (const auto& id : failed) {
+        rolled.push_back(id);
+    }
+    return json::Value{{"closed_cycle_id", cycle.cycle_id},
+                       {"closed_cycle_status", std::string(name(cycle.status))},
+                       {"close_trigger", std::string(name(trigger))},
+                       {"settlement_date", arith::format_date(settlement_date)},
+                       {"next_cycle_id", next.cycle_id},
+                       {"rolled_instructions", std::move(rolled)},
+                       {"instructions", std::move(instructions)}};
+}
+
+Status prologue(Overlay& ov, const BlockContext& block, const Params& params) {
+    auto cycle = store::current_cycle(ov);
+    if (!cycle) {
+        return cycle.error();
+    }
+    CloseTrigger trigger = CloseTrigger::kNone;
+    if (cycle->cutoff_ms != 0 && block.timestamp_ms >= cycle->cutoff_ms) {
+        trigger = CloseTrigger::kCutoff;
+    } else if (cycle->early_close_requested) {
+        trigger = CloseTrigger::kEarly;
+    }
+    if (trigger == CloseTrigger::kNone) {
+        return {};
+    }
+    const Overlay::Savepoint sp = ov.savepoint();
+    auto closed = close_open_cycle(ov, block, params, std::move(cycle).value(), trigger);
+    if (closed.failed()) {
+        return closed.error();
+    }
+    if (closed.rejected()) {
+        // Deterministically left open (e.g. the 100th cycle of a date); an explicit close or the
+        // next date's first block closes it.
+        ov.rollback(sp);
+    }
+    ov.release_undo();
+    return {};
+}
+
+}  // namespace settle
+
+Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"expected_cycle_id"});
+    const auto expected = f.string(body, "expected_cycle_id", "", true);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(Cycle cycle, load(store::current_cycle(t.ov)));
+    if (*expected != cycle.cycle_id) {
+        // Two members racing to close the same cycle, or the block prologue closed it at its
+        // cutoff: the later close sees the new id and closes nothing (7001).
+        return reject(Code::kCycleMismatch,
+                      json::Value{{"expected_cycle_id", *expected}, {"current_cycle_id", cycle.cycle_id}});
+    }
+    JC_EXEC_ASSIGN(json::Value result,
+                   settle::close_open_cycle(t.ov, t.env.block, t.env.params, std::move(cycle), CloseTrigger::kExplicit));
+    return TxEffect{std::move(result), "", 0};
 }
 
 Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body) {
     Form f;
-    f.object(body, "", {"instruction_id", "amount"});
+    f.object(body, "", {"instruction_id", "amount", "payer_ref"});
     const auto id = f.string(body, "instruction_id", "", true);
+    const auto payer_ref = f.id(body, "payer_ref", "", kIdLengthMax, false);
     const auto amount = f.amount(body, "amount", "", true, true);
     if (f.has_error()) {
         return f.failure();
@@ -307,9 +486,7 @@ Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body) 
         return reject(Code::kNotDebtor, json::Value{{"instruction_id", si.instruction_id}, {"debtor", si.debtor}});
     }
     if (si.status != InstructionStatus::kPending) {
-        return reject(Code::kInstructionState, json::Value{{"instruction_id", si.instruction_id},
-                                                           {"status", std::string(name(si.status))},
-                                                           {"required", "PENDING"}});
+        return wrong_state(si, "PENDING");
     }
     if (*amount != si.amount) {
         return reject(Code::kSettlementAmountMismatch, json::Value{{"instruction_id", si.instruction_id},
@@ -317,9 +494,10 @@ Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body) 
                                                                    {"expected", std::to_string(si.amount)}});
     }
     si.status = InstructionStatus::kSent;
+    si.payer_ref = payer_ref.value_or("");
     si.updated_height = t.env.block.height;
-    t.ov.put(keys::instruction(si.instruction_id), encode(si));
-    JC_EXEC_ASSIGN(json::Value rendered, render_with_members(t.ov, si));
+    put_instruction(t.ov, si);
+    JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
     return TxEffect{json::Value{{"instruction", std::move(rendered)}}, "", 0};
 }
 
@@ -337,9 +515,7 @@ Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& bo
                       json::Value{{"instruction_id", si.instruction_id}, {"creditor", si.creditor}});
     }
     if (si.status != InstructionStatus::kSent) {
-        return reject(Code::kInstructionState, json::Value{{"instruction_id", si.instruction_id},
-                                                           {"status", std::string(name(si.status))},
-                                                           {"required", "SENT"}});
+        return wrong_state(si, "SENT");
     }
     if (*amount != si.amount) {
         return reject(Code::kSettlementAmountMismatch, json::Value{{"instruction_id", si.instruction_id},
@@ -353,41 +529,63 @@ Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& bo
     JC_EXEC_TRY(book.apply(t.ov, si.cycle_id));
     si.status = InstructionStatus::kSettled;
     si.updated_height = t.env.block.height;
-    t.ov.put(keys::instruction(si.instruction_id), encode(si));
-
+    put_instruction(t.ov, si);
     // The cycle is SETTLED once every instruction is SETTLED or ROLLED (B.4).
-    bool all_done = true;
-    std::optional<Error> bad;
-    auto scanned = t.ov.scan(keys::instruction_prefix(si.cycle_id), [&](std::string_view, std::string_view v) {
-        auto other = decode_instruction(v);
-        if (!other) {
-            bad = other.error();
-            return false;
-        }
-        if (other->status != InstructionStatus::kSettled && other->status != InstructionStatus::kRolled) {
-            all_done = false;
-            return false;
-        }
-        return true;
-    });
-    if (!scanned) {
-        return scanned.error();
+    JC_EXEC_ASSIGN(const CycleStatus cycle_status, settle::settle_cycle_if_done(t.ov, si.cycle_id));
+    JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
+    return TxEffect{json::Value{{"instruction", std::move(rendered)}, {"cycle_status", std::string(name(cycle_status))}},
+                    "", 0};
+}
+
+Exec<TxEffect> apply_settlement_report_failure(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"instruction_id", "reason"});
+    const auto id = f.string(body, "instruction_id", "", true);
+    const auto reason = f.string(body, "reason", "", true);
+    if (reason && (reason->empty() || reason->size() > kReasonLengthMax)) {
+        f.error(Code::kBadEnvelope, "reason", "must be 1 to " + std::to_string(kReasonLengthMax) + " characters");
     }
-    if (bad) {
-        return *bad;
+    if (f.has_error()) {
+        return f.failure();
     }
-    std::string cycle_status = "CLOSED";
-    if (all_done) {
-        JC_EXEC_ASSIGN(auto cycle, load(store::load<Cycle>(t.ov, keys::cycle(si.cycle_id), decode_cycle)));
-        if (!cycle || cycle->status != CycleStatus::kClosed) {
-            return Error(Errc::kCorruption, "instruction " + si.instruction_id + " belongs to no closed cycle");
-        }
-        cycle->status = CycleStatus::kSettled;
-        t.ov.put(keys::cycle(si.cycle_id), encode(*cycle));
-        cycle_status = "SETTLED";
+    JC_EXEC_ASSIGN(SettlementInstruction si, load_instruction(t.ov, *id));
+    if (auto r = require_party(t, si)) {
+        return std::move(*r);
     }
-    JC_EXEC_ASSIGN(json::Value rendered, render_with_members(t.ov, si));
-    return TxEffect{json::Value{{"instruction", std::move(rendered)}, {"cycle_status", cycle_status}}, "", 0};
+    if (si.status != InstructionStatus::kPending && si.status != InstructionStatus::kSent) {
+        return wrong_state(si, "PENDING or SENT");
+    }
+    si.status = InstructionStatus::kFailed;
+    si.failure_reason = *reason;
+    si.failed_by = t.tx.sender();
+    si.updated_height = t.env.block.height;
+    put_instruction(t.ov, si);
+    JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
+    return TxEffect{json::Value{{"instruction", std::move(rendered)}}, "", 0};
+}
+
+Exec<TxEffect> apply_settlement_roll(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"instruction_id"});
+    const auto id = f.string(body, "instruction_id", "", true);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(SettlementInstruction si, load_instruction(t.ov, *id));
+    if (auto r = require_party(t, si)) {
+        return std::move(*r);
+    }
+    if (si.status != InstructionStatus::kFailed) {
+        return wrong_state(si, "FAILED");
+    }
+    JC_EXEC_ASSIGN(const Cycle open, load(store::current_cycle(t.ov)));
+    JC_EXEC_TRY(roll_into(t.ov, si, open.cycle_id, t.env.block.height));
+    JC_EXEC_ASSIGN(auto own, load(store::load<Cycle>(t.ov, keys::cycle(si.cycle_id), decode_cycle)));
+    JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
+    return TxEffect{json::Value{{"instruction", std::move(rendered)},
+                                {"carried_to_cycle", open.cycle_id},
+                                {"cycle_status", std::string(name(own ? own->status : CycleStatus::kClosed))}},
+                    "", 0};
 }
 
 }  // namespace jc::contracts

@@ -118,6 +118,10 @@ Status Node::Impl::init() {
     if (!store && store.error().code() == Errc::kNotFound) {
         contracts::GenesisParams params;
         params.genesis_time_ms = genesis_->genesis_time_ms();
+        // Settlement cycles (ADR 0051): the genesis file's intraday cutoffs plus the end-of-day
+        // cutoff at 24:00 CST, whose cycle settles the next business day.
+        params.params.cycle_cutoffs_minutes = genesis_->params().cycle_cutoffs_minutes;
+        params.params.cycle_cutoffs_minutes.push_back(24 * 60);
         auto writes = contracts::genesis_writes(to_contract_members(*genesis_), params);
         if (!writes) {
             return writes.error().with_context("genesis state");

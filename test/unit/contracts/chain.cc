@@ -19,6 +19,12 @@ arith::Date day(const std::string& date) {
     return *d;
 }
 
+std::int64_t cst_ms(const std::string& date, const std::string& hhmm) {
+    REQUIRE(hhmm.size() == 5);
+    const int minutes = std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2));
+    return static_cast<std::int64_t>(day(date)) * 86'400'000 - 8 * 3'600'000 + minutes * 60'000;
+}
+
 json::Value partnership_body(const PartnershipSpec& s) {
     return json::Value{{"partnership_id", s.id},
                        {"servicer_bank", s.servicer},
@@ -142,17 +148,27 @@ std::shared_ptr<const ledger::Transaction> Chain::tx(const std::string& bank, co
 
 Result<BlockOutput> Chain::try_block(const std::string& date,
                                      const std::vector<std::shared_ptr<const ledger::Transaction>>& txs) const {
-    return engine_.execute_block(state_, BlockContext::at(height_ + 1, noon_cst_ms(date)), txs);
+    return try_block_at(noon_cst_ms(date), txs);
+}
+
+Result<BlockOutput> Chain::try_block_at(std::int64_t timestamp_ms,
+                                        const std::vector<std::shared_ptr<const ledger::Transaction>>& txs) const {
+    return engine_.execute_block(state_, BlockContext::at(height_ + 1, timestamp_ms), txs);
 }
 
 BlockOutput Chain::block(const std::string& date, const std::vector<std::shared_ptr<const ledger::Transaction>>& txs) {
-    auto first = try_block(date, txs);
+    return block_at(noon_cst_ms(date), txs);
+}
+
+BlockOutput Chain::block_at(std::int64_t timestamp_ms,
+                            const std::vector<std::shared_ptr<const ledger::Transaction>>& txs) {
+    auto first = try_block_at(timestamp_ms, txs);
     if (!first.ok()) {
         FAIL("block refused: " << first.error().to_string());
     }
     // Replay determinism: the same parent and block give identical receipts, writes and state
     // root (the ledger's hash chain over the ordered writes, ADR 0020).
-    auto second = try_block(date, txs);
+    auto second = try_block_at(timestamp_ms, txs);
     REQUIRE(second.ok());
     REQUIRE(second->writes == first->writes);
     REQUIRE(ledger::next_state_root(state_root_, second->writes) == ledger::next_state_root(state_root_, first->writes));

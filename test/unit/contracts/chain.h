@@ -27,6 +27,8 @@ inline constexpr const char* kChainId = "jointclear-test";
 // Noon CST on `date` ("YYYY-MM-DD"), in ms since the epoch.
 std::int64_t noon_cst_ms(const std::string& date);
 arith::Date day(const std::string& date);
+// "HH:MM" (00:00-24:00) CST on `date`, in ms since the epoch.
+std::int64_t cst_ms(const std::string& date, const std::string& hhmm);
 
 struct PartnershipSpec {
     std::string id = "P-WB-HR";
@@ -75,6 +77,10 @@ public:
     // Executes without applying (for "the block is refused" tests).
     Result<BlockOutput> try_block(const std::string& date,
                                   const std::vector<std::shared_ptr<const ledger::Transaction>>& txs) const;
+    // The same at an exact block timestamp (ms since the epoch).
+    BlockOutput block_at(std::int64_t timestamp_ms, const std::vector<std::shared_ptr<const ledger::Transaction>>& txs);
+    Result<BlockOutput> try_block_at(std::int64_t timestamp_ms,
+                                     const std::vector<std::shared_ptr<const ledger::Transaction>>& txs) const;
     TxReceipt run(const std::string& date, const std::string& bank, const std::string& type, const json::Value& body,
                   std::string client_ref = "");
 

@@ -350,4 +350,215 @@ TEST_CASE("a close earlier in the same block moves later obligations to the next
     CHECK(c.event("L-0001", 1)->cycle_id == "20240115-01");
 }
 
+
+namespace {
+
+TxReceipt fail_report(Chain& c, const std::string& date, const std::string& bank, const std::string& id,
+                      const std::string& reason = "HVPS return: account closed") {
+    return c.run(date, bank, "settlement.report_failure", json::Value{{"instruction_id", id}, {"reason", reason}});
+}
+
+TxReceipt roll(Chain& c, const std::string& date, const std::string& bank, const std::string& id) {
+    return c.run(date, bank, "settlement.roll", json::Value{{"instruction_id", id}});
+}
+
+bool unsettled_indexed(const Chain& c, const std::string& id) {
+    auto raw = c.state().get(keys::unsettled(id));
+    REQUIRE(raw.ok());
+    return raw->has_value();
+}
+
+// E6 closed, WB -> HR and BANKC -> HR settled, BANKC -> WB sent and then reported failed by
+// the creditor WEBANK (the HVPS payment was returned).
+struct E6Failed : E6 {
+    E6Failed() {
+        const auto r = close(c, "2024-02-15", "WEBANK", "20240215-01");
+        ok(r);
+        for (const auto& si : r.result["instructions"]) {
+            if (si["debtor"] == "BANKC" && si["creditor"] == "WEBANK") {
+                ok(sent(c, "2024-02-15", "BANKC", si["instruction_id"], si["amount"]));
+                continue;
+            }
+            ok(sent(c, "2024-02-15", si["debtor"], si["instruction_id"], si["amount"]));
+            ok(received(c, "2024-02-15", si["creditor"], si["instruction_id"], si["amount"]));
+        }
+        const auto f = fail_report(c, "2024-02-15", "WEBANK", kBw);
+        ok(f);
+        CHECK(f.result["instruction"]["status"] == "FAILED");
+        CHECK(f.result["instruction"]["failed_by"] == "WEBANK");
+        CHECK(f.result["instruction"]["failure_reason"] == "HVPS return: account closed");
+    }
+    static constexpr const char* kBw = "SI-20240215-01-BANKC-WEBANK";
+};
+
+}  // namespace
+
+TEST_CASE("a FAILED instruction is rolled at the next close as CARRY_FORWARD and settled there",
+          "[contracts][settlement][lifecycle]") {
+    E6Failed e;
+    Chain& c = e.c;
+    // Failure alone settles nothing: the cycle stays CLOSED, the debt stays in INTERBANK.
+    CHECK(instruction(c, E6Failed::kBw).status == InstructionStatus::kFailed);
+    CHECK(unsettled_indexed(c, E6Failed::kBw));
+    CHECK(cycle(c, "20240215-01").status == CycleStatus::kClosed);
+    CHECK(interbank(c, "WEBANK", "BANKC") == 864197);  // BANKC still owes WEBANK the funding of L-0102
+
+    // The next close rolls it: CARRY_FORWARD BANKC -> WEBANK 864197 in cycle -02, which nets into
+    // a single instruction; the failed one is ROLLED and its cycle SETTLED (B.4).
+    REQUIRE(c.cycle_id() == "20240215-02");
+    const auto r = close(c, "2024-02-16", "HUARUI", "20240215-02");
+    ok(r);
+    CHECK(r.result["rolled_instructions"] == json::Value::array({E6Failed::kBw}));
+    const auto rolled = instruction(c, E6Failed::kBw);
+    CHECK(rolled.status == InstructionStatus::kRolled);
+    CHECK(rolled.carried_to_cycle == "20240215-02");
+    CHECK_FALSE(unsettled_indexed(c, E6Failed::kBw));
+    CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
+    auto cf = c.state().get(keys::obligation("20240215-02", "BANKC", "WEBANK", Category::kCarryForward));
+    REQUIRE(cf.ok());
+    REQUIRE(cf->has_value());
+    CHECK(decode_obligation(**cf)->amount == 864197);
+    CHECK(decode_obligation(**cf)->count == 1);
+    const json::Value& list = r.result["instructions"];
+    REQUIRE(list.size() == 1);
+    CHECK(list[0]["instruction_id"] == "SI-20240215-02-BANKC-WEBANK");
+    CHECK(list[0]["amount"] == "864197");
+    CHECK(list[0]["categories"] == json::Value{{"CARRY_FORWARD", "864197"}});
+    CHECK(list[0]["counts"] == json::Value{{"CARRY_FORWARD", 1}});
+    // An explicit close on 2024-02-16 at noon (before the last intraday cutoff of an empty
+    // schedule, 23:59) settles the same business day.
+    CHECK(list[0]["settlement_date"] == "2024-02-16");
+    settle_all(c, "2024-02-16", r.result);
+    CHECK(cycle(c, "20240215-02").status == CycleStatus::kSettled);
+    for (const char* a : {"WEBANK", "HUARUI", "BANKC"}) {
+        for (const char* b : {"WEBANK", "HUARUI", "BANKC"}) {
+            if (std::string(a) != b) {
+                INFO(a << " -> " << b);
+                CHECK(interbank(c, a, b) == 0);
+            }
+        }
+    }
+}
+
+TEST_CASE("settlement.roll carries a FAILED amount into the open cycle, netted with new obligations",
+          "[contracts][settlement][lifecycle]") {
+    E6Failed e;
+    Chain& c = e.c;
+    // New obligations in cycle -02: a 1000 repayment of L-0102 (1,234,567 at 0.05 %/day, WB 30 /
+    // BANKC 70) one day after its value date. Worked by hand: interest round(1234567 x 0.0005) =
+    // 617, split on principal 370370 : 864197 -> quotas 185.10 / 431.90 -> WB 185, BANKC 432;
+    // the remaining 383 prepays principal -> quotas 114.90 / 268.10 -> WB 115, BANKC 268. No fee.
+    // So WEBANK owes BANKC 432 interest + 268 principal = 700.
+    ok(c.run("2024-02-16", "WEBANK", "loan.repay", repay_body("L-0102", "2024-02-16", "1000", "PAY-102-1")));
+    CHECK(c.obligation("WEBANK", "BANKC", Category::kInterest).amount == 432);
+    CHECK(c.obligation("WEBANK", "BANKC", Category::kPrincipal).amount == 268);
+    // Either party may roll (the debtor here).
+    const auto rr = roll(c, "2024-02-16", "BANKC", E6Failed::kBw);
+    ok(rr);
+    CHECK(rr.result["carried_to_cycle"] == "20240215-02");
+    CHECK(rr.result["cycle_status"] == "SETTLED");
+    CHECK(rr.result["instruction"]["status"] == "ROLLED");
+    CHECK(c.obligation("BANKC", "WEBANK", Category::kCarryForward).amount == 864197);
+    CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
+    const auto r = close(c, "2024-02-16", "WEBANK", "20240215-02");
+    ok(r);
+    CHECK(r.result["rolled_instructions"].empty());
+    const json::Value& list = r.result["instructions"];
+    REQUIRE(list.size() == 1);
+    CHECK(list[0]["instruction_id"] == "SI-20240215-02-BANKC-WEBANK");
+    CHECK(list[0]["amount"] == "863497");  // 864197 - 700
+    CHECK(list[0]["categories"] ==
+          json::Value{{"INTEREST", "-432"}, {"PRINCIPAL", "-268"}, {"CARRY_FORWARD", "864197"}});
+    CHECK(list[0]["counts"] == json::Value{{"INTEREST", 1}, {"PRINCIPAL", 1}, {"CARRY_FORWARD", 1}});
+    settle_all(c, "2024-02-16", r.result);
+    CHECK(interbank(c, "WEBANK", "BANKC") == 0);
+}
+
+TEST_CASE("report_failure and roll rejections carry their codes and change nothing",
+          "[contracts][settlement][lifecycle][errors]") {
+    E6 e;
+    Chain& c = e.c;
+    auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& body, int code) {
+        const auto before = c.state().entries();
+        const auto r = c.run("2024-02-15", bank, type, body);
+        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail.dump());
+        CHECK(r.status == TxStatus::kRejected);
+        CHECK(r.code == code);
+        CHECK(c.state().entries() == before);
+    };
+    ok(close(c, "2024-02-15", "WEBANK", "20240215-01"));
+    const std::string wh = "SI-20240215-01-WEBANK-HUARUI";
+    const json::Value fail_body{{"instruction_id", wh}, {"reason", "returned"}};
+    // 1001: reason missing, empty, or too long; unknown field.
+    unchanged("WEBANK", "settlement.report_failure", json::Value{{"instruction_id", wh}}, 1001);
+    unchanged("WEBANK", "settlement.report_failure", json::Value{{"instruction_id", wh}, {"reason", ""}}, 1001);
+    unchanged("WEBANK", "settlement.report_failure",
+              json::Value{{"instruction_id", wh}, {"reason", std::string(257, 'x')}}, 1001);
+    unchanged("WEBANK", "settlement.roll", json::Value{{"instruction_id", wh}, {"x", 1}}, 1001);
+    // 7003 unknown instruction.
+    unchanged("WEBANK", "settlement.report_failure", json::Value{{"instruction_id", "SI-none"}, {"reason", "r"}}, 7003);
+    unchanged("WEBANK", "settlement.roll", json::Value{{"instruction_id", "SI-none"}}, 7003);
+    // 2008: BANKC is neither debtor nor creditor of WB -> HR.
+    unchanged("BANKC", "settlement.report_failure", fail_body, 2008);
+    unchanged("BANKC", "settlement.roll", json::Value{{"instruction_id", wh}}, 2008);
+    // 7004: only a FAILED instruction rolls.
+    unchanged("WEBANK", "settlement.roll", json::Value{{"instruction_id", wh}}, 7004);
+    ok(sent(c, "2024-02-15", "WEBANK", wh, "144027"));
+    unchanged("HUARUI", "settlement.roll", json::Value{{"instruction_id", wh}}, 7004);
+    ok(received(c, "2024-02-15", "HUARUI", wh, "144027"));
+    // 7004: a SETTLED instruction cannot fail.
+    unchanged("HUARUI", "settlement.report_failure", fail_body, 7004);
+    const std::string bh = "SI-20240215-01-BANKC-HUARUI";
+    ok(fail_report(c, "2024-02-15", "BANKC", bh));  // the debtor may report too, from PENDING
+    // 7004: FAILED cannot fail again, nor be confirmed.
+    unchanged("HUARUI", "settlement.report_failure", json::Value{{"instruction_id", bh}, {"reason", "r"}}, 7004);
+    unchanged("BANKC", "settlement.confirm_sent", json::Value{{"instruction_id", bh}, {"amount", "230000"}}, 7004);
+    ok(roll(c, "2024-02-15", "HUARUI", bh));
+    // 7004: ROLLED is final.
+    unchanged("BANKC", "settlement.roll", json::Value{{"instruction_id", bh}}, 7004);
+    unchanged("BANKC", "settlement.report_failure", json::Value{{"instruction_id", bh}, {"reason", "r"}}, 7004);
+}
+
+TEST_CASE("every settlement type replays as DUPLICATE with the original result and changes nothing",
+          "[contracts][settlement][idempotency]") {
+    E6 e;
+    Chain& c = e.c;
+    // Submits (bank, type, body) under client_ref, then the identical envelope again in a later
+    // block: DUPLICATE, the original result and height, and not one state entry changed.
+    auto twice = [&](const std::string& date, const std::string& bank, const std::string& type,
+                     const json::Value& body, const std::string& ref) {
+        const auto first = c.run(date, bank, type, body, ref);
+        ok(first);
+        const std::uint64_t height = c.height();
+        const auto before = c.state().entries();
+        const auto again = c.run(date, bank, type, body, ref);
+        INFO(type << " -> " << again.error << " " << again.detail.dump());
+        CHECK(again.status == TxStatus::kDuplicate);
+        CHECK(again.code == 0);
+        CHECK(json::canonicalize(again.result) == json::canonicalize(first.result));
+        CHECK(again.detail["original_height"] == height);
+        CHECK(c.state().entries() == before);
+        // The same client_ref with another body is a conflict (3001), also without effect.
+        json::Value other = body;
+        other["instruction_id"] = "SI-other";
+        const auto conflict = c.run(date, bank, type, other, ref);
+        CHECK(conflict.code == 3001);
+        CHECK(c.state().entries() == before);
+        return first;
+    };
+    const auto closed = twice("2024-02-15", "WEBANK", "settlement.close_cycle",
+                              json::Value{{"expected_cycle_id", "20240215-01"}}, "WB-CLOSE-1");
+    CHECK(c.cycle_id() == "20240215-02");  // the replay did not close -02
+    const std::string wh = "SI-20240215-01-WEBANK-HUARUI";
+    twice("2024-02-15", "WEBANK", "settlement.confirm_sent", json::Value{{"instruction_id", wh}, {"amount", "144027"}},
+          "WB-SENT-1");
+    twice("2024-02-15", "HUARUI", "settlement.confirm_received",
+          json::Value{{"instruction_id", wh}, {"amount", "144027"}}, "HR-RCVD-1");
+    const std::string bw = "SI-20240215-01-BANKC-WEBANK";
+    twice("2024-02-15", "BANKC", "settlement.report_failure", json::Value{{"instruction_id", bw}, {"reason", "r"}},
+          "BC-FAIL-1");
+    twice("2024-02-15", "WEBANK", "settlement.roll", json::Value{{"instruction_id", bw}}, "WB-ROLL-1");
+    CHECK(c.obligation("BANKC", "WEBANK", Category::kCarryForward).amount == 864197);  // rolled once
+}
+
 }  // namespace jc::contracts::test

@@ -65,9 +65,10 @@ TEST_CASE("record encoding is exactly the jc/core/codec wire format", "[contract
     // The records use a local encoder (no Result per field); these bytes must be what
     // codec::Writer produces and codec::Reader accepts for the same fields.
     const std::string id(200, 'x');  // a two-byte varint length
-    Cycle cycle{id, CycleStatus::kClosed, 0x0102030405060708ULL, true};
+    Cycle cycle{id, CycleStatus::kClosed, 0x0102030405060708ULL, true, -5, 77, CloseTrigger::kCutoff, 19768};
     codec::Writer w;
     w.u8(kRecordVersion).str(id).u8(1).u64(0x0102030405060708ULL).boolean(true);
+    w.i64(-5).u64(77).u8(2).u32(19768);
     CHECK(encode(cycle) == std::string(w.data().begin(), w.data().end()));
     Account a{(static_cast<U128>(5) << 64) | 9, 3};
     codec::Writer wa;

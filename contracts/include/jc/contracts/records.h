@@ -113,6 +113,14 @@ struct Params {
     std::int32_t npl_dpd_threshold = 91;                  // DPD >= this: NON_PERFORMING
     ProductTerms default_product;
     std::vector<ProductTerms> products;                   // sorted by product_code, unique
+    // Settlement cycle schedule (DOMAIN.md B.8, ADR 0051). Cutoffs in minutes after midnight
+    // CST, strictly increasing, each in [1, 1440]; 1440 ("24:00") is the end-of-day cutoff.
+    // Cutoffs apply on business days only. Empty: no automatic closing.
+    std::vector<std::uint32_t> cycle_cutoffs_minutes;
+    // Business-day calendar (PBoC/HVPS working days): Monday-Friday except `holidays`, plus the
+    // weekend days in `working_weekends` (调休). Both sorted, unique.
+    std::vector<Date> holidays;
+    std::vector<Date> working_weekends;
 
     [[nodiscard]] const ProductTerms& product(std::string_view code) const;
     friend bool operator==(const Params&, const Params&) = default;
@@ -316,11 +324,19 @@ struct ChannelRefRecord {
     friend bool operator==(const ChannelRefRecord&, const ChannelRefRecord&) = default;
 };
 
+// How a cycle was closed (ADR 0051).
+enum class CloseTrigger : std::uint8_t { kNone = 0, kExplicit = 1, kCutoff = 2, kEarly = 3 };
+std::string_view name(CloseTrigger v);
+
 struct Cycle {
     std::string cycle_id;
     CycleStatus status = CycleStatus::kOpen;
     std::uint64_t opened_at_height = 0;
     bool early_close_requested = false;
+    std::int64_t cutoff_ms = 0;          // scheduled automatic close (block time >= this); 0: none
+    std::uint64_t closed_at_height = 0;  // 0 while OPEN
+    CloseTrigger close_trigger = CloseTrigger::kNone;
+    Date settlement_date = 0;            // of its instructions; 0 while OPEN
     friend bool operator==(const Cycle&, const Cycle&) = default;
 };
 

@@ -6,7 +6,8 @@
 // closed cycle's obligations. `categories` are the per-category nets in the instruction's
 // direction (an obligation from the creditor to the debtor counts negative), so they sum to
 // `amount`; `counts` are the numbers of obligations per category in either direction
-// (docs/decisions/0050-settlement-instructions.md).
+// (docs/decisions/0050-settlement-instructions.md). Failure, roll-forward and the unsettled
+// index: docs/decisions/0052-instruction-failure-and-roll-forward.md.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -26,7 +27,8 @@ namespace jc::contracts {
 enum class InstructionStatus : std::uint8_t { kPending = 0, kSent = 1, kSettled = 2, kFailed = 3, kRolled = 4 };
 std::string_view name(InstructionStatus v);
 
-inline constexpr std::size_t kCategoryCount = 9;  // Category::kFunding .. Category::kCorrection
+inline constexpr std::size_t kCategoryCount = 9;
+inline constexpr std::size_t kReasonLengthMax = 256;  // report_failure's reason  // Category::kFunding .. Category::kCorrection
 
 struct SettlementInstruction {
     std::string instruction_id;  // "SI-<cycle_id>-<debtor>-<creditor>"; also end_to_end_id
@@ -41,6 +43,12 @@ struct SettlementInstruction {
     Hash obligations_digest;
     std::uint64_t created_height = 0;
     std::uint64_t updated_height = 0;
+    // Lifecycle details (ADR 0052): the debtor's HVPS reference from confirm_sent, the reason and
+    // reporting bank of report_failure, and the cycle a ROLLED amount was carried into.
+    std::string payer_ref;
+    std::string failure_reason;
+    std::string failed_by;
+    std::string carried_to_cycle;
     friend bool operator==(const SettlementInstruction&, const SettlementInstruction&) = default;
 };
 
@@ -49,6 +57,12 @@ std::string instruction(std::string_view instruction_id);
 // Every instruction of one cycle: instruction ids start with "SI-<cycle_id>-" and cycle ids
 // have the fixed shape YYYYMMDD-NN, so this prefix selects exactly that cycle.
 std::string instruction_prefix(std::string_view cycle_id);
+inline constexpr std::string_view kInstructionPrefix = "si/";
+// Index of the instructions not yet SETTLED or ROLLED (PENDING, SENT, FAILED):
+// "su/<instruction_id>" -> the instruction's cycle id. Kept small (a few per pair) so the close
+// (auto-roll of FAILED), the B5 check and positions read it instead of every instruction ever.
+std::string unsettled(std::string_view instruction_id);
+inline constexpr std::string_view kUnsettledPrefix = "su/";
 }  // namespace keys
 
 std::string instruction_id(std::string_view cycle_id, std::string_view debtor, std::string_view creditor);
