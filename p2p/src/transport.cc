@@ -81,9 +81,9 @@ Result<std::pair<std::string, std::string>> split_address(const std::string& add
 struct AtomicCounters {
     std::atomic<std::uint64_t> connections_established{0}, connections_closed{0},
         refused_handshake{0}, refused_unknown_identity{0}, refused_revoked{0},
-        refused_wrong_peer{0}, refused_inbound_limit{0}, frames_in{0}, frames_out{0},
+        refused_wrong_peer{0}, refused_inbound_limit{0}, refused_handshakes_per_ip{0}, frames_in{0}, frames_out{0},
         bytes_in{0}, bytes_out{0}, writes{0}, dropped_frame_too_large{0}, dropped_bad_frame{0},
-        dropped_slow_peer{0}, dropped_idle{0}, dropped_not_connected{0};
+        dropped_slow_peer{0}, dropped_idle{0}, dropped_not_connected{0}, read_pauses{0};
 };
 
 }  // namespace
@@ -100,9 +100,9 @@ public:
           ssl_ctx_(ssl::context::tls),
           strand_(asio::make_strand(io)),
           acceptor_(strand_),
+          log_(jc::log::get("p2p")),
           revocations_(config_.revocations),
-          rng_(std::random_device{}()),
-          log_(jc::log::get("p2p")) {}
+          rng_(std::random_device{}()) {}
 
     Status start();
     void stop();
@@ -116,10 +116,9 @@ public:
     void admit(const std::shared_ptr<Session>& session, Hash identity, std::string serial);
     void session_closed(const std::shared_ptr<Session>& session, CloseReason reason,
                         bool was_established);
+    // Hands a frame to the handler on the deliver executor.
     void deliver(Message message) {
-        asio::post(deliver_, [handler = handler_, m = std::move(message)]() mutable {
-            handler(std::move(m));
-        });
+        asio::post(deliver_, [handler = handler_, m = std::move(message)]() mutable { handler(std::move(m)); });
     }
     void log_refusal(const std::string& remote, CloseReason reason);
 
@@ -133,6 +132,7 @@ public:
     AtomicCounters counters_;
     std::atomic<bool> stopped_{false};
     std::atomic<std::uint16_t> listen_port_{0};
+    std::shared_ptr<spdlog::logger> log_;
 
 private:
     struct Dialer {
@@ -158,8 +158,7 @@ private:
 
     mutable std::mutex status_mutex_;
     std::map<std::uint32_t, PeerStatus> status_;  // guarded by status_mutex_
-
-    std::shared_ptr<spdlog::logger> log_;
+    std::map<std::uint32_t, std::shared_ptr<Session>> live_;  // guarded by status_mutex_; for live figures
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -174,7 +173,8 @@ public:
           limits_(impl_->config_.limits) {
         boost::system::error_code ec;
         const auto ep = stream_.lowest_layer().remote_endpoint(ec);
-        remote_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+        remote_ip_ = ec ? std::string("?") : ep.address().to_string();
+        remote_ = ec ? std::string("?") : remote_ip_ + ":" + std::to_string(ep.port());
     }
 
     void start() {
@@ -214,7 +214,11 @@ public:
     [[nodiscard]] bool outbound() const { return outbound_; }
     [[nodiscard]] std::uint32_t peer() const { return peer_; }
     [[nodiscard]] const std::string& remote() const { return remote_; }
+    [[nodiscard]] const std::string& remote_ip() const { return remote_ip_; }
     [[nodiscard]] std::size_t queued_bytes() const { return queued_bytes_.load(); }
+    [[nodiscard]] std::size_t deliver_frames() const { return deliver_frames_.load(); }
+    [[nodiscard]] std::size_t deliver_bytes() const { return deliver_bytes_.load(); }
+    [[nodiscard]] bool reading_paused() const { return paused_.load(); }
     // Set once at admission, on the transport strand; read there only.
     std::string admitted_serial;
 
@@ -326,8 +330,52 @@ private:
         impl_->counters_.frames_in++;
         impl_->counters_.bytes_in += kFrameHeaderSize + payload.size();
         if (channel_ != Channel::kKeepalive) {
-            impl_->deliver(Message{peer_, channel_, std::move(payload)});
+            const std::size_t size = payload.size();
+            deliver_frames_ += 1;
+            deliver_bytes_ += size;
+            // The credit comes back when the handler (and whatever it hands the token to) is done.
+            std::shared_ptr<void> credit(nullptr, [self = shared_from_this(), size](void*) { self->handled(size); });
+            impl_->deliver(Message{peer_, channel_, std::move(payload), std::move(credit)});
+            if (over_credit()) {
+                // Set the flag before re-checking: handled() either sees it and posts resume(),
+                // or has already returned the credit and the re-check below sees that.
+                paused_ = true;
+                if (over_credit()) {
+                    impl_->counters_.read_pauses++;
+                    const std::int64_t now = now_ms();
+                    if (now - last_pause_log_ms_ >= 10'000) {
+                        last_pause_log_ms_ = now;
+                        impl_->log_->warn("validator {} ({}): {} frames / {} bytes not yet handled; pausing reads "
+                                          "until they are (logged once per 10 s)",
+                                          peer_, remote_, deliver_frames_.load(), deliver_bytes_.load());
+                    }
+                    return;
+                }
+                paused_ = false;
+            }
         }
+        read_header();
+    }
+
+    [[nodiscard]] bool over_credit() const {
+        return deliver_frames_.load() >= limits_.deliver_frames_max || deliver_bytes_.load() >= limits_.deliver_bytes_max;
+    }
+
+    // Wherever the last copy of a frame's credit token is dropped.
+    void handled(std::size_t size) {
+        deliver_frames_ -= 1;
+        deliver_bytes_ -= size;
+        if (paused_.load()) {
+            asio::post(stream_.get_executor(), [self = shared_from_this()] { self->resume(); });
+        }
+    }
+
+    void resume() {
+        if (closed_ || !paused_.load() || over_credit()) {
+            return;
+        }
+        paused_ = false;
+        last_receive_ms_ = now_ms();  // the silence was ours
         read_header();
     }
 
@@ -397,6 +445,10 @@ private:
                 return;
             }
             const std::int64_t now = now_ms();
+            // While reads are paused the peer's frames wait unread in our socket: not idle.
+            if (self->paused_.load()) {
+                self->last_receive_ms_ = now;
+            }
             if (now - self->last_receive_ms_ > self->limits_.idle_timeout_ms) {
                 self->close_now(CloseReason::kIdle);
                 return;
@@ -432,6 +484,13 @@ private:
     asio::steady_timer timer_;
     Limits limits_;
     std::string remote_;
+    std::string remote_ip_;
+
+    // Delivery credit: written on the strand (taken) and on the deliver executor (returned).
+    std::atomic<std::size_t> deliver_frames_{0};
+    std::atomic<std::size_t> deliver_bytes_{0};
+    std::atomic<bool> paused_{false};
+    std::int64_t last_pause_log_ms_ = -1'000'000;
 
     // Owned by the session's strand.
     bool handshaken_ = false;
@@ -535,6 +594,10 @@ void Transport::Impl::stop() {
         // io_context stops before the close notifications run.
         self->sessions_.clear();
         self->pending_.clear();
+        {
+            std::lock_guard lock(self->status_mutex_);
+            self->live_.clear();
+        }
         self->dialers_.clear();
     };
     if (io_.stopped()) {
@@ -562,8 +625,21 @@ void Transport::Impl::accept_next() {
             return;
         }
         if (!ec) {
+            boost::system::error_code ep_ec;
+            const auto ep = socket.remote_endpoint(ep_ec);
+            const std::string ip = ep_ec ? std::string("?") : ep.address().to_string();
+            std::size_t pending_from_ip = 0;
+            for (const auto& [ptr, pending] : self->pending_) {
+                pending_from_ip += !pending->outbound() && pending->remote_ip() == ip ? 1U : 0U;
+            }
             if (self->pending_.size() + self->sessions_.size() >= self->config_.limits.inbound_connections_max) {
                 self->counters_.refused_inbound_limit++;
+                boost::system::error_code ignored;
+                socket.close(ignored);
+            } else if (pending_from_ip >= self->config_.limits.pending_handshakes_per_ip_max) {
+                // One address may hold only a few handshakes open at once, so unknown dialers
+                // cannot take the slots a restarting validator needs to get back in.
+                self->counters_.refused_handshakes_per_ip++;
                 boost::system::error_code ignored;
                 socket.close(ignored);
             } else {
@@ -691,6 +767,10 @@ void Transport::Impl::admit(const std::shared_ptr<Session>& session, Hash identi
     }
     session->admitted_serial = serial;
     sessions_[peer->index] = session;
+    {
+        std::lock_guard lock(status_mutex_);
+        live_[peer->index] = session;
+    }
     counters_.connections_established++;
     if (auto d = dialers_.find(peer->index); d != dialers_.end()) {
         d->second.attempts = 0;
@@ -731,6 +811,7 @@ void Transport::Impl::session_closed(const std::shared_ptr<Session>& session, Cl
             sessions_.erase(it);
             std::lock_guard lock(status_mutex_);
             status_[session->peer()].connected = false;
+            live_.erase(session->peer());
         }
         if (reason != CloseReason::kStopped) {
             log_->warn("disconnected from validator {} ({}): {}", session->peer(), session->remote(),
@@ -791,6 +872,12 @@ std::vector<PeerStatus> Transport::Impl::peer_status() const {
     std::vector<PeerStatus> out;
     for (const auto& [index, status] : status_) {
         out.push_back(status);
+        if (auto it = live_.find(index); it != live_.end() && status.connected) {
+            out.back().send_queue_bytes = it->second->queued_bytes();
+            out.back().deliver_queued_frames = it->second->deliver_frames();
+            out.back().deliver_queued_bytes = it->second->deliver_bytes();
+            out.back().reading_paused = it->second->reading_paused();
+        }
     }
     return out;
 }
@@ -824,6 +911,7 @@ Counters Transport::counters() const {
     out.refused_revoked = c.refused_revoked;
     out.refused_wrong_peer = c.refused_wrong_peer;
     out.refused_inbound_limit = c.refused_inbound_limit;
+    out.refused_handshakes_per_ip = c.refused_handshakes_per_ip;
     out.frames_in = c.frames_in;
     out.frames_out = c.frames_out;
     out.bytes_in = c.bytes_in;
@@ -834,6 +922,7 @@ Counters Transport::counters() const {
     out.dropped_slow_peer = c.dropped_slow_peer;
     out.dropped_idle = c.dropped_idle;
     out.dropped_not_connected = c.dropped_not_connected;
+    out.read_pauses = c.read_pauses;
     return out;
 }
 

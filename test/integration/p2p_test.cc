@@ -91,8 +91,12 @@ struct Node {
     std::mutex mutex;
     std::vector<Message> received;
 
+    // Delivery goes to `held` instead of `io` when hold_delivery is set: nothing handles the
+    // frames until the test runs `held`, as with a busy consensus thread.
+    asio::io_context held;
+
     Node(const Pki& pki, std::uint32_t index, std::vector<PeerInfo> peers, std::uint16_t port = 0,
-         Limits limits = fast_limits(), Revocations revocations = {}) {
+         Limits limits = fast_limits(), Revocations revocations = {}, bool hold_delivery = false) {
         Config config;
         config.self_index = index;
         config.listen_address = "127.0.0.1:" + std::to_string(port);
@@ -102,7 +106,9 @@ struct Node {
         config.key_file = pki.nodes[index].key;
         config.limits = limits;
         config.revocations = std::move(revocations);
-        transport = std::make_unique<Transport>(io, config, io.get_executor(), [this](Message m) {
+        transport = std::make_unique<Transport>(io, config, hold_delivery ? held.get_executor() : io.get_executor(),
+                                                [this](Message m) {
+            m.credit.reset();  // handled: return the delivery credit
             std::lock_guard lock(mutex);
             received.push_back(std::move(m));
         });
@@ -126,13 +132,14 @@ struct Node {
         return static_cast<std::size_t>(std::count_if(received.begin(), received.end(),
                                                       [&](const Message& m) { return m.from == from; }));
     }
-    bool connected_to(std::uint32_t peer) {
+    bool connected_to(std::uint32_t peer) { return status_of(peer).connected; }
+    PeerStatus status_of(std::uint32_t peer) {
         for (const auto& s : transport->peer_status()) {
             if (s.index == peer) {
-                return s.connected;
+                return s;
             }
         }
-        return false;
+        return {};
     }
 };
 
@@ -388,4 +395,83 @@ TEST_CASE("a restarted peer is reconnected with backoff", "[p2p][integration]") 
     n0.transport->send(1, Channel::kConsensus, as_bytes(std::string("after restart")));
     CHECK(wait_until([&] { return n1->count_from(0) == 1; }));
     CHECK(n0.transport->counters().connections_established == 2);
+}
+
+TEST_CASE("a flooding peer is held to its delivery credit; reads resume and nothing is lost", "[p2p][integration]") {
+    // The receiver's handler does not run (a stalled consensus thread) while a validator's
+    // certificate floods it: frames waiting for the handler never exceed the credit, reads pause,
+    // and once the handler runs every frame arrives in order.
+    Pki pki(2);
+    Limits limits = Node::fast_limits();
+    limits.deliver_frames_max = 16;
+    limits.deliver_bytes_max = 1 << 20;
+    Node server(pki, 1, peers_of(pki, {0, 0}), 0, limits, {}, /*hold_delivery=*/true);
+    RawClient c(&pki.nodes[0]);
+    c.connect(server.transport->listen_port());
+    REQUIRE(c.handshake());
+    REQUIRE(wait_until([&] { return server.connected_to(0); }));
+    constexpr std::uint32_t kFrames = 1000;
+    Bytes all;
+    for (std::uint32_t i = 0; i < kFrames; ++i) {
+        codec::Writer w;
+        w.u32(i);
+        const Bytes frame = *encode_frame(Channel::kConsensus, Bytes(w.data().begin(), w.data().end()));
+        all.insert(all.end(), frame.begin(), frame.end());
+    }
+    c.write(all);
+    REQUIRE(wait_until([&] { return server.transport->counters().read_pauses >= 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a flood keeps arriving meanwhile
+    const auto status = server.status_of(0);
+    CHECK(status.reading_paused);
+    CHECK(status.deliver_queued_frames <= limits.deliver_frames_max);
+    CHECK(server.transport->counters().frames_in <= limits.deliver_frames_max + 1);
+
+    std::thread handler([&] {
+        auto guard = asio::make_work_guard(server.held);
+        server.held.run_for(std::chrono::seconds(10));
+    });
+    CHECK(wait_until([&] { return server.count_from(0) == kFrames; }));
+    server.held.stop();
+    handler.join();
+    std::lock_guard lock(server.mutex);
+    for (std::uint32_t i = 0; i < server.received.size(); ++i) {
+        codec::Reader r(server.received[i].payload);
+        CHECK(r.u32().value() == i);
+    }
+    CHECK(server.connected_to(0));
+}
+
+TEST_CASE("one address cannot hold more than its share of pending handshakes", "[p2p][integration]") {
+    // Unknown dialers that open TCP connections and never finish TLS take handshake slots; from
+    // one address they get at most pending_handshakes_per_ip_max, the rest are closed at once.
+    Pki pki(2);
+    Limits limits = Node::fast_limits();
+    limits.pending_handshakes_per_ip_max = 3;
+    limits.handshake_timeout_ms = 5000;
+    Node server(pki, 1, peers_of(pki, {0, 0}), 0, limits);
+    std::vector<std::unique_ptr<RawClient>> idle;
+    for (int i = 0; i < 6; ++i) {
+        idle.push_back(std::make_unique<RawClient>(nullptr));
+        idle.back()->connect(server.transport->listen_port());  // TCP only, no handshake
+    }
+    CHECK(wait_until([&] { return server.transport->counters().refused_handshakes_per_ip == 3; }));
+    // The refused ones see EOF on the TCP layer at once; the admitted ones are still open.
+    auto tcp_closed = [](RawClient& c) {
+        std::array<std::uint8_t, 64> buf{};
+        bool closed = false;
+        c.stream->next_layer().async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t) {
+            closed = static_cast<bool>(ec);
+        });
+        c.io.run_for(std::chrono::milliseconds(300));
+        const bool result = closed;
+        boost::system::error_code ignored;
+        c.stream->next_layer().cancel(ignored);  // let a pending read finish before buf goes away
+        c.io.restart();
+        c.io.run();
+        return result;
+    };
+    CHECK(tcp_closed(*idle[5]));
+    CHECK_FALSE(tcp_closed(*idle[0]));
+    CHECK(server.transport->counters().refused_handshakes_per_ip == 3);
+    CHECK(server.transport->counters().refused_inbound_limit == 0);
 }

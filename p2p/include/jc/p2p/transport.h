@@ -16,7 +16,13 @@
 // for `idle_timeout_ms` is closed.
 //
 // Delivery. Received frames are posted to the `deliver` executor given at construction (the
-// node's consensus strand) and handed to the handler there, in order per peer.
+// node's consensus strand) and handed to the handler there, in order per peer. Each peer has a
+// delivery credit (`deliver_frames_max`, `deliver_bytes_max`): frames posted but not yet handled
+// count against it, and when it is used up the session stops reading that peer's socket until
+// the handler has caught up (counted in `read_pauses`, logged at most once per 10 s per peer).
+// TCP flow control then pushes back on the sender, so a flooding peer fills its own send queue
+// (and is eventually cut off by its peers' slow-peer rule), never the receiver's memory or the
+// consensus thread's queue. Nothing is dropped: every frame read is delivered.
 //
 // Thread-safety: send(), broadcast(), set_revocations(), counters() and peer_status() may be
 // called from any thread. start() and stop() from one controlling thread.
@@ -54,6 +60,13 @@ struct Limits {
     std::int64_t reconnect_backoff_min_ms = 50;
     std::int64_t reconnect_backoff_max_ms = 5000;
     std::size_t inbound_connections_max = 64;
+    // Pending TLS handshakes from one IP address: unknown dialers cannot take every handshake
+    // slot and starve a validator's reconnect.
+    std::size_t pending_handshakes_per_ip_max = 8;
+    // Per-peer delivery credit: frames (and payload bytes) handed to `deliver` and not yet
+    // handled. A single frame larger than the byte credit still passes, alone.
+    std::size_t deliver_frames_max = 1024;
+    std::size_t deliver_bytes_max = 32 << 20;
 };
 
 struct Revocations {
@@ -76,6 +89,10 @@ struct Message {
     std::uint32_t from = 0;
     Channel channel = Channel::kConsensus;
     Bytes payload;
+    // The frame's share of its peer's delivery credit, returned when the last copy of this
+    // token is dropped. A handler that continues the work asynchronously (e.g. on a thread
+    // pool) keeps a copy until it is done, so the credit covers that work too.
+    std::shared_ptr<void> credit;
 };
 
 // Monotonic counters for metrics.
@@ -87,6 +104,7 @@ struct Counters {
     std::uint64_t refused_revoked = 0;
     std::uint64_t refused_wrong_peer = 0;       // dialled peer presented another identity
     std::uint64_t refused_inbound_limit = 0;
+    std::uint64_t refused_handshakes_per_ip = 0; // over pending_handshakes_per_ip_max
     std::uint64_t frames_in = 0;
     std::uint64_t frames_out = 0;
     std::uint64_t bytes_in = 0;
@@ -97,6 +115,7 @@ struct Counters {
     std::uint64_t dropped_slow_peer = 0;        // send queue overflow → disconnected
     std::uint64_t dropped_idle = 0;
     std::uint64_t dropped_not_connected = 0;    // send() to a peer with no connection
+    std::uint64_t read_pauses = 0;              // reading paused: a peer's delivery credit ran out
 };
 
 struct PeerStatus {
@@ -104,6 +123,9 @@ struct PeerStatus {
     std::string address;
     bool connected = false;
     std::size_t send_queue_bytes = 0;
+    std::size_t deliver_queued_frames = 0;      // delivered to the handler's executor, not yet handled
+    std::size_t deliver_queued_bytes = 0;
+    bool reading_paused = false;
 };
 
 class Transport {
