@@ -28,9 +28,15 @@ struct Fixture {
     std::mutex mutex;
     std::shared_ptr<NotificationSink> sink;
     std::atomic<bool> ready{false};
+    std::vector<Reply> held;  // guarded by mutex
 
     explicit Fixture(ServerConfig config = {}) {
         dispatcher->add("echo", {}, [](const Value& p, const CallContext&, Reply reply) { reply(p); });
+        // Answers only when the test releases it: a slow query held in flight.
+        dispatcher->add("slow", {}, [this](const Value&, const CallContext&, Reply reply) {
+            std::lock_guard lock(mutex);
+            held.push_back(std::move(reply));
+        });
         dispatcher->add("subscribe", {}, [this](const Value&, const CallContext& ctx, Reply reply) {
             if (!ctx.sink) {
                 reply(RpcError::server(kUnsupported, "UNSUPPORTED", "subscriptions need a WebSocket"));
@@ -182,4 +188,59 @@ TEST_CASE("connections over the limit get 503, not a hang", "[rpc][integration]"
     held.clear();
     CHECK(wait_until([&] { return fx.server->counters().connections_open.load() == 0; }));
     CHECK(request(fx.server->port(), http::verb::get, "/healthz").result() == http::status::ok);
+}
+
+TEST_CASE("a WebSocket client pipelining past its in-flight cap gets OVERLOADED per request", "[rpc][integration]") {
+    // With ws_in_flight_max = 4 and four slow calls unanswered, further requests on that
+    // connection are answered at once with -32007 OVERLOADED under their own ids (a batch member
+    // by member); once the slow calls answer, the connection is served again.
+    ServerConfig config;
+    config.ws_in_flight_max = 4;
+    Fixture fx(config);
+    asio::io_context io;
+    websocket::stream<beast::tcp_stream> ws(io);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), fx.server->port()));
+    ws.handshake("127.0.0.1", "/ws");
+    for (int i = 0; i < 4; ++i) {
+        ws.write(asio::buffer(R"({"jsonrpc":"2.0","id":)" + std::to_string(i) + R"(,"method":"slow"})"));
+    }
+    REQUIRE(wait_until([&] {
+        std::lock_guard lock(fx.mutex);
+        return fx.held.size() == 4;
+    }));
+    beast::flat_buffer buffer;
+    auto read_value = [&] {
+        buffer.consume(buffer.size());
+        ws.read(buffer);
+        return Value::parse(beast::buffers_to_string(buffer.data()));
+    };
+    ws.write(asio::buffer(std::string(R"({"jsonrpc":"2.0","id":"x","method":"echo","params":{}})")));
+    auto refused = read_value();
+    CHECK(refused["id"] == "x");
+    CHECK(refused["error"]["code"] == -32007);
+    CHECK(refused["error"]["data"]["reason"] == "OVERLOADED");
+    ws.write(asio::buffer(std::string(
+        R"([{"jsonrpc":"2.0","id":7,"method":"echo"},{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","id":8,"method":"echo"}])")));
+    auto batch = read_value();
+    REQUIRE(batch.is_array());
+    REQUIRE(batch.size() == 2);  // the notification gets nothing
+    CHECK(batch[0]["id"] == 7);
+    CHECK(batch[1]["id"] == 8);
+    CHECK(batch[1]["error"]["data"]["reason"] == "OVERLOADED");
+    CHECK(fx.server->counters().ws_overloaded.load() == 2);
+    {
+        std::lock_guard lock(fx.mutex);
+        for (auto& reply : fx.held) {
+            reply(Value("done"));
+        }
+        fx.held.clear();
+    }
+    for (int i = 0; i < 4; ++i) {
+        CHECK(read_value()["result"] == "done");
+    }
+    ws.write(asio::buffer(std::string(R"({"jsonrpc":"2.0","id":9,"method":"echo","params":{"a":1}})")));
+    auto served = read_value();
+    CHECK(served["id"] == 9);
+    CHECK(served["result"]["a"] == 1);
+    ws.close(websocket::close_code::normal);
 }

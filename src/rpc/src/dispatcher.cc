@@ -213,6 +213,43 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
     }
 }
 
+std::optional<std::string> Dispatcher::refuse(std::string_view body, const RpcError& error) const {
+    json::ParseLimits parse_limits;
+    parse_limits.document_bytes_max = limits_.body_bytes_max;
+    parse_limits.depth_max = limits_.depth_max;
+    auto parsed = body.size() > limits_.body_bytes_max ? Result<Value>(Error(Errc::kLimit, "too large"))
+                                                       : json::parse_strict(body, parse_limits);
+    auto id_of = [](const Value& request) -> std::optional<Value> {
+        if (!request.is_object()) {
+            return Value(nullptr);
+        }
+        const auto it = request.find("id");
+        if (it == request.end()) {
+            return std::nullopt;  // a notification: never answered
+        }
+        if (it->is_string() || it->is_number_integer() || it->is_null()) {
+            return *it;
+        }
+        return Value(nullptr);
+    };
+    counters_.requests++;
+    counters_.errors++;
+    if (!parsed || (parsed->is_array() && parsed->empty())) {
+        return response_text(nullptr, error);
+    }
+    if (!parsed->is_array()) {
+        auto id = id_of(*parsed);
+        return id ? std::optional<std::string>(response_text(*id, error)) : std::nullopt;
+    }
+    Value out = Value::array();
+    for (const auto& request : *parsed) {
+        if (auto id = id_of(request)) {
+            out.push_back(response_value(*id, error));
+        }
+    }
+    return out.empty() ? std::nullopt : std::optional<std::string>(out.dump());
+}
+
 Value Dispatcher::openrpc(const std::string& title, const std::string& version) const {
     Value methods = Value::array();
     for (const auto& [name, entry] : methods_) {

@@ -129,7 +129,21 @@ private:
         std::string text = beast::buffers_to_string(buffer_.data());
         buffer_.consume(buffer_.size());
         auto self = shared_from_this();
+        if (in_flight_.load() >= server_->config_.ws_in_flight_max) {
+            server_->counters_.ws_overloaded++;
+            auto refusal = server_->dispatcher_->refuse(
+                text, RpcError::server(kOverloaded, "OVERLOADED",
+                                       "more than " + std::to_string(server_->config_.ws_in_flight_max) +
+                                           " requests in flight on this connection; wait for answers"));
+            if (refusal) {
+                enqueue(std::move(*refusal));
+            }
+            read();
+            return;
+        }
+        in_flight_ += 1;
         server_->dispatcher_->handle(text, CallContext{self}, [self](std::optional<std::string> response) {
+            self->in_flight_ -= 1;
             if (response) {
                 self->push(std::move(*response));
             }
@@ -181,6 +195,7 @@ private:
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
     std::atomic<bool> closed_{false};
+    std::atomic<std::size_t> in_flight_{0};  // read, handed to the dispatcher, not yet answered
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

@@ -98,6 +98,11 @@ public:
     void handle(std::string_view body, const CallContext& ctx,
                 std::function<void(std::optional<std::string>)> done) const;
 
+    // Answers a whole message with one error without calling any method (e.g. OVERLOADED when
+    // a connection is over its in-flight cap): each request with a valid id gets the error
+    // under its id, notifications get nothing, unparseable text gets one error with id null.
+    [[nodiscard]] std::optional<std::string> refuse(std::string_view body, const RpcError& error) const;
+
     // The OpenRPC document describing every method (for rpc.discover).
     [[nodiscard]] Value openrpc(const std::string& title, const std::string& version) const;
 

@@ -29,6 +29,9 @@ struct ServerConfig {
     std::int64_t idle_timeout_ms = 60'000;
     std::size_t header_bytes_max = 16 * 1024;
     std::size_t ws_queue_bytes_max = 16 << 20;
+    // Requests read from one WebSocket and not yet answered; more get OVERLOADED (-32007) at
+    // once, so a pipelining client cannot queue unbounded work on the node.
+    std::size_t ws_in_flight_max = 64;
 };
 
 struct HttpHooks {
@@ -44,6 +47,7 @@ struct ServerCounters {
     std::atomic<std::uint64_t> http_requests{0};
     std::atomic<std::uint64_t> ws_messages{0};
     std::atomic<std::uint64_t> ws_dropped_slow{0};
+    std::atomic<std::uint64_t> ws_overloaded{0};      // messages refused over ws_in_flight_max
 };
 
 class Server {
