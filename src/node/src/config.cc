@@ -166,6 +166,11 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .string("key", c.p2p.key, true)
                 .integer("frame_bytes_max", c.p2p.frame_bytes_max, 1 << 16, 1 << 30)
                 .integer("send_queue_bytes_max", c.p2p.send_queue_bytes_max, 1 << 20, 1ull << 34)
+                .integer("deliver_frames_max", c.p2p.deliver_frames_max, 1, 1'000'000)
+                .integer("deliver_bytes_max", c.p2p.deliver_bytes_max, 1 << 16, 1ull << 34)
+                .integer("pending_handshakes_per_ip_max", c.p2p.pending_handshakes_per_ip_max, 1, 10'000)
+                .integer("sync_requests_per_second", c.p2p.sync_requests_per_second, 1, 10'000)
+                .integer("sync_queue_bytes_max", c.p2p.sync_queue_bytes_max, 1 << 20, 1ull << 34)
                 .strings("revoked_serials", c.p2p.revoked_serials)
                 .strings("revoked_identities", c.p2p.revoked_identities)
                 .run();
@@ -178,6 +183,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("connections_max", c.rpc.connections_max, 1, 100'000)
                 .integer("wait_timeout_ms_default", c.rpc.wait_timeout_ms_default, 1, 600'000)
                 .integer("wait_timeout_ms_max", c.rpc.wait_timeout_ms_max, 1, 600'000)
+                .integer("ws_in_flight_max", c.rpc.ws_in_flight_max, 1, 100'000)
+                .integer("reader_threads", c.rpc.reader_threads, 1, 64)
                 .run();
         })
         .object("pool", [&](const Value& v, const std::string& p) {
@@ -187,6 +194,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("gossip_batch_txs_max", c.pool.gossip_batch_txs_max, 1, 10'000)
                 .integer("gossip_interval_ms", c.pool.gossip_interval_ms, 1, 10'000)
                 .integer("verify_threads", c.pool.verify_threads, 1, 64)
+                .integer("verify_backlog_txs_max", c.pool.verify_backlog_txs_max, 1, 10'000'000)
                 .run();
         })
         .object("consensus", [&](const Value& v, const std::string& p) {
@@ -220,6 +228,12 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
     if (c.consensus.view_change_timeout_ticks > c.consensus.view_change_timeout_ticks_max) {
         return config_error("consensus.view_change_timeout_ticks",
                             "must not exceed consensus.view_change_timeout_ticks_max");
+    }
+    if (c.pool.verify_backlog_txs_max < 4 * c.pool.gossip_batch_txs_max) {
+        // A peer's batch may hold up to 4 × our batch size; a smaller backlog would shed it always.
+        return config_error("pool.verify_backlog_txs_max",
+                            "must be at least 4 * pool.gossip_batch_txs_max (" +
+                                std::to_string(4 * c.pool.gossip_batch_txs_max) + ")");
     }
     if (c.node_name.empty() || c.node_name.size() > 64) {
         return config_error("node", "must be 1-64 characters");

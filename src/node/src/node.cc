@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "frame_limits.h"
 #include "node_impl.h"
 
 namespace jc::node {
@@ -36,6 +37,26 @@ constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
 constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
 constexpr std::int64_t kSyncProbeIntervalMs = 1000;
 constexpr std::size_t kRecentlyCommittedMax = 200'000;
+constexpr std::size_t kProposalTimestampsMax = 4096;
+
+// The proposals a consensus message carries (a pre-prepare's, and view changes' prepared ones).
+std::vector<const consensus::Proposal*> proposals_of(const consensus::Message& message) {
+    std::vector<const consensus::Proposal*> out;
+    if (const auto* pp = std::get_if<consensus::PrePrepare>(&message)) {
+        out.push_back(&pp->proposal);
+    } else if (const auto* vc = std::get_if<consensus::ViewChange>(&message)) {
+        for (const auto& e : vc->prepared) {
+            out.push_back(&e.proposal);
+        }
+    } else if (const auto* nv = std::get_if<consensus::NewView>(&message)) {
+        for (const auto& v : nv->view_changes) {
+            for (const auto& e : v.prepared) {
+                out.push_back(&e.proposal);
+            }
+        }
+    }
+    return out;
+}
 
 std::string record_key(std::uint64_t seq) {
     std::string key(kRecordPrefix);
@@ -137,6 +158,13 @@ Status Node::Impl::init() {
     }
     store_ = std::move(*store);
     const auto head = store_->head();
+    {
+        auto reg = MemberRegister::load(*store_->snapshot(), head.height);
+        if (!reg) {
+            return reg.error().with_context("member register at height " + std::to_string(head.height));
+        }
+        members_.publish(std::move(*reg));
+    }
     committed_height_ = head.height;
     metrics_.height = head.height;
 
@@ -153,6 +181,14 @@ Status Node::Impl::init() {
     cc.view_change_timeout_ticks_max = config_.consensus.view_change_timeout_ticks_max;
     cc.proposal_bytes_max = std::min<std::size_t>(genesis_->params().block_bytes_max + 4096, ledger::kBlockBytesMax);
     codec_limits_ = consensus::codec_limits(cc);
+    JC_TRY_STATUS(resolve_frame_limits(
+        config_.p2p, consensus_message_bytes_max(codec_limits_),
+        "genesis params.block_bytes_max " + std::to_string(genesis_->params().block_bytes_max) +
+            " (proposals up to " + std::to_string(cc.proposal_bytes_max) + " bytes), consensus.window_heights " +
+            std::to_string(cc.window_heights) + " (" + std::to_string(codec_limits_.prepared_entries_max) +
+            " prepared proposals per view change) and " + std::to_string(validator_keys_.size()) + " validators"));
+    log_->info("p2p frames up to {} bytes, send queues up to {} bytes", config_.p2p.frame_bytes_max,
+               config_.p2p.send_queue_bytes_max);
 
     consensus::Recovered recovered;
     recovered.committed_height = head.height;
@@ -199,6 +235,29 @@ Status Node::Impl::init() {
 
     pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max);
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
+    gossip_intake_ = std::make_unique<GossipIntake>(
+        crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
+        [this](std::uint32_t, std::vector<std::string> texts) {
+            std::vector<ledger::TxPtr> txs;
+            for (const auto& text : texts) {
+                auto tx = ledger::Transaction::parse(text);
+                if (!tx || !admit_check(*tx).ok()) {
+                    continue;
+                }
+                txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
+            }
+            // Add to the pool without re-gossiping.
+            asio::post(consensus_io_, [this, txs = std::move(txs)] {
+                for (const auto& tx : txs) {
+                    if (recently_committed_.count(tx->hash()) == 0) {
+                        (void)pool_->add(tx);
+                    }
+                }
+                maybe_propose();
+            });
+        });
+    reader_pool_ = std::make_unique<asio::thread_pool>(config_.rpc.reader_threads);
+    sync_limiter_ = std::make_unique<SyncLimiter>(config_.p2p.sync_requests_per_second, config_.p2p.sync_queue_bytes_max);
     log_->info("validator {} of {} at height {} (chain {})", config_.validator_index, validator_keys_.size(),
                head.height, genesis_->chain_id());
     return {};
@@ -216,6 +275,9 @@ Status Node::Impl::start() {
     pc.key_file = config_.p2p.key;
     pc.limits.frame_bytes_max = config_.p2p.frame_bytes_max;
     pc.limits.send_queue_bytes_max = config_.p2p.send_queue_bytes_max;
+    pc.limits.deliver_frames_max = config_.p2p.deliver_frames_max;
+    pc.limits.deliver_bytes_max = config_.p2p.deliver_bytes_max;
+    pc.limits.pending_handshakes_per_ip_max = config_.p2p.pending_handshakes_per_ip_max;
     pc.revocations.certificate_serials.insert(config_.p2p.revoked_serials.begin(), config_.p2p.revoked_serials.end());
     for (const auto& id : config_.p2p.revoked_identities) {
         pc.revocations.identities.insert(Hash::from_hex(id).value());
@@ -232,6 +294,7 @@ Status Node::Impl::start() {
     rpc::ServerConfig sc;
     sc.listen_address = config_.rpc.listen;
     sc.connections_max = config_.rpc.connections_max;
+    sc.ws_in_flight_max = config_.rpc.ws_in_flight_max;
     rpc::HttpHooks hooks;
     hooks.metrics = [this] { return metrics_text(); };
     hooks.healthy = [this] { return mono_ms() - last_tick_ms_.load() < 5000; };
@@ -324,6 +387,10 @@ int Node::Impl::wait() {
         crypto_pool_->stop();  // drop the backlog: its results would go to stopped loops
         crypto_pool_->join();
     }
+    if (reader_pool_) {
+        reader_pool_->stop();
+        reader_pool_->join();
+    }
     store_.reset();
     log_->info("stopped at height {}", metrics_.height.load());
     return exit_code_;
@@ -358,11 +425,16 @@ Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
         return Error(Errc::kInvalidArgument, "WRONG_CHAIN: transaction is for chain \"" + tx.chain_id() +
                                                  "\", this is \"" + genesis_->chain_id() + "\"");
     }
-    const auto* member = genesis_->find_member(tx.sender());
-    if (member == nullptr) {
+    // The register of the latest committed state (member changes on chain apply here at once).
+    // Status is the engine's to judge: a suspended member's transaction gets a REJECTED receipt
+    // with its code, as the engine checks it against the state the block executes on.
+    const auto reg = members_.current();
+    const auto member = reg->members.find(tx.sender());
+    if (member == reg->members.end()) {
         return Error(Errc::kNotFound, "UNKNOWN_SIGNER: sender \"" + tx.sender() + "\" is not a member");
     }
-    if (!member->has_key(tx.signer())) {
+    const auto& keys = member->second.keys;
+    if (std::find(keys.begin(), keys.end(), tx.signer()) == keys.end()) {
         return Error(Errc::kNotFound, "UNKNOWN_SIGNER: signer " + tx.signer().hex() +
                                           " is not a registered key of " + tx.sender());
     }
@@ -392,20 +464,28 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
     }
     // Timestamps never go backwards (DOMAIN.md A.5: business dates are monotone).
     if (auto parent = proposal_timestamps_.find(h.parent_hash); parent != proposal_timestamps_.end()) {
-        if (h.timestamp_ms < parent->second) {
+        if (h.timestamp_ms < parent->second.timestamp_ms) {
             return false;
         }
     } else if (h.parent_hash == store_->head().hash && h.timestamp_ms < store_->head().timestamp_ms) {
         return false;
     }
     for (const auto& tx : block->txs()) {
-        if (auto s = admit_check(*tx); !s) {
+        // Chain and signature only: whether the sender is a member is the engine's call, made
+        // against the state the block executes on. A register check here would depend on how
+        // far this node has executed, and validators would disagree about proposals around a
+        // member change.
+        Status s = tx->chain_id() == genesis_->chain_id()
+                       ? verify_once(*tx)
+                       : Status(Error(Errc::kInvalidArgument, "WRONG_CHAIN: chain \"" + tx->chain_id() + "\""));
+        if (!s) {
             log_->warn("proposal at height {} carries a bad transaction {}: {}", height, tx->hash().hex(),
                        s.error().message());
             return false;
         }
     }
-    proposal_timestamps_[proposal.digest] = h.timestamp_ms;
+    proposal_timestamps_[proposal.digest] = ProposalTime{height, h.timestamp_ms};
+    prune_proposal_timestamps(0);
     return true;
 }
 
@@ -447,7 +527,7 @@ void Node::Impl::drain() {
                 return;
             }
             forget_committed(block->tx_hashes());
-            proposal_timestamps_.erase(c.proposal.parent_digest);
+            prune_proposal_timestamps(c.height);
             asio::post(storage_io_, [this, b = std::move(*block), cert = std::move(c.certificate)] {
                 commit(b, cert, /*from_sync=*/false);
             });
@@ -504,7 +584,7 @@ void Node::Impl::maybe_propose() {
     auto txs = pool_->take_for_block(txs_max, genesis_->params().block_bytes_max - 4096);
     std::int64_t timestamp = wall_ms();
     if (auto parent = proposal_timestamps_.find(slot->parent_digest); parent != proposal_timestamps_.end()) {
-        timestamp = std::max(timestamp, parent->second);
+        timestamp = std::max(timestamp, parent->second.timestamp_ms);
     }
     timestamp = std::max(timestamp, store_->head().timestamp_ms);
     auto block = ledger::Block::make(slot->height, slot->parent_digest, timestamp, config_.validator_index, std::move(txs));
@@ -515,8 +595,26 @@ void Node::Impl::maybe_propose() {
     }
     pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : now;
     consensus::Proposal proposal{block->hash(), slot->parent_digest, block->encode()};
-    proposal_timestamps_[proposal.digest] = timestamp;
+    proposal_timestamps_[proposal.digest] = ProposalTime{slot->height, timestamp};
     step(consensus::Propose{slot->height, std::move(proposal)});
+}
+
+void Node::Impl::prune_proposal_timestamps(std::uint64_t committed_height) const {
+    // Below the committed height no proposal can be a parent any more (the committed block's own
+    // entry is kept: it is the next height's parent; after that the ledger head serves).
+    if (committed_height > 0) {
+        for (auto it = proposal_timestamps_.begin(); it != proposal_timestamps_.end();) {
+            it = it->second.height < committed_height ? proposal_timestamps_.erase(it) : std::next(it);
+        }
+    }
+    // A hard cap whatever arrives: drop the lowest heights first.
+    while (proposal_timestamps_.size() > kProposalTimestampsMax) {
+        auto lowest = proposal_timestamps_.begin();
+        for (auto it = proposal_timestamps_.begin(); it != proposal_timestamps_.end(); ++it) {
+            lowest = it->second.height < lowest->second.height ? it : lowest;
+        }
+        proposal_timestamps_.erase(lowest);
+    }
 }
 
 void Node::Impl::forget_committed(const std::vector<Hash>& hashes) {
@@ -622,42 +720,52 @@ void Node::Impl::on_message(p2p::Message message) {
                 log_->debug("undecodable consensus message from {}: {}", message.from, decoded.error().message());
                 return;
             }
-            step(consensus::Received{message.from, std::move(*decoded)});
-            maybe_propose();
-            return;
-        }
-        case p2p::Channel::kTxGossip: {
-            // Verify off the consensus strand, then add to the pool without re-gossiping.
-            asio::post(*crypto_pool_, [this, payload = std::move(message.payload), from = message.from] {
-                codec::Reader r(payload);
-                auto count = r.varint_max(config_.pool.gossip_batch_txs_max * 4, "gossip batch size");
-                if (!count) {
-                    log_->debug("bad gossip batch from {}: {}", from, count.error().message());
-                    return;
-                }
-                std::vector<ledger::TxPtr> txs;
-                for (std::uint64_t i = 0; i < *count; ++i) {
-                    auto text = r.str(ledger::TxLimits{}.envelope_bytes_max);
-                    if (!text) {
-                        return;
+            auto in = std::make_shared<Inbound>(Inbound{std::move(*decoded), std::move(message.credit)});
+            const std::uint32_t from = message.from;
+            inbox_[from].push_back(in);
+            if (proposals_of(in->message).empty()) {
+                in->ready = true;
+                pump_inbox(from);
+                return;
+            }
+            // Proposals' transaction signatures are checked on the crypto pool (results cached),
+            // so valid() on this thread finds them verified and never runs secp256k1 itself.
+            asio::post(*crypto_pool_, [this, in, from] {
+                ledger::BlockLimits limits;
+                limits.txs_max = genesis_->params().block_txs_max;
+                limits.bytes_max = genesis_->params().block_bytes_max;
+                bool bad_tx = false;
+                for (const consensus::Proposal* p : proposals_of(in->message)) {
+                    auto block = ledger::Block::decode(p->payload, limits);
+                    if (!block) {
+                        continue;  // valid() refuses it, with the reason
                     }
-                    auto tx = ledger::Transaction::parse(*text);
-                    if (!tx || !admit_check(*tx).ok()) {
-                        continue;
-                    }
-                    txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
-                }
-                asio::post(consensus_io_, [this, txs = std::move(txs)] {
-                    for (const auto& tx : txs) {
-                        if (recently_committed_.count(tx->hash()) == 0) {
-                            (void)pool_->add(tx);
+                    for (const auto& tx : block->txs()) {
+                        if (!verify_once(*tx).ok()) {
+                            bad_tx = true;
+                            break;
                         }
                     }
-                    maybe_propose();
+                }
+                asio::post(consensus_io_, [this, in, from, bad_tx] {
+                    in->ready = true;
+                    // A pre-prepare carrying a badly signed transaction would fail valid(); refuse
+                    // it here so the consensus thread does not verify it again. View changes carry
+                    // prepared proposals (certified by a quorum); the replica judges those.
+                    in->refused = bad_tx && std::holds_alternative<consensus::PrePrepare>(in->message);
+                    if (in->refused) {
+                        log_->warn("proposal from validator {} carries a badly signed transaction; refused", from);
+                    }
+                    pump_inbox(from);
                 });
             });
             return;
         }
+        case p2p::Channel::kTxGossip:
+            // Verified off the consensus strand, within the crypto pool's backlog bound; a batch
+            // over it is shed (the sender's clients still have their own node's pool).
+            (void)gossip_intake_->offer(message.from, std::move(message.payload));
+            return;
         case p2p::Channel::kSyncRequest:
             asio::post(storage_io_, [this, m = std::move(message)] { serve_sync_request(m.from, m.payload); });
             return;
@@ -666,6 +774,22 @@ void Node::Impl::on_message(p2p::Message message) {
             return;
         case p2p::Channel::kKeepalive:
             return;
+    }
+}
+
+void Node::Impl::pump_inbox(std::uint32_t from) {
+    auto& queue = inbox_[from];
+    bool stepped = false;
+    while (!queue.empty() && queue.front()->ready) {
+        auto in = std::move(queue.front());
+        queue.pop_front();
+        if (!in->refused) {
+            step(consensus::Received{from, std::move(in->message)});
+            stepped = true;
+        }
+    }
+    if (stepped) {
+        maybe_propose();
     }
 }
 
@@ -714,6 +838,17 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     }
     committed_height_ = block.height();
     metrics_.height = block.height();
+    if (MemberRegister::touches_members(output->writes)) {
+        auto reg = MemberRegister::load(*store_->snapshot(), block.height());
+        if (reg) {
+            log_->info("member register refreshed at height {} ({} members)", block.height(), reg->members.size());
+            members_.publish(std::move(*reg));
+        } else {
+            // Keep admitting against the previous register; the engine still judges every
+            // transaction against the committed state, so this cannot admit wrongly into a block.
+            log_->error("cannot read the member register at height {}: {}", block.height(), reg.error().message());
+        }
+    }
     metrics_.blocks_committed++;
     metrics_.txs_committed += block.txs().size();
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
@@ -806,6 +941,23 @@ void Node::Impl::serve_sync_request(std::uint32_t peer, ByteView payload) {
     auto to = r.u64();
     if (!from || !to || !r.finish().ok() || *to < *from || *from == 0) {
         log_->debug("malformed sync request from {}", peer);
+        return;
+    }
+    std::size_t queue_bytes = 0;
+    for (const auto& s : transport_->peer_status()) {
+        queue_bytes = s.index == peer ? s.send_queue_bytes : queue_bytes;
+    }
+    if (const auto verdict = sync_limiter_->admit(peer, mono_ms(), queue_bytes); verdict != SyncLimiter::Verdict::kServe) {
+        // The requester retries (its probe runs every second and fetches are re-asked), so a
+        // refusal delays an honest peer a little and costs a flooding one everything.
+        metrics_.sync_requests_refused++;
+        const std::int64_t now = mono_ms();
+        if (now - last_sync_refusal_log_ms_ >= 10'000) {
+            last_sync_refusal_log_ms_ = now;
+            log_->warn("sync request from validator {} refused: {} (logged once per 10 s)", peer,
+                       verdict == SyncLimiter::Verdict::kRateLimited ? "over p2p.sync_requests_per_second"
+                                                                    : "its send queue is over p2p.sync_queue_bytes_max");
+        }
         return;
     }
     auto snapshot = store_->snapshot();
@@ -903,9 +1055,29 @@ std::string Node::Impl::metrics_text() const {
         }
     }
     gauge("jointclear_peers", "Connected validators.", peers);
+    if (transport_) {
+        const auto c = transport_->counters();
+        gauge("jointclear_p2p_read_pauses_total", "Times reading from a peer paused: its delivery credit ran out.",
+              c.read_pauses, "counter");
+        gauge("jointclear_p2p_refused_handshakes_per_ip_total",
+              "Inbound connections closed: too many pending handshakes from their address.", c.refused_handshakes_per_ip,
+              "counter");
+    }
+    if (gossip_intake_) {
+        gauge("jointclear_verify_backlog_txs", "Transactions waiting for a signature check on the crypto pool.",
+              gossip_intake_->backlog());
+        gauge("jointclear_gossip_txs_shed_total", "Gossiped transactions shed: the signature backlog was full.",
+              gossip_intake_->shed_txs(), "counter");
+    }
+    gauge("jointclear_sync_requests_refused_total", "Block-sync requests refused by the per-peer rate or queue limit.",
+          metrics_.sync_requests_refused.load(), "counter");
     if (dispatcher_) {
         gauge("jointclear_rpc_requests_total", "JSON-RPC requests.", dispatcher_->counters().requests.load(), "counter");
         gauge("jointclear_rpc_errors_total", "JSON-RPC error responses.", dispatcher_->counters().errors.load(), "counter");
+    }
+    if (rpc_server_) {
+        gauge("jointclear_rpc_ws_overloaded_total", "WebSocket messages refused over rpc.ws_in_flight_max.",
+              rpc_server_->counters().ws_overloaded.load(), "counter");
     }
     out += "# HELP jointclear_block_commit_seconds Execution plus durable commit of one block.\n"
            "# TYPE jointclear_block_commit_seconds histogram\n";

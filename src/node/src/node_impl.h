@@ -22,6 +22,8 @@
 #include <set>
 #include <thread>
 
+#include "backpressure.h"
+#include "member_register.h"
 #include "tx_pool.h"
 
 namespace jc::node {
@@ -43,6 +45,7 @@ struct Metrics {
     std::atomic<std::uint64_t> pool_txs{0};
     std::atomic<std::uint64_t> pool_bytes{0};
     std::atomic<bool> syncing{false};
+    std::atomic<std::uint64_t> sync_requests_refused{0};
 };
 
 // A WebSocket subscription (API.md subscribe): topic "blocks", "receipts" or "bank_events".
@@ -84,6 +87,7 @@ public:
     void drain();
     void maybe_propose();
     void on_message(p2p::Message message);
+    void pump_inbox(std::uint32_t from);
     void gossip_flush();
     void forget_committed(const std::vector<Hash>& hashes);
 
@@ -114,6 +118,8 @@ public:
     asio::io_context consensus_io_;       // the consensus strand (one thread)
     asio::io_context storage_io_;         // the storage/executor thread
     std::unique_ptr<asio::thread_pool> crypto_pool_;
+    std::unique_ptr<GossipIntake> gossip_intake_;
+    std::unique_ptr<asio::thread_pool> reader_pool_;  // RPC store/engine reads
     std::vector<std::thread> threads_;
     std::unique_ptr<p2p::Transport> transport_;
     std::shared_ptr<rpc::Dispatcher> dispatcher_;
@@ -122,13 +128,30 @@ public:
     std::unique_ptr<asio::steady_timer> gossip_timer_;
 
     // Consensus strand state.
+    // A consensus message waiting for its proposals' signatures to be checked on the crypto
+    // pool; per peer, messages are stepped in arrival order. Holds the frame's delivery credit.
+    struct Inbound {
+        consensus::Message message;
+        std::shared_ptr<void> credit;
+        bool ready = false;
+        bool refused = false;
+    };
+    std::map<std::uint32_t, std::deque<std::shared_ptr<Inbound>>> inbox_;
     std::unique_ptr<TxPool> pool_;
     std::set<Hash> recently_committed_;            // bounded; refuses re-adding committed txs
     std::deque<Hash> recently_committed_order_;
     std::vector<ledger::TxPtr> gossip_queue_;
     std::int64_t pool_nonempty_since_ms_ = -1;
     std::uint64_t last_view_ = 0;
-    mutable std::map<Hash, std::int64_t> proposal_timestamps_;  // digest → timestamp, for pipelined parents
+    // digest → (height, timestamp) of proposals seen, for pipelined parents' timestamps. Pruned
+    // below the committed height on every commit and capped (abandoned proposals, a Byzantine
+    // primary's many proposals), so it stays bounded.
+    struct ProposalTime {
+        std::uint64_t height = 0;
+        std::int64_t timestamp_ms = 0;
+    };
+    mutable std::map<Hash, ProposalTime> proposal_timestamps_;
+    void prune_proposal_timestamps(std::uint64_t committed_height) const;
     std::uint64_t sync_requested_to_ = 0;
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;
@@ -136,9 +159,12 @@ public:
 
     // Storage thread state.
     std::uint64_t committed_height_ = 0;
+    std::unique_ptr<SyncLimiter> sync_limiter_;
+    std::int64_t last_sync_refusal_log_ms_ = -1'000'000;
     std::uint64_t records_gc_height_ = 0;
 
     // Shared.
+    MemberRegisterCache members_;  // from committed state; rebuilt by the storage thread
     mutable std::mutex verified_mutex_;
     // Keyed by SHA-256 of the whole canonical envelope INCLUDING sig: tx_hash does not cover the
     // signature, so keying by it would let a forged sig ride on an honest verification.

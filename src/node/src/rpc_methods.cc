@@ -129,6 +129,26 @@ RpcError admission_error(const Error& e) {
 }  // namespace
 
 void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
+    // Store and engine reads run on the reader pool, never on an I/O thread: a slow query (a
+    // long statement, a wide range) must not stall p2p sessions or other connections.
+    auto on_reader = [this](rpc::Method method) -> rpc::Method {
+        return [this, method = std::move(method)](const Value& params, const rpc::CallContext& ctx, Reply reply) {
+            asio::post(*reader_pool_, [method, params, ctx, reply = std::move(reply)]() mutable {
+                auto called = std::make_shared<std::atomic<bool>>(false);
+                Reply once = [reply, called](rpc::Outcome outcome) {
+                    called->store(true);
+                    reply(std::move(outcome));
+                };
+                try {
+                    method(params, ctx, once);
+                } catch (const std::exception& e) {
+                    if (!called->load()) {
+                        reply(RpcError::internal(std::string("handler failed: ") + e.what()));
+                    }
+                }
+            });
+        };
+    };
     const Value hash_schema{{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}};
 
     d.add("submitTransaction",
@@ -172,9 +192,13 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   return;
               }
               auto tx = std::make_shared<const ledger::Transaction>(std::move(*parsed));
-              // Signature checks run on the crypto pool, never on an I/O thread.
+              // Signature checks run on the crypto pool, never on an I/O thread. Client work
+              // counts in the backlog (gossip yields to it) but is never shed.
+              gossip_intake_->add_client();
               asio::post(*crypto_pool_, [this, tx, wait, timeout_ms, reply = std::move(reply)]() mutable {
-                  if (auto s = admit_check(*tx); !s) {
+                  auto admitted = admit_check(*tx);
+                  gossip_intake_->done_client();
+                  if (auto& s = admitted; !s) {
                       metrics_.txs_refused++;
                       reply(admission_error(s.error()));
                       return;
@@ -249,7 +273,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
 
     d.add("getReceipt", {.summary = "A transaction's receipt, or null while unknown or pending",
                          .params_schema = Value{{"type", "object"}, {"properties", Value{{"tx_hash", hash_schema}}}}},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h || !only_keys(p, {"tx_hash"}, reply)) {
                   return;
@@ -260,10 +284,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   return;
               }
               reply(*r ? receipt_json(**r) : Value(nullptr));
-          });
+          }));
 
     d.add("getTransaction", {.summary = "A committed transaction with its location, or null"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h || !only_keys(p, {"tx_hash"}, reply)) {
                   return;
@@ -278,10 +302,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   return;
               }
               reply(Value{{"tx", (*t)->tx->to_value()}, {"height", (*t)->location.height}, {"index", (*t)->location.index}});
-          });
+          }));
 
     d.add("getBlock", {.summary = "A block by height or hash, with its commit certificate"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               if (!only_keys(p, {"height", "hash", "full"}, reply)) {
                   return;
               }
@@ -347,7 +371,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   v["receipt_root"] = (*results)->receipt_root.hex();
               }
               reply(v);
-          });
+          }));
 
     d.add("getHeight", {.summary = "The committed head"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
         if (!only_keys(p, {}, reply)) {
@@ -358,7 +382,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     });
 
     d.add("getProof", {.summary = "A Merkle inclusion proof with the block header and commit certificate"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h || !only_keys(p, {"tx_hash"}, reply)) {
                   return;
@@ -384,7 +408,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           {"tx_root", (*proof)->header.tx_root.hex()},
                           {"header", header_json((*proof)->header)},
                           {"certificate", certificate_json((*proof)->certificate)}});
-          });
+          }));
 
     d.add("getNodeStatus", {.summary = "This node's view of the chain and its peers"},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
@@ -426,7 +450,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
         reply(Value{{"validators", out}});
     });
 
-    d.add("getMembers", {.summary = "The member banks"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getMembers", {.summary = "The member banks"}, on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
         if (!only_keys(p, {}, reply)) {
             return;
         }
@@ -448,10 +472,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                                 {"status", std::string(ledger::member_status_name(m.status))}});
         }
         reply(Value{{"members", out}});
-    });
+    }));
 
     d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id || !only_keys(p, {"loan_id", "as_of"}, reply)) {
                   return;
@@ -466,19 +490,19 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   as_of = *d2;
               }
               reply_result(reply, contracts::query::get_loan(*snapshot, *id, as_of));
-          });
+          }));
 
     d.add("getLoanStatement", {.summary = "A loan's events with allocations and postings"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id || !only_keys(p, {"loan_id"}, reply)) {
                   return;
               }
               reply_result(reply, contracts::query::get_loan_statement(*store_->snapshot(), *id));
-          });
+          }));
 
     d.add("quotePayoff", {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id) {
                   return;
@@ -488,28 +512,28 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   return;
               }
               reply_result(reply, contracts::query::quote_payoff(*store_->snapshot(), *id, *date));
-          });
+          }));
 
     d.add("getPartnership", {.summary = "Partnership terms, status and usage"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "partnership_id", reply);
               if (!id || !only_keys(p, {"partnership_id"}, reply)) {
                   return;
               }
               reply_result(reply, contracts::query::get_partnership(*store_->snapshot(), *id));
-          });
+          }));
 
     d.add("getPositions", {.summary = "A bank's positions per counterparty and partnership"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "bank_id", reply);
               if (!id || !only_keys(p, {"bank_id"}, reply)) {
                   return;
               }
               reply_result(reply, contracts::query::get_positions(*store_->snapshot(), *id));
-          });
+          }));
 
     d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto bank = string_param(p, "bank_id", reply);
               if (!bank) {
                   return;
@@ -524,10 +548,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   return;
               }
               reply(*r ? receipt_json(**r) : Value(nullptr));
-          });
+          }));
 
     d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root"},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               if (!only_keys(p, {"height"}, reply)) {
                   return;
               }
@@ -545,7 +569,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               v["height"] = snapshot->head().height;
               v["state_root"] = snapshot->head().results.state_root.hex();
               reply(v);
-          });
+          }));
 
     d.add("subscribe",
           {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events (with bank_id)"},

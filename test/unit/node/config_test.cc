@@ -54,6 +54,30 @@ TEST_CASE("config errors name the key path", "[node][config]") {
     CHECK_THAT(error_of(with(R"("node": "bad name")")), Catch::Contains("duplicate key"));
 }
 
+TEST_CASE("backpressure keys: defaults, values and their cross-checks", "[node][config]") {
+    auto d = parse_config(kMinimal, "/etc/jc/node0");
+    REQUIRE(d.ok());
+    CHECK(d->p2p.frame_bytes_max == 0);  // derived at start from the consensus bound (ADR 0071)
+    CHECK(d->p2p.deliver_frames_max == 1024);
+    CHECK(d->p2p.sync_requests_per_second == 20);
+    CHECK(d->pool.verify_backlog_txs_max == 20'000);
+    CHECK(d->rpc.ws_in_flight_max == 64);
+    CHECK(d->rpc.reader_threads == 2);
+    std::string t = kMinimal;
+    t.insert(t.rfind('}'), R"(, "rpc": {"ws_in_flight_max": 3, "reader_threads": 1},
+        "pool": {"verify_backlog_txs_max": 4000, "gossip_batch_txs_max": 1000})");
+    auto c = parse_config(t, "/x");
+    REQUIRE(c.ok());
+    CHECK(c->rpc.ws_in_flight_max == 3);
+    CHECK(c->pool.verify_backlog_txs_max == 4000);
+    std::string bad = kMinimal;
+    bad.insert(bad.rfind('}'), R"(, "pool": {"verify_backlog_txs_max": 3999, "gossip_batch_txs_max": 1000})");
+    CHECK_THAT(error_of(bad), Catch::Contains("pool.verify_backlog_txs_max: must be at least 4 * pool.gossip_batch_txs_max (4000)"));
+    std::string zero = kMinimal;
+    zero.insert(zero.rfind('}'), R"(, "p2p2": 1)");
+    CHECK_THAT(error_of(zero), Catch::Contains("p2p2: unknown key"));
+}
+
 TEST_CASE("comment stripping leaves strings alone", "[node][config]") {
     auto s = jc::node::strip_json_comments(R"({"a": "http://x/*y*/ // z"} // tail)");
     REQUIRE(s.ok());

@@ -21,8 +21,15 @@ struct P2pConfig {
     std::string ca_cert;  // consortium CA (PEM)
     std::string cert;     // this node's TLS certificate (PEM)
     std::string key;      // this node's TLS key (PEM, mode 0600)
-    std::uint64_t frame_bytes_max = 16 << 20;
-    std::uint64_t send_queue_bytes_max = 64 << 20;
+    // 0 = derived at start from the largest consensus message (ADR 0071): at least 16 MiB and
+    // 64 MiB (or twice the frame limit). Set values below what that message needs are refused.
+    std::uint64_t frame_bytes_max = 0;
+    std::uint64_t send_queue_bytes_max = 0;
+    std::uint64_t deliver_frames_max = 1024;          // per peer, received and not yet handled
+    std::uint64_t deliver_bytes_max = 32 << 20;
+    std::uint64_t pending_handshakes_per_ip_max = 8;
+    std::uint64_t sync_requests_per_second = 20;      // per peer
+    std::uint64_t sync_queue_bytes_max = 16 << 20;    // no new sync response while the peer's queue is fuller
     std::vector<std::string> revoked_serials;     // certificate serials, lowercase hex
     std::vector<std::string> revoked_identities;  // SHA-256 of SubjectPublicKeyInfo, hex
 };
@@ -34,6 +41,8 @@ struct RpcConfig {
     std::uint64_t connections_max = 512;
     std::uint64_t wait_timeout_ms_default = 10'000;
     std::uint64_t wait_timeout_ms_max = 60'000;
+    std::uint64_t ws_in_flight_max = 64;              // per WebSocket connection
+    std::uint64_t reader_threads = 2;                 // store and engine reads
 };
 
 struct PoolConfig {
@@ -42,6 +51,7 @@ struct PoolConfig {
     std::uint64_t gossip_batch_txs_max = 500;
     std::uint64_t gossip_interval_ms = 10;
     std::uint64_t verify_threads = 2;
+    std::uint64_t verify_backlog_txs_max = 20'000;    // gossip is shed beyond it
 };
 
 struct ConsensusConfig {
