@@ -257,6 +257,7 @@ Status Node::Impl::init() {
             });
         });
     reader_pool_ = std::make_unique<asio::thread_pool>(config_.rpc.reader_threads);
+    proposal_pool_ = std::make_unique<asio::thread_pool>(1);
     sync_limiter_ = std::make_unique<SyncLimiter>(config_.p2p.sync_requests_per_second, config_.p2p.sync_queue_bytes_max);
     log_->info("validator {} of {} at height {} (chain {})", config_.validator_index, validator_keys_.size(),
                head.height, genesis_->chain_id());
@@ -387,9 +388,11 @@ int Node::Impl::wait() {
         crypto_pool_->stop();  // drop the backlog: its results would go to stopped loops
         crypto_pool_->join();
     }
-    if (reader_pool_) {
-        reader_pool_->stop();
-        reader_pool_->join();
+    for (auto* pool : {reader_pool_.get(), proposal_pool_.get()}) {
+        if (pool != nullptr) {
+            pool->stop();
+            pool->join();
+        }
     }
     store_.reset();
     log_->info("stopped at height {}", metrics_.height.load());
@@ -728,9 +731,9 @@ void Node::Impl::on_message(p2p::Message message) {
                 pump_inbox(from);
                 return;
             }
-            // Proposals' transaction signatures are checked on the crypto pool (results cached),
-            // so valid() on this thread finds them verified and never runs secp256k1 itself.
-            asio::post(*crypto_pool_, [this, in, from] {
+            // Proposals' transaction signatures are checked off this thread (results cached), so
+            // valid() here finds them verified and never runs secp256k1 itself.
+            asio::post(*proposal_pool_, [this, in, from] {
                 ledger::BlockLimits limits;
                 limits.txs_max = genesis_->params().block_txs_max;
                 limits.bytes_max = genesis_->params().block_bytes_max;

@@ -120,6 +120,9 @@ public:
     std::unique_ptr<asio::thread_pool> crypto_pool_;
     std::unique_ptr<GossipIntake> gossip_intake_;
     std::unique_ptr<asio::thread_pool> reader_pool_;  // RPC store/engine reads
+    // Signature checks of received proposals' transactions: a thread of their own, so a
+    // proposal never waits behind the admission and gossip backlog on the crypto pool.
+    std::unique_ptr<asio::thread_pool> proposal_pool_;
     std::vector<std::thread> threads_;
     std::unique_ptr<p2p::Transport> transport_;
     std::shared_ptr<rpc::Dispatcher> dispatcher_;
