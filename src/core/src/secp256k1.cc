@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 namespace jc::crypto {
 namespace {
@@ -31,6 +33,36 @@ Status parse_pubkey(const PublicKey& key, secp256k1_pubkey& out) {
         return Error(Errc::kCrypto, "public key is not a valid compressed secp256k1 point");
     }
     return {};
+}
+
+// Compressed points already proven valid. Checking a point decompresses it (a square root mod p,
+// several microseconds), and every envelope names its signer again: a node parsed the same
+// few member keys once per transaction at admission and again in every block it decoded, ~6 %
+// of a validator's CPU. Only valid points enter, so a hit answers exactly what parsing would.
+// Bounded: when full it starts over (the working set is the consortium's keys).
+class ValidPointCache {
+public:
+    bool contains(const PublicKey& key) {
+        const std::lock_guard lock(mutex_);
+        return points_.contains(key.bytes);
+    }
+    void insert(const PublicKey& key) {
+        const std::lock_guard lock(mutex_);
+        if (points_.size() >= kEntriesMax) {
+            points_.clear();
+        }
+        points_.insert(key.bytes);
+    }
+
+private:
+    static constexpr std::size_t kEntriesMax = 4096;
+    std::mutex mutex_;
+    std::set<std::array<std::uint8_t, PublicKey::kSize>> points_;
+};
+
+ValidPointCache& valid_points() {
+    static ValidPointCache cache;
+    return cache;
 }
 
 }  // namespace
@@ -59,8 +91,12 @@ Result<PublicKey> PublicKey::from_bytes(ByteView bytes) {
     }
     PublicKey key;
     std::copy(bytes.begin(), bytes.end(), key.bytes.begin());
+    if (valid_points().contains(key)) {
+        return key;
+    }
     secp256k1_pubkey parsed;
     JC_TRY_STATUS(parse_pubkey(key, parsed));
+    valid_points().insert(key);
     return key;
 }
 

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "openssl_secp256k1.h"
 
 using namespace jc;
@@ -110,4 +113,31 @@ TEST_CASE("key parsing is strict", "[core][secp256k1]") {
     CHECK_FALSE(PublicKey::from_hex("0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798").ok());
     CHECK(PublicKey::from_hex("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798").ok());
     CHECK_FALSE(Signature::from_hex(std::string(128, '0')).ok());
+}
+
+// Valid points are remembered so that the same signer key is not decompressed again for every
+// envelope. The memory must never change an answer: an invalid point stays invalid however
+// often it is tried between valid ones, and a valid key stays valid after the bounded memory
+// has started over (more distinct keys than it holds).
+TEST_CASE("remembering valid points never changes what parses", "[core][secp256k1]") {
+    const std::string off_curve = "02" + std::string(64, '0');
+    const std::string generator = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+    for (int i = 0; i < 3; ++i) {
+        CHECK(PublicKey::from_hex(generator).ok());
+        CHECK_FALSE(PublicKey::from_hex(off_curve).ok());
+    }
+    std::vector<PublicKey> keys;
+    for (int i = 0; i < 5000; ++i) {
+        keys.push_back(SecretKey::generate().value().public_key());
+    }
+    for (const PublicKey& k : keys) {
+        REQUIRE(PublicKey::from_bytes(k.bytes).ok());
+    }
+    for (const PublicKey& k : keys) {
+        auto again = PublicKey::from_bytes(k.bytes);
+        REQUIRE(again.ok());
+        REQUIRE(again.value() == k);
+    }
+    CHECK_FALSE(PublicKey::from_hex(off_curve).ok());
+    CHECK(PublicKey::from_hex(generator).ok());
 }
