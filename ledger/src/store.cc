@@ -11,6 +11,7 @@
 #include <leveldb/helpers/memenv.h>
 #include <leveldb/write_batch.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <utility>
@@ -155,6 +156,18 @@ Result<std::shared_ptr<Db>> open_db(const StoreOptions& options, bool create) {
     if (!s.ok()) {
         if (!create && s.IsInvalidArgument() &&
             s.ToString().find("does not exist") != std::string::npos) {
+            // LevelDB says "does not exist" when CURRENT is missing, even if the directory still
+            // holds tables and logs. Only a directory with nothing but what a failed open leaves
+            // behind (LOCK, LOG) is a missing store; anything else is a damaged one, and treating
+            // it as missing would let the caller create a fresh empty ledger over it.
+            std::error_code ec;
+            for (const auto& entry : std::filesystem::directory_iterator(options.path, ec)) {
+                const auto name = entry.path().filename().string();
+                if (name != "LOCK" && name != "LOG" && name != "LOG.old") {
+                    return Error(Errc::kCorruption, "ledger store: " + options.path + " holds " + name +
+                                                        " but no readable CURRENT file: " + s.ToString());
+                }
+            }
             return Error(Errc::kNotFound, "ledger store: no store at " + options.path);
         }
         return db_error(s, "opening " + options.path);
@@ -1156,6 +1169,24 @@ Status Store::check_head() {
     std::lock_guard lock(head_mutex_);
     head_ = std::move(head);
     return {};
+}
+
+Result<Store::ChecksumReport> Store::verify_checksums() const {
+    leveldb::ReadOptions ro;
+    ro.verify_checksums = true;
+    ro.fill_cache = false;  // a full pass would only evict the useful blocks
+    std::unique_ptr<leveldb::Iterator> it(db_->db->NewIterator(ro));
+    ChecksumReport report;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        report.records++;
+        report.bytes += it->key().size() + it->value().size();
+    }
+    if (!it->status().ok()) {
+        return Error(Errc::kCorruption, "ledger store: checksum verification failed after " +
+                                            std::to_string(report.records) +
+                                            " records: " + it->status().ToString());
+    }
+    return report;
 }
 
 Status Store::verify_blocks(std::uint64_t first, std::uint64_t last) const {
