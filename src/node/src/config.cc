@@ -58,6 +58,66 @@ public:
         };
         return *this;
     }
+    // An object whose keys are validator indexes ("0".."255") and values "host:port" strings.
+    ObjectReader& addresses(const std::string& key, std::map<std::uint32_t, std::string>& out) {
+        fields_[key] = [&out, key, this](const Value& x) -> Status {
+            if (!x.is_object()) {
+                return config_error(path_ + key, "must be an object of validator index -> \"host:port\"");
+            }
+            out.clear();
+            for (auto it = x.begin(); it != x.end(); ++it) {
+                const std::string& k = it.key();
+                const std::string where = path_ + key + "." + k;
+                if (k.empty() || k.size() > 3 || k.find_first_not_of("0123456789") != std::string::npos ||
+                    (k.size() > 1 && k[0] == '0') || std::stoul(k) > 255) {
+                    return config_error(where, "key must be a validator index in [0, 255]");
+                }
+                if (!it->is_string()) {
+                    return config_error(where, "must be a \"host:port\" string");
+                }
+                const auto& address = it->get_ref<const std::string&>();
+                const auto colon = address.rfind(':');
+                if (address.size() > 255 || colon == std::string::npos || colon == 0 || colon + 1 == address.size() ||
+                    address.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+                    return config_error(where, "must be a \"host:port\" string");
+                }
+                out[static_cast<std::uint32_t>(std::stoul(k))] = address;
+            }
+            return {};
+        };
+        return *this;
+    }
+    // An array of {"bank": id, "sha256": 64 lowercase hex} objects, each hash listed once.
+    ObjectReader& tokens(const std::string& key, std::map<std::string, std::string>& out) {
+        fields_[key] = [&out, key, this](const Value& x) -> Status {
+            const std::string where = path_ + key;
+            if (!x.is_array()) {
+                return config_error(where, "must be an array of {\"bank\", \"sha256\"} objects");
+            }
+            out.clear();
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                const auto& t = x[i];
+                const std::string at = where + "[" + std::to_string(i) + "]";
+                if (!t.is_object() || t.size() != 2 || !t.contains("bank") || !t.contains("sha256") ||
+                    !t["bank"].is_string() || !t["sha256"].is_string()) {
+                    return config_error(at, "must be {\"bank\": string, \"sha256\": string}");
+                }
+                const auto& hash = t["sha256"].get_ref<const std::string&>();
+                if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
+                    return config_error(at + ".sha256", "must be 64 lowercase hex digits (SHA-256 of the token)");
+                }
+                const auto& bank = t["bank"].get_ref<const std::string&>();
+                if (bank.empty() || bank.size() > 64) {
+                    return config_error(at + ".bank", "must be a bank id of 1-64 characters");
+                }
+                if (!out.emplace(hash, bank).second) {
+                    return config_error(at + ".sha256", "is listed twice");
+                }
+            }
+            return {};
+        };
+        return *this;
+    }
     ObjectReader& integer(const std::string& key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
         fields_[key] = [&out, key, min, max, this](const Value& x) -> Status {
             if (!x.is_number_integer() || x.get<std::int64_t>() < 0 ||
@@ -173,6 +233,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("sync_queue_bytes_max", c.p2p.sync_queue_bytes_max, 1 << 20, 1ull << 34)
                 .strings("revoked_serials", c.p2p.revoked_serials)
                 .strings("revoked_identities", c.p2p.revoked_identities)
+                .addresses("peer_addresses", c.p2p.peer_addresses)
                 .run();
         })
         .object("rpc", [&](const Value& v, const std::string& p) {
@@ -185,6 +246,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("wait_timeout_ms_max", c.rpc.wait_timeout_ms_max, 1, 600'000)
                 .integer("ws_in_flight_max", c.rpc.ws_in_flight_max, 1, 100'000)
                 .integer("reader_threads", c.rpc.reader_threads, 1, 64)
+                .tokens("tokens", c.rpc.token_sha256_to_bank)
                 .run();
         })
         .object("pool", [&](const Value& v, const std::string& p) {

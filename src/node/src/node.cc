@@ -10,6 +10,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -98,6 +99,18 @@ ledger::Receipt to_ledger_receipt(const contracts::TxReceipt& r, const Hash& tx_
     return out;
 }
 
+// The one line an operator reads when the store cannot be used: what is wrong and what to do.
+Error store_open_error(const Error& e, const std::string& path) {
+    if (e.code() == Errc::kCorruption) {
+        return Error(Errc::kCorruption,
+                     "ledger store " + path + " is damaged (" + e.message() +
+                         "); the node will not start on it. Move the data_dir aside (keep it for analysis) "
+                         "and start again: the node re-creates the store and catches up from its peers "
+                         "(docs/reliability.md)");
+    }
+    return e.with_context("ledger store " + path);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -154,8 +167,18 @@ Status Node::Impl::init() {
         }
     }
     if (!store) {
-        return store.error().with_context("ledger store " + options.path);
+        return store_open_error(store.error(), options.path);
     }
+    // Open checked the head; a flipped bit in an older table would only surface when a reader
+    // touches it, so read everything once before serving (ADR 0090).
+    const auto verify_started = std::chrono::steady_clock::now();
+    auto verified = (*store)->verify_checksums();
+    if (!verified) {
+        return store_open_error(verified.error(), options.path);
+    }
+    log_->info("ledger verified: {} records, {} bytes, checksums ok in {} ms", verified->records, verified->bytes,
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - verify_started)
+                   .count());
     store_ = std::move(*store);
     const auto head = store_->head();
     {
@@ -268,8 +291,15 @@ Status Node::Impl::start() {
     p2p::Config pc;
     pc.self_index = config_.validator_index;
     pc.listen_address = config_.p2p.listen;
+    for (const auto& [index, address] : config_.p2p.peer_addresses) {
+        if (index >= genesis_->validators().size()) {
+            return Error(Errc::kInvalidArgument, "config p2p.peer_addresses." + std::to_string(index) +
+                                                     ": no such validator in genesis");
+        }
+    }
     for (const auto& v : genesis_->validators()) {
-        pc.peers.push_back({v.index, v.tls_key, v.address});
+        const auto route = config_.p2p.peer_addresses.find(v.index);
+        pc.peers.push_back({v.index, v.tls_key, route != config_.p2p.peer_addresses.end() ? route->second : v.address});
     }
     pc.ca_cert_file = config_.p2p.ca_cert;
     pc.cert_file = config_.p2p.cert;
@@ -296,6 +326,22 @@ Status Node::Impl::start() {
     sc.listen_address = config_.rpc.listen;
     sc.connections_max = config_.rpc.connections_max;
     sc.ws_in_flight_max = config_.rpc.ws_in_flight_max;
+    for (const auto& [hash_hex, bank] : config_.rpc.token_sha256_to_bank) {
+        const bool member = std::any_of(genesis_->members().begin(), genesis_->members().end(),
+                                        [&](const auto& m) { return m.bank_id == bank; });
+        if (!member) {
+            return Error(Errc::kInvalidArgument, "config rpc.tokens: bank \"" + bank + "\" is not a member in genesis");
+        }
+        sc.bearer_tokens.emplace(Hash::from_hex(hash_hex).value(), bank);
+    }
+    if (sc.bearer_tokens.empty()) {
+        const auto host = config_.rpc.listen.substr(0, config_.rpc.listen.rfind(':'));
+        if (host.rfind("127.", 0) != 0 && host != "::1" && host != "[::1]" && host != "localhost") {
+            log_->warn("RPC listens on {} without rpc.tokens: anyone who can reach it can submit as any bank "
+                       "whose key they hold and read the whole ledger (docs/reliability.md, ADR 0091)",
+                       config_.rpc.listen);
+        }
+    }
     rpc::HttpHooks hooks;
     hooks.metrics = [this] { return metrics_text(); };
     hooks.healthy = [this] { return mono_ms() - last_tick_ms_.load() < 5000; };

@@ -158,7 +158,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                                   {"properties", Value{{"tx", Value{{"type", "object"}}},
                                                        {"wait", Value{{"type", "boolean"}}},
                                                        {"timeout_ms", Value{{"type", "integer"}}}}}}},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+          [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               if (!only_keys(p, {"tx", "wait", "timeout_ms"}, reply)) {
                   return;
               }
@@ -189,6 +189,14 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               if (!parsed) {
                   metrics_.txs_refused++;
                   reply(RpcError::server(rpc::kTxRefused, "BAD_TX", parsed.error().message()));
+                  return;
+              }
+              // With RPC tokens on, a bank's token submits only that bank's transactions.
+              if (!ctx.bank.empty() && parsed->sender() != ctx.bank) {
+                  metrics_.txs_refused++;
+                  reply(RpcError::server(rpc::kForbidden, "FORBIDDEN",
+                                         "this token belongs to " + ctx.bank + " and cannot submit as " +
+                                             parsed->sender()));
                   return;
               }
               auto tx = std::make_shared<const ledger::Transaction>(std::move(*parsed));

@@ -1,6 +1,7 @@
 #include <jc/rpc/server.h>
 
 #include <jc/core/log.h>
+#include <jc/core/sha256.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -14,6 +15,7 @@
 
 #include <deque>
 #include <future>
+#include <optional>
 
 namespace jc::rpc {
 
@@ -45,6 +47,27 @@ Result<tcp::endpoint> parse_endpoint(const std::string& address) {
         return Error(Errc::kInvalidArgument, "RPC listen port in \"" + address + "\" is invalid");
     }
     return tcp::endpoint(ip, static_cast<std::uint16_t>(port));
+}
+
+// The bank of the request's bearer token, or nothing. Tokens are compared by their SHA-256, so
+// the server keeps no token in memory and a timing difference reveals nothing about one.
+std::optional<std::string> bearer_bank(const std::map<Hash, std::string>& tokens,
+                                       const http::request<http::string_body>& request) {
+    const auto header = request.find(http::field::authorization);
+    if (header == request.end()) {
+        return std::nullopt;
+    }
+    const std::string_view value(header->value().data(), header->value().size());
+    constexpr std::string_view kScheme = "Bearer ";
+    if (value.size() <= kScheme.size() || value.substr(0, kScheme.size()) != kScheme) {
+        return std::nullopt;
+    }
+    const auto token = value.substr(kScheme.size());
+    const auto found = tokens.find(sha256(as_bytes(token)));
+    if (found == tokens.end()) {
+        return std::nullopt;
+    }
+    return found->second;
 }
 
 }  // namespace
@@ -91,7 +114,8 @@ public:
               std::shared_ptr<ConnectionSlot> slot)
         : server_(std::move(server)), ws_(std::move(stream)), slot_(std::move(slot)) {}
 
-    void run(http::request<http::string_body> request) {
+    void run(http::request<http::string_body> request, std::string bank) {
+        bank_ = std::move(bank);
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
         ws_.read_message_max(server_->dispatcher_->limits().body_bytes_max);
         ws_.async_accept(request, beast::bind_front_handler(&WsSession::accepted, shared_from_this()));
@@ -142,7 +166,7 @@ private:
             return;
         }
         in_flight_ += 1;
-        server_->dispatcher_->handle(text, CallContext{self}, [self](std::optional<std::string> response) {
+        server_->dispatcher_->handle(text, CallContext{self, bank_}, [self](std::optional<std::string> response) {
             self->in_flight_ -= 1;
             if (response) {
                 self->push(std::move(*response));
@@ -196,6 +220,7 @@ private:
     bool writing_ = false;
     std::atomic<bool> closed_{false};
     std::atomic<std::size_t> in_flight_{0};  // read, handed to the dispatcher, not yet answered
+    std::string bank_;  // the authenticated bank of the upgrade request (empty: auth off)
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -237,13 +262,30 @@ private:
         }
         server_->counters_.http_requests++;
         request_ = parser_->release();
+        // Authentication (ServerConfig::bearer_tokens): the operational GETs stay open.
+        std::string bank;
+        const bool operational_get =
+            request_.method() == http::verb::get && !websocket::is_upgrade(request_) && request_.target() != "/";
+        if (!server_->config_.bearer_tokens.empty() && !operational_get) {
+            auto who = bearer_bank(server_->config_.bearer_tokens, request_);
+            if (!who) {
+                server_->counters_.unauthorized++;
+                respond_json(http::status::unauthorized,
+                             response_text(nullptr, RpcError::server(kUnauthorized, "UNAUTHORIZED",
+                                                                     "a valid \"Authorization: Bearer <token>\" "
+                                                                     "header is required")),
+                             request_.keep_alive());
+                return;
+            }
+            bank = std::move(*who);
+        }
         if (websocket::is_upgrade(request_)) {
             if (request_.target() != "/ws") {
                 respond_text(http::status::not_found, "WebSocket endpoint is /ws\n", false);
                 return;
             }
             stream_.expires_never();
-            std::make_shared<WsSession>(server_, std::move(stream_), slot_)->run(std::move(request_));
+            std::make_shared<WsSession>(server_, std::move(stream_), slot_)->run(std::move(request_), std::move(bank));
             return;
         }
         const bool keep_alive = request_.keep_alive();
@@ -270,7 +312,7 @@ private:
             return;
         }
         auto self = shared_from_this();
-        server_->dispatcher_->handle(request_.body(), CallContext{}, [self, keep_alive](std::optional<std::string> response) {
+        server_->dispatcher_->handle(request_.body(), CallContext{nullptr, std::move(bank)}, [self, keep_alive](std::optional<std::string> response) {
             asio::dispatch(self->stream_.get_executor(), [self, keep_alive, r = std::move(response)]() mutable {
                 if (r) {
                     self->respond_json(http::status::ok, std::move(*r), keep_alive);

@@ -83,3 +83,24 @@ TEST_CASE("comment stripping leaves strings alone", "[node][config]") {
     REQUIRE(s.ok());
     CHECK(*s == "{\"a\": \"http://x/*y*/ // z\"} \n");
 }
+
+TEST_CASE("p2p.peer_addresses overrides routes by validator index and refuses bad entries", "[node][config]") {
+    auto with_p2p = [](const std::string& extra) {
+        return std::string(R"({"node": "n", "genesis": "g", "data_dir": "d", "consensus_key": "k",
+            "p2p": {"ca_cert": "c", "cert": "t", "key": "k", )") + extra + "}}";
+    };
+    auto c = parse_config(with_p2p(R"("peer_addresses": {"2": "127.0.0.1:17002", "10": "node10.bank:7000"})"), "/");
+    REQUIRE(c.ok());
+    CHECK(c->p2p.peer_addresses.size() == 2);
+    CHECK(c->p2p.peer_addresses.at(2) == "127.0.0.1:17002");
+    CHECK(c->p2p.peer_addresses.at(10) == "node10.bank:7000");
+    CHECK(parse_config(kMinimal, "/")->p2p.peer_addresses.empty());
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"x": "h:1"})")), Catch::Contains("p2p.peer_addresses.x: key"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"01": "h:1"})")), Catch::Contains("p2p.peer_addresses.01"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"256": "h:1"})")), Catch::Contains("[0, 255]"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"1": "nohost"})")), Catch::Contains("host:port"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"1": "h:"})")), Catch::Contains("host:port"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"1": "h:x1"})")), Catch::Contains("host:port"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"1": 7})")), Catch::Contains("host:port"));
+    CHECK_THAT(error_of(with_p2p(R"("peer_addresses": ["h:1"])")), Catch::Contains("must be an object"));
+}

@@ -11,6 +11,7 @@
 #include <jc/core/error.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct P2pConfig {
     std::uint64_t sync_queue_bytes_max = 16 << 20;    // no new sync response while the peer's queue is fuller
     std::vector<std::string> revoked_serials;     // certificate serials, lowercase hex
     std::vector<std::string> revoked_identities;  // SHA-256 of SubjectPublicKeyInfo, hex
+    // Where to dial a validator instead of its genesis address (validator index → "host:port"):
+    // for NAT, internal DNS names, or a test's fault-injecting proxy. Identity is still checked
+    // against genesis, so an override can only change the route, never who answers.
+    std::map<std::uint32_t, std::string> peer_addresses;
 };
 
 struct RpcConfig {
@@ -43,6 +48,9 @@ struct RpcConfig {
     std::uint64_t wait_timeout_ms_max = 60'000;
     std::uint64_t ws_in_flight_max = 64;              // per WebSocket connection
     std::uint64_t reader_threads = 2;                 // store and engine reads
+    // Per-bank bearer tokens (docs/config.md, ADR 0091): SHA-256 of the token (64 lowercase hex)
+    // → bank id. Empty: no authentication. With tokens, a token submits only as its own bank.
+    std::map<std::string, std::string> token_sha256_to_bank;
 };
 
 struct PoolConfig {

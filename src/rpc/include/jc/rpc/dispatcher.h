@@ -39,6 +39,8 @@ enum ServerErrorCode : int {
     kTimeout = -32005,     // reason TIMEOUT
     kUnsupported = -32006, // reason UNSUPPORTED (e.g. subscribe over HTTP)
     kOverloaded = -32007,  // reason OVERLOADED (connection or queue limits)
+    kUnauthorized = -32008, // reason UNAUTHORIZED: tokens are configured and none valid was given
+    kForbidden = -32009,   // reason FORBIDDEN: the token's bank may not do this (submit as another bank)
 };
 
 struct RpcError {
@@ -68,6 +70,9 @@ public:
 
 struct CallContext {
     std::shared_ptr<NotificationSink> sink;  // null over HTTP
+    // The bank whose bearer token authenticated this call; empty when RPC tokens are off
+    // (ServerConfig::bearer_tokens empty), in which case the caller is whoever can reach the port.
+    std::string bank;
 };
 
 struct MethodInfo {

@@ -11,6 +11,7 @@
 // from any thread.
 #pragma once
 
+#include <jc/core/bytes.h>
 #include <jc/rpc/dispatcher.h>
 
 #include <boost/asio/io_context.hpp>
@@ -18,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,12 @@ struct ServerConfig {
     // Requests read from one WebSocket and not yet answered; more get OVERLOADED (-32007) at
     // once, so a pipelining client cannot queue unbounded work on the node.
     std::size_t ws_in_flight_max = 64;
+    // Per-bank bearer tokens, stored as SHA-256(token) → bank id. Empty: no authentication (the
+    // default, with the server on loopback). Non-empty: every POST / and WebSocket upgrade must
+    // carry "Authorization: Bearer <token>" of a listed token, else HTTP 401 with a JSON-RPC
+    // UNAUTHORIZED error; the call's CallContext::bank is that token's bank. GET /healthz,
+    // /readyz and /metrics stay open (probes and scrapers carry no secrets).
+    std::map<Hash, std::string> bearer_tokens;
 };
 
 struct HttpHooks {
@@ -48,6 +56,7 @@ struct ServerCounters {
     std::atomic<std::uint64_t> ws_messages{0};
     std::atomic<std::uint64_t> ws_dropped_slow{0};
     std::atomic<std::uint64_t> ws_overloaded{0};      // messages refused over ws_in_flight_max
+    std::atomic<std::uint64_t> unauthorized{0};  // requests refused for a missing or unknown token
 };
 
 class Server {
