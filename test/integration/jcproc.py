@@ -1,0 +1,386 @@
+"""Shared helpers for the real-process tests (fault_test.py, disk_fault_test.py, ...).
+
+What: a `Cluster` that makes a consortium with `jointclear init` in a temp dir, starts, kills,
+pauses and restarts `jointcleard` processes, talks JSON-RPC to them (single calls and batches),
+and signs envelopes; a `LinkProxy` that sits on one p2p link and can cut it; `wait_until`, which
+polls a condition against a deadline (no fixed sleeps).
+
+Signing: scripts/protocol_reference.py is the executable spec of the envelope signature, but its
+affine secp256k1 arithmetic costs ~100 ms a signature, too slow for steady load. `fast_sign`
+computes the same RFC 6979 signature with Jacobian coordinates and a precomputed table of 2^i·G,
+and is checked against the reference at import, so a drift fails loudly rather than silently.
+
+Thread-safety: Cluster.call/submit/sign may run from several threads (urllib per call, a
+thread-safe counter); start/kill/pause belong to one controlling thread.
+"""
+import hashlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ref = None  # protocol_reference, set by init_reference()
+
+P = 2 ** 256 - 2 ** 32 - 977
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798
+GY = 0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8
+
+
+def _jac_double(p):
+    x, y, z = p
+    if y == 0:
+        return (0, 1, 0)
+    s = 4 * x * y * y % P
+    m = 3 * x * x % P
+    nx = (m * m - 2 * s) % P
+    ny = (m * (s - nx) - 8 * pow(y, 4, P)) % P
+    nz = 2 * y * z % P
+    return (nx, ny, nz)
+
+
+def _jac_add_affine(p, q):
+    """p Jacobian, q affine (x, y); returns Jacobian."""
+    x1, y1, z1 = p
+    if z1 == 0:
+        return (q[0], q[1], 1)
+    z1z1 = z1 * z1 % P
+    u2 = q[0] * z1z1 % P
+    s2 = q[1] * z1 * z1z1 % P
+    h = (u2 - x1) % P
+    r = (s2 - y1) % P
+    if h == 0:
+        return _jac_double(p) if r == 0 else (0, 1, 0)
+    hh = h * h % P
+    hhh = h * hh % P
+    v = x1 * hh % P
+    nx = (r * r - hhh - 2 * v) % P
+    ny = (r * (v - nx) - y1 * hhh) % P
+    nz = z1 * h % P
+    return (nx, ny, nz)
+
+
+def _to_affine(p):
+    x, y, z = p
+    zi = pow(z, -1, P)
+    zi2 = zi * zi % P
+    return (x * zi2 % P, y * zi2 * zi % P)
+
+
+def _table():
+    table, point = [], (GX, GY, 1)
+    for _ in range(256):
+        table.append(_to_affine(point))
+        point = _jac_double(point)
+    return table
+
+
+_G_TABLE = _table()
+
+
+def _mul_g(k):
+    acc = (0, 1, 0)
+    i = 0
+    while k:
+        if k & 1:
+            acc = _jac_add_affine(acc, _G_TABLE[i])
+        k >>= 1
+        i += 1
+    return _to_affine(acc)
+
+
+def _compress(point):
+    return bytes([2 + (point[1] & 1)]) + point[0].to_bytes(32, "big")
+
+
+def fast_sign(secret_hex, unsigned):
+    """Same output as protocol_reference.sign_envelope (RFC 6979, low-S, recovery id)."""
+    secret = int(secret_hex, 16)
+    envelope = dict(unsigned)
+    envelope["signer"] = _compress(_mul_g(secret)).hex()
+    envelope.pop("sig", None)
+    digest = hashlib.sha256(ref.signing_bytes(envelope)).digest()
+    z = int.from_bytes(digest, "big")
+    for nonce in ref.rfc6979_nonces(secret, digest):
+        rp = _mul_g(nonce)
+        r = rp[0] % N
+        if r == 0:
+            continue
+        s = pow(nonce, -1, N) * (z + r * secret) % N
+        if s == 0:
+            continue
+        recid = rp[1] & 1
+        if s > N // 2:
+            s, recid = N - s, recid ^ 1
+        envelope["sig"] = (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recid])).hex()
+        return envelope
+    raise AssertionError("unreachable: RFC 6979 yields a valid nonce")
+
+
+def init_reference(reference_py):
+    """Imports scripts/protocol_reference.py and checks fast_sign against it once."""
+    global ref
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(reference_py)))
+    import protocol_reference
+    ref = protocol_reference
+    probe = {"chain_id": "probe", "type": "partnership.propose", "sender": "X", "client_ref": "probe",
+             "body": {"partnership_id": "P"}}
+    secret = ref.EXAMPLE["secret"]
+    assert fast_sign(secret, probe) == ref.sign_envelope(secret, probe), "fast_sign drifted from the reference"
+
+
+def wait_until(cond, deadline_s=30.0, interval_s=0.05):
+    """Polls cond() until it is truthy or the deadline passes; returns the last value."""
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            value = cond()
+            if value:
+                return value
+        except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError):
+            value = None
+        if time.monotonic() >= end:
+            return value
+        time.sleep(interval_s)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LinkProxy:
+    """A TCP relay for one p2p link (dialler → listener), with a switch to cut it.
+
+    cut(): closes every relayed connection and refuses new ones (accept, then close at once), so
+    both ends see the link die, as after a cable pull or a firewall rule with RST. heal() lets
+    new connections through again; the node's own reconnect logic re-dials. Bytes relayed are
+    counted (the test bounds its traffic).
+    """
+
+    def __init__(self, target_port):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.conns = []
+        self.is_cut = False
+        self.bytes = 0
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                cut = self.is_cut
+            if cut:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=2)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+                with self.lock:
+                    self.bytes += len(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+        with self.lock:
+            self.conns = [c for c in self.conns if c not in (src, dst)]
+
+    def cut(self):
+        with self.lock:
+            self.is_cut = True
+            conns, self.conns = self.conns, []
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def heal(self):
+        with self.lock:
+            self.is_cut = False
+
+    def close(self):
+        self.closed = True
+        self.cut()
+        self.listener.close()
+
+
+class Cluster:
+    """A consortium in `root`, made by `jointclear init`, its validators run as processes."""
+
+    def __init__(self, jointclear, jointcleard, root, validators, banks=("WEBANK", "HUARUI"), proxied=False):
+        self.jointcleard = jointcleard
+        self.dir = os.path.join(root, "c%d" % validators)
+        subprocess.run([jointclear, "init", "--out", self.dir, "--validators", str(validators),
+                        "--banks", ",".join(banks)],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.n = validators
+        self.procs = {}
+        self.paused = set()
+        self.genesis = json.load(open(os.path.join(self.dir, "genesis.json")))
+        self.bank_keys = {b: json.load(open(os.path.join(self.dir, "banks", b + ".json"))) for b in banks}
+        self.rpc = []
+        self.p2p_port = []
+        for i in range(validators):
+            cfg = self.config(i)
+            self.rpc.append("http://" + cfg["rpc"]["listen"])
+            self.p2p_port.append(int(cfg["p2p"]["listen"].rsplit(":", 1)[1]))
+        self.counter = itertools.count(1)
+        self.proxies = {}
+        if proxied:
+            # Node i dials every j > i (p2p/transport.h): route each such link through its own
+            # proxy, so a test can cut exactly the links of one validator.
+            for i in range(validators):
+                for j in range(i + 1, validators):
+                    self.proxies[(i, j)] = LinkProxy(self.p2p_port[j])
+                cfg = self.config(i)
+                cfg["p2p"]["peer_addresses"] = {str(j): "127.0.0.1:%d" % self.proxies[(i, j)].port
+                                                for j in range(i + 1, validators)}
+                self.write_config(i, cfg)
+
+    def node_dir(self, i):
+        return os.path.join(self.dir, "node%d" % i)
+
+    def config(self, i):
+        return json.load(open(self.node_dir(i) + "/config.json"))
+
+    def write_config(self, i, cfg):
+        with open(self.node_dir(i) + "/config.json", "w") as f:
+            json.dump(cfg, f, indent=2)
+
+    def start(self, i, extra_args=()):
+        log = open(self.node_dir(i) + "/node.log", "ab")
+        self.procs[i] = subprocess.Popen([self.jointcleard, "--config", self.node_dir(i) + "/config.json",
+                                          *extra_args], stdout=log, stderr=subprocess.STDOUT)
+        self.paused.discard(i)
+
+    def kill(self, i, sig=signal.SIGKILL, timeout=30):
+        p = self.procs.pop(i)
+        if i in self.paused:
+            p.send_signal(signal.SIGCONT)
+            self.paused.discard(i)
+        p.send_signal(sig)
+        return p.wait(timeout=timeout)
+
+    def pause(self, i):
+        self.procs[i].send_signal(signal.SIGSTOP)
+        self.paused.add(i)
+
+    def resume(self, i):
+        self.procs[i].send_signal(signal.SIGCONT)
+        self.paused.discard(i)
+
+    def exited_unexpectedly(self):
+        """{index: exit code} of processes that died without the test killing them."""
+        return {i: p.returncode for i, p in self.procs.items() if p.poll() is not None}
+
+    def stop_all(self):
+        for i in list(self.procs):
+            try:
+                self.kill(i, signal.SIGTERM)
+            except subprocess.TimeoutExpired:
+                self.kill(i, signal.SIGKILL)
+
+    def close(self):
+        for i in list(self.procs):
+            try:
+                self.kill(i, signal.SIGKILL)
+            except (OSError, subprocess.TimeoutExpired, KeyError):
+                pass
+        for p in self.proxies.values():
+            p.close()
+
+    def post(self, i, body, timeout=30):
+        req = urllib.request.Request(self.rpc[i], data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                text = r.read()
+                return r.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def call(self, i, method, params=None, timeout=30):
+        return self.post(i, json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                        "params": params or {}}).encode(), timeout)
+
+    def result(self, i, method, params=None, timeout=30):
+        status, body = self.call(i, method, params, timeout)
+        if body is None or "result" not in body:
+            raise ValueError("%s on node %d: %s" % (method, i, body))
+        return body["result"]
+
+    def batch(self, i, calls, timeout=60):
+        """Runs [(method, params)] as JSON-RPC batches of at most 100; returns the results in order."""
+        out = []
+        for start in range(0, len(calls), 100):
+            chunk = calls[start:start + 100]
+            body = json.dumps([{"jsonrpc": "2.0", "id": k, "method": m, "params": p}
+                               for k, (m, p) in enumerate(chunk)]).encode()
+            status, answers = self.post(i, body, timeout)
+            by_id = {a["id"]: a for a in answers}
+            for k in range(len(chunk)):
+                if "result" not in by_id[k]:
+                    raise ValueError("batch call %s on node %d: %s" % (chunk[k][0], i, by_id[k]))
+                out.append(by_id[k]["result"])
+        return out
+
+    def ready(self, i):
+        try:
+            with urllib.request.urlopen(self.rpc[i] + "/readyz", timeout=2) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def sign(self, bank, tx_type, body, chain_id=None):
+        unsigned = {"chain_id": chain_id or self.genesis["chain_id"], "type": tx_type, "sender": bank,
+                    "client_ref": "FT-%d-%d" % (os.getpid(), next(self.counter)), "body": body}
+        return fast_sign(self.bank_keys[bank]["secret_key"], unsigned)
+
+    def submit(self, i, tx, wait=True, timeout_ms=20000):
+        return self.call(i, "submitTransaction", {"tx": tx, "wait": wait, "timeout_ms": timeout_ms},
+                         timeout=timeout_ms / 1000 + 5)[1]
+
+    def log_tail(self, i, lines=20):
+        try:
+            with open(self.node_dir(i) + "/node.log", "rb") as f:
+                return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
+        except OSError:
+            return ""
