@@ -326,7 +326,10 @@ Status Node::Impl::start() {
     sc.listen_address = config_.rpc.listen;
     sc.connections_max = config_.rpc.connections_max;
     sc.ws_in_flight_max = config_.rpc.ws_in_flight_max;
-    for (const auto& [hash_hex, bank] : config_.rpc.token_sha256_to_bank) {
+    for (const auto& token : config_.rpc.token_sha256_to_bank) {
+        // Named copies, not structured bindings: clang 14 cannot capture those in a lambda.
+        const std::string& hash_hex = token.first;
+        const std::string& bank = token.second;
         const bool member = std::any_of(genesis_->members().begin(), genesis_->members().end(),
                                         [&](const auto& m) { return m.bank_id == bank; });
         if (!member) {
