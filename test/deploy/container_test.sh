@@ -20,7 +20,11 @@ set -euo pipefail
 
 if [[ -z ${JC_CONTAINER_TEST_INNER:-} ]]; then
     export JC_CONTAINER_TEST_INNER=1
-    exec timeout --signal=TERM --kill-after=180 "${JC_CONTAINER_TEST_TIMEOUT:-1800}" bash "$0" "$@"
+    # A private mount namespace: podman's fixed paths (/run/containers, its blob-info cache in
+    # /var/lib/containers/cache) are bind-mounted from the temp dir below, so the host keeps none
+    # of this run's files.
+    exec timeout --signal=TERM --kill-after=180 "${JC_CONTAINER_TEST_TIMEOUT:-1800}" \
+        unshare --mount --propagation private bash "$0" "$@"
 fi
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,7 +67,18 @@ cleanup() {
     timeout 60 podman rm -a -f -t 0 > /dev/null 2>&1 || true
     timeout 60 podman volume prune -f > /dev/null 2>&1 || true
     timeout 60 podman network prune -f > /dev/null 2>&1 || true
+    # netavark 1.4 leaves its per-bridge isolation rules behind; remove ours.
+    if [[ -n ${bridge:-} ]] && command -v iptables > /dev/null; then
+        local chain rule
+        for chain in NETAVARK_ISOLATION_1 NETAVARK_ISOLATION_2; do
+            iptables -S "$chain" 2> /dev/null | grep -E -- "-[io] $bridge( |$)" | while read -r -a rule; do
+                rule[0]=-D
+                iptables "${rule[@]}" 2> /dev/null || true
+            done
+        done
+    fi
     timeout 120 podman rmi -a -f > /dev/null 2>&1 || true
+    if [[ -n ${bound:-} ]]; then umount -l /run/containers /var/lib/containers/cache 2> /dev/null || true; fi
     # Anything still mounted under the temp dir (overlay layers, netns) goes before the rm.
     grep -o " $tmp[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2> /dev/null || true
     rm -rf "$tmp"
@@ -74,7 +89,12 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
-mkdir -p "$tmp"/{storage,run,tmp,net,volumes}
+mkdir -p "$tmp"/{storage,run,tmp,net,volumes,run-containers,cache}
+# Mount points only (empty directories; podman would create them itself).
+mkdir -p /run/containers /var/lib/containers/cache
+mount --bind "$tmp/run-containers" /run/containers
+mount --bind "$tmp/cache" /var/lib/containers/cache
+bound=1
 cat > "$tmp/containers.conf" <<CONF
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
@@ -199,6 +219,7 @@ compose() { docker-compose -p "$project" -f "$repo/deploy/compose/compose.yaml" 
 t0=$(date +%s)
 compose up -d > "$tmp/up.log" 2>&1 || { cat "$tmp/up.log"; fail "compose up"; }
 rpc() { echo "http://127.0.0.1:${ports[$1]}"; }
+bridge=$(podman network inspect "${project}_consortium" --format '{{.NetworkInterface}}')
 
 # wait_ready I SECONDS: node I answers /readyz (connected to a quorum, not syncing).
 wait_ready() {
