@@ -67,6 +67,10 @@ def problems(dashboard, names):
     return sorted(set(out))
 
 
+def all_exprs(dashboard):
+    return [(p["title"], t["expr"]) for p in dashboard["panels"] for t in p.get("targets", [])]
+
+
 def main():
     dashboard = json.load(open(sys.argv[1]))
     names = exported(open(sys.argv[2]).read())
@@ -81,7 +85,11 @@ def main():
         "jointclear_height", "jointclear_heigth")
     if not problems(bad, names):
         sys.exit("FAIL: self-test: a misspelled metric was not caught")
-    print(f"check_dashboard: {len(dashboard['panels'])} panels use only the node's {len(names)} series")
+    shown = {n for n in names if any(n in e for _, e in all_exprs(dashboard))}
+    families = {n for n in names if not n.endswith(("_bucket", "_sum", "_count"))}
+    missing = sorted(n for n in families if not any(m.startswith(n) for m in shown))
+    note = f"; not shown: {', '.join(missing)} (add panels to deploy/grafana/jointclear.json)" if missing else ""
+    print(f"check_dashboard: {len(dashboard['panels'])} panels use only the node's {len(names)} series{note}")
 
 
 main()
