@@ -52,11 +52,8 @@ std::string first_cycle_id(std::int64_t genesis_time_ms) {
 
 Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const GenesisParams& gp) {
     const Params& params = gp.params;
-    if (params.max_rate_ppb < 0) {
-        return bad("max_rate_ppb must be non-negative");
-    }
-    if (params.npl_dpd_threshold < 1) {
-        return bad("npl_dpd_threshold must be positive");
+    if (const std::string problem = check_params(params); !problem.empty()) {
+        return bad("params." + problem);
     }
     JC_TRY_STATUS(check_product(params.default_product, "default product"));
     for (std::size_t i = 0; i < params.products.size(); ++i) {

@@ -112,6 +112,49 @@ const ProductTerms& Params::product(std::string_view code) const {
     return default_product;
 }
 
+std::string check_params(const Params& p) {
+    if (p.max_rate_ppb < 0) {
+        return "max_rate_ppb: must be non-negative";
+    }
+    if (p.npl_dpd_threshold < 1) {
+        return "npl_dpd_threshold: must be positive";
+    }
+    // Settlement schedule: the rules of ADR 0051 (genesis checks the same).
+    if (p.cycle_cutoffs_minutes.size() > kCycleCutoffsMax) {
+        return "cycle_cutoffs: at most " + std::to_string(kCycleCutoffsMax) + " cutoffs";
+    }
+    for (std::size_t i = 0; i < p.cycle_cutoffs_minutes.size(); ++i) {
+        const std::uint32_t m = p.cycle_cutoffs_minutes[i];
+        if (m < 1 || m > 24 * 60 || (i > 0 && m <= p.cycle_cutoffs_minutes[i - 1])) {
+            return "cycle_cutoffs: must be strictly increasing times in [00:01, 24:00] CST";
+        }
+    }
+    for (const auto* list : {&p.holidays, &p.working_weekends}) {
+        const char* what = list == &p.holidays ? "holidays" : "working_weekends";
+        if (list->size() > kCalendarDatesMax) {
+            return std::string(what) + ": at most " + std::to_string(kCalendarDatesMax) + " dates";
+        }
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            if ((*list)[i] < arith::kDateMin || (*list)[i] > arith::kDateMax) {
+                return std::string(what) + ": date outside the calendar";
+            }
+            if (i > 0 && (*list)[i] <= (*list)[i - 1]) {
+                return std::string(what) + ": must be sorted and unique";
+            }
+        }
+    }
+    if (p.rate_bases == 0 || (p.rate_bases & ~kAllRateBases) != 0) {
+        return "rate_bases: at least one known basis";
+    }
+    if (p.governance_quorum_bps < 1 || p.governance_quorum_bps > 10000) {
+        return "governance_quorum_bps: must be in [1, 10000]";
+    }
+    if (p.governance_ttl_days < 1 || p.governance_ttl_days > 366) {
+        return "governance_ttl_days: must be in [1, 366]";
+    }
+    return "";
+}
+
 std::int64_t Loan::principal_out() const {
     std::int64_t sum = 0;
     for (const auto& t : tranches) {
@@ -468,6 +511,7 @@ std::string encode(const Params& v) {
     for (const auto d : v.working_weekends) {
         e.i32(d);
     }
+    e.u8(v.rate_bases).u16(v.governance_quorum_bps).u32(v.governance_ttl_days);
     return e.take();
 }
 
@@ -494,6 +538,9 @@ Result<Params> decode_params(std::string_view bytes) {
     for (std::size_t i = 0; i < nw && d.ok(); ++i) {
         d.i32(v.working_weekends.emplace_back());
     }
+    d.u8(v.rate_bases);
+    d.u16(v.governance_quorum_bps);
+    d.u32(v.governance_ttl_days);
     return d.finish(std::move(v));
 }
 
@@ -542,7 +589,7 @@ std::string encode(const Loan& v) {
         e.str(t.bank_id).u16(t.share_bps).str(t.partnership_id).e8(t.funding_mode).u16(t.fee_bps).e8(t.fee_base)
             .i64(t.principal_orig).i64(t.principal_out).i64(t.interest_unpaid).i64(t.penalty_unpaid)
             .i64(t.principal_paid).i64(t.interest_paid).i64(t.penalty_paid).i64(t.fee_base_cum).i64(t.fee_cum)
-            .i64(t.written_off).i64(t.recovered);
+            .i64(t.written_off).i64(t.recovered).u32(t.writeoff_preauth_dpd);
     }
     e.count(v.installments.size());
     for (const auto& i : v.installments) {
@@ -595,6 +642,7 @@ Result<Loan> decode_loan(std::string_view bytes) {
         d.i64(t.fee_cum);
         d.i64(t.written_off);
         d.i64(t.recovered);
+        d.u32(t.writeoff_preauth_dpd);
     }
     const std::size_t ni = d.count();
     for (std::size_t i = 0; i < ni && d.ok(); ++i) {
@@ -628,13 +676,23 @@ std::string encode(const LoanEvent& v) {
     for (const auto& o : v.obligations) {
         e.str(o.debtor).str(o.creditor).e8(o.category).i64(o.amount);
     }
+    e.count(v.applied.size());
+    for (const auto& a : v.applied) {
+        e.u32(a.index).i64(a.amount);
+    }
+    if (v.is_credit_event()) {
+        e.str(v.reason).u32(v.corrects_seq);
+        for (const auto& t : v.tranches) {
+            e.i64(t.written_off).i64(t.recovered).i64(t.interest_written_off).i64(t.penalty_written_off);
+        }
+    }
     return e.take();
 }
 
 Result<LoanEvent> decode_loan_event(std::string_view bytes) {
     Dec d(bytes, "loan event");
     LoanEvent v;
-    d.e8(v.type, 2);
+    d.e8(v.type, kEventTypeCount);
     d.u32(v.event_seq);
     d.hash(v.tx_hash);
     d.u32(v.item_index);
@@ -690,6 +748,22 @@ Result<LoanEvent> decode_loan_event(std::string_view bytes) {
         d.str(o.creditor);
         d.e8(o.category, 9);
         d.i64(o.amount);
+    }
+    const std::size_t na = d.count();
+    for (std::size_t i = 0; i < na && d.ok(); ++i) {
+        InstallmentApplication& a = v.applied.emplace_back();
+        d.u32(a.index);
+        d.i64(a.amount);
+    }
+    if (d.ok() && v.is_credit_event()) {
+        d.str(v.reason);
+        d.u32(v.corrects_seq);
+        for (auto& t : v.tranches) {
+            d.i64(t.written_off);
+            d.i64(t.recovered);
+            d.i64(t.interest_written_off);
+            d.i64(t.penalty_written_off);
+        }
     }
     return d.finish(std::move(v));
 }

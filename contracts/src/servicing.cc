@@ -179,12 +179,16 @@ Exec<Plan> plan_repayment(const Loan& loan, Date t, std::int64_t amount, RepayIn
     p.principal_due = take(p.owed.principal_due);
     {
         std::int64_t left = p.principal_due;
-        for (auto& inst : l.installments) {
+        for (std::size_t i = 0; i < l.installments.size(); ++i) {
+            auto& inst = l.installments[i];
             if (left == 0 || inst.due_date > t) {
                 break;
             }
             const std::int64_t pay = std::min(left, inst.unpaid());
-            inst.principal_paid += pay;
+            if (pay > 0) {
+                inst.principal_paid += pay;
+                p.applied.push_back(InstallmentApplication{static_cast<std::uint32_t>(i), pay});
+            }
             left -= pay;
         }
         JC_ASSERT(left == 0, "contracts.servicing.principal_due_applied");
@@ -200,11 +204,18 @@ Exec<Plan> plan_repayment(const Loan& loan, Date t, std::int64_t amount, RepayIn
     JC_ASSERT(rest == 0, "contracts.servicing.payment_fully_applied");
     {
         std::int64_t left = p.principal_prepaid;
-        for (auto it = l.installments.rbegin(); it != l.installments.rend() && left > 0; ++it) {
-            const std::int64_t pay = std::min(left, it->unpaid());
-            it->principal_paid += pay;
+        std::vector<InstallmentApplication> prepaid;
+        for (std::size_t i = l.installments.size(); i > 0 && left > 0; --i) {
+            auto& inst = l.installments[i - 1];
+            const std::int64_t pay = std::min(left, inst.unpaid());
+            if (pay > 0) {
+                inst.principal_paid += pay;
+                prepaid.push_back(InstallmentApplication{static_cast<std::uint32_t>(i - 1), pay});
+            }
             left -= pay;
         }
+        // Schedule order: prepaid instalments are all later than the due ones.
+        p.applied.insert(p.applied.end(), prepaid.rbegin(), prepaid.rend());
         JC_ASSERT(left == 0, "contracts.servicing.prepayment_applied");
     }
     split(l, p.principal_prepaid, [](const Tranche& tr) { return tr.principal_out; },
@@ -271,6 +282,7 @@ void fill_event(const Loan& before, const Plan& plan, LoanEvent& ev) {
     ev.principal_out_before = before.principal_out();
     ev.principal_out_after = after.principal_out();
     ev.status_after = after.status;
+    ev.applied = plan.applied;
     ev.tranches.clear();
     for (std::size_t i = 0; i < after.tranches.size(); ++i) {
         const Tranche& tr = after.tranches[i];

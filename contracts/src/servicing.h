@@ -67,6 +67,7 @@ struct Plan {
     TrancheAmounts tranche_principal_due{};
     TrancheAmounts tranche_principal_prepaid{};
     TrancheAmounts tranche_fee{};
+    std::vector<InstallmentApplication> applied;  // principal per instalment, in schedule order
 };
 
 // The repayment of `amount` on `t`, in B.5 order: ERR_LOAN_STATE (not ACTIVE),

@@ -263,6 +263,11 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     const Params& params = t.env.params;
     const std::string& servicer = t.sender.bank_id;
     JC_EXEC_ASSIGN(OriginateInput in, read_originate(body, params, servicer));
+    if (!params.basis_allowed(in.basis)) {
+        return reject(Code::kBadRate, json::Value{{"field", "basis"},
+                                                  {"reason", "basis " + std::string(arith::basis_name(in.basis)) +
+                                                                 " is not allowed by the governance parameters"}});
+    }
 
     // 2xxx
     if (!t.sender.has_role(Role::kServicer)) {
@@ -490,6 +495,7 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
             tr.partnership_id = parts[i]->partnership_id;
             tr.fee_bps = parts[i]->terms.service_fee_bps;
             tr.fee_base = parts[i]->terms.fee_base;
+            tr.writeoff_preauth_dpd = parts[i]->terms.writeoff_preauth_dpd;
         }
         tr.principal_orig = funded[i];
         tr.principal_out = funded[i];

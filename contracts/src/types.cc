@@ -119,6 +119,9 @@ std::string_view name(EventType v) {
     switch (v) {
         case EventType::kOriginate: return "ORIGINATE";
         case EventType::kRepay: return "REPAY";
+        case EventType::kWriteOff: return "WRITE_OFF";
+        case EventType::kRecover: return "RECOVER";
+        case EventType::kCorrect: return "CORRECT";
     }
     return "?";
 }

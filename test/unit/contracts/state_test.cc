@@ -173,6 +173,48 @@ TEST_CASE("genesis validates members and opens the first cycle", "[contracts][st
     refuse({wb}, unsorted);
 }
 
+TEST_CASE("governance parameters: encoding and validation", "[contracts][state]") {
+    Params p;
+    CHECK(check_params(p).empty());
+    p.holidays = {day("2024-02-12")};
+    p.working_weekends = {day("2024-02-04")};
+    p.cycle_cutoffs_minutes = {9 * 60, 13 * 60 + 15, 24 * 60};
+    p.rate_bases = 0b011;
+    p.governance_quorum_bps = 6667;
+    p.governance_ttl_days = 3;
+    CHECK(check_params(p).empty());
+    CHECK(decode_params(encode(p)).value() == p);
+    CHECK(encode(decode_params(encode(p)).value()) == encode(p));
+    CHECK(p.basis_allowed(arith::Basis::kDaily));
+    CHECK(p.basis_allowed(arith::Basis::kAct360));
+    CHECK_FALSE(p.basis_allowed(arith::Basis::kAct365F));
+
+    auto problem = [](auto mutate) {
+        Params q;
+        mutate(q);
+        return check_params(q);
+    };
+    CHECK(problem([](Params& q) { q.cycle_cutoffs_minutes = {600, 600}; }).find("cycle_cutoffs") == 0);
+    CHECK(problem([](Params& q) { q.cycle_cutoffs_minutes = {1441}; }).find("cycle_cutoffs") == 0);
+    CHECK(problem([](Params& q) { q.cycle_cutoffs_minutes = {0}; }).find("cycle_cutoffs") == 0);
+    CHECK(problem([](Params& q) { q.rate_bases = 0; }).find("rate_bases") == 0);
+    CHECK(problem([](Params& q) { q.rate_bases = 0b1000; }).find("rate_bases") == 0);
+    CHECK(problem([](Params& q) { q.holidays = {day("2024-02-13"), day("2024-02-12")}; }).find("sorted") !=
+          std::string::npos);
+    CHECK(problem([](Params& q) { q.governance_quorum_bps = 0; }).find("quorum") != std::string::npos);
+    CHECK(problem([](Params& q) { q.governance_quorum_bps = 10001; }).find("quorum") != std::string::npos);
+    CHECK(problem([](Params& q) { q.governance_ttl_days = 0; }).find("ttl") != std::string::npos);
+    // genesis refuses what check_params refuses
+    GenesisParams gp;
+    gp.genesis_time_ms = noon_cst_ms("2024-02-15");
+    gp.params.governance_quorum_bps = 0;
+    const auto key = crypto::SecretKey::from_hex(std::string(63, '1') + "1").value().public_key();
+    GenesisMember wb{"WEBANK", "WeBank", "313100000013", "", "", {key}, {Role::kServicer}, MemberStatus::kActive};
+    const auto r = genesis_writes(GenesisMembers{{wb}}, gp);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("params.governance_quorum_bps") != std::string::npos);
+}
+
 TEST_CASE("a block that breaks B1-B4 is refused with ERR_INVARIANT_VIOLATION", "[contracts][state]") {
     auto damaged_chain = [] {
         Chain c(test_params(), EngineOptions{.check_tx_invariants = false});

@@ -107,6 +107,13 @@ struct ProductTerms {
     friend bool operator==(const ProductTerms&, const ProductTerms&) = default;
 };
 
+inline constexpr std::size_t kCycleCutoffsMax = 8;
+inline constexpr std::size_t kCalendarDatesMax = 4096;  // holidays, working weekends (each)
+inline constexpr std::uint8_t kAllRateBases = 0b111;    // bit per arith::Basis
+
+// Governance parameters (gv/params; docs/spec/contracts.md 3.2). Written at genesis and by an
+// executed governance.set_params proposal; a change applies from the NEXT block (the engine
+// reads the record once per block).
 struct Params {
     arith::Rounding rounding = arith::Rounding::kHalfUp;  // interest and penalty
     std::int64_t max_rate_ppb = 10'000'000'000;         // ERR_BAD_RATE above (any basis)
@@ -121,10 +128,23 @@ struct Params {
     // weekend days in `working_weekends` (调休). Both sorted, unique.
     std::vector<Date> holidays;
     std::vector<Date> working_weekends;
+    std::uint8_t rate_bases = kAllRateBases;  // bit (1 << Basis) set: basis allowed for new loans
+    // Governance: a proposal executes once approvals from ACTIVE voting members reach
+    // ceil(voters x quorum_bps / 10000); it expires when the business date passes its
+    // creation date + ttl_days (ADR 0060).
+    std::uint16_t governance_quorum_bps = 5001;
+    std::uint32_t governance_ttl_days = 7;
 
     [[nodiscard]] const ProductTerms& product(std::string_view code) const;
+    [[nodiscard]] bool basis_allowed(arith::Basis b) const {
+        return (rate_bases & (1u << static_cast<unsigned>(b))) != 0;
+    }
     friend bool operator==(const Params&, const Params&) = default;
 };
+
+// Problems with a Params value (genesis and governance.set_params): "" when valid, else the
+// first problem ("cycle_cutoffs_minutes: must be strictly increasing").
+std::string check_params(const Params& p);
 
 struct PartnershipTerms {
     std::string agreement_ref;  // 64 lowercase hex
@@ -177,6 +197,9 @@ struct Tranche {
     std::int64_t fee_cum = 0;
     std::int64_t written_off = 0;
     std::int64_t recovered = 0;
+    // The partnership's writeoff_preauth_dpd at origination (0: write-off needs this tranche
+    // holder's approval). Copied like the fee terms: amendments govern new loans only.
+    std::uint32_t writeoff_preauth_dpd = 0;
 
     friend bool operator==(const Tranche&, const Tranche&) = default;
 };
@@ -254,9 +277,22 @@ struct TrancheAllocation {
     std::int64_t fee_base_cum = 0;       // after the event
     std::int64_t fee_cum = 0;
     std::int64_t principal_out_after = 0;
+    // Credit events only (write-off, recovery, correction; encoded only for those types):
+    std::int64_t written_off = 0;           // principal written off by this event
+    std::int64_t recovered = 0;             // recovery received (negative: a corrected recovery)
+    std::int64_t interest_written_off = 0;  // memo interest zeroed by a write-off
+    std::int64_t penalty_written_off = 0;   // memo penalty zeroed by a write-off
 
     [[nodiscard]] std::int64_t principal() const { return principal_due + principal_prepaid; }
     friend bool operator==(const TrancheAllocation&, const TrancheAllocation&) = default;
+};
+
+// Principal applied to one instalment by a repayment (index into Loan::installments), so that a
+// correction can restore the schedule exactly.
+struct InstallmentApplication {
+    std::uint32_t index = 0;
+    std::int64_t amount = 0;
+    friend bool operator==(const InstallmentApplication&, const InstallmentApplication&) = default;
 };
 
 // The immutable journal entry of one loan event: the loan statement's line.
@@ -288,7 +324,14 @@ struct LoanEvent {
     std::vector<TrancheAllocation> tranches;
     std::vector<Posting> postings;
     std::vector<ObligationLine> obligations;
+    std::vector<InstallmentApplication> applied;  // repayments: principal per instalment
+    // Credit events only (encoded only for write-off, recovery, correction):
+    std::string reason;               // write-off and correction reason
+    std::uint32_t corrects_seq = 0;   // correction: the event_seq it reverses
 
+    [[nodiscard]] bool is_credit_event() const {
+        return type == EventType::kWriteOff || type == EventType::kRecover || type == EventType::kCorrect;
+    }
     // "<tx_hash hex>-<item_index>" (DOMAIN.md B.1: tx hash + index).
     [[nodiscard]] std::string event_id() const;
     friend bool operator==(const LoanEvent&, const LoanEvent&) = default;

@@ -47,7 +47,8 @@ enum class PrepayMode : std::uint8_t { kShorten = 0 };
 
 enum class RepayIntent : std::uint8_t { kAuto = 0, kPayoff = 1 };
 
-enum class EventType : std::uint8_t { kOriginate = 0, kRepay = 1 };
+enum class EventType : std::uint8_t { kOriginate = 0, kRepay = 1, kWriteOff = 2, kRecover = 3, kCorrect = 4 };
+inline constexpr std::uint8_t kEventTypeCount = 5;
 
 // Obligation categories (DOMAIN.md B.1 CycleObligation).
 enum class Category : std::uint8_t {
