@@ -41,9 +41,13 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 12> kRoutes = {{
+constexpr std::array<Route, 16> kRoutes = {{
+    {"loan.approve_write_off", apply_loan_approve_write_off},
+    {"loan.correct", apply_loan_correct},
     {"loan.originate", apply_loan_originate},
+    {"loan.recover", apply_loan_recover},
     {"loan.repay", apply_loan_repay},
+    {"loan.write_off", apply_loan_write_off},
     {"partnership.accept", apply_partnership_accept},
     {"partnership.amend", apply_partnership_amend},
     {"partnership.propose", apply_partnership_propose},
@@ -55,6 +59,9 @@ constexpr std::array<Route, 12> kRoutes = {{
     {"settlement.report_failure", apply_settlement_report_failure},
     {"settlement.roll", apply_settlement_roll},
 }};
+static_assert(std::is_sorted(kRoutes.begin(), kRoutes.end(),
+                             [](const Route& a, const Route& b) { return a.type < b.type; }),
+              "kRoutes must stay sorted by type for the binary search");
 constexpr std::string_view kBatchType = "batch";
 
 Handler find_handler(std::string_view type) {

@@ -11,6 +11,44 @@ namespace {
 
 std::string s(I128 v) { return arith::to_string_i128(v); }
 
+// T3 for a write-off or a recovery; nullopt when it holds.
+std::optional<std::string> check_credit_allocation(const Loan* before, const Loan& after, const LoanEvent& ev,
+                                                   I128 clearing_debits, I128 clearing_credits) {
+    if (before == nullptr || ev.tranches.size() != before->tranches.size()) {
+        return "a credit event needs the loan before it";
+    }
+    I128 total = 0;
+    for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
+        const TrancheAllocation& x = ev.tranches[i];
+        const Tranche& b = before->tranches[i];
+        const Tranche& a = after.tranches[i];
+        if (x.principal() != 0 || x.interest != 0 || x.penalty != 0 || x.fee != 0) {
+            return "a credit event moves no repayment bucket";
+        }
+        if (ev.type == EventType::kWriteOff) {
+            if (x.written_off != b.principal_out || a.written_off - b.written_off != x.written_off ||
+                x.recovered != 0 || a.recovered != b.recovered) {
+                return "tranche " + std::to_string(i) + " written off != its outstanding principal";
+            }
+            total += x.written_off;
+        } else {
+            if (x.recovered < 0 || a.recovered - b.recovered != x.recovered || x.written_off != 0 ||
+                a.written_off != b.written_off) {
+                return "tranche " + std::to_string(i) + " recovery != its state change";
+            }
+            total += x.recovered;
+        }
+    }
+    if (total != ev.amount) {
+        return "tranche parts do not sum to the event amount";
+    }
+    if (ev.type == EventType::kWriteOff ? (clearing_debits != 0 || clearing_credits != 0)
+                                        : (clearing_debits != ev.amount || clearing_credits != 0)) {
+        return "BORROWER_CLEARING movement does not match the event";
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 Error violation(std::uint64_t height, const std::string& what) {
@@ -90,6 +128,26 @@ std::optional<std::string> check_loan(const Loan& loan) {
     if (loan.status == LoanStatus::kActive && out == 0) {
         return "T5 " + id + "ACTIVE with no principal outstanding";
     }
+    if ((loan.status == LoanStatus::kWrittenOff || loan.status == LoanStatus::kClosed) &&
+        (out != 0 || loan.interest_unpaid() != 0 || loan.penalty_unpaid() != 0 || written_off == 0)) {
+        return "T5 " + id + "written off with amounts outstanding or nothing written off";
+    }
+    if (loan.status == LoanStatus::kClosed) {
+        for (const auto& t : loan.tranches) {
+            if (t.recovered != t.written_off) {
+                return "T5 " + id + "CLOSED with written-off principal not recovered";
+            }
+        }
+    }
+    if (loan.status == LoanStatus::kWrittenOff) {
+        bool open = false;
+        for (const auto& t : loan.tranches) {
+            open = open || t.recovered < t.written_off;
+        }
+        if (!open) {
+            return "T5 " + id + "WRITTEN_OFF with everything recovered (should be CLOSED)";
+        }
+    }
     return std::nullopt;
 }
 
@@ -111,8 +169,27 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
         if (after.last_event_date < before->last_event_date || after.last_accrual_date < before->last_accrual_date) {
             return bad("T8 " + id + "a date went backwards");
         }
-        const bool allowed = before->status == LoanStatus::kActive &&
-                             (after.status == LoanStatus::kActive || after.status == LoanStatus::kPaidOff);
+        bool allowed = false;
+        switch (ev.type) {
+            case EventType::kOriginate: break;
+            case EventType::kRepay:
+                allowed = before->status == LoanStatus::kActive &&
+                          (after.status == LoanStatus::kActive || after.status == LoanStatus::kPaidOff);
+                break;
+            case EventType::kWriteOff:
+                allowed = before->status == LoanStatus::kActive && after.status == LoanStatus::kWrittenOff;
+                break;
+            case EventType::kRecover:
+                allowed = before->status == LoanStatus::kWrittenOff &&
+                          (after.status == LoanStatus::kWrittenOff || after.status == LoanStatus::kClosed);
+                break;
+            case EventType::kCorrect:
+                allowed = ((before->status == LoanStatus::kActive || before->status == LoanStatus::kPaidOff) &&
+                           after.status == LoanStatus::kActive) ||
+                          ((before->status == LoanStatus::kWrittenOff || before->status == LoanStatus::kClosed) &&
+                           after.status == LoanStatus::kWrittenOff);
+                break;
+        }
         if (!allowed) {
             return bad("T8 " + id + "transition " + std::string(name(before->status)) + " -> " +
                        std::string(name(after.status)) + " not allowed");
@@ -168,9 +245,26 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
             return bad("T3 " + id + "BORROWER_CLEARING credits " + s(clearing_credits) + " != disbursed " +
                        s(expected_out));
         }
+    } else if (ev.type == EventType::kWriteOff || ev.type == EventType::kRecover) {
+        if (auto v = check_credit_allocation(before, after, ev, clearing_debits, clearing_credits)) {
+            return bad("T3 " + id + *v);
+        }
     } else {
-        if (static_cast<I128>(ev.amount) !=
-            static_cast<I128>(ev.fees) + ev.penalty + ev.interest + ev.principal_due + ev.principal_prepaid) {
+        // A repayment, or a correction reversing one (the recorded allocation, cash going back:
+        // the servicer's BORROWER_CLEARING is credited instead of debited).
+        const bool reversal = ev.type == EventType::kCorrect;
+        if (reversal) {
+            std::swap(clearing_debits, clearing_credits);
+        }
+        I128 recovered = 0;  // a corrected recovery (0 for repayments)
+        for (const auto& a : ev.tranches) {
+            recovered += a.recovered;
+            if (a.recovered < 0 || (!reversal && a.recovered != 0)) {
+                return bad("T3 " + id + "recovery part out of place");
+            }
+        }
+        if (static_cast<I128>(ev.amount) != static_cast<I128>(ev.fees) + ev.penalty + ev.interest + ev.principal_due +
+                                                ev.principal_prepaid + recovered) {
             return bad("T3 " + id + "amount != fees + penalty + interest + principal_due + principal_prepaid");
         }
         I128 pe = 0, in = 0, pd = 0, pp = 0, all = 0;
@@ -187,23 +281,32 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
         if (pe != ev.penalty || in != ev.interest || pd != ev.principal_due || pp != ev.principal_prepaid) {
             return bad("T3 " + id + "a bucket's tranche parts do not sum to the bucket");
         }
-        if (all != static_cast<I128>(ev.amount) - ev.fees) {
+        if (all + recovered != static_cast<I128>(ev.amount) - ev.fees) {
             return bad("T3 " + id + "sum of tranche (pr + in + pe) != amount - fees");
         }
         if (clearing_debits != ev.amount || clearing_credits != 0) {
             return bad("T3 " + id + "servicer BORROWER_CLEARING debit " + s(clearing_debits) + " != amount");
         }
         if (before != nullptr) {
+            const std::int64_t sign = reversal ? -1 : 1;
             for (std::size_t i = 0; i < after.tranches.size(); ++i) {
                 const Tranche& b = before->tranches[i];
                 const Tranche& a = after.tranches[i];
                 const TrancheAllocation& x = ev.tranches[i];
-                if (b.principal_out - a.principal_out != x.principal() ||
-                    a.interest_paid - b.interest_paid != x.interest || a.penalty_paid - b.penalty_paid != x.penalty ||
-                    a.fee_cum - b.fee_cum != x.fee) {
+                if (b.principal_out - a.principal_out != sign * x.principal() ||
+                    a.interest_paid - b.interest_paid != sign * x.interest ||
+                    a.penalty_paid - b.penalty_paid != sign * x.penalty || a.fee_cum - b.fee_cum != sign * x.fee ||
+                    a.recovered - b.recovered != -x.recovered) {
                     return bad("T3 " + id + "tranche " + std::to_string(i) + " state change != its allocation");
                 }
             }
+        }
+        I128 applied = 0;
+        for (const auto& app : ev.applied) {
+            applied += app.amount;
+        }
+        if (ev.type == EventType::kRepay && applied != static_cast<I128>(ev.principal_due) + ev.principal_prepaid) {
+            return bad("T3 " + id + "principal applied to instalments != principal paid");
         }
     }
     // T2 and T7 on the accounts this event touched.

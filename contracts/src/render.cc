@@ -181,10 +181,84 @@ json::Value repay_result(const Loan& loan, const LoanEvent& ev) {
         .take();
 }
 
+// Write-off, recovery and correction receipts (ADR 0061).
+json::Value credit_result(const Loan& loan, const LoanEvent& ev) {
+    json::Value tranches = json::Value::array();
+    std::int64_t interest_written_off = 0;
+    std::int64_t penalty_written_off = 0;
+    for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
+        const TrancheAllocation& a = ev.tranches[i];
+        const std::string& bank = loan.tranches[i].bank_id;
+        Obj t;
+        t.add("bank_id", bank);
+        switch (ev.type) {
+            case EventType::kWriteOff:
+                t.amt("principal", a.written_off).amt("interest", a.interest_written_off).amt("penalty", a.penalty_written_off);
+                interest_written_off += a.interest_written_off;
+                penalty_written_off += a.penalty_written_off;
+                break;
+            case EventType::kRecover:
+                t.amt("recovered", a.recovered);
+                if (bank != loan.servicer) {
+                    t.amt("servicer_owes", a.recovered);
+                }
+                break;
+            default:  // kCorrect: what is reversed
+                t.amt("principal", a.principal())
+                    .amt("interest", a.interest)
+                    .amt("penalty", a.penalty)
+                    .amt("fee", a.fee)
+                    .amt("recovered", a.recovered);
+                if (bank != loan.servicer) {
+                    t.amt("owed_back_to_servicer", a.principal() + a.interest + a.penalty - a.fee + a.recovered);
+                }
+                break;
+        }
+        tranches.push_back(t.take());
+    }
+    Obj r;
+    r.add("loan_id", loan.loan_id)
+        .add("event_seq", ev.event_seq)
+        .add("type", std::string(name(ev.type)))
+        .add("value_date", arith::format_date(ev.value_date))
+        .amt("amount", ev.amount);
+    if (ev.type == EventType::kWriteOff) {
+        r.add("reason", ev.reason)
+            .add("accrual", Obj()
+                                .add("days", ev.accrual_days)
+                                .amt("interest", ev.interest_accrued)
+                                .amt("penalty", ev.penalty_accrued)
+                                .take())
+            .add("written_off", Obj()
+                                    .amt("principal", ev.amount)
+                                    .amt("interest", interest_written_off)
+                                    .amt("penalty", penalty_written_off)
+                                    .take());
+    } else if (ev.type == EventType::kCorrect) {
+        r.add("reason", ev.reason)
+            .add("corrects_event_seq", ev.corrects_seq)
+            .add("allocation", Obj()
+                                   .amt("fees", ev.fees)
+                                   .amt("penalty", ev.penalty)
+                                   .amt("interest", ev.interest)
+                                   .amt("principal_due", ev.principal_due)
+                                   .amt("principal_prepaid", ev.principal_prepaid)
+                                   .take());
+    }
+    return r.add("tranches", std::move(tranches))
+        .amt("principal_out_after", ev.principal_out_after)
+        .add("status", std::string(name(ev.status_after)))
+        .take();
+}
+
 }  // namespace
 
 json::Value event_result(const Loan& loan, const LoanEvent& ev) {
-    return ev.type == EventType::kOriginate ? originate_result(loan, ev) : repay_result(loan, ev);
+    switch (ev.type) {
+        case EventType::kOriginate: return originate_result(loan, ev);
+        case EventType::kRepay: return repay_result(loan, ev);
+        default: return credit_result(loan, ev);
+    }
 }
 
 json::Value event_statement(const Loan& loan, const LoanEvent& ev) {
@@ -199,6 +273,13 @@ json::Value event_statement(const Loan& loan, const LoanEvent& ev) {
     v["cycle_id"] = ev.cycle_id;
     v["obligations"] = obligations(ev);
     v["postings"] = postings(ev);
+    if (ev.type == EventType::kRepay || ev.type == EventType::kCorrect) {
+        json::Value applied = json::Value::array();
+        for (const auto& a : ev.applied) {
+            applied.push_back(json::Value{{"installment_seq", a.index + 1}, {"principal", amount(a.amount)}});
+        }
+        v["installments"] = std::move(applied);
+    }
     if (ev.type == EventType::kRepay) {
         v["intent"] = std::string(name(ev.intent));
         v["principal_out_before"] = amount(ev.principal_out_before);

@@ -275,6 +275,7 @@ std::string_view code_name(Code code) {
         case Code::kWriteOffNotEligible: return "ERR_WRITE_OFF_NOT_ELIGIBLE";
         case Code::kRecoveryExceedsWrittenOff: return "ERR_RECOVERY_EXCEEDS_WRITTEN_OFF";
         case Code::kCorrectionNotLatest: return "ERR_CORRECTION_NOT_LATEST";
+        case Code::kCorrectionCycleClosed: return "ERR_CORRECTION_CYCLE_CLOSED";
         case Code::kCycleMismatch: return "ERR_CYCLE_MISMATCH";
         case Code::kCycleCutoffNotReached: return "ERR_CYCLE_CUTOFF_NOT_REACHED";
         case Code::kInstructionNotFound: return "ERR_INSTRUCTION_NOT_FOUND";

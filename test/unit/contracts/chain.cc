@@ -26,7 +26,7 @@ std::int64_t cst_ms(const std::string& date, const std::string& hhmm) {
 }
 
 json::Value partnership_body(const PartnershipSpec& s) {
-    return json::Value{{"partnership_id", s.id},
+    json::Value b{{"partnership_id", s.id},
                        {"servicer_bank", s.servicer},
                        {"partner_bank", s.partner},
                        {"agreement_ref", std::string(64, '1')},
@@ -38,6 +38,13 @@ json::Value partnership_body(const PartnershipSpec& s) {
                        {"service_fee_bps", s.fee_bps},
                        {"fee_base", s.fee_base},
                        {"require_partner_acceptance", s.require_acceptance}};
+    if (s.writeoff_preauth_dpd != 0) {
+        b["writeoff_preauth_dpd"] = s.writeoff_preauth_dpd;
+    }
+    if (s.accept_timeout_days != 0) {
+        b["accept_timeout_days"] = s.accept_timeout_days;
+    }
+    return b;
 }
 
 json::Value originate_body(const LoanSpec& s) {

@@ -42,6 +42,8 @@ struct PartnershipSpec {
     int fee_bps = 0;
     std::string fee_base = "INTEREST_AND_PENALTY";
     bool require_acceptance = false;
+    int writeoff_preauth_dpd = 0;  // sent only when non-zero
+    int accept_timeout_days = 0;   // sent only when non-zero
 };
 json::Value partnership_body(const PartnershipSpec& s);
 

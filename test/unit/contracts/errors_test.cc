@@ -63,7 +63,7 @@ TEST_CASE("1xxx request errors", "[contracts][errors]") {
     Fixture f;
     const json::Value body = originate_body(fresh("L-9"));
     // 1001: unknown type, unknown field, missing field, wrong JSON type, bad enum, signer not a key.
-    f.expect(1001, "WEBANK", "loan.write_off", json::Value{{"loan_id", "L-0001"}});
+    f.expect(1001, "WEBANK", "loan.charge_fee", json::Value{{"loan_id", "L-0001"}});
     f.expect(1001, "WEBANK", "loan.originate", with(body, "extra", 1));
     f.expect(1001, "WEBANK", "loan.originate", without(body, "loan_id"));
     f.expect(1001, "WEBANK", "loan.originate", with(body, "loan_id", 7));

@@ -64,6 +64,7 @@ enum class Code : std::int32_t {
     kWriteOffNotEligible = 5101,
     kRecoveryExceedsWrittenOff = 5102,
     kCorrectionNotLatest = 5201,
+    kCorrectionCycleClosed = 5202,  // ADR 0061
     // 7xxx settlement
     kCycleMismatch = 7001,
     kCycleCutoffNotReached = 7002,
