@@ -30,7 +30,7 @@ struct P2pConfig {
     std::uint64_t deliver_bytes_max = 32 << 20;
     std::uint64_t pending_handshakes_per_ip_max = 8;
     std::uint64_t sync_requests_per_second = 20;      // per peer
-    std::uint64_t sync_queue_bytes_max = 16 << 20;    // no new sync response while the peer's queue is fuller
+    std::uint64_t sync_queue_bytes_max = 64 << 20;    // no new sync response while the peer's queue is fuller
     std::vector<std::string> revoked_serials;     // certificate serials, lowercase hex
     std::vector<std::string> revoked_identities;  // SHA-256 of SubjectPublicKeyInfo, hex
     // Where to dial a validator instead of its genesis address (validator index → "host:port"):
