@@ -316,6 +316,18 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
             return config_error("p2p.revoked_serials", "\"" + serial + "\" is not lowercase hex without leading zeros");
         }
     }
+    // A required path given as "" would resolve to the config's own directory and fail later
+    // with an obscure file error; refuse it here with the key path (found by genesis_config_fuzz).
+    for (const auto& [key, path] : {std::pair<const char*, const std::string*>{"genesis", &c.genesis},
+                                    {"data_dir", &c.data_dir},
+                                    {"consensus_key", &c.consensus_key},
+                                    {"p2p.ca_cert", &c.p2p.ca_cert},
+                                    {"p2p.cert", &c.p2p.cert},
+                                    {"p2p.key", &c.p2p.key}}) {
+        if (path->empty()) {
+            return config_error(key, "must not be empty");
+        }
+    }
     c.genesis = resolve(base_dir, c.genesis);
     c.data_dir = resolve(base_dir, c.data_dir);
     c.consensus_key = resolve(base_dir, c.consensus_key);

@@ -104,3 +104,12 @@ TEST_CASE("p2p.peer_addresses overrides routes by validator index and refuses ba
     CHECK_THAT(error_of(with_p2p(R"("peer_addresses": {"1": 7})")), Catch::Contains("host:port"));
     CHECK_THAT(error_of(with_p2p(R"("peer_addresses": ["h:1"])")), Catch::Contains("must be an object"));
 }
+
+TEST_CASE("required paths may not be empty (regression: genesis_config_fuzz)", "[node][config][regress]") {
+    CHECK_THAT(error_of(R"({"node": "n", "genesis": "g", "data_dir": "d", "consensus_key": "k",
+        "p2p": {"ca_cert": "c", "cert": "", "key": "k"}})"), Catch::Contains("p2p.cert: must not be empty"));
+    CHECK_THAT(error_of(R"({"node": "n", "genesis": "", "data_dir": "d", "consensus_key": "k",
+        "p2p": {"ca_cert": "c", "cert": "t", "key": "k"}})"), Catch::Contains("genesis: must not be empty"));
+    CHECK_THAT(error_of(R"({"node": "n", "genesis": "g", "data_dir": "", "consensus_key": "k",
+        "p2p": {"ca_cert": "c", "cert": "t", "key": "k"}})"), Catch::Contains("data_dir: must not be empty"));
+}
