@@ -316,6 +316,17 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
         return s.error();
     }
     out.writes = ov.take_writes();
+    if (options_.check_replay) {
+        EngineOptions once = options_;
+        once.check_replay = false;
+        auto again = Engine(once).execute_block(parent, ctx, txs);
+        if (!again) {
+            return invariants::violation(ctx.height, "B7 the replay failed: " + again.error().message());
+        }
+        if (auto s = invariants::check_replay(out, *again, ctx.height); !s) {
+            return s.error();
+        }
+    }
     return out;
 }
 

@@ -502,7 +502,7 @@ Status check_block(Overlay& ov, const BlockContext& block) {
                        " without a usage update");
         }
     }
-    return {};
+    return check_settlement(ov, block);
 }
 
 }  // namespace jc::contracts::invariants

@@ -31,6 +31,14 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
 // B1-B4 over everything the block touched; writes the updated ag/<bank> records.
 Status check_block(Overlay& ov, const BlockContext& block);
 
+// B5 (INTERBANK = open-cycle obligations + unsettled instructions, per pair; a closed cycle's
+// instructions = its bilateral nets) and B6 (per-bank multilateral nets of a closed cycle sum to
+// zero and equal its instructions'), over what the block touched (ADR 0054).
+Status check_settlement(Overlay& ov, const BlockContext& block);
+
+// B7: two executions of the same block from the same parent agree byte for byte.
+Status check_replay(const BlockOutput& first, const BlockOutput& second, std::uint64_t height);
+
 Error violation(std::uint64_t height, const std::string& what);
 
 }  // namespace jc::contracts::invariants

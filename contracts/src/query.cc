@@ -5,6 +5,7 @@
 #include "store.h"
 
 #include <jc/contracts/records.h>
+#include <jc/contracts/settlement.h>
 
 #include <map>
 
@@ -215,11 +216,15 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
     json::Value accounts = json::Value::array();
     json::Value income = json::Value::object();
     std::map<std::string, json::Value> counterparties;
+    std::map<std::string, I128> open_net;       // per counterparty, positive: it owes the bank
+    std::map<std::string, I128> unsettled_net;
     auto counterparty = [&](const std::string& c) -> json::Value& {
         auto [it, inserted] = counterparties.try_emplace(c);
         if (inserted) {
             it->second = json::Value{{"bank_id", c},
                                      {"interbank_net", "0"},
+                                     {"open_cycle_net", "0"},
+                                     {"unsettled_net", "0"},
                                      {"owed_by_counterparty", json::Value::object()},
                                      {"owed_to_counterparty", json::Value::object()},
                                      {"unsettled_instructions", json::Value::array()}};
@@ -283,13 +288,47 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
         const json::Value entry{{"amount", render::amount(o->amount)}, {"count", o->count}};
         if (debtor == bank_id) {
             counterparty(creditor)["owed_to_counterparty"][category] = entry;
+            open_net[creditor] -= static_cast<I128>(o->amount);
         } else if (creditor == bank_id) {
             counterparty(debtor)["owed_by_counterparty"][category] = entry;
+            open_net[debtor] += static_cast<I128>(o->amount);
         }
         return true;
     }));
     if (failure) {
         return *failure;
+    }
+    // Unsettled instructions of closed cycles (PENDING, SENT, FAILED; ADR 0052's su/ index), so
+    // that interbank_net = open_cycle_net + unsettled_net for every counterparty (B5).
+    std::vector<std::string> unsettled_ids;
+    JC_TRY_STATUS(state.scan(keys::kUnsettledPrefix, [&](std::string_view key, std::string_view) {
+        unsettled_ids.emplace_back(key.substr(keys::kUnsettledPrefix.size()));
+        return true;
+    }));
+    for (const auto& id : unsettled_ids) {
+        JC_ASSIGN_OR_RETURN(auto si, store::load<SettlementInstruction>(state, keys::instruction(id), decode_instruction));
+        if (!si) {
+            return Error(Errc::kCorruption, "unsettled index names a missing instruction " + id);
+        }
+        if (si->debtor != bank_id && si->creditor != bank_id) {
+            continue;
+        }
+        const bool pays = si->debtor == bank_id;
+        const std::string other = pays ? si->creditor : si->debtor;
+        counterparty(other)["unsettled_instructions"].push_back(
+            json::Value{{"instruction_id", si->instruction_id},
+                        {"cycle_id", si->cycle_id},
+                        {"direction", pays ? "PAY" : "RECEIVE"},
+                        {"amount", render::amount(si->amount)},
+                        {"status", std::string(name(si->status))},
+                        {"settlement_date", arith::format_date(si->settlement_date)}});
+        unsettled_net[other] += pays ? -static_cast<I128>(si->amount) : static_cast<I128>(si->amount);
+    }
+    for (const auto& [c, v] : open_net) {
+        counterparty(c)["open_cycle_net"] = render::amount(v);
+    }
+    for (const auto& [c, v] : unsettled_net) {
+        counterparty(c)["unsettled_net"] = render::amount(v);
     }
     json::Value partnerships = json::Value::array();
     JC_TRY_STATUS(state.scan(keys::kPartnershipPrefix, [&](std::string_view key, std::string_view value) {

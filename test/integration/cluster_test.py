@@ -254,6 +254,12 @@ def rpc_errors(c, node):
     check("error" in r and r["error"]["data"]["reason"] == "BAD_SIGNATURE",
           "same tx_hash with a forged sig is refused: %s" % r)
     check("methods" in c.result(node, "rpc.discover"), "rpc.discover returns OpenRPC")
+    names = {m["name"] for m in c.result(node, "rpc.discover")["methods"]}
+    check({"getCycle", "getCycleReport", "listInstructions"} <= names, "settlement queries are discoverable")
+    cycle = c.result(node, "getCycle")
+    check(cycle["status"] == "OPEN" and cycle["current"], "getCycle answers the open cycle: %s" % cycle)
+    check(c.result(node, "listInstructions", {"status": "PENDING"})["count"] == 0, "no instructions yet")
+    check(code(method="listInstructions", params={"status": "BOGUS"}) == -32602, "unknown status is -32602")
 
 
 def four_validators(root):

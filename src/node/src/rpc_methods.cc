@@ -5,6 +5,10 @@
 #include <jc/ledger/merkle.h>
 
 #include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <array>
+#include <utility>
 #include <boost/asio/steady_timer.hpp>
 
 #include "node_impl.h"
@@ -539,6 +543,63 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               }
               reply_result(reply, contracts::query::get_positions(*store_->snapshot(), *id));
           }));
+
+    d.add("getCycle",
+          {.summary = "A settlement cycle (default: the open one): status, cutoff, settlement date, totals by category"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              std::string id;
+              if (p.contains("cycle_id")) {
+                  auto s = string_param(p, "cycle_id", reply);
+                  if (!s) {
+                      return;
+                  }
+                  id = *s;
+              }
+              if (!only_keys(p, {"cycle_id"}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_cycle(*store_->snapshot(), id));
+          });
+
+    d.add("getCycleReport",
+          {.summary = "camt.053-like statement of a cycle for a bank: entries per counterparty, NbOfTxs, CtrlSum, "
+                      "events digest"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto cycle = string_param(p, "cycle_id", reply);
+              if (!cycle) {
+                  return;
+              }
+              auto bank = string_param(p, "bank_id", reply);
+              if (!bank || !only_keys(p, {"cycle_id", "bank_id"}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_cycle_report(*store_->snapshot(), *cycle, *bank));
+          });
+
+    d.add("listInstructions", {.summary = "Settlement instructions by cycle_id, status and/or bank_id"},
+          [this](const Value& p, const rpc::CallContext&, Reply reply) {
+              contracts::query::InstructionFilter f;
+              for (auto [name, field] : {std::pair{"cycle_id", &f.cycle_id}, std::pair{"status", &f.status},
+                                         std::pair{"bank_id", &f.bank_id}}) {
+                  if (p.contains(name)) {
+                      auto s = string_param(p, name, reply);
+                      if (!s) {
+                          return;
+                      }
+                      *field = *s;
+                  }
+              }
+              if (!only_keys(p, {"cycle_id", "status", "bank_id"}, reply)) {
+                  return;
+              }
+              static constexpr std::array<std::string_view, 5> kStatuses = {"PENDING", "SENT", "SETTLED", "FAILED",
+                                                                             "ROLLED"};
+              if (!f.status.empty() && std::find(kStatuses.begin(), kStatuses.end(), f.status) == kStatuses.end()) {
+                  reply(RpcError::invalid_params("\"status\" must be PENDING, SENT, SETTLED, FAILED or ROLLED"));
+                  return;
+              }
+              reply_result(reply, contracts::query::list_instructions(*store_->snapshot(), f));
+          });
 
     d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null"},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {

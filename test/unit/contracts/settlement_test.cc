@@ -7,6 +7,8 @@
 // 120000), after the earlier funding has been settled through a first cycle; expected figures
 // are the ones printed in DOMAIN.md E6, the obligations digest is recomputed from the stated
 // key/amount/count lines, and "nothing changed" compares the whole state before and after.
+#include "../../../contracts/src/invariants.h"
+#include "../../../contracts/src/overlay.h"
 #include "chain.h"
 
 #include <jc/contracts/settlement.h>
@@ -559,6 +561,248 @@ TEST_CASE("every settlement type replays as DUPLICATE with the original result a
           "BC-FAIL-1");
     twice("2024-02-15", "WEBANK", "settlement.roll", json::Value{{"instruction_id", bw}}, "WB-ROLL-1");
     CHECK(c.obligation("BANKC", "WEBANK", Category::kCarryForward).amount == 864197);  // rolled once
+}
+
+
+TEST_CASE("getCycle, listInstructions and getPositions show E6's closed cycle and its unsettled instructions",
+          "[contracts][settlement][query]") {
+    E6 e;
+    Chain& c = e.c;
+    ok(close(c, "2024-02-15", "WEBANK", "20240215-01"));
+    const auto cy = query::get_cycle(c.state(), "20240215-01");
+    REQUIRE(cy.ok());
+    CHECK((*cy)["status"] == "CLOSED");
+    CHECK((*cy)["current"] == false);
+    CHECK((*cy)["close_trigger"] == "EXPLICIT");
+    CHECK((*cy)["settlement_date"] == "2024-02-15");
+    // E6's obligations by category: FUNDING 560000 + 864197 + 350000; PRINCIPAL 46667 + 640000 +
+    // 120000; INTEREST 8680 + 9920; SERVICE_FEE 1240. Gross 2600704 over 9 aggregate counts.
+    CHECK((*cy)["obligations"]["gross"] == "2600704");
+    CHECK((*cy)["obligations"]["count"] == 9);
+    CHECK((*cy)["obligations"]["by_category"] ==
+          json::Value{{"FUNDING", json::Value{{"amount", "1774197"}, {"count", 3}}},
+                      {"PRINCIPAL", json::Value{{"amount", "806667"}, {"count", 3}}},
+                      {"INTEREST", json::Value{{"amount", "18600"}, {"count", 2}}},
+                      {"SERVICE_FEE", json::Value{{"amount", "1240"}, {"count", 1}}}});
+    CHECK((*cy)["instructions"]["count"] == 3);
+    CHECK((*cy)["instructions"]["total"] == "1238224");
+    CHECK((*cy)["instructions"]["by_status"] == json::Value{{"PENDING", 3}});
+    const auto current = query::get_cycle(c.state(), "");
+    REQUIRE(current.ok());
+    CHECK((*current)["cycle_id"] == "20240215-02");
+    CHECK((*current)["status"] == "OPEN");
+    CHECK((*current)["settlement_date"].is_null());
+    CHECK((*query::get_cycle(c.state(), "20991231-01")).is_null());
+
+    auto ids = [&](const query::InstructionFilter& f) {
+        auto r = query::list_instructions(c.state(), f);
+        REQUIRE(r.ok());
+        std::vector<std::string> out;
+        for (const auto& si : (*r)["instructions"]) {
+            out.push_back(si["instruction_id"]);
+        }
+        return out;
+    };
+    using V = std::vector<std::string>;
+    // All five instructions so far: two of the first cycle (settled in the fixture), E6's three.
+    CHECK(ids({}).size() == 5);
+    CHECK(ids({"20240215-01", "", ""}) ==
+          V{"SI-20240215-01-BANKC-HUARUI", "SI-20240215-01-BANKC-WEBANK", "SI-20240215-01-WEBANK-HUARUI"});
+    CHECK(ids({"", "SETTLED", ""}) == V{"SI-20240101-01-BANKC-HUARUI", "SI-20240101-01-HUARUI-WEBANK"});
+    CHECK(ids({"", "PENDING", "WEBANK"}) == V{"SI-20240215-01-BANKC-WEBANK", "SI-20240215-01-WEBANK-HUARUI"});
+    CHECK(ids({"", "", "WEBANK"}).size() == 3);
+    CHECK(ids({"20240215-01", "SENT", ""}).empty());
+    CHECK_FALSE(query::list_instructions(c.state(), {"", "BOGUS", ""}).ok());
+
+    // Positions: INTERBANK net = open-cycle net + unsettled net per counterparty (B5).
+    ok(sent(c, "2024-02-15", "WEBANK", "SI-20240215-01-WEBANK-HUARUI", "144027"));
+    const auto pos = query::get_positions(c.state(), "WEBANK");
+    REQUIRE(pos.ok());
+    std::map<std::string, json::Value> by_cp;
+    for (const auto& cp : (*pos)["counterparties"]) {
+        by_cp[cp["bank_id"]] = cp;
+    }
+    CHECK(by_cp["HUARUI"]["interbank_net"] == "-144027");
+    CHECK(by_cp["HUARUI"]["open_cycle_net"] == "0");
+    CHECK(by_cp["HUARUI"]["unsettled_net"] == "-144027");
+    REQUIRE(by_cp["HUARUI"]["unsettled_instructions"].size() == 1);
+    CHECK(by_cp["HUARUI"]["unsettled_instructions"][0] ==
+          json::Value{{"instruction_id", "SI-20240215-01-WEBANK-HUARUI"},
+                      {"cycle_id", "20240215-01"},
+                      {"direction", "PAY"},
+                      {"amount", "144027"},
+                      {"status", "SENT"},
+                      {"settlement_date", "2024-02-15"}});
+    CHECK(by_cp["BANKC"]["interbank_net"] == "864197");
+    CHECK(by_cp["BANKC"]["unsettled_net"] == "864197");
+    CHECK(by_cp["BANKC"]["unsettled_instructions"][0]["direction"] == "RECEIVE");
+}
+
+TEST_CASE("getCycleReport: camt.053-like entries, control sums and digests a bank recomputes",
+          "[contracts][settlement][query]") {
+    E6 e;
+    Chain& c = e.c;
+    ok(close(c, "2024-02-15", "WEBANK", "20240215-01"));
+    const auto r = query::get_cycle_report(c.state(), "20240215-01", "WEBANK");
+    REQUIRE(r.ok());
+    const json::Value& rep = *r;
+    CHECK(rep["status"] == "CLOSED");
+    REQUIRE(rep["counterparties"].size() == 2);
+    const json::Value& bc = rep["counterparties"][0];
+    const json::Value& hr = rep["counterparties"][1];
+    REQUIRE(bc["counterparty"] == "BANKC");
+    REQUIRE(hr["counterparty"] == "HUARUI");
+    // WEBANK / HUARUI: HR owes WB funding 560000 and the fee 1240 (credits); WB owes HR
+    // principal 46667 + 640000 and interest 8680 + 9920 (debits). Closing net 561240 - 705267.
+    CHECK(hr["entries"] == json::Value::array({
+                               json::Value{{"category", "FUNDING"},
+                                           {"credit", json::Value{{"amount", "560000"}, {"count", 1}}},
+                                           {"debit", json::Value{{"amount", "0"}, {"count", 0}}},
+                                           {"net", "560000"}},
+                               json::Value{{"category", "INTEREST"},
+                                           {"credit", json::Value{{"amount", "0"}, {"count", 0}}},
+                                           {"debit", json::Value{{"amount", "18600"}, {"count", 2}}},
+                                           {"net", "-18600"}},
+                               json::Value{{"category", "PRINCIPAL"},
+                                           {"credit", json::Value{{"amount", "0"}, {"count", 0}}},
+                                           {"debit", json::Value{{"amount", "686667"}, {"count", 2}}},
+                                           {"net", "-686667"}},
+                               json::Value{{"category", "SERVICE_FEE"},
+                                           {"credit", json::Value{{"amount", "1240"}, {"count", 1}}},
+                                           {"debit", json::Value{{"amount", "0"}, {"count", 0}}},
+                                           {"net", "1240"}}}));
+    CHECK(hr["opening_net"] == "0");
+    CHECK(hr["closing_net"] == "-144027");
+    CHECK(hr["NbOfTxs"] == 6);
+    CHECK(hr["CtrlSum"] == "1266507");  // 560000 + 18600 + 686667 + 1240
+    CHECK(hr["instruction"]["instruction_id"] == "SI-20240215-01-WEBANK-HUARUI");
+    CHECK(hr["instruction"]["amount"] == "144027");
+    // The same digest as the instruction's (ADR 0050), from the same four aggregate lines.
+    CHECK(hr["obligations_digest"] == instruction(c, "SI-20240215-01-WEBANK-HUARUI").obligations_digest.hex());
+    // Events: L-0101's origination, L-0001's and L-0002's repayments, in execution order.
+    CHECK(hr["event_count"] == 3);
+    const std::string hr_events = c.event("L-0101", 1)->event_id() + "\n" + c.event("L-0001", 2)->event_id() + "\n" +
+                                  c.event("L-0002", 2)->event_id() + "\n";
+    CHECK(hr["events_digest"] == sha256(hr_events).hex());
+    CHECK(bc["closing_net"] == "864197");
+    CHECK(bc["NbOfTxs"] == 1);
+    CHECK(bc["CtrlSum"] == "864197");
+    CHECK(bc["events_digest"] == sha256(c.event("L-0102", 1)->event_id() + "\n").hex());
+    // Totals; the closing nets sum to WEBANK's multilateral net of E6, +720170.
+    CHECK(rep["NbOfTxs"] == 7);
+    CHECK(rep["CtrlSum"] == "2130704");
+    CHECK(rep["multilateral_net"] == "720170");
+    // The other two banks' multilateral nets, also E6's.
+    CHECK((*query::get_cycle_report(c.state(), "20240215-01", "HUARUI"))["multilateral_net"] == "374027");
+    CHECK((*query::get_cycle_report(c.state(), "20240215-01", "BANKC"))["multilateral_net"] == "-1094197");
+    CHECK((*query::get_cycle_report(c.state(), "20240215-01", "NOBANK")).is_null());
+    CHECK((*query::get_cycle_report(c.state(), "20991231-01", "WEBANK")).is_null());
+}
+
+TEST_CASE("B5: an INTERBANK balance that disagrees with obligations and instructions fails the block",
+          "[contracts][settlement][invariants]") {
+    E6 e;
+    Chain& c = e.c;
+    // Corrupt the open cycle's WB -> HR interest aggregate by one fen.
+    const std::string key = keys::obligation("20240215-01", "WEBANK", "HUARUI", Category::kInterest);
+    ObligationAggregate agg = c.obligation("WEBANK", "HUARUI", Category::kInterest);
+    agg.amount += 1;
+    c.mutable_state().apply({{key, encode(agg)}});
+    const auto out = c.try_block("2024-02-16", {c.tx("WEBANK", "loan.repay",
+                                                     repay_body("L-0101", "2024-02-16", "1000", "PAY-X"))});
+    REQUIRE_FALSE(out.ok());
+    CHECK_THAT(out.error().message(), Catch::Contains("ERR_INVARIANT_VIOLATION (9900)") &&
+                                          Catch::Contains("B5 pair HUARUI/WEBANK"));
+}
+
+namespace {
+
+// The writes of closing E6's cycle, as an overlay over the pre-close state, for corrupting.
+struct CloseOverlay {
+    E6 e;
+    ledger::StateWrites writes;
+    CloseOverlay() {
+        auto out = e.c.try_block("2024-02-15", {e.c.tx("WEBANK", "settlement.close_cycle",
+                                                       json::Value{{"expected_cycle_id", "20240215-01"}})});
+        REQUIRE(out.ok());
+        writes = out->writes;
+    }
+    Status check(const std::function<void(Overlay&)>& corrupt) const {
+        Overlay ov(e.c.state());
+        for (const auto& w : writes) {
+            if (w.value) {
+                ov.put(w.key, *w.value);
+            } else {
+                ov.erase(w.key);
+            }
+        }
+        corrupt(ov);
+        return invariants::check_settlement(ov, BlockContext::at(e.c.height() + 1, noon_cst_ms("2024-02-15")));
+    }
+};
+
+void put_si(Overlay& ov, SettlementInstruction si) {
+    ov.put(keys::instruction(si.instruction_id), encode(si));
+    ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
+}
+
+}  // namespace
+
+TEST_CASE("B5/B6: a closed cycle's instructions must equal its bilateral and multilateral nets",
+          "[contracts][settlement][invariants]") {
+    CloseOverlay co;
+    CHECK(co.check([](Overlay&) {}).ok());  // the real close passes
+    // B6: one instruction one fen short changes two banks' multilateral nets.
+    const auto b6 = co.check([&](Overlay& ov) {
+        auto si = decode_instruction(**ov.get(keys::instruction("SI-20240215-01-BANKC-WEBANK")));
+        si->amount -= 1;
+        put_si(ov, *si);
+    });
+    REQUIRE_FALSE(b6.ok());
+    CHECK_THAT(b6.error().message(), Catch::Contains("B6 cycle 20240215-01"));
+    // B5: a triangle of 1-fen instructions leaves every bank's multilateral net intact but no
+    // pair's instruction equals the pair's net.
+    const auto b5 = co.check([&](Overlay& ov) {
+        auto bh = decode_instruction(**ov.get(keys::instruction("SI-20240215-01-BANKC-HUARUI")));
+        bh->amount += 1;
+        put_si(ov, *bh);
+        SettlementInstruction wb = *bh;
+        wb.instruction_id = "SI-20240215-01-WEBANK-BANKC";
+        wb.debtor = "WEBANK";
+        wb.creditor = "BANKC";
+        wb.amount = 1;
+        put_si(ov, wb);
+        SettlementInstruction hw = wb;
+        hw.instruction_id = "SI-20240215-01-HUARUI-WEBANK";
+        hw.debtor = "HUARUI";
+        hw.creditor = "WEBANK";
+        put_si(ov, hw);
+    });
+    REQUIRE_FALSE(b5.ok());
+    CHECK_THAT(b5.error().message(), Catch::Contains("B5 cycle 20240215-01"));
+    // B5: an unsettled instruction missing from the su/ index.
+    const auto idx = co.check([&](Overlay& ov) { ov.erase(keys::unsettled("SI-20240215-01-WEBANK-HUARUI")); });
+    REQUIRE_FALSE(idx.ok());
+    CHECK_THAT(idx.error().message(), Catch::Contains("unsettled index"));
+}
+
+TEST_CASE("B7: the engine's replay check passes on a real block and flags any difference",
+          "[contracts][settlement][invariants]") {
+    E6 e;
+    Engine twice(EngineOptions{.check_tx_invariants = true, .check_replay = true});
+    const std::vector<std::shared_ptr<const ledger::Transaction>> txs = {
+        e.c.tx("WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240215-01"}})};
+    auto out = twice.execute_block(e.c.state(), BlockContext::at(e.c.height() + 1, noon_cst_ms("2024-02-15")), txs);
+    REQUIRE(out.ok());
+    CHECK(invariants::check_replay(*out, *out, 7).ok());
+    BlockOutput changed = *out;
+    changed.receipts[0].result["next_cycle_id"] = "20240215-03";
+    const auto r = invariants::check_replay(*out, changed, 7);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error().message(), Catch::Contains("B7") && Catch::Contains("at height 7"));
+    changed = *out;
+    changed.writes.pop_back();
+    CHECK_FALSE(invariants::check_replay(*out, changed, 7).ok());
 }
 
 }  // namespace jc::contracts::test

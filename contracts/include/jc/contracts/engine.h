@@ -13,9 +13,9 @@
 //
 // Errors: a business rejection is a receipt (status REJECTED, a DOMAIN.md B.5 code). An Error
 // from execute_block means the block cannot be executed at all: the backing store failed,
-// state is corrupt, or an invariant (T1-T8 per transaction when enabled, B1-B4 per block,
-// always) is violated (ERR_INVARIANT_VIOLATION, 9900). The node must then halt, naming the
-// height, rather than diverge.
+// state is corrupt, or an invariant (T1-T8 per transaction when enabled, B1-B6 per block,
+// always; B7 replay when enabled) is violated (ERR_INVARIANT_VIOLATION, 9900). The node must
+// then halt, naming the height, rather than diverge.
 //
 // Thread-safety: an Engine holds only its options; execute_block is const and may run
 // concurrently on different parents (each call builds its own overlay).
@@ -64,6 +64,9 @@ struct EngineOptions {
     // Check T1-T8 after every transaction (tests, the simulator, and the debug flag). B1-B4 are
     // checked after every block regardless.
     bool check_tx_invariants = false;
+    // B7: execute every block a second time from the same parent and compare writes and
+    // receipts (tests, the simulator, the debug flag; doubles execution cost).
+    bool check_replay = false;
 };
 
 class Engine {

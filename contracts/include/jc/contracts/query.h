@@ -21,7 +21,9 @@
 #include <jc/core/error.h>
 #include <jc/ledger/state.h>
 
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace jc::contracts::query {
@@ -51,6 +53,28 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
 // The original result of (bank_id, client_ref), or null.
 Result<json::Value> get_event_by_client_ref(const ledger::StateReader& state, std::string_view bank_id,
                                             std::string_view client_ref);
+
+// Settlement (ADR 0053). get_cycle: status, cutoff, settlement date, obligation totals by
+// category and instruction counts by status of `cycle_id` (empty: the open cycle), or null.
+Result<json::Value> get_cycle(const ledger::StateReader& state, std::string_view cycle_id);
+
+// Instructions matching every non-empty field, in instruction-id order, at most
+// kListInstructionsMax (then "truncated": true). An unknown status is kInvalidArgument.
+struct InstructionFilter {
+    std::string cycle_id;
+    std::string status;   // PENDING | SENT | SETTLED | FAILED | ROLLED
+    std::string bank_id;  // as debtor or creditor
+};
+inline constexpr std::size_t kListInstructionsMax = 1000;
+Result<json::Value> list_instructions(const ledger::StateReader& state, const InstructionFilter& filter);
+
+// The camt.053-like statement of one cycle for one bank: per counterparty the entries by
+// category (credit: owed to the bank, debit: owed by it; gross and count), the closing net, the
+// control sums NbOfTxs / CtrlSum, the obligations digest of ADR 0050, the events digest
+// (SHA-256 of the ordered event ids, one per line), rolled-in instructions and the instruction.
+// Null when the cycle or the bank is unknown.
+Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::string_view cycle_id,
+                                     std::string_view bank_id);
 
 // Per-bank ledger totals (debits, credits, LOAN_PRINCIPAL net, tranche principal outstanding,
 // INTERBANK net) and the ledger-wide totals. The caller adds the state root and height.
