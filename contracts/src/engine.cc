@@ -41,13 +41,18 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 16> kRoutes = {{
+constexpr std::array<Route, 21> kRoutes = {{
+    {"governance.approve", apply_governance_approve},
+    {"governance.set_params", apply_governance_set_params},
     {"loan.approve_write_off", apply_loan_approve_write_off},
     {"loan.correct", apply_loan_correct},
     {"loan.originate", apply_loan_originate},
     {"loan.recover", apply_loan_recover},
     {"loan.repay", apply_loan_repay},
     {"loan.write_off", apply_loan_write_off},
+    {"member.register", apply_member_register},
+    {"member.suspend", apply_member_suspend},
+    {"member.update", apply_member_update},
     {"partnership.accept", apply_partnership_accept},
     {"partnership.amend", apply_partnership_amend},
     {"partnership.propose", apply_partnership_propose},

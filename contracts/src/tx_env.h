@@ -25,8 +25,8 @@ struct BlockEnv {
     Params params;
     Cycle cycle;  // the cycle open when the block began; settlement.close_cycle may replace it
     EngineOptions options;
-    // Decoded sender records, read once per block. Valid because no v1 transaction changes a
-    // member; a member.* transaction must erase its entry here when it lands.
+    // Decoded sender records, read once per block. An executed member.* proposal erases its
+    // entry (tx_governance.cc), so a member change applies to the next transaction.
     mutable std::map<std::string, std::optional<Member>, std::less<>> members;
 };
 
@@ -93,6 +93,11 @@ Exec<TxEffect> apply_loan_write_off(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_approve_write_off(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_governance_set_params(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_governance_approve(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_member_register(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_member_update(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_member_suspend(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_settlement_close_cycle(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_settlement_confirm_sent(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& body);

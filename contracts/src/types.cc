@@ -276,6 +276,16 @@ std::string_view code_name(Code code) {
         case Code::kRecoveryExceedsWrittenOff: return "ERR_RECOVERY_EXCEEDS_WRITTEN_OFF";
         case Code::kCorrectionNotLatest: return "ERR_CORRECTION_NOT_LATEST";
         case Code::kCorrectionCycleClosed: return "ERR_CORRECTION_CYCLE_CLOSED";
+        case Code::kProposalNotFound: return "ERR_PROPOSAL_NOT_FOUND";
+        case Code::kProposalExists: return "ERR_PROPOSAL_EXISTS";
+        case Code::kProposalExpired: return "ERR_PROPOSAL_EXPIRED";
+        case Code::kProposalDigestMismatch: return "ERR_PROPOSAL_DIGEST_MISMATCH";
+        case Code::kAlreadyApproved: return "ERR_ALREADY_APPROVED";
+        case Code::kProposalClosed: return "ERR_PROPOSAL_CLOSED";
+        case Code::kParamsInvalid: return "ERR_PARAMS_INVALID";
+        case Code::kMemberExists: return "ERR_MEMBER_EXISTS";
+        case Code::kMemberNotFound: return "ERR_MEMBER_NOT_FOUND";
+        case Code::kKeyInUse: return "ERR_KEY_IN_USE";
         case Code::kCycleMismatch: return "ERR_CYCLE_MISMATCH";
         case Code::kCycleCutoffNotReached: return "ERR_CYCLE_CUTOFF_NOT_REACHED";
         case Code::kInstructionNotFound: return "ERR_INSTRUCTION_NOT_FOUND";

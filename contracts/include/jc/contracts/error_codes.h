@@ -65,6 +65,17 @@ enum class Code : std::int32_t {
     kRecoveryExceedsWrittenOff = 5102,
     kCorrectionNotLatest = 5201,
     kCorrectionCycleClosed = 5202,  // ADR 0061
+    // 6xxx governance (ADR 0060)
+    kProposalNotFound = 6001,
+    kProposalExists = 6002,
+    kProposalExpired = 6003,
+    kProposalDigestMismatch = 6004,
+    kAlreadyApproved = 6005,
+    kProposalClosed = 6006,
+    kParamsInvalid = 6007,
+    kMemberExists = 6008,
+    kMemberNotFound = 6009,
+    kKeyInUse = 6010,
     // 7xxx settlement
     kCycleMismatch = 7001,
     kCycleCutoffNotReached = 7002,
