@@ -291,7 +291,8 @@ TEST_CASE("readers racing a committer always see whole blocks", "[ledger][store]
     }
     std::atomic<bool> done{false};
     std::atomic<std::size_t> snapshots{0};
-    std::string failure;
+    std::string failure;               // the reader's; read by this thread after join()
+    std::atomic<bool> reader_failed{false};
     std::thread reader([&] {
         while (!done.load() && failure.empty()) {
             const auto snap = store->snapshot();
@@ -309,14 +310,24 @@ TEST_CASE("readers racing a committer always see whole blocks", "[ledger][store]
                     failure = "snapshot at " + std::to_string(h) + " sees part of a block";
                 }
             }
+            reader_failed.store(!failure.empty());
             snapshots.fetch_add(1);
         }
     });
+    // Each commit waits for the reader to take a snapshot since the last one, so the two really
+    // interleave even when the scheduler would let the committer run the whole chain first.
+    const auto reader_moved_past = [&](std::size_t seen) {
+        while (snapshots.load() <= seen && !reader_failed.load()) {
+            std::this_thread::yield();
+        }
+    };
     for (const auto& step : steps) {
+        reader_moved_past(snapshots.load());
         REQUIRE(store->commit_block(step.block, step.certificate, step.receipts, step.writes,
                                     step.results)
                     .ok());
     }
+    reader_moved_past(snapshots.load());
     done.store(true);
     reader.join();
     INFO(failure);
