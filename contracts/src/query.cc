@@ -205,6 +205,43 @@ Result<json::Value> get_partnership(const ledger::StateReader& state, std::strin
     return render::partnership(*p);
 }
 
+Result<json::Value> list_members(const ledger::StateReader& state) {
+    json::Value members = json::Value::array();
+    std::optional<Error> failure;
+    JC_TRY_STATUS(state.scan(keys::kMemberPrefix, [&](std::string_view key, std::string_view value) {
+        auto m = decode_member(value);
+        if (!m) {
+            failure = m.error().with_context("member record " + std::string(key));
+            return false;
+        }
+        json::Value keys_hex = json::Value::array();
+        for (const auto& k : m->keys) {
+            keys_hex.push_back(k.hex());
+        }
+        json::Value roles = json::Value::array();
+        for (std::uint8_t r = 0; r < kRoleCount; ++r) {
+            if (m->has_role(static_cast<Role>(r))) {
+                roles.push_back(std::string(name(static_cast<Role>(r))));
+            }
+        }
+        json::Value entry{{"bank_id", m->bank_id}, {"name", m->name}, {"cnaps_code", m->cnaps_code},
+                          {"keys", std::move(keys_hex)}, {"roles", std::move(roles)},
+                          {"status", std::string(name(m->status))}};
+        if (!m->bic.empty()) {
+            entry["bic"] = m->bic;
+        }
+        if (!m->lei.empty()) {
+            entry["lei"] = m->lei;
+        }
+        members.push_back(std::move(entry));
+        return true;
+    }));
+    if (failure) {
+        return *failure;
+    }
+    return json::Value{{"members", std::move(members)}};
+}
+
 Result<json::Value> get_positions(const ledger::StateReader& state, std::string_view bank_id) {
     JC_ASSIGN_OR_RETURN(auto member, store::member(state, bank_id));
     if (!member) {

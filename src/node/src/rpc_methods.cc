@@ -462,29 +462,13 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
         reply(Value{{"validators", out}});
     });
 
-    d.add("getMembers", {.summary = "The member banks"}, on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
-        if (!only_keys(p, {}, reply)) {
-            return;
-        }
-        Value out = Value::array();
-        for (const auto& m : genesis_->members()) {
-            Value keys = Value::array();
-            for (const auto& k : m.keys) {
-                keys.push_back(k.hex());
-            }
-            Value roles = Value::array();
-            for (auto r : m.roles) {
-                roles.push_back(std::string(ledger::member_role_name(r)));
-            }
-            out.push_back(Value{{"bank_id", m.bank_id},
-                                {"name", m.name},
-                                {"cnaps_code", m.cnaps_code},
-                                {"keys", keys},
-                                {"roles", roles},
-                                {"status", std::string(ledger::member_status_name(m.status))}});
-        }
-        reply(Value{{"members", out}});
-    }));
+    d.add("getMembers", {.summary = "The member banks as the committed state holds them"},
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+              if (!only_keys(p, {}, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::list_members(*store_->snapshot()));
+          }));
 
     d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date"},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {

@@ -7,9 +7,14 @@
 // and the next transactions' behaviour; rejections compare the whole state before and after.
 #include "chain.h"
 
+#include <jc/contracts/query.h>
 #include <jc/core/sha256.h>
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 namespace jc::contracts::test {
 namespace {
@@ -236,6 +241,26 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
     CHECK(out.receipts[1].code == 2002);
     // Voters are now WEBANK, HUARUI, NEWBK: BANKC's earlier approval of GP-0 no longer counts.
     g.expect(2002, "WEBANK", "member.suspend", json::Value{{"proposal_id", "GP-M5"}, {"bank_id", "BANKC"}}, "2024-03-04");
+
+    // getMembers answers from this state: the registered bank, its new name and key, and the
+    // suspension, in bank_id order.
+    const auto listed = query::list_members(g.c.state());
+    REQUIRE(listed.ok());
+    std::vector<std::string> ids;
+    for (const auto& listed_member : listed.value()["members"]) {
+        ids.push_back(listed_member["bank_id"].get<std::string>());
+        if (listed_member["bank_id"] == "NEWBK") {
+            CHECK(listed_member["name"] == "New Bank Ltd");
+            CHECK(listed_member["keys"] == json::Value::array({new_key.public_key().hex()}));
+            CHECK(listed_member["roles"] == json::Value::array({"FUNDER"}));
+            CHECK(listed_member["status"] == "ACTIVE");
+        }
+        if (listed_member["bank_id"] == "BANKC") {
+            CHECK(listed_member["status"] == "SUSPENDED");
+        }
+    }
+    CHECK(std::find(ids.begin(), ids.end(), "NEWBK") != ids.end());
+    CHECK(std::is_sorted(ids.begin(), ids.end()));
 }
 
 }  // namespace jc::contracts::test

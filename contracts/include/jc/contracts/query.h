@@ -46,6 +46,10 @@ Result<json::Value> quote_payoff(const ledger::StateReader& state, std::string_v
 
 Result<json::Value> get_partnership(const ledger::StateReader& state, std::string_view partnership_id);
 
+// The member register as the state holds it (genesis members as changed by member.* transactions),
+// in bank_id order: {"members": [{bank_id, name, cnaps_code, bic?, lei?, keys, roles, status}]}.
+Result<json::Value> list_members(const ledger::StateReader& state);
+
 // Per counterparty: INTERBANK net and open-cycle obligations by category; per partnership:
 // usage against caps; the bank's income and expense accounts.
 Result<json::Value> get_positions(const ledger::StateReader& state, std::string_view bank_id);
