@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <span>
 
 #include "frame_limits.h"
 #include "node_impl.h"
@@ -37,6 +38,20 @@ constexpr std::size_t kVerifiedCacheMax = 1 << 20;
 constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
 constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
 constexpr std::int64_t kSyncProbeIntervalMs = 1000;
+// How often the consensus thread looks for peers that (re)connected, and how many of the pool's
+// oldest transactions it sends each of them (in gossip batches).
+constexpr std::int64_t kPeerCheckIntervalMs = 500;
+constexpr std::size_t kRegossipBatchesMax = 4;
+
+// Binary gossip batch: varint count, then each envelope's canonical JSON as length-prefixed bytes.
+Bytes encode_gossip_batch(std::span<const ledger::TxPtr> txs) {
+    codec::Writer w;
+    w.varint(txs.size());
+    for (const auto& tx : txs) {
+        w.str(tx->canonical_json());
+    }
+    return w.data();
+}
 constexpr std::size_t kRecentlyCommittedMax = 200'000;
 constexpr std::size_t kProposalTimestampsMax = 4096;
 
@@ -698,6 +713,10 @@ void Node::Impl::on_tick() {
     // Ask a peer for blocks above our head now and then: a node restarted on an idle chain hears
     // no consensus traffic that would tell it it is behind. A peer with nothing newer answers
     // nothing, so this costs one small frame per interval.
+    if (now - last_peer_check_ms_ >= kPeerCheckIntervalMs) {
+        last_peer_check_ms_ = now;
+        gossip_pool_to_new_peers();
+    }
     if (now - last_sync_probe_ms_ >= kSyncProbeIntervalMs) {
         last_sync_probe_ms_ = now;
         const std::uint64_t head = metrics_.height.load();
@@ -754,14 +773,36 @@ void Node::Impl::gossip_flush() {
     if (gossip_queue_.empty()) {
         return;
     }
-    // Binary batch: varint count, then each envelope's canonical JSON as length-prefixed bytes.
-    codec::Writer w;
-    w.varint(gossip_queue_.size());
-    for (const auto& tx : gossip_queue_) {
-        w.str(tx->canonical_json());
-    }
+    const Bytes batch = encode_gossip_batch(gossip_queue_);
     gossip_queue_.clear();
-    transport_->broadcast(p2p::Channel::kTxGossip, w.data());
+    transport_->broadcast(p2p::Channel::kTxGossip, batch);
+}
+
+// Gossip is sent once, to the peers connected at that moment. A transaction admitted while a
+// peer was away (restarting, partitioned, not yet redialled) never reaches it; if the primary
+// then fails, the peers that lack it see no work pending, do not run their view-change timers,
+// and the one validator holding it cannot gather a view change alone: the transaction waits
+// until some other request arrives. So a peer that (re)connects gets the pool's oldest
+// transactions (bounded); duplicates cost the receiver one cache lookup each.
+void Node::Impl::gossip_pool_to_new_peers() {
+    const auto peers = transport_->peer_status();
+    for (const auto& peer : peers) {
+        if (peer.index >= peer_was_connected_.size()) {
+            peer_was_connected_.resize(peer.index + 1, false);
+        }
+        const bool was = peer_was_connected_[peer.index];
+        peer_was_connected_[peer.index] = peer.connected;
+        if (!peer.connected || was || pool_->size() == 0) {
+            continue;
+        }
+        const auto txs = pool_->oldest(kRegossipBatchesMax * config_.pool.gossip_batch_txs_max);
+        const std::span<const ledger::TxPtr> all(txs);
+        for (std::size_t at = 0; at < all.size(); at += config_.pool.gossip_batch_txs_max) {
+            const std::size_t n = std::min<std::size_t>(all.size() - at, config_.pool.gossip_batch_txs_max);
+            transport_->send(peer.index, p2p::Channel::kTxGossip, encode_gossip_batch(all.subspan(at, n)));
+        }
+        metrics_.txs_regossiped += txs.size();
+    }
 }
 
 void Node::Impl::on_message(p2p::Message message) {
@@ -1098,6 +1139,8 @@ std::string Node::Impl::metrics_text() const {
     gauge("jointclear_blocks_committed_total", "Blocks committed.", metrics_.blocks_committed.load(), "counter");
     gauge("jointclear_txs_admitted_total", "Transactions admitted to the pool.", metrics_.txs_admitted.load(), "counter");
     gauge("jointclear_txs_refused_total", "Transactions refused at admission.", metrics_.txs_refused.load(), "counter");
+    gauge("jointclear_txs_regossiped_total", "Pool transactions sent again to a peer that (re)connected.",
+          metrics_.txs_regossiped.load(), "counter");
     gauge("jointclear_pool_txs", "Transactions in the pool.", metrics_.pool_txs.load());
     gauge("jointclear_pool_bytes", "Bytes in the pool.", metrics_.pool_bytes.load());
     std::uint64_t peers = 0;

@@ -34,6 +34,7 @@ namespace asio = boost::asio;
 struct Metrics {
     std::atomic<std::uint64_t> txs_admitted{0};
     std::atomic<std::uint64_t> txs_refused{0};
+    std::atomic<std::uint64_t> txs_regossiped{0};  // sent again to a peer that (re)connected
     std::atomic<std::uint64_t> txs_committed{0};
     std::atomic<std::uint64_t> blocks_committed{0};
     std::atomic<std::uint64_t> view_changes{0};
@@ -89,6 +90,7 @@ public:
     void on_message(p2p::Message message);
     void pump_inbox(std::uint32_t from);
     void gossip_flush();
+    void gossip_pool_to_new_peers();
     void forget_committed(const std::vector<Hash>& hashes);
 
     // ---- storage thread ----
@@ -159,6 +161,8 @@ public:
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;
     std::int64_t last_sync_probe_ms_ = 0;
+    std::int64_t last_peer_check_ms_ = 0;
+    std::vector<bool> peer_was_connected_;  // by validator index, as of the last peer check
 
     // Storage thread state.
     std::uint64_t committed_height_ = 0;

@@ -41,6 +41,17 @@ std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size
     return out;
 }
 
+std::vector<ledger::TxPtr> TxPool::oldest(std::size_t txs_max) const {
+    std::vector<ledger::TxPtr> out;
+    for (const auto& e : order_) {
+        if (out.size() >= txs_max) {
+            break;
+        }
+        out.push_back(e.tx);
+    }
+    return out;
+}
+
 void TxPool::remove(const std::vector<Hash>& committed) {
     for (const auto& h : committed) {
         auto it = index_.find(h);

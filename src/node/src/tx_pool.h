@@ -29,6 +29,9 @@ public:
     void remove(const std::vector<Hash>& committed);
     // Makes every in-flight transaction proposable again (after a view change).
     void release_in_flight();
+    // Up to `txs_max` transactions, in flight or not, oldest first (for a peer that just
+    // connected: gossip sent while it was away never reached it).
+    [[nodiscard]] std::vector<ledger::TxPtr> oldest(std::size_t txs_max) const;
 
     [[nodiscard]] bool contains(const Hash& h) const { return index_.count(h) != 0; }
     [[nodiscard]] std::size_t size() const { return index_.size(); }
