@@ -351,11 +351,25 @@ def four_validators(root):
     c.stop_all()
 
 
+def print_log_tails(root, lines=40):
+    """On failure, the end of every node's log: the temporary directory is gone afterwards."""
+    for dirpath, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            if name == "node.log":
+                path = os.path.join(dirpath, name)
+                with open(path, errors="replace") as f:
+                    tail = f.readlines()[-lines:]
+                print("---- %s (last %d lines)" % (os.path.relpath(path, root), len(tail)))
+                sys.stdout.write("".join(tail))
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="jc-cluster-") as root:
         try:
             single_validator(root)
             four_validators(root)
+            if FAILURES:
+                print_log_tails(root)
         finally:
             subprocess.run(["pkill", "-f", root], check=False)
     print("%d passed, %d failed" % (PASSED, len(FAILURES)))
