@@ -30,6 +30,20 @@ extern "C" void on_abort(int) {
     std::raise(SIGABRT);
 }
 
+// A run is a bounded number of steps and takes well under a second; one still going after
+// kRunSecondsMax is stuck inside a step (a loop that never ends). Name it before CTest's
+// timeout kills the process without a word.
+constexpr unsigned kRunSecondsMax = 60;
+
+extern "C" void on_alarm(int) {
+    const char prefix[] = "\nFAIL (no progress for 60 s: stuck inside a step) ";
+    (void)!write(2, prefix, sizeof(prefix) - 1);
+    (void)!write(2, g_current_run, std::strlen(g_current_run));
+    (void)!write(2, "\n", 1);
+    std::signal(SIGABRT, SIG_DFL);
+    std::abort();  // a core dump, where the machine keeps them, shows the loop
+}
+
 struct Job {
     std::uint64_t seed = 1;
     std::uint32_t validators = 4;
@@ -122,6 +136,7 @@ int main(int argc, char** argv) {
     }
 
     std::signal(SIGABRT, on_abort);
+    std::signal(SIGALRM, on_alarm);
     std::uint64_t failures = 0;
     std::uint64_t total_steps = 0;
     const auto start = std::chrono::steady_clock::now();
@@ -140,8 +155,10 @@ int main(int argc, char** argv) {
         const std::string what = describe(job, o);
         std::snprintf(g_current_run, sizeof(g_current_run), "%s", what.c_str());
         const auto t0 = std::chrono::steady_clock::now();
+        alarm(kRunSecondsMax);
         jc::sim::Cluster cluster(o);
         const jc::sim::RunResult r = cluster.run();
+        alarm(0);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         total_steps += r.steps;
         if (!r.ok) {
