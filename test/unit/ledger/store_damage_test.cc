@@ -132,6 +132,7 @@ TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in an
     REQUIRE(tables.size() >= 2);
     std::size_t damaged = 0;
     std::size_t refused_only_by_the_scan = 0;
+    std::size_t orphans = 0;
     for (const auto& table : tables) {
         const auto size = fs::file_size(fs::path(pristine) / table);
         // Data blocks come first in a table file; its tail holds the filter, the index and the
@@ -146,12 +147,19 @@ TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in an
                 head_check_passed = Store::open(options_at(copy), chain().genesis()).ok();
             }
             const auto code = open_and_verify(copy);
+            if (!fs::exists(fs::path(copy) / table)) {
+                // Not a live table: the output of a compaction that the pristine store's close
+                // interrupted, which LevelDB deletes at the next open. Damage there is harmless.
+                ++orphans;
+                continue;
+            }
             INFO(table.string() << " at " << eighth << "/8 of " << size << " bytes");
             CHECK(code == Errc::kCorruption);
             ++damaged;
             refused_only_by_the_scan += head_check_passed ? 1 : 0;
         }
     }
+    INFO(orphans << " flips landed in tables that were not live");
     CHECK(damaged >= 8);
     // The point of the scan: damage the head check alone would not have seen.
     CHECK(refused_only_by_the_scan > 0);
