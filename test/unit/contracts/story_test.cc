@@ -410,6 +410,7 @@ struct SimLoan {
     int next_recovery = 0;
     int recoveries_left = 0;
     bool correct_recovery = false;
+    bool stale_write_off = false;
     int wrong_pay_date = -1;  // kCorrected: the due date paid wrongly at 09:00, corrected at 10:00
     bool negative_done = false;
     // the latest cash event, for corrections
@@ -466,6 +467,7 @@ struct Stats {
     std::size_t write_offs = 0, preauth_write_offs = 0, approvals = 0, recoveries = 0, corrections = 0;
     std::size_t cutoff_closes = 0, explicit_closes = 0, instructions = 0, failed = 0, rolled_explicit = 0;
     std::size_t settled = 0, negatives = 0, duplicates = 0, blocks = 0, transactions = 0;
+    std::size_t batches = 0, stale_write_offs = 0;
     std::size_t three_tranche = 0, custom = 0, bullet = 0, equal = 0, add_mode = 0;
 };
 
@@ -766,6 +768,7 @@ private:
                 l.wo_dpd = pick_dpd == 0 ? 40 : pick_dpd == 1 ? 70 : 100;
                 l.recoveries_left = rand_in(0, 3);
                 l.correct_recovery = chance(30);
+                l.stale_write_off = chance(30);
             }
             if (l.kind == Kind::kCorrected) {
                 l.wrong_pay_date = m.installments[static_cast<std::size_t>(rand_in(0, static_cast<int>(m.installments.size()) - 1))].due;
@@ -778,15 +781,79 @@ private:
 
     static constexpr int kSlotMinutes[] = {9 * 60, 10 * 60, 11 * 60 + 5, 14 * 60, 16 * 60 + 45, 20 * 60};
 
+    // A repayment gathered into its servicer's `batch` transaction (DOMAIN.md B.3).
+    struct Item {
+        std::size_t loan;
+        json::Value body;
+    };
+
     struct Batch {
         std::vector<std::shared_ptr<const ledger::Transaction>> txs;
         std::vector<Expect> expect;
         std::vector<std::string> closed;  // cycles the model closed in this block
+        bool batching = false;            // repayments go into per-servicer batches
+        std::map<std::string, std::vector<Item>> items;
     };
 
     void push(Batch& b, std::shared_ptr<const ledger::Transaction> tx, Expect e) {
+        flush(b);  // block order = model order for everything but commuting repayments
         b.txs.push_back(std::move(tx));
         b.expect.push_back(std::move(e));
+    }
+
+    // Each servicer's gathered repayments as one batch, atomic or not. The first few are preceded
+    // by the same batch plus a failing item: atomic, the whole batch is refused with that item's
+    // code and ERR_LINKED_EVENT_FAILED for the rest (E8.6); not atomic, only that item is.
+    void flush(Batch& b) {
+        auto pending = std::move(b.items);
+        b.items.clear();
+        for (auto& [servicer, items] : pending) {
+            const bool atomic = chance(60);
+            json::Value list = json::Value::array();
+            for (const auto& it : items) {
+                list.push_back(json::Value{{"type", "loan.repay"}, {"body", it.body}});
+            }
+            const SimLoan& first = loans_[items.front().loan];
+            const I bad_amount = model::payoff(first.m, first.m.last_event) + 1;
+            const int bad_code = first.m.paid_off ? 5002 : 5005;
+            json::Value bad = list;
+            bad.push_back(json::Value{
+                {"type", "loan.repay"},
+                {"body", repay_body(first.id, fmt_date(first.m.last_event), std::to_string(bad_amount), "CH-B-" + first.id)}});
+            const std::size_t n = items.size();
+            if (atomic && batch_negatives_ < 3) {
+                ++batch_negatives_;
+                ++stats_.negatives;
+                b.txs.push_back(chain_.tx(servicer, "batch", json::Value{{"atomic", true}, {"items", bad}}));
+                b.expect.push_back(Expect{bad_code, "atomic batch with a failing item", [n, bad_code](const TxReceipt& r) {
+                                              CHECK(r.detail["failed_item"] == n);
+                                              REQUIRE(r.detail["items"].size() == n + 1);
+                                              for (std::size_t i = 0; i < n; ++i) {
+                                                  CHECK(r.detail["items"][i]["code"] == 1007);
+                                              }
+                                              CHECK(r.detail["items"][n]["code"] == bad_code);
+                                          }});
+            }
+            const bool with_bad = !atomic && chance(50);
+            auto tx = chain_.tx(servicer, "batch", json::Value{{"atomic", atomic}, {"items", with_bad ? bad : list}});
+            for (std::size_t i = 0; i < n; ++i) {
+                SimLoan& l = loans_[items[i].loan];
+                l.last_event_id = tx->hash().hex() + "-" + std::to_string(i);
+                l.last_tx = nullptr;
+            }
+            ++stats_.batches;
+            b.txs.push_back(tx);
+            b.expect.push_back(Expect{0, "batch of " + std::to_string(n), [n, with_bad, bad_code](const TxReceipt& r) {
+                                          REQUIRE(r.result["items"].size() == n + (with_bad ? 1 : 0));
+                                          for (std::size_t i = 0; i < n; ++i) {
+                                              CHECK(r.result["items"][i]["status"] == "OK");
+                                          }
+                                          if (with_bad) {
+                                              CHECK(r.result["items"][n]["status"] == "REJECTED");
+                                              CHECK(r.result["items"][n]["code"] == bad_code);
+                                          }
+                                      }});
+        }
     }
 
     void day(int t) {
@@ -806,6 +873,7 @@ private:
                          Expect{7001, "stale close", {}});
                 }
             }
+            b.batching = slot == 3 && chance(30);
             if (slot == 0 || slot == 3) {
                 for (auto& l : loans_) {
                     if (l.st == LoanState::kNew && l.orig_date == t && (l.index % 2 == 0) == (slot == 0)) {
@@ -847,6 +915,7 @@ private:
                 b.closed.push_back(id);
                 ++stats_.explicit_closes;
             }
+            flush(b);
             if (b.txs.empty() && b.closed.empty()) {
                 continue;
             }
@@ -975,19 +1044,23 @@ private:
         const Delta d = repay_delta(l, r, amount);
         book_.apply(d, 1);
         ++stats_.repayments;
-        auto tx = chain_.tx(l.servicer, "loan.repay", repay_body(l.id, fmt_date(t), std::to_string(amount), channel,
-                                                                  payoff ? "PAYOFF" : ""));
-        l.last_event_id = tx->hash().hex() + "-0";
+        const json::Value body = repay_body(l.id, fmt_date(t), std::to_string(amount), channel, payoff ? "PAYOFF" : "");
         l.last_event_cycle = book_.open().id;
         l.last_channel = channel;
         l.last_delta = d;
         l.before_last = before;
         l.last_is_recovery = false;
         l.last_amount = amount;
-        l.last_tx = tx;
         if (l.m.paid_off) {
             l.st = LoanState::kPaidOff;
         }
+        if (b.batching) {
+            b.items[l.servicer].push_back(Item{l.index, body});  // event id set when the batch is built
+            return;
+        }
+        auto tx = chain_.tx(l.servicer, "loan.repay", body);
+        l.last_event_id = tx->hash().hex() + "-0";
+        l.last_tx = tx;
         push(b, tx, Expect{0, "repay " + l.id + " " + std::to_string(amount), {}});
     }
 
@@ -1149,6 +1222,21 @@ private:
                 push(b, chain_.tx(bank, "loan.approve_write_off", json::Value{{"loan_id", l.id}}),
                      Expect{2004, "approval by a non-holder", {}});
             }
+        }
+        if (l.stale_write_off) {
+            // The borrower pays a little before the partners approve: the request is stale
+            // (5101) and the servicer asks again at today's DPD.
+            l.stale_write_off = false;
+            ++stats_.stale_write_offs;
+            const I due = model::due_now(l.m, t);
+            repay(b, l, t, std::max<I>(1, due / 10), false, l.next_channel());
+            for (const auto& bank : l.wo_waiting) {
+                ++stats_.negatives;
+                push(b, chain_.tx(bank, "loan.approve_write_off", json::Value{{"loan_id", l.id}}),
+                     Expect{5101, "approval of a stale write-off request", {}});
+            }
+            write_off(b, l, t);
+            return;
         }
         const int value_date = l.next_try - 1;  // the request's: the day it was sent
         for (std::size_t k = 0; k < l.wo_waiting.size(); ++k) {
@@ -1438,6 +1526,7 @@ private:
     bool events_done_ = false;
     int stale_closes_ = 0;
     int settlement_negatives_ = 0;
+    int batch_negatives_ = 0;
 };
 
 std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
@@ -1467,11 +1556,12 @@ TEST_CASE("story: three banks, hundreds of joint loans, every cycle settled, an 
         std::printf("story seed %llu: %zu loans (%zu refused for reserve), %zu repayments, %zu prepayments, %zu payoffs, "
                     "%zu late, %zu write-offs (%zu pre-authorised, %zu approvals), %zu recoveries, %zu corrections, "
                     "%zu cutoff closes, %zu explicit closes, %zu instructions (%zu settled, %zu failed, %zu rolled "
-                    "explicitly), %zu negatives, %zu duplicates, %zu blocks, %zu transactions, ends %s\n",
+                    "explicitly), %zu batches, %zu stale write-off requests, %zu negatives, %zu duplicates, %zu blocks, "
+                    "%zu transactions, ends %s\n",
                     static_cast<unsigned long long>(seed), s.loans_ok, s.reserve_rejections, s.repayments,
                     s.prepayments, s.payoffs, s.late, s.write_offs, s.preauth_write_offs, s.approvals, s.recoveries,
                     s.corrections, s.cutoff_closes, s.explicit_closes, s.instructions, s.settled, s.failed,
-                    s.rolled_explicit, s.negatives, s.duplicates, s.blocks, s.transactions,
+                    s.rolled_explicit, s.batches, s.stale_write_offs, s.negatives, s.duplicates, s.blocks, s.transactions,
                     fmt_date(story.end_date()).c_str());
     }
     // The story exercised what it claims to (a seed that does not is a weak seed, not a pass).
@@ -1495,6 +1585,8 @@ TEST_CASE("story: three banks, hundreds of joint loans, every cycle settled, an 
         CHECK(s.rolled_explicit > 0);
         CHECK(s.failed > s.rolled_explicit);  // the rest rolled at a close
         CHECK(s.duplicates > 0);
+        CHECK(s.batches > 0);
+        CHECK(s.stale_write_offs > 0);
         CHECK(s.negatives > 20);
     }
 }
