@@ -13,24 +13,21 @@ and every wait polls a condition against a deadline (no fixed sleeps).
 
 Usage: cluster_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 """
+import base64
 import json
 import os
-import base64
-import itertools
 import signal
-import struct
 import socket
+import struct
 import subprocess
 import sys
-import threading
 import tempfile
-import time
-import urllib.request
+import threading
 import urllib.error
 
 JOINTCLEAR, JOINTCLEARD, REFERENCE = sys.argv[1:4]
-sys.path.insert(0, os.path.dirname(REFERENCE))
-import protocol_reference as ref  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jcproc  # noqa: E402
 
 FAILURES = []
 PASSED = 0
@@ -46,83 +43,25 @@ def check(cond, what):
 
 
 def wait_until(cond, what, deadline_s=30.0):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            if cond():
-                return True
-        except (OSError, urllib.error.URLError, ValueError, KeyError):
-            pass
-        time.sleep(0.02)
+    """jcproc.wait_until, recording a failure named `what` when the deadline passes."""
+    if jcproc.wait_until(cond, deadline_s, interval_s=0.02):
+        return True
     FAILURES.append("timed out: " + what)
     print("FAIL: timed out:", what, flush=True)
     return False
 
 
-class Cluster:
-    def __init__(self, root, validators, banks=("WEBANK", "HUARUI")):
-        self.dir = os.path.join(root, "c%d" % validators)
-        subprocess.run([JOINTCLEAR, "init", "--out", self.dir, "--validators", str(validators),
-                        "--banks", ",".join(banks)], check=True, stdout=subprocess.DEVNULL)
-        self.n = validators
-        self.procs = {}
-        self.genesis = json.load(open(os.path.join(self.dir, "genesis.json")))
-        self.bank_keys = {b: json.load(open(os.path.join(self.dir, "banks", b + ".json"))) for b in banks}
-        self.rpc = []
-        for i in range(validators):
-            cfg = json.load(open(self.node_dir(i) + "/config.json"))
-            self.rpc.append("http://" + cfg["rpc"]["listen"])
-        self.counter = itertools.count(1)  # thread-safe in CPython
+def make_cluster(root, validators):
+    return jcproc.Cluster(JOINTCLEAR, JOINTCLEARD, root, validators)
 
-    def node_dir(self, i):
-        return os.path.join(self.dir, "node%d" % i)
 
-    def start(self, i):
-        log = open(self.node_dir(i) + "/node.log", "ab")
-        self.procs[i] = subprocess.Popen([JOINTCLEARD, "--config", self.node_dir(i) + "/config.json"],
-                                         stdout=log, stderr=subprocess.STDOUT)
+def heads(c, nodes):
+    return {i: c.result(i, "getHeight") for i in nodes}
 
-    def kill(self, i, sig=signal.SIGKILL):
-        p = self.procs.pop(i)
-        p.send_signal(sig)
-        return p.wait(timeout=30)
 
-    def stop_all(self):
-        for i in list(self.procs):
-            self.kill(i, signal.SIGTERM)
-
-    def call(self, i, method, params=None, raw=None, timeout=30):
-        body = raw if raw is not None else json.dumps(
-            {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}).encode()
-        req = urllib.request.Request(self.rpc[i], data=body, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                text = r.read()
-                return r.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null")
-
-    def result(self, i, method, params=None):
-        status, body = self.call(i, method, params)
-        return body["result"]
-
-    def ready(self, i):
-        try:
-            with urllib.request.urlopen(self.rpc[i] + "/readyz", timeout=2) as r:
-                return r.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def sign(self, bank, tx_type, body, chain_id=None):
-        unsigned = {"chain_id": chain_id or self.genesis["chain_id"], "type": tx_type, "sender": bank,
-                    "client_ref": "IT-%d-%d" % (os.getpid(), next(self.counter)), "body": body}
-        return ref.sign_envelope(self.bank_keys[bank]["secret_key"], unsigned)
-
-    def submit(self, i, tx, wait=True):
-        return self.call(i, "submitTransaction", {"tx": tx, "wait": wait, "timeout_ms": 20000})[1]
-
-    def heads(self, nodes):
-        return {i: self.result(i, "getHeight") for i in nodes}
+def raw_call(c, i, raw):
+    """Posts bytes as they are (malformed JSON, batches, notifications): (HTTP status, body)."""
+    return c.post(i, raw)
 
 
 class WebSocket:
@@ -173,7 +112,7 @@ def tx_body(k):
 
 
 def single_validator(root):
-    c = Cluster(root, 1)
+    c = make_cluster(root, 1)
     c.start(0)
     wait_until(lambda: c.ready(0), "single validator ready")
     hashes = []
@@ -196,7 +135,7 @@ def rpc_errors(c, node):
     before = c.result(node, "getHeight")
 
     def code(raw=None, method=None, params=None):
-        status, body = c.call(node, method, params, raw=raw)
+        status, body = raw_call(c, node, raw) if raw is not None else c.call(node, method, params)
         return body["error"]["code"] if body and "error" in body else None
 
     check(code(raw=b"{not json") == -32700, "malformed JSON is -32700")
@@ -205,13 +144,13 @@ def rpc_errors(c, node):
     check(code(method="noSuchMethod") == -32601, "unknown method is -32601")
     check(code(method="getReceipt", params={"tx_hash": 5}) == -32602, "wrong type is -32602")
     check(code(method="getBlock", params={"height": "x"}) == -32602, "wrong height type is -32602")
-    status, body = c.call(node, None, raw=b"[]")
+    status, body = raw_call(c, node, b"[]")
     check(body["error"]["code"] == -32600, "empty batch is -32600")
-    status, body = c.call(node, None, raw=b'[{"jsonrpc":"2.0","id":1,"method":"getHeight"},'
+    status, body = raw_call(c, node, b'[{"jsonrpc":"2.0","id":1,"method":"getHeight"},'
                                            b'{"jsonrpc":"2.0","method":"getHeight"},'
                                            b'{"jsonrpc":"2.0","id":2,"method":"nope"}]')
     check(isinstance(body, list) and len(body) == 2 and body[1]["error"]["code"] == -32601, "mixed batch")
-    status, body = c.call(node, None, raw=b'{"jsonrpc":"2.0","method":"getHeight"}')
+    status, body = raw_call(c, node, b'{"jsonrpc":"2.0","method":"getHeight"}')
     check(status == 204 and body is None, "a notification gets no response")
     # The server answers as soon as it reads a Content-Length over the limit, without waiting
     # for (or reading) the body: send only the head and read the answer.
@@ -236,7 +175,7 @@ def rpc_errors(c, node):
     check(r["error"]["data"]["reason"] == "WRONG_CHAIN", "wrong chain: %s" % r)
     stranger = dict(c.sign("WEBANK", "partnership.propose", tx_body(903)))
     stranger["sender"] = "BANKZ"
-    stranger = ref.sign_envelope(c.bank_keys["WEBANK"]["secret_key"], stranger)
+    stranger = jcproc.fast_sign(c.bank_keys["WEBANK"]["secret_key"], stranger)
     r = c.submit(node, stranger, wait=False)
     check(r["error"]["data"]["reason"] == "UNKNOWN_SIGNER", "unknown signer: %s" % r)
     r = c.submit(node, {"chain_id": "x"}, wait=False)
@@ -249,7 +188,7 @@ def rpc_errors(c, node):
     honest = c.sign("HUARUI", "partnership.propose", tx_body(904))
     check("result" in c.submit(node, honest), "honest envelope commits")
     forged = dict(honest)
-    forged["sig"] = ref.sign_envelope(c.bank_keys["WEBANK"]["secret_key"], honest)["sig"]
+    forged["sig"] = jcproc.fast_sign(c.bank_keys["WEBANK"]["secret_key"], honest)["sig"]
     r = c.submit(node, forged, wait=False)
     check("error" in r and r["error"]["data"]["reason"] == "BAD_SIGNATURE",
           "same tx_hash with a forged sig is refused: %s" % r)
@@ -263,7 +202,7 @@ def rpc_errors(c, node):
 
 
 def four_validators(root):
-    c = Cluster(root, 4)
+    c = make_cluster(root, 4)
     for i in range(4):
         c.start(i)
     wait_until(lambda: all(c.ready(i) for i in range(4)), "4 validators ready")
@@ -318,7 +257,7 @@ def four_validators(root):
             acked.append(r["result"]["tx_hash"])
     c.start(3)
     down.discard(3)
-    wait_until(lambda: len({h["hash"] for h in c.heads(range(4)).values()}) == 1, "restarted backup catches up")
+    wait_until(lambda: len({h["hash"] for h in heads(c, range(4)).values()}) == 1, "restarted backup catches up")
 
     # The primary of the current view dies: a view change, then commits resume.
     view = c.result(0, "getNodeStatus")["view"]
@@ -338,7 +277,7 @@ def four_validators(root):
     loader.join(timeout=60)
     check(len(load_acked) > 0, "the background load got receipts (%d)" % len(load_acked))
     acked += load_acked
-    wait_until(lambda: len({json.dumps(h, sort_keys=True) for h in c.heads(range(4)).values()}) == 1,
+    wait_until(lambda: len({json.dumps(h, sort_keys=True) for h in heads(c, range(4)).values()}) == 1,
                "all four agree on head hash and state root")
 
     # Every acknowledged transaction is on every node with the same receipt.
@@ -347,7 +286,6 @@ def four_validators(root):
         check(len(receipts) == 1 and "null" not in receipts, "receipt %s identical on all nodes" % h[:12])
     proof = c.result(2, "getProof", {"tx_hash": acked[0]})
     check(proof is not None and len(proof["certificate"]["signatures"]) >= 3, "proof carries a quorum certificate")
-    status, _ = c.call(0, None, raw=b'{"jsonrpc":"2.0","id":1,"method":"getHeight"}')
     c.stop_all()
 
 
@@ -364,6 +302,7 @@ def print_log_tails(root, lines=40):
 
 
 def main():
+    jcproc.init_reference(REFERENCE)
     with tempfile.TemporaryDirectory(prefix="jc-cluster-") as root:
         try:
             single_validator(root)
