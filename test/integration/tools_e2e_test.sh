@@ -12,6 +12,7 @@ set -euo pipefail
 JOINTCLEAR=$(realpath "$1")
 JOINTCLEARD=$(realpath "$2")
 export JOINTCLEARD
+BENCH_PLOT=$(realpath "$(dirname "$0")/../../scripts/bench_plot.py")
 work=$(mktemp -d)
 cleanup() {
     for d in "$work/c" "$work/jointclear-demo"; do
@@ -167,6 +168,28 @@ assert b["verify_per_second"]["threads_1"] > 0 and b["ratio_to_ceiling"] > 0, b
 assert b["mix"]["loan.repay"] + b["mix"]["loan.originate"] == 330, b
 EOF
 grep -q "committed" bench.err || fail "bench printed no progress line"
+ok
+# The plot of docs/performance.md from real bench output: this run plus a made-up slower one at
+# twice the rate, so both series have two points; the SVG must parse and carry them.
+python3 - bench.json > sweep.jsonl <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+print(json.dumps(b))
+b["rate_offered"] *= 2
+b["latency_ms"] = {k: v * 3 for k, v in b["latency_ms"].items()}
+print(json.dumps(b))
+EOF
+python3 "$BENCH_PLOT" --out sweep.svg sweep.jsonl > plot.out || fail "bench_plot: $(cat plot.out)"
+python3 - sweep.svg <<'EOF' || fail "bench_plot wrote a bad SVG"
+import sys, xml.etree.ElementTree as ET
+svg = ET.parse(sys.argv[1]).getroot()
+lines = svg.findall("{http://www.w3.org/2000/svg}polyline")
+assert len(lines) == 4, len(lines)  # throughput, p50, p90, p99
+assert all(len(line.get("points").split()) == 2 for line in lines)
+EOF
+echo '{"rate_offered": 1}' > bad.jsonl
+if python3 "$BENCH_PLOT" --out bad.svg bad.jsonl 2> plot.err; then fail "bench_plot accepted a non-result"; fi
+grep -q "not a bench --json result" plot.err || fail "bench_plot error: $(cat plot.err)"
 ok
 expect_error 1 "no consortium at nowhere" -- "$JOINTCLEAR" bench --cluster nowhere
 expect_error 2 "txs" -- "$JOINTCLEAR" bench --cluster c --txs 0
