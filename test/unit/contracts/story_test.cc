@@ -217,7 +217,7 @@ struct Totals {
 };
 
 struct Obligation {
-    std::string debtor, creditor;
+    std::string debtor, creditor, category;
     I amount;
 };
 
@@ -239,6 +239,8 @@ struct CycleModel {
     std::string id;
     std::int64_t cutoff_ms = 0;
     std::map<std::pair<std::string, std::string>, I> net;  // (a, b), a < b: positive a owes b
+    // "debtor/creditor/CATEGORY" -> (gross, count): the cycle's obligation aggregates.
+    std::map<std::string, std::pair<I, I>> gross;
     bool closed = false;
     std::vector<std::string> instructions;
 };
@@ -261,7 +263,37 @@ public:
     const std::map<std::string, CycleModel>& closed() const { return closed_; }
     std::map<std::string, SiModel>& instructions() { return si_; }
 
-    void apply(const Delta& d, int sign) {
+    // A correction (ADR 0061): the original's book entries reversed, and each partner owes the
+    // servicer back what it had been credited, as one CORRECTION obligation.
+    void correct(const Delta& d, const std::string& servicer) {
+        Delta reversed = d;
+        reversed.obligations.clear();
+        std::map<std::string, I> owed_back;
+        for (const auto& o : d.obligations) {
+            if (o.debtor == servicer) {
+                owed_back[o.creditor] += o.amount;
+            } else {
+                owed_back[o.debtor] -= o.amount;
+            }
+        }
+        for (const auto& [partner, v] : owed_back) {
+            REQUIRE(v >= 0);
+            reversed.obligations.push_back({partner, servicer, "CORRECTION", v});
+        }
+        apply_totals(d, -1);
+        for (const auto& o : reversed.obligations) {
+            oblige(o.debtor, o.creditor, o.category, o.amount);
+        }
+    }
+
+    void apply(const Delta& d) {
+        apply_totals(d, 1);
+        for (const auto& o : d.obligations) {
+            oblige(o.debtor, o.creditor, o.category, o.amount);
+        }
+    }
+
+    void apply_totals(const Delta& d, int sign) {
         for (const auto& [b, t] : d.banks) {
             Totals& x = banks_[b];
             x.interest += sign * t.interest;
@@ -273,9 +305,6 @@ public:
             x.principal += sign * t.principal;
             x.clearing += sign * t.clearing;
             x.settlement_cash += sign * t.settlement_cash;
-        }
-        for (const auto& o : d.obligations) {
-            oblige(o.debtor, o.creditor, sign * o.amount);
         }
     }
 
@@ -331,6 +360,7 @@ public:
     void roll(SiModel& si) {
         si.status = SiStatus::kRolled;
         add_net(si.debtor, si.creditor, si.amount);  // CARRY_FORWARD: netting only, no posting
+        add_gross(si.debtor, si.creditor, "CARRY_FORWARD", si.amount);
     }
 
     void settle(SiModel& si) {
@@ -358,13 +388,20 @@ public:
     }
 
 private:
-    void oblige(const std::string& debtor, const std::string& creditor, I amount) {
+    void oblige(const std::string& debtor, const std::string& creditor, const std::string& category, I amount) {
+        REQUIRE(amount >= 0);
         if (amount == 0) {
             return;
         }
         owes_[{debtor, creditor}] += amount;
         owes_[{creditor, debtor}] -= amount;
         add_net(debtor, creditor, amount);
+        add_gross(debtor, creditor, category, amount);
+    }
+    void add_gross(const std::string& debtor, const std::string& creditor, const std::string& category, I amount) {
+        auto& g = open_.gross[debtor + "/" + creditor + "/" + category];
+        g.first += amount;
+        g.second += 1;
     }
     void add_net(const std::string& debtor, const std::string& creditor, I amount) {
         if (debtor < creditor) {
@@ -522,6 +559,36 @@ public:
             REQUIRE(cy.ok());
             CHECK((*cy)["status"] == "SETTLED");
         }
+        // The camt.053-like report of a few busy cycles: control sums and multilateral net per
+        // bank from the model's aggregates (the report walks the whole journal, so a sample).
+        std::size_t reports = 0;
+        for (const auto& [id, c] : book_.closed()) {
+            if (c.instructions.size() < 2 || reports == 6) {
+                continue;
+            }
+            ++reports;
+            for (const auto& b : kBanks) {
+                INFO("report " << id << " " << b);
+                I nb = 0, ctrl = 0, net = 0;
+                for (const auto& [key, g] : c.gross) {
+                    const std::string debtor = key.substr(0, key.find('/'));
+                    const std::string rest = key.substr(key.find('/') + 1);
+                    const std::string creditor = rest.substr(0, rest.find('/'));
+                    if (debtor == b || creditor == b) {
+                        nb += g.second;
+                        ctrl += g.first;
+                        net += debtor == b ? -g.first : g.first;
+                    }
+                }
+                auto report = query::get_cycle_report(chain_.state(), id, b);
+                REQUIRE(report.ok());
+                CHECK((*report)["status"] == "SETTLED");
+                CHECK((*report)["NbOfTxs"] == nb);
+                CHECK((*report)["CtrlSum"] == std::to_string(ctrl));
+                CHECK((*report)["multilateral_net"] == std::to_string(net));
+            }
+        }
+        CHECK(reports > 0);
         std::map<std::string, I> paid, received;
         std::size_t count = 0;
         REQUIRE(chain_.state()
@@ -975,6 +1042,20 @@ private:
             ++stats_.instructions;
         }
         CHECK(engine == model);
+        // The cycle's obligation aggregates, category by category (gross and count).
+        std::map<std::string, std::pair<I, I>> aggregates;
+        const std::string prefix = keys::obligation_prefix(cycle_id);
+        REQUIRE(chain_.state()
+                    .scan(prefix,
+                          [&](std::string_view key, std::string_view v) {
+                              auto o = decode_obligation(v);
+                              REQUIRE(o.ok());
+                              aggregates[std::string(key.substr(prefix.size()))] = {static_cast<I>(o->amount),
+                                                                                    static_cast<I>(o->count)};
+                              return true;
+                          })
+                    .ok());
+        CHECK(aggregates == book_.closed().at(cycle_id).gross);
         auto cy = query::get_cycle(chain_.state(), cycle_id);
         REQUIRE(cy.ok());
         CHECK((*cy)["status"] == (model.empty() ? "SETTLED" : "CLOSED"));
@@ -1006,10 +1087,10 @@ private:
                 d.banks[tr.bank].settlement_cash -= tr.orig;  // the partner paid the borrower itself
             } else {
                 d.banks[l.servicer].clearing -= tr.orig;  // the servicer paid it for the partner
-                d.obligations.push_back({tr.bank, l.servicer, tr.orig});
+                d.obligations.push_back({tr.bank, l.servicer, "FUNDING", tr.orig});
             }
         }
-        book_.apply(d, 1);
+        book_.apply(d);
         l.st = LoanState::kActive;
         ++stats_.loans_ok;
         (void)t;
@@ -1027,9 +1108,10 @@ private:
             if (!tr.servicer) {
                 x.fee_expense += r.t_fee[i];
                 d.banks[l.servicer].fee_income += r.t_fee[i];
-                d.obligations.push_back({l.servicer, tr.bank,
-                                         r.t_principal_due[i] + r.t_principal_prepaid[i] + r.t_interest[i] +
-                                             r.t_penalty[i] - r.t_fee[i]});
+                d.obligations.push_back({l.servicer, tr.bank, "PRINCIPAL", r.t_principal_due[i] + r.t_principal_prepaid[i]});
+                d.obligations.push_back({l.servicer, tr.bank, "INTEREST", r.t_interest[i]});
+                d.obligations.push_back({l.servicer, tr.bank, "PENALTY", r.t_penalty[i]});
+                d.obligations.push_back({tr.bank, l.servicer, "SERVICE_FEE", r.t_fee[i]});
             }
         }
         d.banks[l.servicer].clearing += amount;
@@ -1042,7 +1124,7 @@ private:
         const model::Repayment r = model::repay(l.m, t, amount, payoff, t);
         REQUIRE(r.code == 0);
         const Delta d = repay_delta(l, r, amount);
-        book_.apply(d, 1);
+        book_.apply(d);
         ++stats_.repayments;
         const json::Value body = repay_body(l.id, fmt_date(t), std::to_string(amount), channel, payoff ? "PAYOFF" : "");
         l.last_event_cycle = book_.open().id;
@@ -1203,7 +1285,7 @@ private:
             tr.interest_unpaid = 0;
             tr.penalty_unpaid = 0;
         }
-        book_.apply(d, 1);
+        book_.apply(d);
         l.st = LoanState::kWrittenOff;
         l.next_recovery = t + rand_in(10, 40);
         ++stats_.write_offs;
@@ -1300,13 +1382,13 @@ private:
             const auto& tr = l.m.tranches[i];
             d.banks[tr.bank].recovery += parts[i];
             if (!tr.servicer) {
-                d.obligations.push_back({l.servicer, tr.bank, parts[i]});
+                d.obligations.push_back({l.servicer, tr.bank, "RECOVERY", parts[i]});
             }
             l.recovered[i] += parts[i];
             unrecovered += l.written_off[i] - l.recovered[i];
         }
         d.banks[l.servicer].clearing += amount;
-        book_.apply(d, 1);
+        book_.apply(d);
         ++stats_.recoveries;
         auto tx = chain_.tx(l.servicer, "loan.recover",
                             json::Value{{"loan_id", l.id}, {"value_date", fmt_date(t)}, {"amount", std::to_string(amount)},
@@ -1330,7 +1412,7 @@ private:
         const std::string original = l.last_event_id;
         const std::string channel = l.last_channel;
         REQUIRE(l.last_event_cycle == book_.open().id);
-        book_.apply(l.last_delta, -1);
+        book_.correct(l.last_delta, l.servicer);
         ++stats_.corrections;
         push(b,
              chain_.tx(l.servicer, "loan.correct",
