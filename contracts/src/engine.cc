@@ -3,6 +3,7 @@
 #include "exec.h"
 #include "form.h"
 #include "invariants.h"
+#include "origination.h"
 #include "overlay.h"
 #include "render.h"
 #include "settle.h"
@@ -41,13 +42,17 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 21> kRoutes = {{
+constexpr std::array<Route, 25> kRoutes = {{
     {"governance.approve", apply_governance_approve},
     {"governance.set_params", apply_governance_set_params},
+    {"loan.accept_tranche", apply_loan_accept_tranche},
     {"loan.approve_write_off", apply_loan_approve_write_off},
     {"loan.correct", apply_loan_correct},
+    {"loan.disburse", apply_loan_disburse},
     {"loan.originate", apply_loan_originate},
+    {"loan.propose", apply_loan_propose},
     {"loan.recover", apply_loan_recover},
+    {"loan.reject_tranche", apply_loan_reject_tranche},
     {"loan.repay", apply_loan_repay},
     {"loan.write_off", apply_loan_write_off},
     {"member.register", apply_member_register},
@@ -287,6 +292,11 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     }
     // Block prologue (DOMAIN.md B.8): the automatic close at the cutoff, before any transaction.
     if (auto s = settle::prologue(ov, ctx, *params); !s) {
+        return s.error().with_context("height " + std::to_string(ctx.height) + " prologue");
+    }
+    // Then loan proposals past their acceptance window are cancelled (ADR 0062), so every
+    // transaction of the block sees them CANCELLED and their capacity free.
+    if (auto s = expire_proposals(ov, ctx); !s) {
         return s.error().with_context("height " + std::to_string(ctx.height) + " prologue");
     }
     auto cycle = store::current_cycle(ov);

@@ -99,7 +99,21 @@ std::optional<std::string> check_loan(const Loan& loan) {
     if (shares != 10000) {
         return "T5 " + id + "shares sum to " + std::to_string(shares);
     }
-    if (orig != loan.principal) {
+    // A PENDING or CANCELLED loan (ADR 0062) was never funded: no tranche holds anything, no
+    // event exists, and the schedule is the proposed one.
+    const bool unfunded = loan.status == LoanStatus::kPending || loan.status == LoanStatus::kCancelled;
+    if (unfunded) {
+        for (const auto& t : loan.tranches) {
+            if (t != Tranche{t.bank_id, t.share_bps, t.partnership_id, t.funding_mode, t.fee_bps, t.fee_base,
+                             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, t.writeoff_preauth_dpd}) {
+                return "T5 " + id + "an unfunded (PENDING/CANCELLED) loan's tranche holds amounts";
+            }
+        }
+        if (loan.event_seq != 0 || loan.fees_unpaid != 0) {
+            return "T5 " + id + "an unfunded loan has events or fees";
+        }
+    }
+    if (!unfunded && orig != loan.principal) {
         return "T5 " + id + "tranche principal_orig sums to " + s(orig) + ", not " + s(loan.principal);
     }
     I128 due = 0;
@@ -118,7 +132,10 @@ std::optional<std::string> check_loan(const Loan& loan) {
     if (due != loan.principal) {
         return "T5 " + id + "instalment principal sums to " + s(due) + ", not " + s(loan.principal);
     }
-    if (out != static_cast<I128>(loan.principal) - paid - written_off) {
+    if (unfunded && paid != 0) {
+        return "T5 " + id + "an unfunded loan has instalments paid";
+    }
+    if (!unfunded && out != static_cast<I128>(loan.principal) - paid - written_off) {
         return "T5 " + id + "sum principal_out " + s(out) + " != P - instalments paid - written off";
     }
     if (loan.status == LoanStatus::kPaidOff &&

@@ -45,6 +45,11 @@ std::string_view installment_status(const Installment& i, Date as_of) {
     return i.due_date == as_of ? "DUE" : "OVERDUE";
 }
 
+Result<std::int64_t> reserved_amount(const ledger::StateReader& state, const std::string& key) {
+    JC_ASSIGN_OR_RETURN(auto v, store::load<std::int64_t>(state, key, decode_reserved));
+    return v.value_or(0);
+}
+
 }  // namespace
 
 Result<json::Value> get_loan(const ledger::StateReader& state, std::string_view loan_id, Date as_of) {
@@ -91,7 +96,14 @@ Result<json::Value> get_loan(const ledger::StateReader& state, std::string_view 
     }
     std::string classification = active ? (dpd >= params.npl_dpd_threshold ? "NON_PERFORMING" : "PERFORMING")
                                         : std::string(name(loan.status));
+    // A loan originated in two steps shows its proposal: acceptance per tranche, expiry, outcome.
+    json::Value proposal = nullptr;
+    JC_ASSIGN_OR_RETURN(auto prop, store::load<LoanProposal>(state, keys::proposal(loan.loan_id), decode_loan_proposal));
+    if (prop) {
+        proposal = render::proposal(loan, *prop);
+    }
     return json::Value{
+        {"proposal", std::move(proposal)},
         {"loan_id", loan.loan_id},
         {"servicer", loan.servicer},
         {"borrower_ref", loan.borrower_ref},
@@ -202,7 +214,10 @@ Result<json::Value> get_partnership(const ledger::StateReader& state, std::strin
     if (!p) {
         return json::Value(nullptr);
     }
-    return render::partnership(*p);
+    json::Value v = render::partnership(*p);
+    JC_ASSIGN_OR_RETURN(const std::int64_t reserved, reserved_amount(state, keys::reserved_partnership(p->partnership_id)));
+    v["reserved"] = render::amount(reserved);  // principal of PENDING loans (ADR 0062)
+    return v;
 }
 
 Result<json::Value> list_members(const ledger::StateReader& state) {
@@ -394,6 +409,12 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
     }));
     if (failure) {
         return *failure;
+    }
+    // Capacity held by PENDING loans (ADR 0062), read after the scan.
+    for (auto& pj : partnerships) {
+        JC_ASSIGN_OR_RETURN(const std::int64_t reserved,
+                            reserved_amount(state, keys::reserved_partnership(pj["partnership_id"].get<std::string>())));
+        pj["reserved"] = render::amount(reserved);
     }
     json::Value cps = json::Value::array();
     for (auto& [c, v] : counterparties) {

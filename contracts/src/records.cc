@@ -72,6 +72,18 @@ std::string obligation(std::string_view cycle_id, std::string_view debtor, std::
 }
 std::string obligation_prefix(std::string_view cycle_id) { return join({"ob", cycle_id, ""}); }
 std::string aggregate(std::string_view bank_id) { return join({"ag", bank_id}); }
+std::string proposal(std::string_view loan_id) { return join({"lp", loan_id}); }
+std::string proposal_expiry(arith::Date expires_after, std::string_view loan_id) {
+    const arith::Civil c = arith::civil_from_days(expires_after);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d%02u%02u", static_cast<int>(c.year), static_cast<unsigned>(c.month),
+                  static_cast<unsigned>(c.day));  // years 0001-9999: byte order = date order
+    return join({"lx", buf, loan_id});
+}
+std::string reserved_partnership(std::string_view partnership_id) { return join({"rs", "pt", partnership_id}); }
+std::string reserved_pair(std::string_view servicer, std::string_view partner) {
+    return join({"rs", "pr", servicer, partner});
+}
 
 std::optional<AccountKey> parse_account(std::string_view key) {
     if (key.substr(0, kAccountPrefix.size()) != kAccountPrefix) {
@@ -864,6 +876,63 @@ Result<BankAggregate> decode_bank_aggregate(std::string_view bytes) {
     d.u128(v.credits_total);
     d.i128(v.principal_out_total);
     return d.finish(v);
+}
+
+bool LoanProposal::all_accepted() const {
+    return std::all_of(tranches.begin(), tranches.end(), [](const TrancheAcceptance& t) {
+        return t.acceptance == Acceptance::kNotRequired || t.acceptance == Acceptance::kAccepted;
+    });
+}
+
+std::string_view name(Acceptance v) {
+    switch (v) {
+        case Acceptance::kNotRequired: return "NOT_REQUIRED";
+        case Acceptance::kPending: return "PENDING";
+        case Acceptance::kAccepted: return "ACCEPTED";
+        case Acceptance::kRejected: return "REJECTED";
+    }
+    return "?";
+}
+
+std::string_view name(ProposalOutcome v) {
+    switch (v) {
+        case ProposalOutcome::kOpen: return "OPEN";
+        case ProposalOutcome::kDisbursed: return "DISBURSED";
+        case ProposalOutcome::kRejected: return "REJECTED";
+        case ProposalOutcome::kExpired: return "EXPIRED";
+    }
+    return "?";
+}
+
+std::string encode(const LoanProposal& v) {
+    Enc e;
+    e.u64(v.proposed_height).i32(v.proposed_date).i32(v.expires_after).e8(v.outcome).u64(v.closed_height);
+    e.str(v.rejected_by).str(v.reason).count(v.tranches.size());
+    for (const auto& t : v.tranches) {
+        e.e8(t.acceptance).i64(t.principal).u64(t.decided_height);
+    }
+    return e.take();
+}
+
+Result<LoanProposal> decode_loan_proposal(std::string_view bytes) {
+    Dec d(bytes, "loan proposal");
+    LoanProposal v;
+    d.u64(v.proposed_height);
+    d.i32(v.proposed_date);
+    d.i32(v.expires_after);
+    d.e8(v.outcome, 4);
+    d.u64(v.closed_height);
+    d.str(v.rejected_by);
+    d.str(v.reason);
+    const std::size_t n = d.count();
+    for (std::size_t i = 0; i < n && d.ok(); ++i) {
+        TrancheAcceptance t;
+        d.e8(t.acceptance, 4);
+        d.i64(t.principal);
+        d.u64(t.decided_height);
+        v.tranches.push_back(t);
+    }
+    return d.finish(std::move(v));
 }
 
 std::string encode_borrower_outstanding(std::int64_t v) {

@@ -318,4 +318,35 @@ json::Value tranche(const Tranche& t) {
                        {"recovered", amount(t.recovered)}};
 }
 
+json::Value proposal(const Loan& loan, const LoanProposal& p) {
+    json::Value tranches = json::Value::array();
+    for (std::size_t i = 0; i < loan.tranches.size() && i < p.tranches.size(); ++i) {
+        const Tranche& t = loan.tranches[i];
+        const TrancheAcceptance& a = p.tranches[i];
+        tranches.push_back(json::Value{{"bank_id", t.bank_id},
+                                       {"share_bps", t.share_bps},
+                                       {"partnership_id", t.partnership_id},
+                                       {"principal", amount(a.principal)},
+                                       {"acceptance", std::string(name(a.acceptance))},
+                                       {"decided_height", a.decided_height}});
+    }
+    json::Value schedule = json::Value::array();
+    for (std::size_t i = 0; i < loan.installments.size(); ++i) {
+        schedule.push_back(json::Value{{"seq", i + 1},
+                                       {"due_date", arith::format_date(loan.installments[i].due_date)},
+                                       {"principal", amount(loan.installments[i].principal_due)}});
+    }
+    return json::Value{{"principal", amount(loan.principal)},
+                       {"value_date", arith::format_date(loan.value_date)},
+                       {"proposed_height", p.proposed_height},
+                       {"proposed_date", arith::format_date(p.proposed_date)},
+                       {"expires_after", arith::format_date(p.expires_after)},
+                       {"outcome", std::string(name(p.outcome))},
+                       {"closed_height", p.closed_height},
+                       {"rejected_by", p.rejected_by},
+                       {"reason", p.reason},
+                       {"tranches", std::move(tranches)},
+                       {"schedule", std::move(schedule)}};
+}
+
 }  // namespace jc::contracts::render

@@ -30,4 +30,8 @@ json::Value event_statement(const Loan& loan, const LoanEvent& ev);
 
 json::Value tranche(const Tranche& t);
 
+// A two-step origination's proposal (ADR 0062): dates, outcome and each tranche's principal and
+// acceptance, plus the loan's principal, value date and schedule.
+json::Value proposal(const Loan& loan, const LoanProposal& p);
+
 }  // namespace jc::contracts::render

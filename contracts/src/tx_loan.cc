@@ -1,4 +1,7 @@
-// loan.originate and loan.repay (DOMAIN.md B.2-B.5; docs/spec/contracts.md).
+// loan.originate and loan.repay (DOMAIN.md B.2-B.5; docs/spec/contracts.md), and the origination
+// checks and disbursement booking that loan.propose / loan.disburse share (origination.h).
+#include "origination.h"
+
 #include "form.h"
 #include "invariants.h"
 #include "render.h"
@@ -49,7 +52,10 @@ struct OriginateInput {
 };
 
 // All 1xxx checks of loan.originate, lowest code first.
-Exec<OriginateInput> read_originate(const json::Value& body, const Params& params, const std::string& sender) {
+// `propose`: loan.propose's body, whose disbursement names only the mode (loan.disburse brings
+// the channel_ref).
+Exec<OriginateInput> read_originate(const json::Value& body, const Params& params, const std::string& sender,
+                                    bool propose) {
     Form f;
     OriginateInput in;
     f.object(body, "", {"loan_id", "product_code", "borrower_ref", "principal", "currency", "value_date", "rate_ppb",
@@ -167,9 +173,13 @@ Exec<OriginateInput> read_originate(const json::Value& body, const Params& param
         }
     }
     if (const json::Value* d = f.field(body, "disbursement", "", true)) {
-        if (f.object(*d, "disbursement", {"channel_ref", "mode"})) {
-            if (auto c = f.id(*d, "channel_ref", "disbursement", kIdLengthMax, true)) {
-                in.channel_ref = *c;
+        const bool shaped = propose ? f.object(*d, "disbursement", {"mode"})
+                                    : f.object(*d, "disbursement", {"channel_ref", "mode"});
+        if (shaped) {
+            if (!propose) {
+                if (auto c = f.id(*d, "channel_ref", "disbursement", kIdLengthMax, true)) {
+                    in.channel_ref = *c;
+                }
             }
             if (auto m = f.enumeration(*d, "mode", "disbursement", parse_funding_mode, true)) {
                 in.mode = *m;
@@ -259,10 +269,95 @@ Exec<std::vector<Installment>> build_schedule(const OriginateInput& in, const Pr
 
 }  // namespace
 
-Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
+Exec<std::int64_t> load_reserved(const ledger::StateReader& r, const std::string& key) {
+    auto raw = r.get(key);
+    if (!raw) {
+        return fail(std::move(raw).error());
+    }
+    if (!raw->has_value()) {
+        return std::int64_t{0};
+    }
+    auto v = decode_reserved(**raw);
+    if (!v || *v < 0) {
+        return fail(v ? Error(Errc::kCorruption, key + ": negative reservation") : v.error().with_context(key));
+    }
+    return *v;
+}
+
+ExecStatus add_reserved(Overlay& ov, const std::string& key, std::int64_t delta) {
+    JC_EXEC_ASSIGN(const std::int64_t now, load_reserved(ov, key));
+    const std::int64_t next = now + delta;  // both bounded by the loans' principals (<= 10^15 each)
+    if (next < 0) {
+        return fail(Error(Errc::kCorruption, key + ": reservation would go negative"));
+    }
+    if (next == 0) {
+        ov.erase(key);  // no reservation leaves no record: state equals that of a one-step origination
+    } else {
+        ov.put(key, encode_reserved(next));
+    }
+    return exec_ok();
+}
+
+ExecStatus check_capacity(TxEnv& t, const Loan& loan, const std::vector<std::optional<Partnership>>& parts,
+                          const std::vector<std::int64_t>& funded, bool reserved_includes_loan) {
+    const std::size_t k = loan.tranches.size();
+    JC_ASSERT(parts.size() == k && funded.size() == k, "contracts.capacity.sizes");
+    // What this loan adds on top of the reservations already held (nothing at disbursement: its
+    // own reservation is one of them).
+    auto adding = [&](std::size_t i) { return reserved_includes_loan ? std::int64_t{0} : funded[i]; };
+    for (std::size_t i = 0; i < k; ++i) {
+        if (!parts[i]) {
+            continue;
+        }
+        JC_EXEC_ASSIGN(const std::int64_t reserved,
+                       load_reserved(t.ov, keys::reserved_partnership(parts[i]->partnership_id)));
+        if (static_cast<I128>(parts[i]->used) + reserved + adding(i) > parts[i]->terms.max_outstanding_principal) {
+            return reject(Code::kPartnershipLimitExceeded,
+                          json::Value{{"partnership_id", parts[i]->partnership_id},
+                                      {"used", std::to_string(parts[i]->used)},
+                                      {"reserved", std::to_string(reserved)},
+                                      {"tranche", std::to_string(funded[i])},
+                                      {"max_outstanding_principal",
+                                       std::to_string(parts[i]->terms.max_outstanding_principal)}});
+        }
+    }
+    // pos(S, i) after this loan and every pending one are funded.
+    std::vector<I128> available(k, 0);
+    for (std::size_t i = 0; i < k; ++i) {
+        if (parts[i] && loan.tranches[i].funding_mode != FundingMode::kDirect) {
+            const std::string& partner = loan.tranches[i].bank_id;
+            JC_EXEC_ASSIGN(const I128 pos, load(store::position(t.ov, loan.servicer, partner)));
+            JC_EXEC_ASSIGN(const std::int64_t reserved,
+                           load_reserved(t.ov, keys::reserved_pair(loan.servicer, partner)));
+            available[i] = pos - reserved;
+        }
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+        if (parts[i] && loan.tranches[i].funding_mode == FundingMode::kFronted &&
+            available[i] - adding(i) < -static_cast<I128>(parts[i]->terms.fronting_limit)) {
+            return reject(Code::kExposureLimitExceeded,
+                          json::Value{{"partner", loan.tranches[i].bank_id},
+                                      {"position_after", arith::to_string_i128(available[i] - adding(i))},
+                                      {"fronting_limit", std::to_string(parts[i]->terms.fronting_limit)}});
+        }
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+        if (parts[i] && loan.tranches[i].funding_mode == FundingMode::kPrefundedReserve &&
+            available[i] - adding(i) < 0) {
+            return reject(Code::kInsufficientReserve,
+                          json::Value{{"partner", loan.tranches[i].bank_id},
+                                      {"reserve", arith::to_string_i128(available[i] + funded[i] - adding(i))},
+                                      {"tranche", std::to_string(funded[i])}});
+        }
+    }
+    return exec_ok();
+}
+
+Exec<OriginationPlan> plan_origination(TxEnv& t, const json::Value& body, OriginationPath route) {
     const Params& params = t.env.params;
     const std::string& servicer = t.sender.bank_id;
-    JC_EXEC_ASSIGN(OriginateInput in, read_originate(body, params, servicer));
+    const bool propose = route == OriginationPath::kPropose;
+    JC_EXEC_ASSIGN(OriginateInput in, read_originate(body, params, servicer, propose));
     if (!params.basis_allowed(in.basis)) {
         return reject(Code::kBadRate, json::Value{{"field", "basis"},
                                                   {"reason", "basis " + std::string(arith::basis_name(in.basis)) +
@@ -278,11 +373,13 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     if (existing) {
         return reject(Code::kLoanExists, json::Value{{"loan_id", in.loan_id}});
     }
-    JC_EXEC_ASSIGN(auto channel, load(store::channel_ref(t.ov, servicer, in.channel_ref)));
-    if (channel) {
-        return reject(Code::kDuplicateChannelRef, json::Value{{"channel_ref", in.channel_ref},
-                                                              {"loan_id", channel->loan_id},
-                                                              {"event_seq", channel->event_seq}});
+    if (!propose) {  // a proposal has no disbursement reference yet: loan.disburse brings it
+        JC_EXEC_ASSIGN(auto channel, load(store::channel_ref(t.ov, servicer, in.channel_ref)));
+        if (channel) {
+            return reject(Code::kDuplicateChannelRef, json::Value{{"channel_ref", in.channel_ref},
+                                                                  {"loan_id", channel->loan_id},
+                                                                  {"event_seq", channel->event_seq}});
+        }
     }
     // 4001 / 4002 / 4005 / 4006: resolve each partner tranche's partnership.
     const std::size_t k = in.tranches.size();
@@ -332,11 +429,22 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
                                       {"disbursement_mode", std::string(name(in.mode))}});
         }
     }
+    // 4006 / 4007: one path per loan (ADR 0062). A partnership that requires acceptance takes
+    // loan.propose; a loan none of whose partnerships does takes loan.originate.
+    bool acceptance_required = false;
     for (std::size_t i = 0; i < k; ++i) {
         if (parts[i] && parts[i]->terms.require_partner_acceptance) {
-            return reject(Code::kAcceptanceRequired, json::Value{{"partnership_id", parts[i]->partnership_id},
-                                                                 {"reason", "this partnership requires loan.propose"}});
+            if (!propose) {
+                return reject(Code::kAcceptanceRequired, json::Value{{"partnership_id", parts[i]->partnership_id},
+                                                                     {"reason", "this partnership requires loan.propose"}});
+            }
+            acceptance_required = true;
         }
+    }
+    if (propose && !acceptance_required) {
+        return reject(Code::kAcceptanceNotRequired,
+                      json::Value{{"loan_id", in.loan_id},
+                                  {"reason", "no tranche's partnership requires acceptance: use loan.originate"}});
     }
     // 41xx: tranche shape.
     if (k > kTranchesMax) {
@@ -420,50 +528,9 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     }
     // 4301
     JC_EXEC_ASSIGN(std::vector<Installment> schedule, build_schedule(in, product));
-    // 44xx: partnership capacity and interbank bounds.
-    for (std::size_t i = 0; i < k; ++i) {
-        if (parts[i] && parts[i]->used + funded[i] > parts[i]->terms.max_outstanding_principal) {
-            return reject(Code::kPartnershipLimitExceeded,
-                          json::Value{{"partnership_id", parts[i]->partnership_id},
-                                      {"used", std::to_string(parts[i]->used)},
-                                      {"tranche", std::to_string(funded[i])},
-                                      {"max_outstanding_principal",
-                                       std::to_string(parts[i]->terms.max_outstanding_principal)}});
-        }
-    }
-    std::vector<I128> position_after(k, 0);
-    for (std::size_t i = 0; i < k; ++i) {
-        if (parts[i] && in.mode != FundingMode::kDirect) {
-            JC_EXEC_ASSIGN(const I128 pos, load(store::position(t.ov, servicer, in.tranches[i].bank_id)));
-            position_after[i] = pos - funded[i];
-        }
-    }
-    for (std::size_t i = 0; i < k; ++i) {
-        if (parts[i] && in.mode == FundingMode::kFronted &&
-            position_after[i] < -static_cast<I128>(parts[i]->terms.fronting_limit)) {
-            return reject(Code::kExposureLimitExceeded,
-                          json::Value{{"partner", in.tranches[i].bank_id},
-                                      {"position_after", arith::to_string_i128(position_after[i])},
-                                      {"fronting_limit", std::to_string(parts[i]->terms.fronting_limit)}});
-        }
-    }
-    for (std::size_t i = 0; i < k; ++i) {
-        if (parts[i] && in.mode == FundingMode::kPrefundedReserve && position_after[i] < 0) {
-            return reject(Code::kInsufficientReserve,
-                          json::Value{{"partner", in.tranches[i].bank_id},
-                                      {"reserve", arith::to_string_i128(position_after[i] + funded[i])},
-                                      {"tranche", std::to_string(funded[i])}});
-        }
-    }
-    // 5004
-    if (in.value_date > t.env.block.business_date) {
-        return reject(Code::kValueDateInFuture,
-                      json::Value{{"value_date", arith::format_date(in.value_date)},
-                                  {"business_date", arith::format_date(t.env.block.business_date)}});
-    }
-
-    // ---- effects ----
-    Loan loan;
+    // The loan as it will be funded (nothing is written before the checks below pass).
+    OriginationPlan plan;
+    Loan& loan = plan.loan;
     loan.loan_id = in.loan_id;
     loan.servicer = servicer;
     loan.borrower_ref = in.borrower_ref;
@@ -485,6 +552,7 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     loan.disbursement_channel_ref = in.channel_ref;
     loan.originated_height = t.env.block.height;
     loan.installments = std::move(schedule);
+    plan.funded.assign(funded.begin(), funded.begin() + static_cast<std::ptrdiff_t>(k));
     for (std::size_t i = 0; i < k; ++i) {
         Tranche tr;
         tr.bank_id = in.tranches[i].bank_id;
@@ -502,6 +570,31 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
         loan.tranches.push_back(std::move(tr));
     }
 
+    // 44xx: partnership capacity and interbank bounds, counting every pending reservation.
+    JC_EXEC_TRY(check_capacity(t, loan, parts, plan.funded, /*reserved_includes_loan=*/false));
+    // 5004
+    if (in.value_date > t.env.block.business_date) {
+        return reject(Code::kValueDateInFuture,
+                      json::Value{{"value_date", arith::format_date(in.value_date)},
+                                  {"business_date", arith::format_date(t.env.block.business_date)}});
+    }
+
+    plan.parts = std::move(parts);
+    plan.borrower_key = borrower_key;
+    plan.borrower_out = borrower_out;
+    plan.channel_ref = in.channel_ref;
+    return plan;
+}
+
+Exec<LoanEvent> book_disbursement(TxEnv& t, Loan& loan, std::vector<std::optional<Partnership>>& parts,
+                                  const std::string& channel_ref) {
+    const std::string& servicer = loan.servicer;
+    const std::size_t k = loan.tranches.size();
+    JC_ASSERT(parts.size() == k, "contracts.disburse.parts_match_tranches");
+    loan.status = LoanStatus::kActive;
+    loan.event_seq = 1;
+    loan.disbursement_channel_ref = channel_ref;
+    loan.originated_height = t.env.block.height;
     LoanEvent ev;
     ev.type = EventType::kOriginate;
     ev.event_seq = 1;
@@ -510,32 +603,33 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     ev.height = t.env.block.height;
     ev.tx_index = t.tx_index;
     ev.client_ref = t.tx.client_ref();
-    ev.channel_ref = in.channel_ref;
-    ev.value_date = in.value_date;
-    ev.amount = in.principal;
+    ev.channel_ref = channel_ref;
+    ev.value_date = loan.value_date;
+    ev.amount = loan.principal;
     // The open cycle now, not at block start: a settlement.close_cycle earlier in the block
     // (or batch) may have opened the next one.
     JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
     ev.cycle_id = open_cycle.cycle_id;
     ev.principal_out_before = 0;
-    ev.principal_out_after = in.principal;
+    ev.principal_out_after = loan.principal;
     ev.status_after = LoanStatus::kActive;
     Booking book;
     for (std::size_t i = 0; i < k; ++i) {
+        const std::int64_t funded = loan.tranches[i].principal_orig;
         TrancheAllocation a;
-        a.funded = funded[i];
-        a.principal_out_after = funded[i];
+        a.funded = funded;
+        a.principal_out_after = funded;
         ev.tranches.push_back(a);
-        const std::string& bank = in.tranches[i].bank_id;
+        const std::string& bank = loan.tranches[i].bank_id;
         if (bank == servicer) {
-            book.post(servicer, AccountCode::kLoanPrincipal, "", AccountCode::kBorrowerClearing, "", funded[i]);
-        } else if (in.mode == FundingMode::kDirect) {
+            book.post(servicer, AccountCode::kLoanPrincipal, "", AccountCode::kBorrowerClearing, "", funded);
+        } else if (loan.tranches[i].funding_mode == FundingMode::kDirect) {
             // The partner paid the borrower itself: no interbank leg.
-            book.post(bank, AccountCode::kLoanPrincipal, "", AccountCode::kSettlementCash, "", funded[i]);
+            book.post(bank, AccountCode::kLoanPrincipal, "", AccountCode::kSettlementCash, "", funded);
         } else {
-            book.post(servicer, AccountCode::kInterbank, bank, AccountCode::kBorrowerClearing, "", funded[i]);
-            book.post(bank, AccountCode::kLoanPrincipal, "", AccountCode::kInterbank, servicer, funded[i]);
-            book.oblige(bank, servicer, Category::kFunding, funded[i]);
+            book.post(servicer, AccountCode::kInterbank, bank, AccountCode::kBorrowerClearing, "", funded);
+            book.post(bank, AccountCode::kLoanPrincipal, "", AccountCode::kInterbank, servicer, funded);
+            book.oblige(bank, servicer, Category::kFunding, funded);
         }
     }
     JC_EXEC_TRY(book.apply(t.ov, ev.cycle_id));
@@ -547,21 +641,27 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
             continue;
         }
         Partnership& p = *parts[i];
-        p.used += funded[i];  // <= max_outstanding_principal (checked above)
+        p.used += loan.tranches[i].principal_orig;  // <= max_outstanding_principal (checked before)
         p.loan_count += 1;
         p.updated_height = t.env.block.height;
         t.ov.put(keys::partnership(p.partnership_id), encode(p));
     }
-    t.ov.put(borrower_key, encode_borrower_outstanding(borrower_out + in.principal));
-    t.ov.put(keys::channel_ref(servicer, in.channel_ref), encode(ChannelRefRecord{in.loan_id, 1}));
-    t.ov.put(keys::event(in.loan_id, 1), encode(ev));
-    t.ov.put(keys::loan(in.loan_id), encode(loan));
+    t.ov.put(keys::channel_ref(servicer, channel_ref), encode(ChannelRefRecord{loan.loan_id, 1}));
+    t.ov.put(keys::event(loan.loan_id, 1), encode(ev));
+    t.ov.put(keys::loan(loan.loan_id), encode(loan));
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(nullptr, loan, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));
         }
     }
-    return TxEffect{render::event_result(loan, ev), loan.loan_id, 1};
+    return ev;
+}
+
+Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
+    JC_EXEC_ASSIGN(OriginationPlan plan, plan_origination(t, body, OriginationPath::kOriginate));
+    t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + plan.loan.principal));
+    JC_EXEC_ASSIGN(const LoanEvent ev, book_disbursement(t, plan.loan, plan.parts, plan.channel_ref));
+    return TxEffect{render::event_result(plan.loan, ev), plan.loan.loan_id, 1};
 }
 
 Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {

@@ -252,6 +252,9 @@ std::string_view code_name(Code code) {
         case Code::kPartnershipState: return "ERR_PARTNERSHIP_STATE";
         case Code::kFundingModeMismatch: return "ERR_FUNDING_MODE_MISMATCH";
         case Code::kAcceptanceRequired: return "ERR_ACCEPTANCE_REQUIRED";
+        case Code::kAcceptanceNotRequired: return "ERR_ACCEPTANCE_NOT_REQUIRED";
+        case Code::kAcceptanceNotPending: return "ERR_ACCEPTANCE_NOT_PENDING";
+        case Code::kTranchesNotAccepted: return "ERR_TRANCHES_NOT_ACCEPTED";
         case Code::kTooManyTranches: return "ERR_TOO_MANY_TRANCHES";
         case Code::kSharesNot100: return "ERR_SHARES_NOT_100";
         case Code::kTrancheShareBelowMin: return "ERR_TRANCHE_SHARE_BELOW_MIN";
@@ -276,6 +279,7 @@ std::string_view code_name(Code code) {
         case Code::kRecoveryExceedsWrittenOff: return "ERR_RECOVERY_EXCEEDS_WRITTEN_OFF";
         case Code::kCorrectionNotLatest: return "ERR_CORRECTION_NOT_LATEST";
         case Code::kCorrectionCycleClosed: return "ERR_CORRECTION_CYCLE_CLOSED";
+        case Code::kCorrectionNotEligible: return "ERR_CORRECTION_NOT_ELIGIBLE";
         case Code::kProposalNotFound: return "ERR_PROPOSAL_NOT_FOUND";
         case Code::kProposalExists: return "ERR_PROPOSAL_EXISTS";
         case Code::kProposalExpired: return "ERR_PROPOSAL_EXPIRED";

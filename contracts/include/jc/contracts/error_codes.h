@@ -40,6 +40,9 @@ enum class Code : std::int32_t {
     kPartnershipState = 4004,        // ADR 0031
     kFundingModeMismatch = 4005,     // ADR 0031
     kAcceptanceRequired = 4006,      // ADR 0031
+    kAcceptanceNotRequired = 4007,   // ADR 0062
+    kAcceptanceNotPending = 4008,    // ADR 0062
+    kTranchesNotAccepted = 4009,     // ADR 0062
     kTooManyTranches = 4101,
     kSharesNot100 = 4102,
     kTrancheShareBelowMin = 4103,
@@ -64,7 +67,8 @@ enum class Code : std::int32_t {
     kWriteOffNotEligible = 5101,
     kRecoveryExceedsWrittenOff = 5102,
     kCorrectionNotLatest = 5201,
-    kCorrectionCycleClosed = 5202,  // ADR 0061
+    kCorrectionCycleClosed = 5202,  // ADR 0061; no longer produced since ADR 0063 (never reuse)
+    kCorrectionNotEligible = 5203,  // ADR 0063
     // 6xxx governance (ADR 0060)
     kProposalNotFound = 6001,
     kProposalExists = 6002,

@@ -70,6 +70,15 @@ std::string obligation(std::string_view cycle_id, std::string_view debtor, std::
 std::string obligation_prefix(std::string_view cycle_id);
 std::string aggregate(std::string_view bank_id);
 inline constexpr std::string_view kAggregatePrefix = "ag/";
+// Two-step origination (ADR 0062): the proposal of a PENDING loan, its expiry index entry
+// ("lx/<YYYYMMDD>/<loan_id>", ordered by expiry date), and the capacity it reserves per
+// partnership ("rs/pt/<partnership_id>") and per servicer/partner pair ("rs/pr/<S>/<i>").
+std::string proposal(std::string_view loan_id);
+std::string proposal_expiry(arith::Date expires_after, std::string_view loan_id);
+inline constexpr std::string_view kProposalExpiryPrefix = "lx/";
+std::string reserved_partnership(std::string_view partnership_id);
+std::string reserved_pair(std::string_view servicer, std::string_view partner);
+inline constexpr std::string_view kReservedPrefix = "rs/";
 
 // Splits an account key back into its parts; nullopt if it is not one.
 struct AccountKey {
@@ -337,6 +346,37 @@ struct LoanEvent {
     friend bool operator==(const LoanEvent&, const LoanEvent&) = default;
 };
 
+// A partner tranche's answer to a loan proposal (ADR 0062).
+enum class Acceptance : std::uint8_t { kNotRequired = 0, kPending = 1, kAccepted = 2, kRejected = 3 };
+std::string_view name(Acceptance v);
+// How a loan proposal ended: still open (the loan is PENDING), disbursed (ACTIVE), or cancelled
+// by a partner's rejection or by expiry (CANCELLED).
+enum class ProposalOutcome : std::uint8_t { kOpen = 0, kDisbursed = 1, kRejected = 2, kExpired = 3 };
+std::string_view name(ProposalOutcome v);
+
+struct TrancheAcceptance {
+    Acceptance acceptance = Acceptance::kNotRequired;
+    std::int64_t principal = 0;       // the tranche's principal, reserved while the loan is PENDING
+    std::uint64_t decided_height = 0;  // accepted or rejected at; 0 while pending / not required
+    friend bool operator==(const TrancheAcceptance&, const TrancheAcceptance&) = default;
+};
+
+// lp/<loan_id>: the proposal of a loan originated in two steps (loan.propose, accept/reject per
+// tranche, loan.disburse). Kept after the outcome, as the record of who agreed when.
+struct LoanProposal {
+    std::uint64_t proposed_height = 0;
+    Date proposed_date = 0;   // business date of loan.propose
+    Date expires_after = 0;   // cancelled by the first block whose business date is later
+    ProposalOutcome outcome = ProposalOutcome::kOpen;
+    std::uint64_t closed_height = 0;  // disbursed, rejected or expired at; 0 while open
+    std::string rejected_by;          // the partner bank that rejected
+    std::string reason;               // its reason ("" when none was given)
+    std::vector<TrancheAcceptance> tranches;  // in the loan's tranche order
+
+    [[nodiscard]] bool all_accepted() const;
+    friend bool operator==(const LoanProposal&, const LoanProposal&) = default;
+};
+
 struct Account {
     U128 debits_posted = 0;
     U128 credits_posted = 0;
@@ -409,7 +449,10 @@ std::string encode(const ChannelRefRecord& v);
 std::string encode(const Cycle& v);
 std::string encode(const ObligationAggregate& v);
 std::string encode(const BankAggregate& v);
+std::string encode(const LoanProposal& v);
 std::string encode_borrower_outstanding(std::int64_t v);
+// rs/ reservation amounts: the same one-integer encoding.
+inline std::string encode_reserved(std::int64_t v) { return encode_borrower_outstanding(v); }
 std::string encode_current_cycle(std::string_view cycle_id);
 
 Result<Member> decode_member(std::string_view bytes);
@@ -423,7 +466,9 @@ Result<ChannelRefRecord> decode_channel_ref(std::string_view bytes);
 Result<Cycle> decode_cycle(std::string_view bytes);
 Result<ObligationAggregate> decode_obligation(std::string_view bytes);
 Result<BankAggregate> decode_bank_aggregate(std::string_view bytes);
+Result<LoanProposal> decode_loan_proposal(std::string_view bytes);
 Result<std::int64_t> decode_borrower_outstanding(std::string_view bytes);
+inline Result<std::int64_t> decode_reserved(std::string_view bytes) { return decode_borrower_outstanding(bytes); }
 Result<std::string> decode_current_cycle(std::string_view bytes);
 
 }  // namespace jc::contracts
