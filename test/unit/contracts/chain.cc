@@ -47,6 +47,29 @@ json::Value partnership_body(const PartnershipSpec& s) {
     return b;
 }
 
+json::Value propose_body(const LoanSpec& s) {
+    json::Value b = originate_body(s);
+    b["disbursement"].erase("channel_ref");
+    return b;
+}
+
+TxReceipt expect_rejected(Chain& c, int code, const std::string& bank, const std::string& type,
+                          const json::Value& body, const std::string& date, const std::string& client_ref) {
+    const auto before = c.state().entries();
+    const auto out = c.block(date, {c.tx(bank, type, body, client_ref)});
+    const TxReceipt& r = out.receipts.at(0);
+    INFO(type << " " << json::canonicalize(body) << " -> " << r.code << " " << json::canonicalize(r.detail));
+    CHECK(r.status == TxStatus::kRejected);
+    CHECK(r.code == code);
+    CHECK(r.error == std::string(code_name(static_cast<Code>(code))));
+    CHECK(r.result.is_null());
+    CHECK(r.detail.is_object());
+    CHECK_FALSE(r.detail.empty());
+    CHECK(out.writes.empty());
+    CHECK(c.state().entries() == before);
+    return r;
+}
+
 json::Value originate_body(const LoanSpec& s) {
     json::Value tranches = json::Value::array();
     for (const auto& [bank, share, pid] : s.tranches) {

@@ -65,6 +65,8 @@ struct LoanSpec {
     std::string mode = "FRONTED";
 };
 json::Value originate_body(const LoanSpec& s);
+// loan.propose's body: originate_body without disbursement.channel_ref (ADR 0062).
+json::Value propose_body(const LoanSpec& s);
 json::Value repay_body(const std::string& loan_id, const std::string& date, const std::string& amount,
                        const std::string& channel_ref, const std::string& intent = "");
 
@@ -112,6 +114,12 @@ private:
     std::uint64_t height_ = 0;
     std::uint64_t next_ref_ = 1;
 };
+
+// Runs one transaction in its own block at noon CST on `date`: it must be REJECTED with `code`
+// (number and name), carry a non-empty detail object, write nothing, and leave the whole state
+// byte-identical.
+TxReceipt expect_rejected(Chain& c, int code, const std::string& bank, const std::string& type,
+                          const json::Value& body, const std::string& date, const std::string& client_ref = "");
 
 // Params with a CONSUMER product that allows everything and a 24 %-APR-like cap on ACT/365F.
 Params test_params();
