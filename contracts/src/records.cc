@@ -75,7 +75,7 @@ std::string aggregate(std::string_view bank_id) { return join({"ag", bank_id}); 
 std::string proposal(std::string_view loan_id) { return join({"lp", loan_id}); }
 std::string proposal_expiry(arith::Date expires_after, std::string_view loan_id) {
     const arith::Civil c = arith::civil_from_days(expires_after);
-    char buf[16];
+    char buf[48];  // room for any int/unsigned, though business dates give exactly 8 digits
     std::snprintf(buf, sizeof buf, "%04d%02u%02u", static_cast<int>(c.year), static_cast<unsigned>(c.month),
                   static_cast<unsigned>(c.day));  // years 0001-9999: byte order = date order
     return join({"lx", buf, loan_id});
