@@ -53,7 +53,6 @@ Bytes encode_gossip_batch(std::span<const ledger::TxPtr> txs) {
     return w.data();
 }
 constexpr std::size_t kRecentlyCommittedMax = 200'000;
-constexpr std::size_t kProposalTimestampsMax = 4096;
 
 // The proposals a consensus message carries (a pre-prepare's, and view changes' prepared ones).
 std::vector<const consensus::Proposal*> proposals_of(const consensus::Message& message) {
@@ -530,8 +529,8 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
         return false;
     }
     // Timestamps never go backwards (DOMAIN.md A.5: business dates are monotone).
-    if (auto parent = proposal_timestamps_.find(h.parent_hash); parent != proposal_timestamps_.end()) {
-        if (h.timestamp_ms < parent->second.timestamp_ms) {
+    if (const auto* parent = lineage_.find(h.parent_hash); parent != nullptr) {
+        if (h.timestamp_ms < parent->timestamp_ms) {
             return false;
         }
     } else if (h.parent_hash == store_->head().hash && h.timestamp_ms < store_->head().timestamp_ms) {
@@ -551,8 +550,7 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
             return false;
         }
     }
-    proposal_timestamps_[proposal.digest] = ProposalTime{height, h.timestamp_ms};
-    prune_proposal_timestamps(0);
+    lineage_.record(proposal.digest, ProposalLineage::Entry{height, h.parent_hash, h.timestamp_ms, block->tx_hashes()});
     return true;
 }
 
@@ -594,7 +592,7 @@ void Node::Impl::drain() {
                 return;
             }
             forget_committed(block->tx_hashes());
-            prune_proposal_timestamps(c.height);
+            lineage_.prune_below(c.height);
             asio::post(storage_io_, [this, b = std::move(*block), cert = std::move(c.certificate)] {
                 commit(b, cert, /*from_sync=*/false);
             });
@@ -648,10 +646,17 @@ void Node::Impl::maybe_propose() {
         now - pool_nonempty_since_ms_ < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
         return;
     }
-    auto txs = pool_->take_for_block(txs_max, genesis_->params().block_bytes_max - 4096);
+    // Not what the block's uncommitted ancestors carry: after a view change the pool has
+    // released them, but the new view may re-propose those ancestors as they were.
+    auto txs = pool_->take_for_block(txs_max, genesis_->params().block_bytes_max - 4096,
+                                     lineage_.txs_on_branch(slot->parent_digest));
+    if (txs.empty()) {
+        pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : pool_nonempty_since_ms_;
+        return;
+    }
     std::int64_t timestamp = wall_ms();
-    if (auto parent = proposal_timestamps_.find(slot->parent_digest); parent != proposal_timestamps_.end()) {
-        timestamp = std::max(timestamp, parent->second.timestamp_ms);
+    if (const auto* parent = lineage_.find(slot->parent_digest); parent != nullptr) {
+        timestamp = std::max(timestamp, parent->timestamp_ms);
     }
     timestamp = std::max(timestamp, store_->head().timestamp_ms);
     auto block = ledger::Block::make(slot->height, slot->parent_digest, timestamp, config_.validator_index, std::move(txs));
@@ -661,27 +666,9 @@ void Node::Impl::maybe_propose() {
         return;
     }
     pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : now;
+    // valid() records the proposal in the lineage when the replica checks it.
     consensus::Proposal proposal{block->hash(), slot->parent_digest, block->encode()};
-    proposal_timestamps_[proposal.digest] = ProposalTime{slot->height, timestamp};
     step(consensus::Propose{slot->height, std::move(proposal)});
-}
-
-void Node::Impl::prune_proposal_timestamps(std::uint64_t committed_height) const {
-    // Below the committed height no proposal can be a parent any more (the committed block's own
-    // entry is kept: it is the next height's parent; after that the ledger head serves).
-    if (committed_height > 0) {
-        for (auto it = proposal_timestamps_.begin(); it != proposal_timestamps_.end();) {
-            it = it->second.height < committed_height ? proposal_timestamps_.erase(it) : std::next(it);
-        }
-    }
-    // A hard cap whatever arrives: drop the lowest heights first.
-    while (proposal_timestamps_.size() > kProposalTimestampsMax) {
-        auto lowest = proposal_timestamps_.begin();
-        for (auto it = proposal_timestamps_.begin(); it != proposal_timestamps_.end(); ++it) {
-            lowest = it->second.height < lowest->second.height ? it : lowest;
-        }
-        proposal_timestamps_.erase(lowest);
-    }
 }
 
 void Node::Impl::forget_committed(const std::vector<Hash>& hashes) {

@@ -24,6 +24,7 @@
 
 #include "backpressure.h"
 #include "member_register.h"
+#include "proposal_lineage.h"
 #include "tx_pool.h"
 
 namespace jc::node {
@@ -148,15 +149,12 @@ public:
     std::vector<ledger::TxPtr> gossip_queue_;
     std::int64_t pool_nonempty_since_ms_ = -1;
     std::uint64_t last_view_ = 0;
-    // digest → (height, timestamp) of proposals seen, for pipelined parents' timestamps. Pruned
-    // below the committed height on every commit and capped (abandoned proposals, a Byzantine
-    // primary's many proposals), so it stays bounded.
-    struct ProposalTime {
-        std::uint64_t height = 0;
-        std::int64_t timestamp_ms = 0;
-    };
-    mutable std::map<Hash, ProposalTime> proposal_timestamps_;
-    void prune_proposal_timestamps(std::uint64_t committed_height) const;
+    // Proposals above the committed height: parents' timestamps for valid(), and the
+    // transactions a new block's ancestors already carry (proposal_lineage.h).
+    // Far more than pipelining needs, few enough to bound a flood.
+    static constexpr std::size_t kLineageProposalsMax = 4096;
+    static constexpr std::size_t kLineageTxHashesMax = std::size_t{1} << 18;  // 8 MiB of hashes
+    mutable ProposalLineage lineage_{kLineageProposalsMax, kLineageTxHashesMax};
     std::uint64_t sync_requested_to_ = 0;
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;

@@ -19,7 +19,14 @@ TxPool::AddResult TxPool::add(ledger::TxPtr tx) {
     return AddResult::kAdded;
 }
 
-std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max) {
+std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max,
+                                                  const std::set<Hash>& carried) {
+    for (const auto& h : carried) {
+        if (auto it = index_.find(h); it != index_.end() && !it->second->in_flight) {
+            it->second->in_flight = true;
+            ++in_flight_;
+        }
+    }
     std::vector<ledger::TxPtr> out;
     std::size_t bytes = 0;
     for (auto& e : order_) {

@@ -3,7 +3,8 @@
 // Admitted transactions (form, chain, signature and signer already checked) wait here in arrival
 // order until a block containing them commits. Bounded by count and bytes: the caller answers
 // POOL_FULL when add() refuses. Transactions proposed in a block not yet committed are "in
-// flight" and are not proposed again unless the proposal is abandoned (view change).
+// flight" and are not proposed again unless the proposal is abandoned (view change); those an
+// uncommitted ancestor of the next block carries are in flight too (ProposalLineage).
 #pragma once
 
 #include <jc/ledger/block.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace jc::node {
@@ -22,9 +24,11 @@ public:
     TxPool(std::size_t txs_max, std::size_t bytes_max) : txs_max_(txs_max), bytes_max_(bytes_max) {}
 
     AddResult add(ledger::TxPtr tx);
-    // Up to `txs_max` transactions and `bytes_max` bytes not in flight, oldest first; they become
-    // in flight.
-    std::vector<ledger::TxPtr> take_for_block(std::size_t txs_max, std::size_t bytes_max);
+    // First marks in flight every pooled transaction in `carried` (what the new block's
+    // uncommitted ancestors already hold); then up to `txs_max` transactions and `bytes_max`
+    // bytes not in flight, oldest first, which become in flight.
+    std::vector<ledger::TxPtr> take_for_block(std::size_t txs_max, std::size_t bytes_max,
+                                              const std::set<Hash>& carried = {});
     // Removes committed transactions.
     void remove(const std::vector<Hash>& committed);
     // Makes every in-flight transaction proposable again (after a view change).

@@ -1,7 +1,11 @@
-// Goal: the transaction pool hands blocks its oldest proposable transactions, and offers a
-// reconnecting peer its oldest transactions whether in flight or not (gossip sent while the peer
-// was away never reached it). Method: real signed envelopes in a small pool; the answers are
-// checked against the order of admission.
+// Goal: the transaction pool hands blocks its oldest proposable transactions, never one that an
+// uncommitted ancestor of the block already carries (regression: after a view change such
+// transactions were proposed again and committed twice), and offers a reconnecting peer its
+// oldest transactions whether in flight or not (gossip sent while the peer was away never
+// reached it). ProposalLineage finds what a branch carries, stays bounded, and is pruned at
+// commit. Method: real signed envelopes in a small pool; the answers are checked against the
+// order of admission; lineages built by hand with known branches.
+#include "proposal_lineage.h"
 #include "tx_pool.h"
 
 #include <jc/ledger/transaction.h>
@@ -9,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +59,93 @@ TEST_CASE("a reconnecting peer is offered the oldest transactions, in flight or 
     CHECK(after[1] == txs[2]);
     CHECK(after[2] == txs[4]);
     CHECK(pool.oldest(0).empty());
+}
+
+Hash digest(std::uint8_t n) {
+    Hash h;
+    h.bytes[0] = n;
+    return h;
+}
+
+TEST_CASE("after a view change the pool does not re-propose what the branch carries", "[node][pool][regress]") {
+    const auto txs = signed_txs(6);
+    TxPool pool(100, 1 << 20);
+    for (const auto& tx : txs) {
+        REQUIRE(pool.add(tx) == TxPool::AddResult::kAdded);
+    }
+    // The old primary's block held txs 0 and 1; a view change released them, and the new view
+    // re-proposes that block as the parent of the next one.
+    REQUIRE(pool.take_for_block(2, 1 << 20).size() == 2);
+    pool.release_in_flight();
+    CHECK(pool.proposable() == 6);
+    const std::set<Hash> carried{txs[0]->hash(), txs[1]->hash(), digest(99)};  // 99: not pooled
+    const auto block = pool.take_for_block(10, 1 << 20, carried);
+    REQUIRE(block.size() == 4);
+    CHECK(block[0] == txs[2]);
+    CHECK(block[3] == txs[5]);
+    CHECK(pool.proposable() == 0);
+    // Once the branch commits, its transactions leave the pool and the counts stay consistent.
+    pool.remove({txs[0]->hash(), txs[1]->hash()});
+    CHECK(pool.size() == 4);
+    CHECK(pool.proposable() == 0);
+    pool.release_in_flight();
+    CHECK(pool.proposable() == 4);
+    // With everything carried there is nothing to propose.
+    std::set<Hash> all;
+    for (std::size_t i = 2; i < 6; ++i) {
+        all.insert(txs[i]->hash());
+    }
+    CHECK(pool.take_for_block(10, 1 << 20, all).empty());
+}
+
+TEST_CASE("the lineage gives the transactions of a branch, not of its siblings", "[node][pool]") {
+    ProposalLineage lineage(100, 1000);
+    // 5 <- 6 <- 7a and 6 <- 7b (an abandoned sibling); height 4's block is unknown.
+    lineage.record(digest(5), {5, digest(4), 500, {digest(50), digest(51)}});
+    lineage.record(digest(6), {6, digest(5), 600, {digest(60)}});
+    lineage.record(digest(7), {7, digest(6), 700, {digest(70)}});
+    lineage.record(digest(8), {7, digest(6), 710, {digest(80)}});
+    CHECK(lineage.txs_on_branch(digest(7)) == std::set<Hash>{digest(50), digest(51), digest(60), digest(70)});
+    CHECK(lineage.txs_on_branch(digest(8)) == std::set<Hash>{digest(50), digest(51), digest(60), digest(80)});
+    CHECK(lineage.txs_on_branch(digest(4)).empty());
+    REQUIRE(lineage.find(digest(6)) != nullptr);
+    CHECK(lineage.find(digest(6))->timestamp_ms == 600);
+    // A forged "parent" at the same or a higher height is not followed (no loop, no junk).
+    lineage.record(digest(9), {3, digest(9), 0, {digest(90)}});
+    lineage.record(digest(10), {8, digest(11), 0, {digest(100)}});
+    lineage.record(digest(11), {9, digest(10), 0, {digest(110)}});
+    CHECK(lineage.txs_on_branch(digest(9)) == std::set<Hash>{digest(90)});
+    CHECK(lineage.txs_on_branch(digest(10)) == std::set<Hash>{digest(100)});
+    // Commit of height 6 prunes below it; the committed block stays as the next parent.
+    lineage.prune_below(6);
+    CHECK(lineage.find(digest(5)) == nullptr);
+    CHECK(lineage.find(digest(9)) == nullptr);
+    CHECK(lineage.txs_on_branch(digest(7)) == std::set<Hash>{digest(60), digest(70)});
+    CHECK(lineage.tx_hashes() == 5);  // 60, 70, 80, 100, 110
+    // Recording the same digest again replaces it without double counting.
+    lineage.record(digest(7), {7, digest(6), 700, {digest(70)}});
+    CHECK(lineage.tx_hashes() == 5);
+}
+
+TEST_CASE("the lineage stays within its caps, dropping the lowest heights first", "[node][pool]") {
+    ProposalLineage by_count(3, 1000);
+    for (std::uint8_t h = 1; h <= 5; ++h) {
+        by_count.record(digest(h), {h, digest(static_cast<std::uint8_t>(h - 1)), 0, {}});
+    }
+    CHECK(by_count.size() == 3);
+    CHECK(by_count.find(digest(2)) == nullptr);
+    CHECK(by_count.find(digest(3)) != nullptr);
+
+    ProposalLineage by_hashes(100, 4);
+    by_hashes.record(digest(1), {1, digest(0), 0, {digest(10), digest(11)}});
+    by_hashes.record(digest(2), {2, digest(1), 0, {digest(20), digest(21)}});
+    CHECK(by_hashes.size() == 2);
+    by_hashes.record(digest(3), {3, digest(2), 0, {digest(30)}});
+    CHECK(by_hashes.find(digest(1)) == nullptr);
+    CHECK(by_hashes.tx_hashes() == 3);
+    // One proposal over the whole cap is not kept at all.
+    by_hashes.record(digest(4), {4, digest(3), 0, {digest(40), digest(41), digest(42), digest(43), digest(44)}});
+    CHECK(by_hashes.tx_hashes() <= 4);
 }
 
 }  // namespace
