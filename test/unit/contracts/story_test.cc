@@ -4,9 +4,11 @@
 // model agrees with the engine, to the fen, on each bank's income by type, outstanding
 // principal, borrower-clearing cash and the cash moved through settlement.
 // Method: seeded generators (JC_STORY_SEED, default fixed; JC_STORY_LOANS, default 300) build
-// eight partnerships between WEBANK, HUARUI and BANKC (FRONTED, DIRECT and PREFUNDED_RESERVE;
-// fees on interest or on interest and penalty; write-off pre-authorisation at several DPDs) and
-// loans of every schedule type, day-count basis and penalty mode, two or three tranches, with
+// partnerships between WEBANK, HUARUI and BANKC (FRONTED, DIRECT and PREFUNDED_RESERVE; fees on
+// interest or on interest and penalty; write-off pre-authorisation at several DPDs; one
+// requiring the partner's acceptance) and loans of every schedule type, day-count basis and
+// penalty mode, two or three tranches (two-step loans go through loan.propose, then the partner
+// accepts and the servicer disburses, or it rejects, or lets the proposal expire), with
 // borrower behaviours: on time, prepaying (partial and PAYOFF), late with partial payments and
 // penalties, defaulting (write-off by approval or pre-authorisation, recoveries), and erroneous
 // payments or recoveries reversed by loan.correct and re-applied under their released channel
@@ -16,13 +18,16 @@
 // and received by the right banks, and some fail (reported by either party) and are rolled
 // explicitly or at the next close as CARRY_FORWARD and settled in a later cycle. Deliberate
 // mistakes (overpayment, payoff mismatch, reused channel refs, repaying a paid-off loan,
-// excessive recovery, a second write-off request, a non-holder's approval, a non-latest or
+// excessive recovery, a second write-off request, a stale approval, a non-holder's approval,
+// a one-step origination needing acceptance, a proposal needing none, a disbursement before
+// acceptance or after rejection, an answer after expiry, a failing batch item, a non-latest or
 // closed-cycle correction, wrong settlement amounts or parties, a stale close, an empty
 // prefunded reserve, an identical resubmission) must get exactly their codes.
 // The model shares no code with the engine: loan arithmetic is model.h (std::chrono dates,
 // cpp_int rounding, day-by-day accrual, scan-based largest remainder), and cycles, cutoffs,
 // netting, roll-forward and per-bank books are re-derived here from DOMAIN.md B.2-B.8 and ADRs
-// 0051/0052/0061. Every block runs through test::Chain: T1-T8 after every transaction, B1-B6
+// 0051/0052/0061/0062. Repayments are sometimes gathered into atomic or non-atomic batches.
+// Every block runs through test::Chain: T1-T8 after every transaction, B1-B6
 // after every block (a violation refuses the block and fails the test; the last test case shows
 // that), and every block executed twice from its parent with identical writes and state root
 // (B7). A second test case replays a whole (smaller) story from genesis and compares roots.
@@ -164,6 +169,7 @@ struct PartnershipDef {
     const char* fee_base;
     int min_share;
     int preauth_dpd;  // 0: every write-off needs this partner's approval
+    int accept_days = -1;  // >= 0: loans need the partner's acceptance within this many days
 };
 
 constexpr PartnershipDef kPartnerships[] = {
@@ -175,6 +181,7 @@ constexpr PartnershipDef kPartnerships[] = {
     {"P-HR-WB-DIR", "HUARUI", "WEBANK", "DIRECT", 0, "INTEREST_AND_PENALTY", 3000, 0},
     {"P-HR-WB-PRE", "HUARUI", "WEBANK", "PREFUNDED_RESERVE", 600, "INTEREST", 3000, 45},
     {"P-BC-HR-DIR", "BANKC", "HUARUI", "DIRECT", 300, "INTEREST_AND_PENALTY", 3000, 0},
+    {"P-WB-BC-ACC", "WEBANK", "BANKC", "FRONTED", 900, "INTEREST", 3000, 0, 2},
 };
 
 const PartnershipDef& partnership_def(const std::string& id) {
@@ -204,6 +211,7 @@ const std::vector<Shape>& shapes() {
         {"HUARUI", "DIRECT", {"P-HR-WB-DIR"}, 10},
         {"HUARUI", "PREFUNDED_RESERVE", {"P-HR-WB-PRE"}, 7},
         {"BANKC", "DIRECT", {"P-BC-HR-DIR"}, 7},
+        {"WEBANK", "FRONTED", {"P-WB-BC-ACC"}, 8},
     };
     return s;
 }
@@ -422,7 +430,8 @@ private:
 // ---------------------------------------------------------------- loans
 
 enum class Kind { kOnTime, kPrepay, kLate, kDefault, kCorrected };
-enum class LoanState { kNew, kRejected, kActive, kPaidOff, kWrittenOff, kClosed };
+enum class LoanState { kNew, kProposed, kCancelled, kRejected, kActive, kPaidOff, kWrittenOff, kClosed };
+enum class Fate { kAccepted, kRejected, kExpired };  // of a two-step origination (ADR 0062)
 
 struct SimLoan {
     std::size_t index = 0;
@@ -462,8 +471,12 @@ struct SimLoan {
     I fix_amount = 0;
     std::shared_ptr<const ledger::Transaction> last_tx;  // for the identical resubmission
 
+    bool two_step = false;
+    Fate fate = Fate::kAccepted;
+    int expires_after = 0;
+
     bool terminal() const {
-        return st == LoanState::kRejected || st == LoanState::kPaidOff || st == LoanState::kClosed ||
+        return st == LoanState::kRejected || st == LoanState::kCancelled || st == LoanState::kPaidOff || st == LoanState::kClosed ||
                (st == LoanState::kWrittenOff && recoveries_left == 0);
     }
     std::string next_channel() { return "CH-" + id + "-" + std::to_string(++channel); }
@@ -504,7 +517,7 @@ struct Stats {
     std::size_t write_offs = 0, preauth_write_offs = 0, approvals = 0, recoveries = 0, corrections = 0;
     std::size_t cutoff_closes = 0, explicit_closes = 0, instructions = 0, failed = 0, rolled_explicit = 0;
     std::size_t settled = 0, negatives = 0, duplicates = 0, blocks = 0, transactions = 0;
-    std::size_t batches = 0, stale_write_offs = 0;
+    std::size_t batches = 0, stale_write_offs = 0, proposals = 0, disbursed = 0, rejected = 0, expired = 0;
     std::size_t three_tranche = 0, custom = 0, bullet = 0, equal = 0, add_mode = 0;
 };
 
@@ -530,6 +543,8 @@ public:
             s.max_outstanding = "100000000000000";
             s.fronting_limit = "100000000000000";
             s.collection_limit = "100000000000000";
+            s.require_acceptance = p.accept_days >= 0;
+            s.accept_timeout_days = std::max(0, p.accept_days);
             chain_.partnership(s, "2024-01-01");
         }
         const int start = civil(2024, 1, 2);
@@ -647,6 +662,10 @@ public:
             }
             INFO("loan " << l.id);
             const Loan e = chain_.loan(l.id);
+            if (l.st == LoanState::kCancelled) {
+                CHECK(e.status == LoanStatus::kCancelled);
+                continue;
+            }
             const LoanStatus want = l.st == LoanState::kPaidOff      ? LoanStatus::kPaidOff
                                     : l.st == LoanState::kClosed     ? LoanStatus::kClosed
                                     : l.st == LoanState::kWrittenOff ? LoanStatus::kWrittenOff
@@ -788,6 +807,18 @@ private:
                 tr.orig = parts[i];
                 tr.out = parts[i];
                 m.tranches.push_back(tr);
+            }
+            for (const char* pid : shape.partnerships) {
+                if (partnership_def(pid).accept_days >= 0) {
+                    l.two_step = true;
+                    const int fate = rand_in(1, 100);
+                    l.fate = fate <= 80 ? Fate::kAccepted : fate <= 90 ? Fate::kRejected : Fate::kExpired;
+                    if (two_step_count_ < 2) {
+                        l.fate = two_step_count_ == 0 ? Fate::kExpired : Fate::kRejected;  // every seed has both
+                    }
+                    ++two_step_count_;
+                    l.expires_after = l.orig_date + partnership_def(pid).accept_days;
+                }
             }
             l.written_off.assign(shares.size(), 0);
             l.recovered.assign(shares.size(), 0);
@@ -945,7 +976,7 @@ private:
                 for (auto& l : loans_) {
                     if (l.st == LoanState::kNew && l.orig_date == t && (l.index % 2 == 0) == (slot == 0)) {
                         originate(b, l, t);
-                    } else if (!l.terminal() && l.st != LoanState::kNew && l.st != LoanState::kRejected) {
+                    } else if (!l.terminal() && (l.st == LoanState::kActive || l.st == LoanState::kWrittenOff)) {
                         const bool morning = ((l.index + static_cast<std::size_t>(t)) % 2) == 0 || l.wrong_pay_date == t;
                         if (morning == (slot == 0)) {
                             loan_day(b, l, t, slot);
@@ -963,6 +994,9 @@ private:
             if (slot == 0) {
                 for (auto& l : loans_) {
                     approvals(b, l, t);
+                    if (l.st == LoanState::kProposed) {
+                        answer(b, l, t);
+                    }
                 }
             }
             if (slot != 0 && slot != 3) {
@@ -1063,21 +1097,7 @@ private:
 
     // ------------------------------------------------------------ loans
 
-    void originate(Batch& b, SimLoan& l, int t) {
-        // PREFUNDED_RESERVE: the partner's tranche must be covered by what the servicer owes it.
-        int code = 0;
-        for (std::size_t i = 1; i < l.m.tranches.size(); ++i) {
-            if (l.mode == "PREFUNDED_RESERVE" && book_.owes(l.servicer, l.m.tranches[i].bank) < l.m.tranches[i].orig) {
-                code = 4403;
-            }
-        }
-        auto tx = chain_.tx(l.servicer, "loan.originate", originate_body(l.spec));
-        if (code != 0) {
-            l.st = LoanState::kRejected;
-            ++stats_.reserve_rejections;
-            push(b, tx, Expect{code, "originate " + l.id + " without reserve", {}});
-            return;
-        }
+    Delta origination_delta(const SimLoan& l) const {
         Delta d;
         for (const auto& tr : l.m.tranches) {
             d.banks[tr.bank].principal += tr.orig;
@@ -1090,11 +1110,94 @@ private:
                 d.obligations.push_back({tr.bank, l.servicer, "FUNDING", tr.orig});
             }
         }
-        book_.apply(d);
+        return d;
+    }
+
+    void originate(Batch& b, SimLoan& l, int t) {
+        // PREFUNDED_RESERVE: the partner's tranche must be covered by what the servicer owes it.
+        int code = 0;
+        for (std::size_t i = 1; i < l.m.tranches.size(); ++i) {
+            if (l.mode == "PREFUNDED_RESERVE" && book_.owes(l.servicer, l.m.tranches[i].bank) < l.m.tranches[i].orig) {
+                code = 4403;
+            }
+        }
+        if (l.two_step) {
+            propose(b, l, code);
+            return;
+        }
+        auto tx = chain_.tx(l.servicer, "loan.originate", originate_body(l.spec));
+        if (code != 0) {
+            l.st = LoanState::kRejected;
+            ++stats_.reserve_rejections;
+            push(b, tx, Expect{code, "originate " + l.id + " without reserve", {}});
+            return;
+        }
+        book_.apply(origination_delta(l));
         l.st = LoanState::kActive;
         ++stats_.loans_ok;
         (void)t;
         push(b, tx, Expect{0, "originate " + l.id, {}});
+    }
+
+    // Two-step origination (ADR 0062): the proposal books nothing; the partner accepts (then the
+    // servicer disburses), rejects, or lets it expire.
+    void propose(Batch& b, SimLoan& l, int code) {
+        REQUIRE(code == 0);  // no prefunded partnership requires acceptance in the story
+        if (proposals_ < 2) {
+            stats_.negatives += 2;  // one path per loan: 4006 one-step, 4007 two-step
+            push(b, chain_.tx(l.servicer, "loan.originate", originate_body(l.spec)), Expect{4006, "originate needing acceptance", {}});
+            LoanSpec other = l.spec;  // the same loan under a partnership that needs no acceptance
+            other.loan_id = "L-NOACC-" + std::to_string(proposals_);
+            std::get<2>(other.tranches[1]) = "P-WB-BC-FR";
+            push(b, chain_.tx(l.servicer, "loan.propose", propose_body(other)), Expect{4007, "propose without acceptance", {}});
+        }
+        ++proposals_;
+        ++stats_.proposals;
+        l.st = LoanState::kProposed;
+        push(b, chain_.tx(l.servicer, "loan.propose", propose_body(l.spec)),
+             Expect{0, "propose " + l.id, [](const TxReceipt& r) { CHECK(r.result["status"] == "PENDING"); }});
+    }
+
+    void answer(Batch& b, SimLoan& l, int t) {
+        if (t == l.orig_date && l.index % 4 != 0) {
+            return;  // most partners answer the next morning, some in the proposal's own block
+        }
+        const std::string& partner = l.m.tranches[1].bank;
+        if (l.fate == Fate::kExpired) {
+            if (t <= l.expires_after + 1) {
+                return;
+            }
+            // Cancelled by the prologue of the first block past expires_after: too late (5002).
+            ++stats_.expired;
+            ++stats_.negatives;
+            l.st = LoanState::kCancelled;
+            push(b, chain_.tx(partner, "loan.accept_tranche", json::Value{{"loan_id", l.id}}),
+                 Expect{5002, "accept an expired proposal", {}});
+            return;
+        }
+        if (l.fate == Fate::kRejected) {
+            ++stats_.rejected;
+            l.st = LoanState::kCancelled;
+            push(b, chain_.tx(partner, "loan.reject_tranche", json::Value{{"loan_id", l.id}, {"reason", "credit policy"}}),
+                 Expect{0, "reject " + l.id, {}});
+            ++stats_.negatives;
+            push(b, chain_.tx(l.servicer, "loan.disburse", json::Value{{"loan_id", l.id}, {"channel_ref", l.spec.channel_ref}}),
+                 Expect{5002, "disburse a rejected proposal", {}});
+            return;
+        }
+        if (stats_.disbursed < 2) {
+            ++stats_.negatives;  // before the partner's answer (4009)
+            push(b, chain_.tx(l.servicer, "loan.disburse", json::Value{{"loan_id", l.id}, {"channel_ref", l.spec.channel_ref}}),
+                 Expect{4009, "disburse before acceptance", {}});
+        }
+        push(b, chain_.tx(partner, "loan.accept_tranche", json::Value{{"loan_id", l.id}}), Expect{0, "accept " + l.id, {}});
+        // Disbursed now: exactly a one-step origination's books, valued at the proposal date.
+        book_.apply(origination_delta(l));
+        l.st = LoanState::kActive;
+        ++stats_.disbursed;
+        ++stats_.loans_ok;
+        push(b, chain_.tx(l.servicer, "loan.disburse", json::Value{{"loan_id", l.id}, {"channel_ref", l.spec.channel_ref}}),
+             Expect{0, "disburse " + l.id, {}});
     }
 
     Delta repay_delta(const SimLoan& l, const model::Repayment& r, I amount) {
@@ -1609,6 +1712,8 @@ private:
     int stale_closes_ = 0;
     int settlement_negatives_ = 0;
     int batch_negatives_ = 0;
+    int proposals_ = 0;
+    int two_step_count_ = 0;
 };
 
 std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
@@ -1638,12 +1743,14 @@ TEST_CASE("story: three banks, hundreds of joint loans, every cycle settled, an 
         std::printf("story seed %llu: %zu loans (%zu refused for reserve), %zu repayments, %zu prepayments, %zu payoffs, "
                     "%zu late, %zu write-offs (%zu pre-authorised, %zu approvals), %zu recoveries, %zu corrections, "
                     "%zu cutoff closes, %zu explicit closes, %zu instructions (%zu settled, %zu failed, %zu rolled "
-                    "explicitly), %zu batches, %zu stale write-off requests, %zu negatives, %zu duplicates, %zu blocks, "
+                    "explicitly), %zu batches, %zu stale write-off requests, %zu proposals (%zu disbursed, %zu rejected, "
+                    "%zu expired), %zu negatives, %zu duplicates, %zu blocks, "
                     "%zu transactions, ends %s\n",
                     static_cast<unsigned long long>(seed), s.loans_ok, s.reserve_rejections, s.repayments,
                     s.prepayments, s.payoffs, s.late, s.write_offs, s.preauth_write_offs, s.approvals, s.recoveries,
                     s.corrections, s.cutoff_closes, s.explicit_closes, s.instructions, s.settled, s.failed,
-                    s.rolled_explicit, s.batches, s.stale_write_offs, s.negatives, s.duplicates, s.blocks, s.transactions,
+                    s.rolled_explicit, s.batches, s.stale_write_offs, s.proposals, s.disbursed, s.rejected,
+                    s.expired, s.negatives, s.duplicates, s.blocks, s.transactions,
                     fmt_date(story.end_date()).c_str());
     }
     // The story exercised what it claims to (a seed that does not is a weak seed, not a pass).
@@ -1669,6 +1776,9 @@ TEST_CASE("story: three banks, hundreds of joint loans, every cycle settled, an 
         CHECK(s.duplicates > 0);
         CHECK(s.batches > 0);
         CHECK(s.stale_write_offs > 0);
+        CHECK(s.disbursed > 0);
+        CHECK(s.rejected > 0);
+        CHECK(s.expired > 0);
         CHECK(s.negatives > 20);
     }
 }
