@@ -747,7 +747,13 @@ private:
                 ++stats_.three_tranche;
             }
             const bool prefunded = l.mode == "PREFUNDED_RESERVE";
-            const I principal = prefunded ? rand_i64(20'000, 200'000) : rand_i64(50'000, 3'000'000);
+            // Mostly ordinary sizes; some of a few fen (rounding to 0 everywhere) and some at the
+            // product maximum.
+            const int size = rand_in(1, 100);
+            const I principal = prefunded    ? rand_i64(20'000, 200'000)
+                                : size <= 4  ? rand_i64(12, 400)
+                                : size <= 7  ? rand_i64(10'000'000, 20'000'000)
+                                             : rand_i64(50'000, 3'000'000);
             // Rates.
             const int b = rand_in(0, 2);
             const std::string basis = b == 0 ? "DAILY" : b == 1 ? "ACT/360" : "ACT/365F";
