@@ -517,6 +517,7 @@ struct Stats {
     std::size_t write_offs = 0, preauth_write_offs = 0, approvals = 0, recoveries = 0, corrections = 0;
     std::size_t cutoff_closes = 0, explicit_closes = 0, instructions = 0, failed = 0, rolled_explicit = 0;
     std::size_t settled = 0, negatives = 0, duplicates = 0, blocks = 0, transactions = 0;
+    std::size_t quotes = 0;
     std::size_t batches = 0, stale_write_offs = 0, proposals = 0, disbursed = 0, rejected = 0, expired = 0;
     std::size_t three_tranche = 0, custom = 0, bullet = 0, equal = 0, add_mode = 0;
 };
@@ -1227,7 +1228,15 @@ private:
         return d;
     }
 
-    // A repayment the model expects to succeed; `wrong` marks one that will be corrected.
+    // quotePayoff (the read-only path loan.repay shares) against the model, before a payoff.
+    void check_quote(const SimLoan& l, int t) {
+        auto q = query::quote_payoff(chain_.state(), l.id, t);
+        REQUIRE(q.ok());
+        CHECK((*q)["payoff_amount"] == std::to_string(model::payoff(l.m, t)));
+        ++stats_.quotes;
+    }
+
+    // A repayment the model expects to succeed.
     void repay(Batch& b, SimLoan& l, int t, I amount, bool payoff, const std::string& channel) {
         const model::Loan before = l.m;
         const model::Repayment r = model::repay(l.m, t, amount, payoff, t);
@@ -1297,7 +1306,11 @@ private:
         switch (l.kind) {
             case Kind::kOnTime:
                 if (instalment_due && due > 0) {
-                    repay(b, l, t, due, due == payoff && chance(50), l.next_channel());
+                    const bool intent = due == payoff && chance(50);
+                    if (intent) {
+                        check_quote(l, t);
+                    }
+                    repay(b, l, t, due, intent, l.next_channel());
                 }
                 break;
             case Kind::kCorrected:
@@ -1319,6 +1332,9 @@ private:
                     const bool full = chance(40);
                     const I amount = full ? payoff : due + rand_i64(1, payoff - due - (payoff - due > 1 ? 1 : 0));
                     ++(amount == payoff ? stats_.payoffs : stats_.prepayments);
+                    if (amount == payoff) {
+                        check_quote(l, t);
+                    }
                     repay(b, l, t, amount, amount == payoff, l.next_channel());
                 } else if (instalment_due && due > 0) {
                     repay(b, l, t, due, false, l.next_channel());
@@ -1782,6 +1798,7 @@ TEST_CASE("story: three banks, hundreds of joint loans, every cycle settled, an 
         CHECK(s.duplicates > 0);
         CHECK(s.batches > 0);
         CHECK(s.stale_write_offs > 0);
+        CHECK(s.quotes > 0);
         CHECK(s.disbursed > 0);
         CHECK(s.rejected > 0);
         CHECK(s.expired > 0);
