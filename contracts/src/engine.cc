@@ -42,10 +42,11 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 25> kRoutes = {{
+constexpr std::array<Route, 26> kRoutes = {{
     {"governance.approve", apply_governance_approve},
     {"governance.set_params", apply_governance_set_params},
     {"loan.accept_tranche", apply_loan_accept_tranche},
+    {"loan.approve_correction", apply_loan_approve_correction},
     {"loan.approve_write_off", apply_loan_approve_write_off},
     {"loan.correct", apply_loan_correct},
     {"loan.disburse", apply_loan_disburse},

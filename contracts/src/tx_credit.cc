@@ -6,11 +6,14 @@
 //   loan.recover            servicer: cash recovered on a written-off loan, split by each
 //                           tranche's unrecovered written-off principal;
 //   loan.correct            servicer: reverse the loan's latest repayment or recovery with
-//                           mirror postings, restoring the loan, schedule and positions.
+//                           mirror postings, restoring the loan, schedule and positions; once
+//                           the original's cycle closed, only when the affected partners approve;
+//   loan.approve_correction tranche holder: approve such a pending correction (ADR 0063).
 //
-// A pending write-off lives at `wo/<loan_id>` (WriteOffRequest below, encoded with
-// jc/core/codec.h like every record): it remembers the loan's event_seq, so any later loan event
-// makes it stale and a new request is needed.
+// A pending write-off lives at `wo/<loan_id>`, a pending correction at `co/<loan_id>`: the same
+// ApprovalRequest record (below, encoded with jc/core/codec.h like every record) and the same
+// approval routine. A request remembers the loan's event_seq, so any later loan event makes it
+// stale and a new request is needed.
 #include "form.h"
 #include "invariants.h"
 #include "render.h"
@@ -30,19 +33,24 @@ namespace {
 
 constexpr std::size_t kReasonLengthMax = 256;
 
-struct WriteOffRequest {
-    std::uint32_t loan_event_seq = 0;  // the loan's event_seq when requested
-    Date value_date = 0;
+// What a pending request asks the tranche holders to approve.
+enum class RequestKind { kWriteOff, kCorrection };
+
+struct ApprovalRequest {
+    std::uint32_t loan_event_seq = 0;  // the loan's event_seq when requested (a correction: the original's)
+    Date value_date = 0;               // of the write-off; of the corrected event
     std::string reason;
-    std::int64_t dpd = 0;
+    std::int64_t dpd = 0;              // write-off: DPD at value_date; correction: 0
     std::vector<std::string> required;   // partner banks whose approval is needed, sorted
     std::vector<std::string> approvals;  // those that approved, sorted
     std::uint64_t requested_height = 0;
 };
 
-std::string write_off_key(std::string_view loan_id) { return "wo/" + std::string(loan_id); }
+std::string request_key(RequestKind kind, std::string_view loan_id) {
+    return (kind == RequestKind::kWriteOff ? "wo/" : "co/") + std::string(loan_id);
+}
 
-std::string encode_request(const WriteOffRequest& r) {
+std::string encode_request(const ApprovalRequest& r) {
     codec::Writer w;
     w.u8(kRecordVersion).u32(r.loan_event_seq).u32(static_cast<std::uint32_t>(r.value_date)).str(r.reason);
     w.i64(r.dpd).varint(r.required.size());
@@ -57,12 +65,12 @@ std::string encode_request(const WriteOffRequest& r) {
     return to_string(w.data());
 }
 
-Result<WriteOffRequest> decode_request(std::string_view bytes) {
+Result<ApprovalRequest> decode_request(std::string_view bytes) {
     codec::Reader r(as_bytes(bytes));
-    WriteOffRequest v;
+    ApprovalRequest v;
     JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
     if (version != kRecordVersion) {
-        return Error(Errc::kCorruption, "write-off request: unknown record version");
+        return Error(Errc::kCorruption, "approval request: unknown record version");
     }
     JC_ASSIGN_OR_RETURN(v.loan_event_seq, r.u32());
     JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
@@ -81,16 +89,18 @@ Result<WriteOffRequest> decode_request(std::string_view bytes) {
     return v;
 }
 
-Exec<std::optional<WriteOffRequest>> load_request(const ledger::StateReader& r, std::string_view loan_id) {
-    JC_EXEC_ASSIGN(auto raw, load(r.get(write_off_key(loan_id))));
+Exec<std::optional<ApprovalRequest>> load_request(const ledger::StateReader& r, RequestKind kind,
+                                                   std::string_view loan_id) {
+    const std::string key = request_key(kind, loan_id);
+    JC_EXEC_ASSIGN(auto raw, load(r.get(key)));
     if (!raw) {
-        return std::optional<WriteOffRequest>{};
+        return std::optional<ApprovalRequest>{};
     }
     auto decoded = decode_request(*raw);
     if (!decoded) {
-        return fail(decoded.error().with_context(write_off_key(loan_id)));
+        return fail(decoded.error().with_context(key));
     }
-    return std::optional<WriteOffRequest>{std::move(decoded).value()};
+    return std::optional<ApprovalRequest>{std::move(decoded).value()};
 }
 
 json::Value banks_json(const std::vector<std::string>& banks) {
@@ -101,7 +111,7 @@ json::Value banks_json(const std::vector<std::string>& banks) {
     return out;
 }
 
-json::Value request_json(const std::string& loan_id, const WriteOffRequest& r) {
+json::Value request_json(const std::string& loan_id, const ApprovalRequest& r) {
     std::vector<std::string> waiting;
     std::set_difference(r.required.begin(), r.required.end(), r.approvals.begin(), r.approvals.end(),
                         std::back_inserter(waiting));
@@ -113,6 +123,56 @@ json::Value request_json(const std::string& loan_id, const WriteOffRequest& r) {
                        {"required_approvals", banks_json(r.required)},
                        {"approvals", banks_json(r.approvals)},
                        {"waiting_for", banks_json(waiting)}};
+}
+
+// The approval routine shared by write-offs and corrections: `bank` approves the pending
+// request of `kind` on `loan`. Refused with `not_eligible` (5101 / 5203) when nothing is
+// pending, the request is stale (the loan had an event since), this bank's approval is not
+// needed (the servicer's request is its own; a pre-authorised partner) or was already given.
+// Returns the request with the approval added; complete when approvals == required.
+Exec<ApprovalRequest> add_approval(TxEnv& t, const Loan& loan, RequestKind kind, Code not_eligible) {
+    const std::string& bank = t.sender.bank_id;
+    JC_EXEC_ASSIGN(auto pending, load_request(t.ov, kind, loan.loan_id));
+    const char* what = kind == RequestKind::kWriteOff ? "write-off" : "correction";
+    auto refuse = [&](const std::string& why) {
+        return reject(not_eligible, json::Value{{"loan_id", loan.loan_id}, {"bank_id", bank}, {"reason", why}});
+    };
+    if (!pending) {
+        return refuse(std::string("no ") + what + " of this loan is pending");
+    }
+    if (pending->loan_event_seq != loan.event_seq) {
+        return refuse(std::string("the pending ") + what + " is stale: the loan had an event since; request it again");
+    }
+    if (!std::binary_search(pending->required.begin(), pending->required.end(), bank)) {
+        if (bank == loan.servicer) {
+            return refuse("the servicer's request is its approval");
+        }
+        return refuse(kind == RequestKind::kWriteOff ? "this bank's partnership pre-authorised the write-off"
+                                                     : "this bank's tranche is not affected by the correction");
+    }
+    if (std::binary_search(pending->approvals.begin(), pending->approvals.end(), bank)) {
+        return refuse("this bank already approved");
+    }
+    pending->approvals.insert(std::lower_bound(pending->approvals.begin(), pending->approvals.end(), bank), bank);
+    return std::move(*pending);
+}
+
+// 2004 (the loan exists and the sender holds no tranche of it), then 5001; a stored loan that
+// breaks T4-T6 is corruption.
+Exec<Loan> holder_loan(TxEnv& t, const std::string& loan_id) {
+    const std::string& bank = t.sender.bank_id;
+    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, loan_id)));
+    if (loaded && std::none_of(loaded->tranches.begin(), loaded->tranches.end(),
+                               [&](const Tranche& tr) { return tr.bank_id == bank; })) {
+        return reject(Code::kNotTrancheHolder, json::Value{{"loan_id", loan_id}, {"bank_id", bank}});
+    }
+    if (!loaded) {
+        return reject(Code::kLoanNotFound, json::Value{{"loan_id", loan_id}});
+    }
+    if (auto broken = invariants::check_loan(*loaded)) {
+        return fail(invariants::violation(t.env.block.height, "stored " + *broken));
+    }
+    return std::move(*loaded);
 }
 
 // A printable-ASCII reason of 1..256 characters (1001 otherwise).
@@ -268,7 +328,7 @@ Exec<TxEffect> execute_write_off(TxEnv& t, const Loan& before, Date value_date, 
     JC_EXEC_TRY(book.apply(t.ov, ev.cycle_id));
     ev.postings = book.postings();
     JC_EXEC_TRY(move_usage(t, before, after));
-    t.ov.erase(write_off_key(after.loan_id));
+    t.ov.erase(request_key(RequestKind::kWriteOff, after.loan_id));
     JC_EXEC_TRY(finish_event(t, before, after, ev));
     return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
 }
@@ -289,7 +349,7 @@ Exec<TxEffect> apply_loan_write_off(TxEnv& t, const json::Value& body) {
         return loan_state(loan, "ACTIVE");
     }
     JC_EXEC_TRY(check_value_date(t, loan, *value_date));
-    JC_EXEC_ASSIGN(auto pending, load_request(t.ov, loan.loan_id));
+    JC_EXEC_ASSIGN(auto pending, load_request(t.ov, RequestKind::kWriteOff, loan.loan_id));
     if (pending && pending->loan_event_seq == loan.event_seq) {
         json::Value d = request_json(loan.loan_id, *pending);
         d["reason"] = "a write-off of this loan is already pending approval";
@@ -297,7 +357,7 @@ Exec<TxEffect> apply_loan_write_off(TxEnv& t, const json::Value& body) {
     }
     // Every partner tranche whose partnership pre-authorised write-offs at this DPD needs no
     // approval; the others do. The servicer's request is its own approval.
-    WriteOffRequest req;
+    ApprovalRequest req;
     req.loan_event_seq = loan.event_seq;
     req.value_date = *value_date;
     req.reason = *reason;
@@ -317,7 +377,7 @@ Exec<TxEffect> apply_loan_write_off(TxEnv& t, const json::Value& body) {
     if (req.required.empty()) {
         return execute_write_off(t, loan, *value_date, *reason);
     }
-    t.ov.put(write_off_key(loan.loan_id), encode_request(req));
+    t.ov.put(request_key(RequestKind::kWriteOff, loan.loan_id), encode_request(req));
     return TxEffect{request_json(loan.loan_id, req), "", 0};
 }
 
@@ -328,46 +388,17 @@ Exec<TxEffect> apply_loan_approve_write_off(TxEnv& t, const json::Value& body) {
     if (f.has_error()) {
         return f.failure();
     }
-    const std::string& bank = t.sender.bank_id;
-    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, *loan_id)));
-    if (loaded && std::none_of(loaded->tranches.begin(), loaded->tranches.end(),
-                               [&](const Tranche& tr) { return tr.bank_id == bank; })) {
-        return reject(Code::kNotTrancheHolder, json::Value{{"loan_id", *loan_id}, {"bank_id", bank}});
-    }
-    if (!loaded) {
-        return reject(Code::kLoanNotFound, json::Value{{"loan_id", *loan_id}});
-    }
-    const Loan& loan = *loaded;
-    if (auto broken = invariants::check_loan(loan)) {
-        return fail(invariants::violation(t.env.block.height, "stored " + *broken));
-    }
+    JC_EXEC_ASSIGN(const Loan loan, holder_loan(t, *loan_id));
     if (loan.status != LoanStatus::kActive) {
         return loan_state(loan, "ACTIVE");
     }
-    JC_EXEC_ASSIGN(auto pending, load_request(t.ov, loan.loan_id));
-    auto not_eligible = [&](const char* why) {
-        json::Value d{{"loan_id", loan.loan_id}, {"bank_id", bank}, {"reason", why}};
-        return reject(Code::kWriteOffNotEligible, std::move(d));
-    };
-    if (!pending) {
-        return not_eligible("no write-off of this loan is pending");
+    JC_EXEC_ASSIGN(const ApprovalRequest req,
+                   add_approval(t, loan, RequestKind::kWriteOff, Code::kWriteOffNotEligible));
+    if (req.approvals == req.required) {
+        return execute_write_off(t, loan, req.value_date, req.reason);
     }
-    if (pending->loan_event_seq != loan.event_seq) {
-        return not_eligible("the pending write-off is stale: the loan had an event since; request it again");
-    }
-    if (!std::binary_search(pending->required.begin(), pending->required.end(), bank)) {
-        return not_eligible(bank == loan.servicer ? "the servicer's request is its approval"
-                                                  : "this bank's partnership pre-authorised the write-off");
-    }
-    if (std::binary_search(pending->approvals.begin(), pending->approvals.end(), bank)) {
-        return not_eligible("this bank already approved");
-    }
-    pending->approvals.insert(std::lower_bound(pending->approvals.begin(), pending->approvals.end(), bank), bank);
-    if (pending->approvals == pending->required) {
-        return execute_write_off(t, loan, pending->value_date, pending->reason);
-    }
-    t.ov.put(write_off_key(loan.loan_id), encode_request(*pending));
-    return TxEffect{request_json(loan.loan_id, *pending), "", 0};
+    t.ov.put(request_key(RequestKind::kWriteOff, loan.loan_id), encode_request(req));
+    return TxEffect{request_json(loan.loan_id, req), "", 0};
 }
 
 Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body) {
@@ -450,44 +481,12 @@ Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body) {
     return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
 }
 
-Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body) {
-    Form f;
-    f.object(body, "", {"loan_id", "original_event_id", "reason"});
-    const auto loan_id = f.id(body, "loan_id", "", kIdLengthMax, true);
-    const auto original_id = f.string(body, "original_event_id", "", true);
-    const auto reason = read_reason(f, body);
-    if (f.has_error()) {
-        return f.failure();
-    }
-    JC_EXEC_ASSIGN(const Loan before, servicer_loan(t, *loan_id, false, ""));
-    JC_EXEC_ASSIGN(auto latest, load(store::event(t.ov, before.loan_id, before.event_seq)));
-    if (!latest) {
-        return fail(Error(Errc::kCorruption, "loan " + before.loan_id + " has no event " +
-                                                 std::to_string(before.event_seq)));
-    }
-    const LoanEvent& o = *latest;
-    // 5002: only cash events are correctable (ADR 0061): a repayment or a recovery.
-    if (o.type != EventType::kRepay && o.type != EventType::kRecover) {
-        return reject(Code::kLoanState, json::Value{{"loan_id", before.loan_id},
-                                                    {"latest_event_seq", o.event_seq},
-                                                    {"latest_event_type", std::string(name(o.type))},
-                                                    {"reason", "only a repayment or a recovery can be corrected"}});
-    }
-    if (o.event_id() != *original_id) {
-        return reject(Code::kCorrectionNotLatest, json::Value{{"loan_id", before.loan_id},
-                                                              {"original_event_id", *original_id},
-                                                              {"latest_event_id", o.event_id()},
-                                                              {"latest_event_seq", o.event_seq}});
-    }
-    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
-    if (o.cycle_id != open_cycle.cycle_id) {
-        // The original's obligations were netted into a closed cycle: the partners must co-sign
-        // (DOMAIN.md B.3), which v1 does not support yet (ADR 0061).
-        return reject(Code::kCorrectionCycleClosed, json::Value{{"loan_id", before.loan_id},
-                                                                {"original_cycle_id", o.cycle_id},
-                                                                {"open_cycle_id", open_cycle.cycle_id}});
-    }
+namespace {
 
+// ADR 0061's correction of `o`, the latest event of `before`: inverse allocation, restored
+// instalments, mirror postings, CORRECTION obligations in the cycle open now.
+Exec<TxEffect> execute_correction(TxEnv& t, const Loan& before, const LoanEvent& o, const std::string& reason) {
+    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
     // Restore the loan: the inverse of the recorded allocation (B.2 "Correction").
     Loan after = before;
     after.event_seq += 1;
@@ -529,7 +528,7 @@ Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body) {
         after.status = LoanStatus::kWrittenOff;
     }
     LoanEvent ev = new_event(t, after, EventType::kCorrect, o.value_date);
-    ev.reason = *reason;
+    ev.reason = reason;
     ev.corrects_seq = o.event_seq;
     ev.channel_ref = o.channel_ref;
     ev.amount = o.amount;
@@ -576,8 +575,119 @@ Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body) {
     if (!o.channel_ref.empty()) {
         t.ov.erase(keys::channel_ref(after.servicer, o.channel_ref));
     }
+    t.ov.erase(request_key(RequestKind::kCorrection, after.loan_id));
     JC_EXEC_TRY(finish_event(t, before, after, ev));
     return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
+}
+
+json::Value correction_request_json(const Loan& loan, const LoanEvent& o, const ApprovalRequest& r) {
+    json::Value v = request_json(loan.loan_id, r);
+    v.erase("dpd");
+    v["type"] = "CORRECTION";
+    v["corrects_event_seq"] = o.event_seq;
+    v["original_event_id"] = o.event_id();
+    v["original_cycle_id"] = o.cycle_id;
+    return v;
+}
+
+}  // namespace
+
+
+
+Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"loan_id", "original_event_id", "reason"});
+    const auto loan_id = f.id(body, "loan_id", "", kIdLengthMax, true);
+    const auto original_id = f.string(body, "original_event_id", "", true);
+    const auto reason = read_reason(f, body);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(const Loan before, servicer_loan(t, *loan_id, false, ""));
+    JC_EXEC_ASSIGN(auto latest, load(store::event(t.ov, before.loan_id, before.event_seq)));
+    if (!latest) {
+        return fail(Error(Errc::kCorruption, "loan " + before.loan_id + " has no event " +
+                                                 std::to_string(before.event_seq)));
+    }
+    const LoanEvent& o = *latest;
+    // 5002: only cash events are correctable (ADR 0061): a repayment or a recovery.
+    if (o.type != EventType::kRepay && o.type != EventType::kRecover) {
+        return reject(Code::kLoanState, json::Value{{"loan_id", before.loan_id},
+                                                    {"latest_event_seq", o.event_seq},
+                                                    {"latest_event_type", std::string(name(o.type))},
+                                                    {"reason", "only a repayment or a recovery can be corrected"}});
+    }
+    if (o.event_id() != *original_id) {
+        return reject(Code::kCorrectionNotLatest, json::Value{{"loan_id", before.loan_id},
+                                                              {"original_event_id", *original_id},
+                                                              {"latest_event_id", o.event_id()},
+                                                              {"latest_event_seq", o.event_seq}});
+    }
+    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
+    if (o.cycle_id == open_cycle.cycle_id) {
+        return execute_correction(t, before, o, *reason);
+    }
+    // The original's obligations were netted into a closed cycle: every partner the original
+    // credited or charged co-signs (DOMAIN.md B.3, ADR 0063) through loan.approve_correction.
+    if (o.tranches.size() != before.tranches.size()) {
+        return fail(Error(Errc::kCorruption, "event " + o.event_id() + " has the wrong number of tranches"));
+    }
+    ApprovalRequest req;
+    req.loan_event_seq = before.event_seq;
+    req.value_date = o.value_date;
+    req.reason = *reason;
+    req.requested_height = t.env.block.height;
+    for (std::size_t i = 0; i < before.tranches.size(); ++i) {
+        const TrancheAllocation& a = o.tranches[i];
+        const bool affected = a.principal() != 0 || a.interest != 0 || a.penalty != 0 || a.fee != 0 || a.recovered != 0;
+        if (before.tranches[i].bank_id != before.servicer && affected) {
+            req.required.push_back(before.tranches[i].bank_id);
+        }
+    }
+    std::sort(req.required.begin(), req.required.end());
+    if (req.required.empty()) {
+        return execute_correction(t, before, o, *reason);
+    }
+    JC_EXEC_ASSIGN(auto pending, load_request(t.ov, RequestKind::kCorrection, before.loan_id));
+    if (pending && pending->loan_event_seq == before.event_seq) {
+        json::Value d = correction_request_json(before, o, *pending);
+        d["reason"] = "a correction of this event is already pending approval";
+        return reject(Code::kCorrectionNotEligible, std::move(d));
+    }
+    t.ov.put(request_key(RequestKind::kCorrection, before.loan_id), encode_request(req));
+    return TxEffect{correction_request_json(before, o, req), "", 0};
+}
+
+Exec<TxEffect> apply_loan_approve_correction(TxEnv& t, const json::Value& body) {
+    Form f;
+    f.object(body, "", {"loan_id", "original_event_id"});
+    const auto loan_id = f.id(body, "loan_id", "", kIdLengthMax, true);
+    const auto original_id = f.string(body, "original_event_id", "", true);
+    if (f.has_error()) {
+        return f.failure();
+    }
+    JC_EXEC_ASSIGN(const Loan before, holder_loan(t, *loan_id));
+    JC_EXEC_ASSIGN(auto latest, load(store::event(t.ov, before.loan_id, before.event_seq)));
+    if (!latest) {
+        return fail(Error(Errc::kCorruption, "loan " + before.loan_id + " has no event " +
+                                                 std::to_string(before.event_seq)));
+    }
+    JC_EXEC_ASSIGN(const ApprovalRequest req,
+                   add_approval(t, before, RequestKind::kCorrection, Code::kCorrectionNotEligible));
+    // The approver names the event it checked; a request for another one is not what it approves.
+    if (latest->event_id() != *original_id) {
+        return reject(Code::kCorrectionNotEligible,
+                      json::Value{{"loan_id", before.loan_id},
+                                  {"bank_id", t.sender.bank_id},
+                                  {"original_event_id", *original_id},
+                                  {"pending_event_id", latest->event_id()},
+                                  {"reason", "the pending correction is of another event"}});
+    }
+    if (req.approvals == req.required) {
+        return execute_correction(t, before, *latest, req.reason);
+    }
+    t.ov.put(request_key(RequestKind::kCorrection, before.loan_id), encode_request(req));
+    return TxEffect{correction_request_json(before, *latest, req), "", 0};
 }
 
 }  // namespace jc::contracts

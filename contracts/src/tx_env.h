@@ -97,6 +97,7 @@ Exec<TxEffect> apply_loan_write_off(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_approve_write_off(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_loan_approve_correction(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_governance_set_params(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_governance_approve(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_member_register(TxEnv& t, const json::Value& body);
