@@ -1,5 +1,6 @@
-// Goal: write-off (with approvals or pre-authorisation), recovery and correction compute exactly
-// what DOMAIN.md B.2-B.5 and ADR 0061 say, on every bank's books, and every new rejection changes
+// Goal: write-off (with approvals or pre-authorisation), recovery and correction (co-signed by
+// the affected partners once the original's cycle closed) compute exactly what DOMAIN.md
+// B.2-B.5 and ADRs 0061/0063 say, on every bank's books, and every new rejection changes
 // nothing.
 // Method: the E2 loan (800000 fen, WB 30 % / HR 70 %, 0.05 %/day, penalty 0.075 %/day REPLACE)
 // pays instalment #1 and then nothing. Expected figures are worked by hand from the rules and
@@ -454,9 +455,6 @@ TEST_CASE("correction errors change nothing", "[contracts][credit][errors]") {
     // 5201: not the latest event (the origination), or no such event at all.
     b.expect(5201, "WEBANK", "loan.correct", body(first->event_id()), "2024-02-16");
     b.expect(5201, "WEBANK", "loan.correct", body(std::string(64, '0') + "-0"), "2024-02-16");
-    // 5202: the repayment's cycle has closed since (the partners would have to co-sign).
-    must_ok(b.c.run("2024-02-16", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", b.c.cycle_id()}}));
-    b.expect(5202, "WEBANK", "loan.correct", body(pay->event_id()), "2024-02-16");
     // 5002: the latest event is an origination.
     Chain c(test_params());
     c.partnership(PartnershipSpec{});
@@ -466,6 +464,103 @@ TEST_CASE("correction errors change nothing", "[contracts][credit][errors]") {
     const auto r = c.block("2024-01-16", {c.tx("WEBANK", "loan.correct", body(orig->event_id()))}).receipts.at(0);
     CHECK(r.code == 5002);
     CHECK(c.state().entries() == before);
+}
+
+json::Value correct_body(const std::string& event_id) {
+    return json::Value{{"loan_id", "L-0001"}, {"original_event_id", event_id}, {"reason", "posted twice"}};
+}
+
+json::Value approve_correction_body(const std::string& event_id, const std::string& loan = "L-0001") {
+    return json::Value{{"loan_id", loan}, {"original_event_id", event_id}};
+}
+
+TEST_CASE("correction after the cycle closed executes once the affected partner approves", "[contracts][credit]") {
+    // E2 #1 paid in cycle C1: HR was credited 46667 + 8680 = 55347 (E2 row 1). C1 closes, so its
+    // instruction already nets that into HR -> WB 560000 - 55347 = 504653. Reversing it needs
+    // HR's approval; executed, HR owes the 55347 back as a CORRECTION in the cycle open then.
+    Book b(90);
+    const auto first = b.c.event("L-0001", 1);
+    const auto pay = b.c.event("L-0001", 2);
+    REQUIRE(pay.has_value());
+    const std::string c1 = pay->cycle_id;
+    must_ok(b.c.run("2024-02-16", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", c1}}));
+    const std::string c2 = b.c.cycle_id();
+    REQUIRE(c2 != c1);
+    CHECK(b.c.pos("WEBANK", "HUARUI") == -504653);
+    const Loan before = b.c.loan("L-0001");
+
+    const auto req = must_ok(b.c.run("2024-02-16", "WEBANK", "loan.correct", correct_body(pay->event_id())));
+    CHECK(req.result["status"] == "PENDING_APPROVAL");
+    CHECK(req.result["type"] == "CORRECTION");
+    CHECK(req.result["corrects_event_seq"] == 2);
+    CHECK(req.result["original_event_id"] == pay->event_id());
+    CHECK(req.result["original_cycle_id"] == c1);
+    CHECK(req.result["required_approvals"] == json::Value::array({"HUARUI"}));
+    CHECK(req.result["waiting_for"] == json::Value::array({"HUARUI"}));
+    CHECK(req.result["value_date"] == "2024-02-15");
+    // Nothing moved yet.
+    CHECK(b.c.loan("L-0001") == before);
+    CHECK_FALSE(b.c.event("L-0001", 3).has_value());
+    CHECK(b.c.pos("WEBANK", "HUARUI") == -504653);
+
+    // Every refusal changes nothing.
+    b.expect(5203, "WEBANK", "loan.correct", correct_body(pay->event_id()), "2024-02-16");  // already pending
+    b.expect(5203, "WEBANK", "loan.approve_correction", approve_correction_body(pay->event_id()), "2024-02-16");
+    b.expect(5203, "HUARUI", "loan.approve_correction", approve_correction_body(first->event_id()), "2024-02-16");
+    b.expect(2004, "BANKC", "loan.approve_correction", approve_correction_body(pay->event_id()), "2024-02-16");
+    b.expect(5001, "HUARUI", "loan.approve_correction", approve_correction_body("x", "L-NONE"), "2024-02-16");
+    b.expect(1001, "HUARUI", "loan.approve_correction", json::Value{{"loan_id", "L-0001"}}, "2024-02-16");
+
+    const auto approve_tx = b.c.tx("HUARUI", "loan.approve_correction", approve_correction_body(pay->event_id()));
+    const auto done = must_ok(b.c.block("2024-02-17", {approve_tx}).receipts.at(0));
+    CHECK(done.result["type"] == "CORRECT");
+    CHECK(done.result["corrects_event_seq"] == 2);
+    CHECK(done.result["reason"] == "posted twice");
+    CHECK(done.result["tranches"][1]["owed_back_to_servicer"] == "55347");
+    const auto cev = b.c.event("L-0001", 3);
+    REQUIRE(cev.has_value());
+    CHECK(cev->cycle_id == c2);
+    CHECK(cev->value_date == day("2024-02-15"));
+    CHECK(b.c.obligation("HUARUI", "WEBANK", Category::kCorrection).amount == 55347);
+    CHECK(b.c.pos("WEBANK", "HUARUI") == -560000);
+    const Loan l = b.c.loan("L-0001");
+    CHECK(l.principal_out() == 800000);
+    CHECK(l.tranches[0].interest_unpaid == 3720);
+    CHECK(l.tranches[1].interest_unpaid == 8680);
+    for (const auto& inst : l.installments) {
+        CHECK(inst.principal_paid == 0);
+    }
+    CHECK(b.c.account("HUARUI", AccountCode::kInterestIncome).net_debit() == 0);
+    // A DUPLICATE of the approval re-renders the correction; a new approval finds nothing pending.
+    {
+        const auto snapshot = b.c.state().entries();
+        const auto dup = b.c.block("2024-02-17", {approve_tx}).receipts.at(0);
+        CHECK(dup.status == TxStatus::kDuplicate);
+        CHECK(json::canonicalize(dup.result) == json::canonicalize(done.result));
+        CHECK(b.c.state().entries() == snapshot);
+    }
+    b.expect(5203, "HUARUI", "loan.approve_correction", approve_correction_body(pay->event_id()), "2024-02-17");
+    // C2 closes with the reversal as its only obligation: HR pays WB back 55347.
+    const auto closed = must_ok(b.c.run("2024-02-17", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", c2}}));
+    REQUIRE(closed.result["instructions"].size() == 1);
+    CHECK(closed.result["instructions"][0]["debtor"] == "HUARUI");
+    CHECK(closed.result["instructions"][0]["amount"] == "55347");
+}
+
+TEST_CASE("a pending correction goes stale with the loan's next event", "[contracts][credit]") {
+    Book b(90);
+    const auto pay = b.c.event("L-0001", 2);
+    must_ok(b.c.run("2024-02-16", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", pay->cycle_id}}));
+    must_ok(b.c.run("2024-02-16", "WEBANK", "loan.correct", correct_body(pay->event_id())));
+    // E2 #2 on its due date: 66667 + 10633 = 77300.
+    must_ok(b.c.run("2024-03-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-03-15", "77300", "PAY-2")));
+    const auto r = b.expect(5203, "HUARUI", "loan.approve_correction", approve_correction_body(pay->event_id()), "2024-03-15");
+    CHECK(r.detail["reason"].get<std::string>().find("stale") != std::string::npos);
+    // The new latest event can be corrected in its own (open) cycle at once, no approval needed.
+    const auto pay2 = b.c.event("L-0001", 3);
+    const auto fixed = must_ok(b.c.run("2024-03-15", "WEBANK", "loan.correct", correct_body(pay2->event_id())));
+    CHECK(fixed.result["type"] == "CORRECT");
+    CHECK(b.c.pos("WEBANK", "HUARUI") == -504653);
 }
 
 }  // namespace jc::contracts::test

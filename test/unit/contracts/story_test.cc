@@ -1567,8 +1567,9 @@ private:
         resubmit_.push_back(l.index);
     }
 
-    // 16:45: a correction of the morning's event after the cycle closed is refused (5202); the
-    // identical resubmission of a repayment returns DUPLICATE.
+    // 16:45: a correction of the morning's event after the cycle closed waits for the partners'
+    // approval (ADR 0063; none is given, so the loan's next event leaves the request stale and
+    // nothing changes); the identical resubmission of a repayment returns DUPLICATE.
     void late_correction(Batch& b, SimLoan& l) {
         if (std::find(resubmit_.begin(), resubmit_.end(), l.index) == resubmit_.end()) {
             return;
@@ -1577,11 +1578,13 @@ private:
         if (l.last_event_cycle != book_.open().id && !l.last_event_id.empty() &&
             (l.st == LoanState::kActive || l.st == LoanState::kPaidOff || l.st == LoanState::kWrittenOff ||
              l.st == LoanState::kClosed)) {
-            ++stats_.negatives;
             push(b,
                  chain_.tx(l.servicer, "loan.correct",
                            json::Value{{"loan_id", l.id}, {"original_event_id", l.last_event_id}, {"reason", "late"}}),
-                 Expect{5202, "correction after the cycle closed", {}});
+                 Expect{0, "correction after the cycle closed", [](const TxReceipt& r) {
+                            REQUIRE(r.result["status"] == "PENDING_APPROVAL");
+                            REQUIRE_FALSE(r.result["waiting_for"].empty());
+                        }});
         }
         if (l.last_tx && !l.last_is_recovery) {
             ++stats_.duplicates;
