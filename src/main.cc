@@ -2,6 +2,12 @@
 //
 //   jointcleard --config PATH [--log-format text|json]
 //
+// JC_BYZANTINE test builds only (ADR 0092; CMake refuses the option for release build types,
+// and a release jointcleard answers these flags with "unknown argument"):
+//   --byzantine LIST      misbehave: honest,equivocate,forge,stale,invalid (the first is active;
+//                         SIGUSR1 steps to the next, wrapping)
+//   --byzantine-seed N    the Byzantine layer's generator seed (default 1)
+//
 // Exit status: 0 after a clean stop (SIGTERM/SIGINT), 1 with one clear line on a config or
 // start-up error, 2 after a fatal runtime error (e.g. results diverged from the quorum).
 #include <jc/core/log.h>
@@ -12,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -19,6 +26,9 @@ namespace {
 
 int usage() {
     std::cerr << "usage: jointcleard --config PATH [--log-format text|json]\n";
+#if defined(JC_BYZANTINE)
+    std::cerr << "       (test build) [--byzantine honest,equivocate,forge,stale,invalid] [--byzantine-seed N]\n";
+#endif
     return 1;
 }
 
@@ -27,10 +37,18 @@ int usage() {
 int main(int argc, char** argv) {
     std::string config_path;
     std::string log_format;
+#if defined(JC_BYZANTINE)
+    std::string byzantine_list;
+    std::string byzantine_seed = "1";
+#endif
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if ((arg == "--config" || arg == "--log-format") && i + 1 < argc) {
             (arg == "--config" ? config_path : log_format) = argv[++i];
+#if defined(JC_BYZANTINE)
+        } else if ((arg == "--byzantine" || arg == "--byzantine-seed") && i + 1 < argc) {
+            (arg == "--byzantine" ? byzantine_list : byzantine_seed) = argv[++i];
+#endif
         } else if (arg == "--help" || arg == "-h") {
             usage();
             return 0;
@@ -63,9 +81,30 @@ int main(int argc, char** argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+#if defined(JC_BYZANTINE)
+    sigaddset(&signals, SIGUSR1);  // steps the Byzantine behaviour
+#endif
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+#if defined(JC_BYZANTINE)
+    std::optional<jc::node::ByzantineOptions> byzantine;
+    if (!byzantine_list.empty()) {
+        auto behaviours = jc::node::parse_byzantine_behaviours(byzantine_list);
+        if (!behaviours) {
+            std::cerr << "jointcleard: " << behaviours.error().message() << "\n";
+            return 1;
+        }
+        if (byzantine_seed.empty() || byzantine_seed.size() > 18 ||
+            byzantine_seed.find_first_not_of("0123456789") != std::string::npos) {
+            std::cerr << "jointcleard: --byzantine-seed must be a decimal integer\n";
+            return 1;
+        }
+        byzantine = jc::node::ByzantineOptions{*behaviours, std::stoull(byzantine_seed)};
+    }
+    auto node = byzantine ? jc::node::Node::create(*config, *byzantine) : jc::node::Node::create(*config);
+#else
     auto node = jc::node::Node::create(*config);
+#endif
     if (!node) {
         std::cerr << "jointcleard: " << node.error().message() << "\n";
         return 1;
@@ -76,11 +115,23 @@ int main(int argc, char** argv) {
     }
     // The first signal stops cleanly; a second one means "now" and exits at once.
     std::thread signal_waiter([&] {
-        int sig = 0;
-        sigwait(&signals, &sig);
+        const auto wait_stop = [&] {
+            int sig = 0;
+            for (;;) {
+                sigwait(&signals, &sig);
+#if defined(JC_BYZANTINE)
+                if (sig == SIGUSR1) {
+                    (*node)->byzantine_next();
+                    continue;
+                }
+#endif
+                return sig;
+            }
+        };
+        const int sig = wait_stop();
         jc::log::get("node")->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         (*node)->stop();
-        sigwait(&signals, &sig);
+        (void)wait_stop();
         std::fprintf(stderr, "jointcleard: second signal, exiting immediately\n");
         std::_Exit(3);
     });

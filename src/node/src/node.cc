@@ -330,6 +330,23 @@ Status Node::Impl::start() {
     transport_ = std::make_unique<p2p::Transport>(io_, pc, consensus_io_.get_executor(),
                                                   [this](p2p::Message m) { on_message(std::move(m)); });
     JC_TRY_STATUS(transport_->start());
+#if defined(JC_BYZANTINE)
+    if (byzantine_options_) {
+        ByzantineLayer::Env env;
+        env.chain_id = genesis_->chain_id();
+        env.self = config_.validator_index;
+        env.validators = static_cast<std::uint32_t>(validator_keys_.size());
+        env.genesis_digest = genesis_->hash();
+        env.signer = signer_.get();
+        env.block_limits.txs_max = genesis_->params().block_txs_max;
+        env.block_limits.bytes_max = genesis_->params().block_bytes_max;
+        env.send = [this](std::uint32_t to, p2p::Channel channel, Bytes payload) {
+            transport_->send(to, channel, payload);
+        };
+        env.wall_ms = [] { return wall_ms(); };
+        byzantine_ = std::make_unique<ByzantineLayer>(*byzantine_options_, std::move(env));
+    }
+#endif
 
     dispatcher_ = std::make_shared<rpc::Dispatcher>();
     dispatcher_->set_limits({.body_bytes_max = config_.rpc.body_bytes_max,
@@ -511,30 +528,47 @@ Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
 // Consensus strand
 
 bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal) const {
+    // Every refusal says why, rate-limited per peer and reason (a Byzantine primary repeats).
+    const auto refuse = [&](const char* kind, const std::string& why) {
+        refusals_.refused(stepping_from_.value_or(config_.validator_index), std::string("invalid proposal: ") + kind,
+                          RefusalLog::Severity::kHostile, "block at height " + std::to_string(height) + " " + why,
+                          mono_ms());
+        return false;
+    };
     ledger::BlockLimits limits;
     limits.txs_max = genesis_->params().block_txs_max;
     limits.bytes_max = genesis_->params().block_bytes_max;
     auto block = ledger::Block::decode(proposal.payload, limits);
     if (!block) {
-        log_->warn("proposal at height {} does not decode: {}", height, block.error().message());
-        return false;
+        return refuse(block.error().code() == Errc::kLimit ? "oversize" : "undecodable",
+                      "does not decode: " + block.error().message());
     }
     const auto& h = block->header();
-    if (block->hash() != proposal.digest || h.height != height || h.parent_hash != proposal.parent_digest ||
-        h.proposer >= validator_keys_.size()) {
-        return false;
+    if (block->hash() != proposal.digest) {
+        return refuse("digest", "hashes to " + block->hash().hex() + ", not the proposal's digest " + proposal.digest.hex());
+    }
+    if (h.height != height) {
+        return refuse("height", "says height " + std::to_string(h.height));
+    }
+    if (h.parent_hash != proposal.parent_digest) {
+        return refuse("parent", "names parent " + h.parent_hash.hex() + ", the proposal names " +
+                                    proposal.parent_digest.hex());
+    }
+    if (h.proposer >= validator_keys_.size()) {
+        return refuse("proposer", "names proposer " + std::to_string(h.proposer) + ", not a validator");
     }
     if (h.timestamp_ms > wall_ms() + static_cast<std::int64_t>(config_.consensus.timestamp_skew_ms_max)) {
-        log_->warn("proposal at height {} is {} ms ahead of this node's clock", height, h.timestamp_ms - wall_ms());
-        return false;
+        return refuse("timestamp", "is " + std::to_string(h.timestamp_ms - wall_ms()) +
+                                       " ms ahead of this node's clock (consensus.timestamp_skew_ms_max " +
+                                       std::to_string(config_.consensus.timestamp_skew_ms_max) + ")");
     }
     // Timestamps never go backwards (DOMAIN.md A.5: business dates are monotone).
     if (const auto* parent = lineage_.find(h.parent_hash); parent != nullptr) {
         if (h.timestamp_ms < parent->timestamp_ms) {
-            return false;
+            return refuse("timestamp", "is earlier than its parent's");
         }
     } else if (h.parent_hash == store_->head().hash && h.timestamp_ms < store_->head().timestamp_ms) {
-        return false;
+        return refuse("timestamp", "is earlier than its parent's");
     }
     for (const auto& tx : block->txs()) {
         // Chain and signature only: whether the sender is a member is the engine's call, made
@@ -545,9 +579,8 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
                        ? verify_once(*tx)
                        : Status(Error(Errc::kInvalidArgument, "WRONG_CHAIN: chain \"" + tx->chain_id() + "\""));
         if (!s) {
-            log_->warn("proposal at height {} carries a bad transaction {}: {}", height, tx->hash().hex(),
-                       s.error().message());
-            return false;
+            return refuse(tx->chain_id() == genesis_->chain_id() ? "transaction signature" : "transaction chain",
+                          "carries transaction " + tx->hash().hex() + ": " + s.error().message());
         }
     }
     lineage_.record(proposal.digest, ProposalLineage::Entry{height, h.parent_hash, h.timestamp_ms, block->tx_hashes()});
@@ -557,6 +590,33 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
 void Node::Impl::step(const consensus::Input& input) {
     const auto outcome = replica_->step(input);
     (void)outcome;  // rejections are counted inside the replica (rejections())
+    drain();
+}
+
+void Node::Impl::step_received(std::uint32_t from, consensus::Message message) {
+#if defined(JC_BYZANTINE)
+    if (byzantine_) {
+        byzantine_->on_received(message);
+    }
+#endif
+    const std::string what = std::string(consensus::message_name(message)) + " view " +
+                             std::to_string(consensus::view_of(message)) + " signed as validator " +
+                             std::to_string(consensus::signer_of(message));
+    stepping_from_ = from;
+    const auto outcome = replica_->step(consensus::Received{from, std::move(message)});
+    stepping_from_.reset();
+    if (!outcome.ok()) {
+        const auto reason = outcome.reason;
+        metrics_.consensus_refused[static_cast<std::size_t>(reason)]++;
+        // Reasons an honest cluster also produces (late votes after a quorum, an old view's
+        // stragglers, retransmissions) are info; the rest only a faulty or hostile peer sends.
+        const bool benign = reason == consensus::Rejection::kStaleView || reason == consensus::Rejection::kStaleHeight ||
+                            reason == consensus::Rejection::kDuplicate || reason == consensus::Rejection::kOutOfWindow ||
+                            reason == consensus::Rejection::kBufferFull || reason == consensus::Rejection::kNotReady ||
+                            reason == consensus::Rejection::kHalted;
+        refusals_.refused(from, "consensus " + std::string(consensus::rejection_name(reason)),
+                          benign ? RefusalLog::Severity::kBenign : RefusalLog::Severity::kHostile, what, mono_ms());
+    }
     drain();
 }
 
@@ -577,6 +637,12 @@ void Node::Impl::drain() {
             asio::post(storage_io_, [this, w = std::move(writes), max_seq]() mutable { persist(std::move(w), max_seq); });
         }
         for (const auto& out : ready.to_send) {
+#if defined(JC_BYZANTINE)
+            if (byzantine_) {
+                byzantine_->send(out, replica_->status());  // tests only: may lie (ADR 0092)
+                continue;
+            }
+#endif
             const Bytes bytes = consensus::encode(out.message);
             if (out.to) {
                 transport_->send(*out.to, p2p::Channel::kConsensus, bytes);
@@ -704,6 +770,11 @@ void Node::Impl::on_tick() {
         last_peer_check_ms_ = now;
         gossip_pool_to_new_peers();
     }
+#if defined(JC_BYZANTINE)
+    if (byzantine_) {
+        byzantine_->on_tick(replica_->status(), now);
+    }
+#endif
     if (now - last_sync_probe_ms_ >= kSyncProbeIntervalMs) {
         last_sync_probe_ms_ = now;
         const std::uint64_t head = metrics_.height.load();
@@ -797,7 +868,10 @@ void Node::Impl::on_message(p2p::Message message) {
         case p2p::Channel::kConsensus: {
             auto decoded = consensus::decode(message.payload, codec_limits_);
             if (!decoded) {
-                log_->debug("undecodable consensus message from {}: {}", message.from, decoded.error().message());
+                metrics_.consensus_undecodable++;
+                refusals_.refused(message.from, "consensus undecodable", RefusalLog::Severity::kHostile,
+                                  std::to_string(message.payload.size()) + " bytes: " + decoded.error().message(),
+                                  mono_ms());
                 return;
             }
             auto in = std::make_shared<Inbound>(Inbound{std::move(*decoded), std::move(message.credit)});
@@ -834,7 +908,12 @@ void Node::Impl::on_message(p2p::Message message) {
                     // prepared proposals (certified by a quorum); the replica judges those.
                     in->refused = bad_tx && std::holds_alternative<consensus::PrePrepare>(in->message);
                     if (in->refused) {
-                        log_->warn("proposal from validator {} carries a badly signed transaction; refused", from);
+                        metrics_.proposals_bad_tx++;
+                        refusals_.refused(from, "invalid proposal: transaction signature", RefusalLog::Severity::kHostile,
+                                          std::string(consensus::message_name(in->message)) + " view " +
+                                              std::to_string(consensus::view_of(in->message)) +
+                                              " carries a badly signed transaction",
+                                          mono_ms());
                     }
                     pump_inbox(from);
                 });
@@ -864,7 +943,7 @@ void Node::Impl::pump_inbox(std::uint32_t from) {
         auto in = std::move(queue.front());
         queue.pop_front();
         if (!in->refused) {
-            step(consensus::Received{from, std::move(in->message)});
+            step_received(from, std::move(in->message));
             stepped = true;
         }
     }
@@ -1041,6 +1120,23 @@ void Node::Impl::serve_sync_request(std::uint32_t peer, ByteView payload) {
         return;
     }
     auto snapshot = store_->snapshot();
+#if defined(JC_BYZANTINE)
+    if (byzantine_) {
+        // Tests only (ADR 0092): in forge mode, a fabricated block on our real block from - 1.
+        Hash parent = genesis_->hash();
+        bool known = *from == 1;
+        if (*from > 1) {
+            auto below = snapshot->block(*from - 1);
+            if (below && *below) {
+                parent = (*below)->hash();
+                known = true;
+            }
+        }
+        if (known && byzantine_->forge_sync_response(peer, *from, parent)) {
+            return;
+        }
+    }
+#endif
     const std::uint64_t last = std::min({*to, snapshot->head().height, *from + kSyncBlocksPerResponseMax - 1});
     codec::Writer w;
     std::vector<std::pair<Bytes, Bytes>> items;
@@ -1151,6 +1247,17 @@ std::string Node::Impl::metrics_text() const {
         gauge("jointclear_gossip_txs_shed_total", "Gossiped transactions shed: the signature backlog was full.",
               gossip_intake_->shed_txs(), "counter");
     }
+    out += "# HELP jointclear_consensus_messages_refused_total Consensus messages from peers refused, by reason.\n"
+           "# TYPE jointclear_consensus_messages_refused_total counter\n";
+    for (std::size_t r = 1; r < consensus::kRejectionCount; ++r) {
+        out += "jointclear_consensus_messages_refused_total{reason=\"" +
+               std::string(consensus::rejection_name(static_cast<consensus::Rejection>(r))) + "\"} " +
+               std::to_string(metrics_.consensus_refused[r].load()) + "\n";
+    }
+    out += "jointclear_consensus_messages_refused_total{reason=\"undecodable\"} " +
+           std::to_string(metrics_.consensus_undecodable.load()) + "\n";
+    out += "jointclear_consensus_messages_refused_total{reason=\"proposal_bad_transaction\"} " +
+           std::to_string(metrics_.proposals_bad_tx.load()) + "\n";
     gauge("jointclear_sync_requests_refused_total", "Block-sync requests refused by the per-peer rate or queue limit.",
           metrics_.sync_requests_refused.load(), "counter");
     if (dispatcher_) {
@@ -1174,6 +1281,11 @@ std::string Node::Impl::metrics_text() const {
     out += "jointclear_block_commit_seconds_sum " + std::to_string(sum_us / 1'000'000) + "." +
            std::to_string(1'000'000 + sum_us % 1'000'000).substr(1) + "\n";
     out += "jointclear_block_commit_seconds_count " + std::to_string(metrics_.commit_latency_count.load()) + "\n";
+#if defined(JC_BYZANTINE)
+    if (byzantine_) {
+        out += byzantine_->metrics_text();
+    }
+#endif
     return out;
 }
 
@@ -1184,6 +1296,24 @@ Result<std::unique_ptr<Node>> Node::create(const NodeConfig& config) {
     JC_TRY_STATUS(impl->init());
     return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
+
+#if defined(JC_BYZANTINE)
+Result<std::unique_ptr<Node>> Node::create(const NodeConfig& config, const ByzantineOptions& byzantine) {
+    if (byzantine.behaviours.empty()) {
+        return Error(Errc::kInvalidArgument, "--byzantine: no behaviour given");
+    }
+    auto impl = std::make_unique<Impl>(config);
+    impl->byzantine_options_ = byzantine;
+    JC_TRY_STATUS(impl->init());
+    return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+void Node::byzantine_next() {
+    if (impl_->byzantine_) {
+        impl_->byzantine_->next_behaviour();
+    }
+}
+#endif
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() = default;

@@ -14,18 +14,25 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "backpressure.h"
 #include "member_register.h"
 #include "proposal_lineage.h"
+#include "refusal_log.h"
 #include "tx_pool.h"
+
+#if defined(JC_BYZANTINE)
+#include "byzantine_layer.h"
+#endif
 
 namespace jc::node {
 
@@ -48,6 +55,12 @@ struct Metrics {
     std::atomic<std::uint64_t> pool_bytes{0};
     std::atomic<bool> syncing{false};
     std::atomic<std::uint64_t> sync_requests_refused{0};
+    // Consensus messages refused, by consensus::Rejection (the replica's verdict), plus the
+    // node's own refusals before the replica sees a message.
+    std::array<std::atomic<std::uint64_t>, consensus::kRejectionCount> consensus_refused{};
+    std::atomic<std::uint64_t> consensus_undecodable{0};
+    std::atomic<std::uint64_t> proposals_bad_tx{0};
+    std::atomic<std::uint64_t> gossip_txs_refused{0};
 };
 
 // A WebSocket subscription (API.md subscribe): topic "blocks", "receipts" or "bank_events".
@@ -86,6 +99,8 @@ public:
     // ---- consensus strand ----
     void on_tick();
     void step(const consensus::Input& input);
+    // Steps a message a peer sent; a refusal is counted and logged (rate-limited).
+    void step_received(std::uint32_t from, consensus::Message message);
     void drain();
     void maybe_propose();
     void on_message(p2p::Message message);
@@ -108,6 +123,12 @@ public:
 
     NodeConfig config_;
     std::shared_ptr<spdlog::logger> log_;
+    // Peer input refused: first line per (peer, kind) at once, then one per 10 s with a count.
+    mutable RefusalLog refusals_{log_, 10'000};
+#if defined(JC_BYZANTINE)
+    std::optional<ByzantineOptions> byzantine_options_;
+    std::unique_ptr<ByzantineLayer> byzantine_;  // set at start() when byzantine_options_ is
+#endif
     std::unique_ptr<ledger::Genesis> genesis_;
     std::vector<ValidatorKey> validator_keys_;
     std::unique_ptr<ledger::Store> store_;
@@ -155,6 +176,9 @@ public:
     static constexpr std::size_t kLineageProposalsMax = 4096;
     static constexpr std::size_t kLineageTxHashesMax = std::size_t{1} << 18;  // 8 MiB of hashes
     mutable ProposalLineage lineage_{kLineageProposalsMax, kLineageTxHashesMax};
+    // The peer whose message the replica is stepping (valid() names it when it refuses a
+    // proposal); nullopt while stepping our own inputs.
+    std::optional<std::uint32_t> stepping_from_;
     std::uint64_t sync_requested_to_ = 0;
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;

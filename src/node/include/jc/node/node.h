@@ -20,6 +20,10 @@
 #include <cstdint>
 #include <memory>
 
+#if defined(JC_BYZANTINE)
+#include <jc/node/byzantine.h>
+#endif
+
 namespace jc::node {
 
 class Node {
@@ -27,6 +31,13 @@ public:
     // Validates the config, genesis and keys, and opens (or creates) the store. Errors name the
     // file and what is wrong; nothing is started.
     static Result<std::unique_ptr<Node>> create(const NodeConfig& config);
+#if defined(JC_BYZANTINE)
+    // Tests only (ADR 0092; JC_BYZANTINE builds, which CMake refuses for release types): this
+    // validator misbehaves on purpose as `byzantine` says.
+    static Result<std::unique_ptr<Node>> create(const NodeConfig& config, const ByzantineOptions& byzantine);
+    // Steps to the next Byzantine behaviour (the daemon calls it on SIGUSR1). Any thread.
+    void byzantine_next();
+#endif
     ~Node();
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
