@@ -19,7 +19,7 @@ phases run one after the other:
               peer; a conflicting vote after each real one;
   forge       broken signatures, messages claiming other validators, truncated and garbage
               bytes, view changes with forged certificates, a NewView without a quorum, forged
-              block-sync answers;
+              block-sync answers, gossiped envelopes whose signature is not the named signer's;
   stale       replays of captured old messages (other validators' too) and old-view/height votes;
   invalid     as primary: invalid blocks of eleven kinds (bad parent, tx root, badly signed and
               other-chain transactions, over the count and byte limits, a timestamp an hour
@@ -34,7 +34,9 @@ all three at its acknowledged place with the same status, code, error and result
 digests agree; no process exited on its own; no FATAL line; SIGTERM stops each with status 0.
 
 Bounds: ~60-80 s wall on 2 cores with the sanitizer build; every wait has a deadline.
-Usage: byzantine_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY   (JC_BYZ_SEED repeats a run)
+Usage: byzantine_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
+(JC_BYZ_SEED repeats the Byzantine layer's choices, JC_BYZ_RATE sets the load, JC_BYZ_KEEP=1
+keeps the consortium directory with the node logs.)
 """
 import hashlib
 import json
@@ -417,7 +419,8 @@ class Test:
     def forge_evidence(self, mark, view, refused0):
         self.wait_refusals(mark, [{"consensus bad_signature"}, {"consensus undecodable"},
                                   {"consensus bad_view_change", "consensus bad_new_view"},
-                                  {"consensus not_primary", "consensus bad_signature"}], "forge")
+                                  {"consensus not_primary", "consensus bad_signature"},
+                                  {"gossip transaction"}], "forge")
         if not wait_until(lambda: self.logs.sync_refusals(mark), PHASE_DEADLINE_S, 0.2):
             fail("forge: no honest node logged a refused forged sync block")
         else:

@@ -409,6 +409,7 @@ void ByzantineLayer::forge_background(const consensus::ReplicaStatus& status) {
         send_message(random_peer(), m);
         count("forge.new_view_without_quorum");
     }
+    forge_gossip(random_peer());
     // A PrePrepare and a Commit claiming to come from another validator.
     {
         const std::uint32_t primary = static_cast<std::uint32_t>(status.view % env_.validators);
@@ -425,6 +426,38 @@ void ByzantineLayer::forge_background(const consensus::ReplicaStatus& status) {
         send_message(random_peer(), commit);
         count("forge.claims_other_validator", 2);
     }
+}
+
+void ByzantineLayer::forge_gossip(std::uint32_t to) {
+    if (env_.member_bank.empty()) {
+        return;
+    }
+    // An envelope in a member bank's name, naming one of the bank's registered keys as signer,
+    // signed by another key: only the signature check can tell. And one that does not parse.
+    const std::uint64_t salt = rng_.next();
+    ledger::UnsignedTx u{env_.chain_id, "loan.repay", env_.member_bank, "BYZ-" + std::to_string(salt),
+                         json::Value{{"loan_id", "BYZ-LOAN"}, {"value_date", "2024-02-15"}, {"amount", "1"},
+                                     {"channel_ref", "BYZ-" + std::to_string(salt)}}};
+    auto key = crypto::SecretKey::from_bytes(junk_hash(salt, 16).bytes);
+    if (!key) {
+        return;
+    }
+    auto signed_tx = ledger::Transaction::sign(u, *key);
+    if (!signed_tx) {
+        return;
+    }
+    json::Value v = signed_tx->to_value();
+    v["signer"] = env_.member_key.hex();
+    auto forged = ledger::Transaction::from_value(v);
+    if (!forged) {
+        return;
+    }
+    codec::Writer w;
+    w.varint(2);
+    w.str(forged->canonical_json());
+    w.str("{\"chain_id\":\"" + env_.chain_id + "\",\"not\":\"an envelope\"}");
+    env_.send(to, p2p::Channel::kTxGossip, w.data());
+    count("forge.gossip_transaction", 2);
 }
 
 bool ByzantineLayer::forge_sync_response(std::uint32_t peer, std::uint64_t from, const Hash& parent) {

@@ -13,7 +13,8 @@
 //               validator, truncated encodings; every 250 ms: garbage bytes, view changes with
 //               forged commit/prepared certificates, a NewView without a quorum, a PrePrepare
 //               and a Commit claiming to be another validator's; sync requests get fabricated
-//               blocks with forged certificates.
+//               blocks with forged certificates; transaction gossip carries envelopes in a
+//               member bank's name with a signature that is not the bank's, and malformed ones.
 //   stale       every 100 ms: captured old messages (ours and other validators', validly
 //               signed) replayed to random peers, and votes of ours for old views and heights.
 //   invalid     a PrePrepare of ours carries, per peer and per send, an invalid block: header
@@ -60,6 +61,8 @@ public:
         ledger::BlockLimits block_limits;     // genesis params
         std::function<void(std::uint32_t to, p2p::Channel channel, Bytes payload)> send;
         std::function<std::int64_t()> wall_ms;
+        std::string member_bank;       // a member bank and one of its registered keys, for
+        crypto::PublicKey member_key;  // envelopes forged in its name (never its secret key)
     };
 
     ByzantineLayer(ByzantineOptions options, Env env);
@@ -100,6 +103,7 @@ private:
     void forge(const consensus::Outbound& out);
     void invalid(const consensus::Outbound& out, const consensus::ReplicaStatus& status);
     void forge_background(const consensus::ReplicaStatus& status);
+    void forge_gossip(std::uint32_t to);
     void stale_background(const consensus::ReplicaStatus& status);
     std::optional<consensus::PrePrepare> alternative(const consensus::PrePrepare& pp);
     // An invalid variant of our PrePrepare (signed); the kind's name is written to `kind`.

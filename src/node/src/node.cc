@@ -274,11 +274,22 @@ Status Node::Impl::init() {
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
     gossip_intake_ = std::make_unique<GossipIntake>(
         crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
-        [this](std::uint32_t, std::vector<std::string> texts) {
+        [this](std::uint32_t from, std::vector<std::string> texts) {
             std::vector<ledger::TxPtr> txs;
             for (const auto& text : texts) {
                 auto tx = ledger::Transaction::parse(text);
-                if (!tx || !admit_check(*tx).ok()) {
+                Status admitted = tx ? admit_check(*tx) : Status(tx.error());
+                if (!admitted) {
+                    // A peer gossips only what it admitted, so a refusal means a faulty or hostile
+                    // peer, except a signer this node does not know yet (a member registered in a
+                    // block this node has not executed).
+                    metrics_.gossip_txs_refused++;
+                    const bool benign = admitted.error().message().rfind("UNKNOWN_SIGNER", 0) == 0;
+                    refusals_.refused(from, "gossip transaction",
+                                      benign ? RefusalLog::Severity::kBenign : RefusalLog::Severity::kHostile,
+                                      (tx ? "transaction " + tx->hash().hex() + ": " : std::string("undecodable: ")) +
+                                          admitted.error().message(),
+                                      mono_ms());
                     continue;
                 }
                 txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
@@ -344,6 +355,12 @@ Status Node::Impl::start() {
             transport_->send(to, channel, payload);
         };
         env.wall_ms = [] { return wall_ms(); };
+        for (const auto& m : genesis_->members()) {
+            if (!m.keys.empty() && env.member_bank.empty()) {
+                env.member_bank = m.bank_id;
+                env.member_key = m.keys.front();
+            }
+        }
         byzantine_ = std::make_unique<ByzantineLayer>(*byzantine_options_, std::move(env));
     }
 #endif
@@ -1258,6 +1275,9 @@ std::string Node::Impl::metrics_text() const {
            std::to_string(metrics_.consensus_undecodable.load()) + "\n";
     out += "jointclear_consensus_messages_refused_total{reason=\"proposal_bad_transaction\"} " +
            std::to_string(metrics_.proposals_bad_tx.load()) + "\n";
+    gauge("jointclear_gossip_txs_refused_total",
+          "Gossiped transactions refused: malformed, badly signed, another chain, or an unknown signer.",
+          metrics_.gossip_txs_refused.load(), "counter");
     gauge("jointclear_sync_requests_refused_total", "Block-sync requests refused by the per-peer rate or queue limit.",
           metrics_.sync_requests_refused.load(), "counter");
     if (dispatcher_) {
