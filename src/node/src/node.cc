@@ -616,9 +616,10 @@ void Node::Impl::step_received(std::uint32_t from, consensus::Message message) {
         byzantine_->on_received(message);
     }
 #endif
-    const std::string what = std::string(consensus::message_name(message)) + " view " +
-                             std::to_string(consensus::view_of(message)) + " signed as validator " +
-                             std::to_string(consensus::signer_of(message));
+    // Described only if refused (the common case is accepted; no string work for it).
+    const std::string_view name = consensus::message_name(message);
+    const std::uint64_t view = consensus::view_of(message);
+    const consensus::ValidatorIndex signer = consensus::signer_of(message);
     stepping_from_ = from;
     const auto outcome = replica_->step(consensus::Received{from, std::move(message)});
     stepping_from_.reset();
@@ -632,7 +633,10 @@ void Node::Impl::step_received(std::uint32_t from, consensus::Message message) {
                             reason == consensus::Rejection::kBufferFull || reason == consensus::Rejection::kNotReady ||
                             reason == consensus::Rejection::kHalted;
         refusals_.refused(from, "consensus " + std::string(consensus::rejection_name(reason)),
-                          benign ? RefusalLog::Severity::kBenign : RefusalLog::Severity::kHostile, what, mono_ms());
+                          benign ? RefusalLog::Severity::kBenign : RefusalLog::Severity::kHostile,
+                          std::string(name) + " view " + std::to_string(view) + " signed as validator " +
+                              std::to_string(signer),
+                          mono_ms());
     }
     drain();
 }
