@@ -1,5 +1,6 @@
 #include <jc/contracts/query.h>
 
+#include "governance.h"
 #include "render.h"
 #include "servicing.h"
 #include "store.h"
@@ -520,6 +521,84 @@ Result<json::Value> get_invariant_digest(const ledger::StateReader& state) {
                                               {"credits_total", render::amount(credits_all)},
                                               {"interbank_net_sum", render::amount(interbank_all)},
                                               {"balanced", debits_all == credits_all && interbank_all == 0}}}};
+}
+
+namespace {
+
+// A proposal as a bank reads it: the receipt's view, the action body, and the status on `as_of`.
+Result<json::Value> proposal_view(const Proposal& p, const Electorate& e, const Params& params, arith::Date as_of) {
+    json::Value v = proposal_json(p, e, params);
+    auto body = json::parse_strict(p.body_json);
+    if (!body) {
+        return Error(Errc::kCorruption, "proposal " + p.proposal_id + " body does not parse");
+    }
+    v["action"] = std::move(*body);
+    v["created_height"] = p.created_height;
+    if (p.status == ProposalStatus::kExecuted) {
+        v["executed_height"] = p.executed_height;
+    } else if (as_of > expires_after(p, params)) {
+        v["status"] = "EXPIRED";
+    }
+    return v;
+}
+
+}  // namespace
+
+Result<json::Value> get_governance_proposal(const ledger::StateReader& state, std::string_view proposal_id,
+                                            arith::Date as_of) {
+    auto raw = state.get(proposal_key(proposal_id));
+    if (!raw) {
+        return std::move(raw).error();
+    }
+    if (!raw->has_value()) {
+        return json::Value(nullptr);
+    }
+    JC_ASSIGN_OR_RETURN(const Proposal p, decode_proposal(**raw));
+    JC_ASSIGN_OR_RETURN(const Params params, store::params(state));
+    JC_ASSIGN_OR_RETURN(const Electorate e, electorate_of(state, params.governance_quorum_bps));
+    return proposal_view(p, e, params, as_of);
+}
+
+Result<json::Value> list_governance_proposals(const ledger::StateReader& state, std::string_view status,
+                                              arith::Date as_of) {
+    if (!status.empty() && status != "OPEN" && status != "EXECUTED" && status != "EXPIRED") {
+        return Error(Errc::kInvalidArgument, "status must be OPEN, EXECUTED or EXPIRED");
+    }
+    JC_ASSIGN_OR_RETURN(const Params params, store::params(state));
+    JC_ASSIGN_OR_RETURN(const Electorate e, electorate_of(state, params.governance_quorum_bps));
+    json::Value proposals = json::Value::array();
+    bool truncated = false;
+    std::optional<Error> failure;
+    JC_TRY_STATUS(state.scan(kProposalPrefix, [&](std::string_view key, std::string_view value) {
+        auto p = decode_proposal(value);
+        if (!p) {
+            failure = p.error().with_context(std::string(key));
+            return false;
+        }
+        auto view = proposal_view(*p, e, params, as_of);
+        if (!view) {
+            failure = view.error();
+            return false;
+        }
+        if (!status.empty() && (*view)["status"].get<std::string>() != status) {
+            return true;
+        }
+        if (proposals.size() == kListProposalsMax) {
+            truncated = true;
+            return false;
+        }
+        proposals.push_back(std::move(*view));
+        return true;
+    }));
+    if (failure) {
+        return *failure;
+    }
+    json::Value out{{"proposals", std::move(proposals)}, {"count", 0}};
+    out["count"] = out["proposals"].size();
+    if (truncated) {
+        out["truncated"] = true;
+    }
+    return out;
 }
 
 }  // namespace jc::contracts::query

@@ -8,6 +8,7 @@
 // passes its creation date + governance_ttl_days. Parameter changes apply from the next block;
 // member changes at once.
 #include "form.h"
+#include "governance.h"
 #include "render.h"
 #include "tx_env.h"
 
@@ -22,109 +23,8 @@ namespace jc::contracts {
 
 namespace {
 
-enum class ProposalStatus : std::uint8_t { kOpen = 0, kExecuted = 1 };
-
-struct Proposal {
-    std::string proposal_id;
-    std::string type;       // the action's transaction type
-    std::string body_json;  // the action body (RFC 8785), proposal_id included
-    Hash action_digest;     // SHA-256(type "\n" body_json): what approvers sign up to
-    std::string proposer;
-    Date created_date = 0;
-    std::uint64_t created_height = 0;
-    ProposalStatus status = ProposalStatus::kOpen;
-    std::vector<std::string> approvals;  // sorted bank ids
-    std::uint64_t executed_height = 0;
-};
-
-std::string proposal_key(std::string_view id) { return "gp/" + std::string(id); }
-
-std::string encode_proposal(const Proposal& p) {
-    codec::Writer w;
-    w.u8(kRecordVersion).str(p.proposal_id).str(p.type).str(p.body_json).hash(p.action_digest).str(p.proposer);
-    w.u32(static_cast<std::uint32_t>(p.created_date)).u64(p.created_height).u8(static_cast<std::uint8_t>(p.status));
-    w.varint(p.approvals.size());
-    for (const auto& b : p.approvals) {
-        w.str(b);
-    }
-    w.u64(p.executed_height);
-    return to_string(w.data());
-}
-
-Result<Proposal> decode_proposal(std::string_view bytes) {
-    codec::Reader r(as_bytes(bytes));
-    Proposal p;
-    JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
-    if (version != kRecordVersion) {
-        return Error(Errc::kCorruption, "proposal: unknown record version");
-    }
-    JC_ASSIGN_OR_RETURN(p.proposal_id, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(p.type, r.str(64));
-    JC_ASSIGN_OR_RETURN(p.body_json, r.str(1 << 20));
-    JC_ASSIGN_OR_RETURN(p.action_digest, r.hash());
-    JC_ASSIGN_OR_RETURN(p.proposer, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
-    p.created_date = static_cast<Date>(date);
-    JC_ASSIGN_OR_RETURN(p.created_height, r.u64());
-    JC_ASSIGN_OR_RETURN(const std::uint8_t status, r.u8());
-    if (status > 1) {
-        return Error(Errc::kCorruption, "proposal: unknown status");
-    }
-    p.status = static_cast<ProposalStatus>(status);
-    JC_ASSIGN_OR_RETURN(const std::uint64_t n, r.varint_max(1000, "approvals"));
-    for (std::uint64_t i = 0; i < n; ++i) {
-        JC_ASSIGN_OR_RETURN(std::string b, r.str(kIdLengthMax));
-        p.approvals.push_back(std::move(b));
-    }
-    JC_ASSIGN_OR_RETURN(p.executed_height, r.u64());
-    JC_TRY_STATUS(r.finish());
-    return p;
-}
-
-Hash action_digest(std::string_view type, std::string_view body_json) {
-    Sha256 h;
-    h.update(type);
-    h.update(std::string_view("\n", 1));
-    h.update(body_json);
-    return h.finish();
-}
-
-bool is_voter(const Member& m) {
-    return m.status == MemberStatus::kActive &&
-           (m.has_role(Role::kServicer) || m.has_role(Role::kFunder) || m.has_role(Role::kOperator));
-}
-
-struct Electorate {
-    std::set<std::string> voters;
-    std::size_t quorum = 1;
-};
-
-// The voters now and the quorum they make: ceil(voters x bps / 10000), at least 1.
-Exec<Electorate> electorate(const TxEnv& t) {
-    Electorate e;
-    std::optional<Error> bad;
-    auto scanned = t.ov.scan(keys::kMemberPrefix, [&](std::string_view key, std::string_view value) {
-        auto m = decode_member(value);
-        if (!m) {
-            bad = m.error().with_context(std::string(key));
-            return false;
-        }
-        if (is_voter(*m)) {
-            e.voters.insert(m->bank_id);
-        }
-        return true;
-    });
-    if (!scanned) {
-        return scanned.error();
-    }
-    if (bad) {
-        return *bad;
-    }
-    const std::uint64_t n = e.voters.size();
-    const std::uint64_t bps = t.env.params.governance_quorum_bps;
-    e.quorum = std::max<std::uint64_t>(1, (n * bps + 9999) / 10000);
-    return e;
-}
+// An electorate read through the transaction's overlay.
+Exec<Electorate> electorate(const TxEnv& t) { return load(electorate_of(t.ov, t.env.params.governance_quorum_bps)); }
 
 // ---- the actions: each validates its body against the current state and, when `apply`,
 // writes its effect. The same code runs at proposal time (validate) and at execution.
@@ -533,24 +433,6 @@ Action find_action(std::string_view type) {
     return nullptr;
 }
 
-json::Value proposal_json(const Proposal& p, const Electorate& e, const Params& params) {
-    json::Value approvals = json::Value::array();
-    for (const auto& b : p.approvals) {
-        approvals.push_back(b);
-    }
-    json::Value v{{"proposal_id", p.proposal_id},
-                  {"type", p.type},
-                  {"action_digest", p.action_digest.hex()},
-                  {"proposer", p.proposer},
-                  {"created_date", arith::format_date(p.created_date)},
-                  {"expires_after", arith::format_date(p.created_date + static_cast<Date>(params.governance_ttl_days))},
-                  {"status", p.status == ProposalStatus::kOpen ? "OPEN" : "EXECUTED"},
-                  {"approvals", std::move(approvals)},
-                  {"quorum", e.quorum},
-                  {"voters", e.voters.size()}};
-    return v;
-}
-
 std::size_t counted(const Proposal& p, const Electorate& e) {
     return static_cast<std::size_t>(std::count_if(p.approvals.begin(), p.approvals.end(),
                                                   [&](const std::string& b) { return e.voters.count(b) != 0; }));
@@ -649,11 +531,11 @@ Exec<TxEffect> apply_governance_approve(TxEnv& t, const json::Value& body) {
     if (p.status != ProposalStatus::kOpen) {
         return reject(Code::kProposalClosed, json::Value{{"proposal_id", p.proposal_id}, {"status", "EXECUTED"}});
     }
-    const Date expires_after = p.created_date + static_cast<Date>(t.env.params.governance_ttl_days);
-    if (t.env.block.business_date > expires_after) {
+    const Date last_day = expires_after(p, t.env.params);
+    if (t.env.block.business_date > last_day) {
         return reject(Code::kProposalExpired, json::Value{{"proposal_id", p.proposal_id},
                                                           {"created_date", arith::format_date(p.created_date)},
-                                                          {"expires_after", arith::format_date(expires_after)}});
+                                                          {"expires_after", arith::format_date(last_day)}});
     }
     if (*digest != p.action_digest.hex()) {
         return reject(Code::kProposalDigestMismatch, json::Value{{"proposal_id", p.proposal_id},

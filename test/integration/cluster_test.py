@@ -195,6 +195,11 @@ def rpc_errors(c, node):
     check("methods" in c.result(node, "rpc.discover"), "rpc.discover returns OpenRPC")
     names = {m["name"] for m in c.result(node, "rpc.discover")["methods"]}
     check({"getCycle", "getCycleReport", "listInstructions"} <= names, "settlement queries are discoverable")
+    check({"getGovernanceProposal", "listGovernanceProposals"} <= names, "governance queries are discoverable")
+    check(c.result(node, "getGovernanceProposal", {"proposal_id": "GP-NONE"}) is None, "unknown proposal is null")
+    check(c.result(node, "listGovernanceProposals", {"status": "OPEN"})["count"] == 0, "no open proposals")
+    check(code(method="listGovernanceProposals", params={"status": "PENDING"}) == -32602,
+          "unknown proposal status is -32602")
     cycle = c.result(node, "getCycle")
     check(cycle["status"] == "OPEN" and cycle["current"], "getCycle answers the open cycle: %s" % cycle)
     check(c.result(node, "listInstructions", {"status": "PENDING"})["count"] == 0, "no instructions yet")

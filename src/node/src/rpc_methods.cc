@@ -585,6 +585,42 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::list_instructions(*store_->snapshot(), f));
           });
 
+    // Governance proposals are the consortium's business: every member votes on them, so any
+    // member may read them. Expiry is judged on the head block's business date.
+    d.add("getGovernanceProposal",
+          {.summary = "A governance proposal: action body and digest, approvals, quorum, status (or null)"},
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+              auto id = string_param(p, "proposal_id", reply);
+              if (!id || !only_keys(p, {"proposal_id"}, reply)) {
+                  return;
+              }
+              auto snapshot = store_->snapshot();
+              const auto today = contracts::BlockContext::at(1, snapshot->head().timestamp_ms).business_date;
+              reply_result(reply, contracts::query::get_governance_proposal(*snapshot, *id, today));
+          }));
+
+    d.add("listGovernanceProposals", {.summary = "Governance proposals, optionally only OPEN, EXECUTED or EXPIRED"},
+          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+              std::string status;
+              if (p.contains("status")) {
+                  auto s = string_param(p, "status", reply);
+                  if (!s) {
+                      return;
+                  }
+                  status = *s;
+              }
+              if (!only_keys(p, {"status"}, reply)) {
+                  return;
+              }
+              if (!status.empty() && status != "OPEN" && status != "EXECUTED" && status != "EXPIRED") {
+                  reply(RpcError::invalid_params("\"status\" must be OPEN, EXECUTED or EXPIRED"));
+                  return;
+              }
+              auto snapshot = store_->snapshot();
+              const auto today = contracts::BlockContext::at(1, snapshot->head().timestamp_ms).business_date;
+              reply_result(reply, contracts::query::list_governance_proposals(*snapshot, status, today));
+          }));
+
     d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null"},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto bank = string_param(p, "bank_id", reply);

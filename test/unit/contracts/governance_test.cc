@@ -263,4 +263,56 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
     CHECK(std::is_sorted(ids.begin(), ids.end()));
 }
 
+TEST_CASE("governance proposals read back as approvers must see them", "[contracts][governance][query]") {
+    // What a bank reads before it approves: the action body and its digest, who approved, the
+    // quorum, and the status on a given business date (OPEN, EXECUTED, or EXPIRED after the TTL).
+    Gov g;
+    const json::Value suspend{{"proposal_id", "GP-S"}, {"bank_id", "BANKC"}};
+    must_ok(g.c.run("2024-03-01", "WEBANK", "governance.set_params", kSetParams));
+    must_ok(g.c.run("2024-03-01", "HUARUI", "member.suspend", suspend));
+    const Date mar1 = day("2024-03-01");
+
+    auto gp1 = query::get_governance_proposal(g.c.state(), "GP-1", mar1);
+    REQUIRE(gp1.ok());
+    const json::Value& p = *gp1;
+    CHECK(p["status"] == "OPEN");
+    CHECK(p["type"] == "governance.set_params");
+    CHECK(p["action"] == kSetParams);
+    CHECK(p["action_digest"] == digest("governance.set_params", kSetParams));
+    CHECK(p["proposer"] == "WEBANK");
+    CHECK(p["approvals"] == json::Value::array({"WEBANK"}));
+    CHECK(p["quorum"] == 2);
+    CHECK(p["voters"] == 3);
+    CHECK(p["created_date"] == "2024-03-01");
+    CHECK(p["expires_after"] == "2024-03-08");
+    CHECK_FALSE(p.contains("executed_height"));
+    // Past its TTL an open proposal reads as EXPIRED (an approval would get 6003).
+    CHECK((*query::get_governance_proposal(g.c.state(), "GP-1", day("2024-03-08")))["status"] == "OPEN");
+    CHECK((*query::get_governance_proposal(g.c.state(), "GP-1", day("2024-03-09")))["status"] == "EXPIRED");
+    CHECK(query::get_governance_proposal(g.c.state(), "GP-NONE", mar1)->is_null());
+
+    // BANKC's suspension executes on WEBANK's approval; the electorate shrinks to 2, whose strict
+    // majority is still 2 (ceil(2 x 5001 / 10000)).
+    must_ok(g.c.run("2024-03-02", "WEBANK", "governance.approve",
+                    approve("GP-S", digest("member.suspend", suspend))));
+    auto all = query::list_governance_proposals(g.c.state(), "", day("2024-03-02"));
+    REQUIRE(all.ok());
+    REQUIRE((*all)["count"] == 2);
+    CHECK((*all)["proposals"][0]["proposal_id"] == "GP-1");  // proposal-id order
+    const json::Value& s = (*all)["proposals"][1];
+    CHECK(s["status"] == "EXECUTED");
+    CHECK(s["approvals"] == json::Value::array({"HUARUI", "WEBANK"}));
+    CHECK(s["executed_height"].get<std::uint64_t>() > s["created_height"].get<std::uint64_t>());
+    CHECK(s["voters"] == 2);
+    CHECK(s["quorum"] == 2);
+    auto open = query::list_governance_proposals(g.c.state(), "OPEN", day("2024-03-02"));
+    REQUIRE((*open)["count"] == 1);
+    CHECK((*open)["proposals"][0]["proposal_id"] == "GP-1");
+    CHECK((*query::list_governance_proposals(g.c.state(), "EXPIRED", day("2024-03-09")))["count"] == 1);
+    CHECK((*query::list_governance_proposals(g.c.state(), "EXECUTED", day("2024-03-09")))["count"] == 1);
+    auto bad = query::list_governance_proposals(g.c.state(), "PENDING", mar1);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code() == Errc::kInvalidArgument);
+}
+
 }  // namespace jc::contracts::test

@@ -80,6 +80,19 @@ Result<json::Value> list_instructions(const ledger::StateReader& state, const In
 Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::string_view cycle_id,
                                      std::string_view bank_id);
 
+// Governance (ADR 0060). get_governance_proposal: the proposal as receipts show it (id, type,
+// action_digest, proposer, created_date, expires_after, approvals, quorum and voters now) plus
+// the action body the approvers sign up to, with status OPEN, EXECUTED or — for an open
+// proposal whose expires_after is before `as_of` — EXPIRED; null when unknown.
+// list_governance_proposals: the same for every proposal with the given status (empty: all), in
+// proposal-id order, at most kListProposalsMax (then "truncated": true). An unknown status is
+// kInvalidArgument.
+Result<json::Value> get_governance_proposal(const ledger::StateReader& state, std::string_view proposal_id,
+                                            arith::Date as_of);
+inline constexpr std::size_t kListProposalsMax = 1000;
+Result<json::Value> list_governance_proposals(const ledger::StateReader& state, std::string_view status,
+                                              arith::Date as_of);
+
 // Per-bank ledger totals (debits, credits, LOAN_PRINCIPAL net, tranche principal outstanding,
 // INTERBANK net) and the ledger-wide totals. The caller adds the state root and height.
 Result<json::Value> get_invariant_digest(const ledger::StateReader& state);
