@@ -1,36 +1,36 @@
-// Goal: the acceptance story of the settlement domain (issue 7, DOMAIN.md B and D): three banks
-// run a joint-lending book from origination to settled cash on the real contract engine, and at
-// the end every interbank position is zero, every closed cycle is SETTLED, and an independent
-// model agrees with the engine, to the fen, on each bank's income by type, outstanding
-// principal, borrower-clearing cash and the cash moved through settlement.
+// Goal: the acceptance story of the settlement domain (issue 7, DOMAIN.md B and D): three banks run
+// a joint-lending book from origination to settled cash on the real contract engine, and at the end
+// every interbank position is zero, every closed cycle is SETTLED, and an independent model agrees
+// with the engine, to the fen, on each bank's income by type, outstanding principal,
+// borrower-clearing cash and the cash moved through settlement.
 // Method: seeded generators (JC_STORY_SEED, default fixed; JC_STORY_LOANS, default 300) build
 // partnerships between WEBANK, HUARUI and BANKC (FRONTED, DIRECT and PREFUNDED_RESERVE; fees on
-// interest or on interest and penalty; write-off pre-authorisation at several DPDs; one
-// requiring the partner's acceptance) and loans of every schedule type, day-count basis and
-// penalty mode, two or three tranches (two-step loans go through loan.propose, then the partner
-// accepts and the servicer disburses, or it rejects, or lets the proposal expire), with
-// borrower behaviours: on time, prepaying (partial and PAYOFF), late with partial payments and
-// penalties, defaulting (write-off by approval or pre-authorisation, recoveries), and erroneous
-// payments or recoveries reversed by loan.correct and re-applied under their released channel
-// reference. Blocks run at fixed CST times each simulated day (09:00, 10:00, 11:05, 14:00,
-// 16:45, 20:00) under cutoffs 11:00 / 16:30 / 24:00 and a business-day calendar, so cycles close
-// automatically in the prologue and sometimes explicitly; every instruction is confirmed sent
-// and received by the right banks, and some fail (reported by either party) and are rolled
-// explicitly or at the next close as CARRY_FORWARD and settled in a later cycle. Deliberate
-// mistakes (overpayment, payoff mismatch, reused channel refs, repaying a paid-off loan,
-// excessive recovery, a second write-off request, a stale approval, a non-holder's approval,
-// a one-step origination needing acceptance, a proposal needing none, a disbursement before
-// acceptance or after rejection, an answer after expiry, a failing batch item, a non-latest or
-// closed-cycle correction, wrong settlement amounts or parties, a stale close, an empty
-// prefunded reserve, an identical resubmission) must get exactly their codes.
-// The model shares no code with the engine: loan arithmetic is model.h (std::chrono dates,
-// cpp_int rounding, day-by-day accrual, scan-based largest remainder), and cycles, cutoffs,
-// netting, roll-forward and per-bank books are re-derived here from DOMAIN.md B.2-B.8 and ADRs
-// 0051/0052/0061/0062. Repayments are sometimes gathered into atomic or non-atomic batches.
-// Every block runs through test::Chain: T1-T8 after every transaction, B1-B6
-// after every block (a violation refuses the block and fails the test; the last test case shows
-// that), and every block executed twice from its parent with identical writes and state root
-// (B7). A second test case replays a whole (smaller) story from genesis and compares roots.
+// interest or on interest and penalty; write-off pre-authorisation at several DPDs; one requiring
+// the partner's acceptance) and loans of every schedule type, day-count basis and penalty mode, two
+// or three tranches (two-step loans go through loan.propose, then the partner accepts and the
+// servicer disburses, or it rejects, or lets the proposal expire), with borrower behaviours: on
+// time, prepaying (partial and PAYOFF), late with partial payments and penalties, defaulting
+// (write-off by approval or pre-authorisation, recoveries), and erroneous payments or recoveries
+// reversed by loan.correct and re-applied under their released channel reference, the same cycle
+// or, co-signed by the affected partners, after it closed. Blocks run at fixed CST times each
+// simulated day (09:00, 10:00, 11:05, 14:00, 16:45, 20:00) under cutoffs 11:00 / 16:30 / 24:00 and
+// a business-day calendar, so cycles close automatically in the prologue and sometimes explicitly;
+// every instruction is confirmed sent and received by the right banks, and some fail (reported by
+// either party) and are rolled explicitly or at the next close as CARRY_FORWARD and settled in a
+// later cycle. Deliberate mistakes (overpayment, payoff mismatch, reused channel refs, repaying a
+// paid-off loan, excessive recovery, a second write-off request, a stale approval, a non-holder's
+// approval, a one-step origination needing acceptance, a proposal needing none, a disbursement
+// before acceptance or after rejection, an answer after expiry, a failing batch item, a non-latest
+// correction, the servicer co-signing its own, wrong settlement amounts or parties, a stale close,
+// an empty prefunded reserve, an identical resubmission) must get exactly their codes.
+// The model shares no code with the engine: loan arithmetic is model.h (std::chrono dates, cpp_int
+// rounding, day-by-day accrual, scan-based largest remainder), and cycles, cutoffs, netting,
+// roll-forward and per-bank books are re-derived here from DOMAIN.md B.2-B.8 and ADRs
+// 0051/0052/0061-0063. Repayments are sometimes gathered into atomic or non-atomic batches. Every
+// block runs through test::Chain: T1-T8 after every transaction, B1-B6 after every block (a
+// violation refuses the block and fails the test; the last test case shows that), and every block
+// executed twice from its parent with identical writes and state root (B7). A second test case
+// replays a whole (smaller) story from genesis and compares roots.
 #include "chain.h"
 #include "model.h"
 
@@ -468,6 +468,8 @@ struct SimLoan {
     I last_amount = 0;
     // a wrong payment or recovery waiting for its 10:00 correction
     bool pending_fix = false;
+    std::vector<std::string> co_waiting;  // partners yet to co-sign a closed-cycle correction
+    int co_date = 0;
     I fix_amount = 0;
     std::shared_ptr<const ledger::Transaction> last_tx;  // for the identical resubmission
 
@@ -517,7 +519,7 @@ struct Stats {
     std::size_t write_offs = 0, preauth_write_offs = 0, approvals = 0, recoveries = 0, corrections = 0;
     std::size_t cutoff_closes = 0, explicit_closes = 0, instructions = 0, failed = 0, rolled_explicit = 0;
     std::size_t settled = 0, negatives = 0, duplicates = 0, blocks = 0, transactions = 0;
-    std::size_t quotes = 0;
+    std::size_t quotes = 0, cosigned = 0;
     std::size_t batches = 0, stale_write_offs = 0, proposals = 0, disbursed = 0, rejected = 0, expired = 0;
     std::size_t three_tranche = 0, custom = 0, bullet = 0, equal = 0, add_mode = 0;
 };
@@ -1001,6 +1003,7 @@ private:
             if (slot == 0) {
                 for (auto& l : loans_) {
                     approvals(b, l, t);
+                    cosign(b, l, t);
                     if (l.st == LoanState::kProposed) {
                         answer(b, l, t);
                     }
@@ -1279,8 +1282,8 @@ private:
     }
 
     void loan_day(Batch& b, SimLoan& l, int t, std::size_t slot) {
-        if (l.st == LoanState::kPaidOff) {
-            return;
+        if (l.st == LoanState::kPaidOff || !l.co_waiting.empty()) {
+            return;  // a pending correction would go stale with any other event
         }
         if (l.st == LoanState::kWrittenOff) {
             recovery_day(b, l, t, slot);
@@ -1567,23 +1570,37 @@ private:
         resubmit_.push_back(l.index);
     }
 
-    // 16:45: a correction of the morning's event after the cycle closed waits for the partners'
-    // approval (ADR 0063; none is given, so the loan's next event leaves the request stale and
-    // nothing changes); the identical resubmission of a repayment returns DUPLICATE.
+    // 16:45: a correction of the morning's event after the cycle closed waits for the affected
+    // partners' approval (ADR 0063), given the next morning (cosign below); the identical
+    // resubmission of a repayment returns DUPLICATE.
     void late_correction(Batch& b, SimLoan& l) {
         if (std::find(resubmit_.begin(), resubmit_.end(), l.index) == resubmit_.end()) {
             return;
         }
         resubmit_.erase(std::find(resubmit_.begin(), resubmit_.end(), l.index));
-        if (l.last_event_cycle != book_.open().id && !l.last_event_id.empty() &&
+        // Affected: the partners with a non-zero part in the original (none: it would execute
+        // at once; the story then leaves the event alone).
+        std::set<std::string> affected;
+        for (const auto& o : l.last_delta.obligations) {
+            if (o.amount != 0) {
+                affected.insert(o.debtor == l.servicer ? o.creditor : o.debtor);
+            }
+        }
+        if (l.last_event_cycle != book_.open().id && !l.last_event_id.empty() && !affected.empty() &&
             (l.st == LoanState::kActive || l.st == LoanState::kPaidOff || l.st == LoanState::kWrittenOff ||
              l.st == LoanState::kClosed)) {
+            l.co_waiting.assign(affected.begin(), affected.end());
+            l.co_date = l.m.last_event + 1;
+            json::Value waiting = json::Value::array();
+            for (const auto& bank : l.co_waiting) {
+                waiting.push_back(bank);
+            }
             push(b,
                  chain_.tx(l.servicer, "loan.correct",
                            json::Value{{"loan_id", l.id}, {"original_event_id", l.last_event_id}, {"reason", "late"}}),
-                 Expect{0, "correction after the cycle closed", [](const TxReceipt& r) {
+                 Expect{0, "correction after the cycle closed", [waiting](const TxReceipt& r) {
                             REQUIRE(r.result["status"] == "PENDING_APPROVAL");
-                            REQUIRE_FALSE(r.result["waiting_for"].empty());
+                            CHECK(r.result["waiting_for"] == waiting);
                         }});
         }
         if (l.last_tx && !l.last_is_recovery) {
@@ -1594,6 +1611,47 @@ private:
             ++stats_.negatives;
             push(b, chain_.tx(l.servicer, "loan.repay", repay_body(l.id, fmt_date(l.m.last_event), "100", "CH-Z-" + l.id)),
                  Expect{5002, "repay a paid-off loan", {}});
+        }
+    }
+
+    // The next morning the affected partners co-sign; the last approval executes the correction
+    // into the cycle open then, and the servicer re-applies the borrower's money under the
+    // released channel reference.
+    void cosign(Batch& b, SimLoan& l, int t) {
+        if (l.co_waiting.empty() || t < l.co_date) {
+            return;
+        }
+        const json::Value body{{"loan_id", l.id}, {"original_event_id", l.last_event_id}};
+        if (stats_.cosigned < 2) {
+            ++stats_.negatives;  // the servicer's request is its own approval (5203)
+            push(b, chain_.tx(l.servicer, "loan.approve_correction", body), Expect{5203, "servicer approves its correction", {}});
+        }
+        const bool recovery = l.last_is_recovery;
+        for (std::size_t k = 0; k < l.co_waiting.size(); ++k) {
+            const bool last = k + 1 == l.co_waiting.size();
+            push(b, chain_.tx(l.co_waiting[k], "loan.approve_correction", body),
+                 Expect{0, "co-sign " + l.id, [last, recovery](const TxReceipt& r) {
+                            CHECK(r.result["status"] ==
+                                  (last ? (recovery ? "WRITTEN_OFF" : "ACTIVE") : "PENDING_APPROVAL"));
+                        }});
+        }
+        l.co_waiting.clear();
+        ++stats_.cosigned;
+        book_.correct(l.last_delta, l.servicer);  // CORRECTION obligations in today's open cycle
+        const std::string channel = l.last_channel;
+        if (recovery) {
+            l.recovered = l.recovered_before_last;
+            l.st = LoanState::kWrittenOff;
+            recover(b, l, t, l.last_amount, channel);
+            return;
+        }
+        const int original_date = l.m.last_event;
+        l.m = l.before_last;
+        REQUIRE(model::repay(l.m, original_date, 0, false, original_date).code == 0);
+        l.st = LoanState::kActive;
+        const I due = model::due_now(l.m, t);
+        if (due > 0) {
+            repay(b, l, t, due, false, channel);
         }
     }
 
@@ -1802,6 +1860,7 @@ TEST_CASE("story: three banks, hundreds of joint loans, every cycle settled, an 
         CHECK(s.batches > 0);
         CHECK(s.stale_write_offs > 0);
         CHECK(s.quotes > 0);
+        CHECK(s.cosigned > 0);
         CHECK(s.disbursed > 0);
         CHECK(s.rejected > 0);
         CHECK(s.expired > 0);
