@@ -394,6 +394,90 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
     return {};
 }
 
+namespace {
+
+// What one proposal reserves (ADR 0062): while OPEN, each partner tranche's principal in its
+// partnership's record and, unless DIRECT, in its servicer/partner pair's record.
+Status add_reservations(const Loan& loan, const LoanProposal& p, I128 sign, std::map<std::string, I128>& out) {
+    if (p.outcome != ProposalOutcome::kOpen) {
+        return {};
+    }
+    if (p.tranches.size() != loan.tranches.size()) {
+        return Error(Errc::kInternal, "proposal of loan " + loan.loan_id + " does not match its tranches");
+    }
+    for (std::size_t i = 0; i < loan.tranches.size(); ++i) {
+        const Tranche& t = loan.tranches[i];
+        if (t.partnership_id.empty()) {
+            continue;
+        }
+        out[keys::reserved_partnership(t.partnership_id)] += sign * p.tranches[i].principal;
+        if (t.funding_mode != FundingMode::kDirect) {
+            out[keys::reserved_pair(loan.servicer, t.bank_id)] += sign * p.tranches[i].principal;
+        }
+    }
+    return {};
+}
+
+Result<I128> reserved_value(const ledger::StateReader& r, const std::string& key) {
+    JC_ASSIGN_OR_RETURN(auto v, store::load<std::int64_t>(r, key, decode_reserved));
+    return static_cast<I128>(v.value_or(0));
+}
+
+}  // namespace
+
+// B4's "plus pending reservations": every reservation record moves by exactly what the
+// proposals the block wrote reserve or release, computed from the proposal and loan records
+// (not from the handlers' arithmetic), and none is negative.
+Status check_reservations(Overlay& ov, const BlockContext& block) {
+    auto bad = [&](const std::string& what) { return Status(violation(block.height, what)); };
+    const ledger::StateReader& parent = ov.parent();
+    std::map<std::string, I128> expected;
+    for (const auto& entry : ov.sorted("lp/")) {
+        const std::string loan_id = entry.key->substr(3);
+        if (!*entry.value) {
+            return bad("a loan proposal was deleted: " + *entry.key);
+        }
+        auto after = decode_loan_proposal(**entry.value);
+        auto before = store::load<LoanProposal>(parent, *entry.key, decode_loan_proposal);
+        auto loan = store::loan(ov, loan_id);
+        if (!after || !before || !loan) {
+            return !after ? Status(after.error()) : !before ? Status(before.error()) : Status(loan.error());
+        }
+        if (!*loan) {
+            return bad("proposal without a loan: " + loan_id);
+        }
+        if ((after->outcome == ProposalOutcome::kOpen) != ((**loan).status == LoanStatus::kPending)) {
+            return bad("B4 loan " + loan_id + " is " + std::string(name((**loan).status)) + " but its proposal is " +
+                       std::string(name(after->outcome)));
+        }
+        JC_TRY_STATUS(add_reservations(**loan, *after, 1, expected));
+        if (*before) {
+            JC_TRY_STATUS(add_reservations(**loan, **before, -1, expected));
+        }
+    }
+    std::set<std::string> written;
+    for (const auto& entry : ov.sorted(keys::kReservedPrefix)) {
+        written.insert(*entry.key);
+    }
+    for (const auto& [key, delta] : expected) {
+        if (delta != 0) {
+            written.insert(key);
+        }
+    }
+    for (const auto& key : written) {
+        auto now = reserved_value(ov, key);
+        auto was = reserved_value(parent, key);
+        if (!now || !was) {
+            return !now ? Status(now.error()) : Status(was.error());
+        }
+        const I128 want = expected.count(key) != 0 ? expected.at(key) : 0;
+        if (*now - *was != want || *now < 0) {
+            return bad("B4 reservation " + key + " moved by " + s(*now - *was) + " but proposals by " + s(want));
+        }
+    }
+    return {};
+}
+
 Status check_block(Overlay& ov, const BlockContext& block) {
     auto bad = [&](const std::string& what) { return Status(violation(block.height, what)); };
     const ledger::StateReader& parent = ov.parent();
@@ -518,6 +602,9 @@ Status check_block(Overlay& ov, const BlockContext& block) {
             return bad("B4 partnership " + id + ": partner principal_out changed by " + s(delta) +
                        " without a usage update");
         }
+    }
+    if (auto st = check_reservations(ov, block); !st) {
+        return st;
     }
     return check_settlement(ov, block);
 }

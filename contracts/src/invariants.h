@@ -31,6 +31,10 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
 // B1-B4 over everything the block touched; writes the updated ag/<bank> records.
 Status check_block(Overlay& ov, const BlockContext& block);
 
+// B4 for pending reservations (ADR 0062): each rs/ record moves by exactly what the proposals
+// written in the block reserve or release. Called by check_block.
+Status check_reservations(Overlay& ov, const BlockContext& block);
+
 // B5 (INTERBANK = open-cycle obligations + unsettled instructions, per pair; a closed cycle's
 // instructions = its bilateral nets) and B6 (per-bank multilateral nets of a closed cycle sum to
 // zero and equal its instructions'), over what the block touched (ADR 0054).
