@@ -27,14 +27,15 @@ forbid() {  # forbid DIR REGEX WHY [ALLOW_REVIEWED]
 }
 
 inc='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]'
-forbid src/core   "${inc}jc/(ledger|contracts|consensus|p2p|rpc|node)/" "core depends on nothing above it"
-forbid ledger     "${inc}jc/(contracts|consensus|p2p|rpc|node)/" "ledger may use core only"
-forbid contracts  "${inc}jc/(consensus|p2p|rpc|node)/" "contracts may use ledger and core only"
-forbid consensus  "${inc}jc/(ledger|contracts|p2p|rpc|node)/" "consensus may use core only"
+forbid src/core   "${inc}jc/(ledger|contracts|consensus|tls|p2p|rpc|node)/" "core depends on nothing above it"
+forbid src/tls    "${inc}jc/(ledger|contracts|consensus|p2p|rpc|node)/" "tls may use core only"
+forbid ledger     "${inc}jc/(contracts|consensus|tls|p2p|rpc|node)/" "ledger may use core only"
+forbid contracts  "${inc}jc/(consensus|tls|p2p|rpc|node)/" "contracts may use ledger and core only"
+forbid consensus  "${inc}jc/(ledger|contracts|tls|p2p|rpc|node)/" "consensus may use core only"
 forbid consensus  "${inc}(boost/|leveldb/|openssl/|nlohmann/|spdlog/|thread>|mutex>|chrono>|random>|future>|condition_variable>|jc/core/(canonical_json|log|clock|file_util|key_file)\.h)" \
     "consensus is a pure state machine: no I/O, threads, clocks, randomness or JSON"
-forbid p2p        "${inc}jc/(ledger|contracts|consensus|rpc|node)/" "p2p may use core only"
-forbid src/rpc    "${inc}jc/(consensus|p2p|node)/" "rpc may use contracts, ledger and core only"
+forbid p2p        "${inc}jc/(ledger|contracts|consensus|rpc|node)/" "p2p may use tls and core only"
+forbid src/rpc    "${inc}jc/(consensus|p2p|node)/" "rpc may use contracts, ledger, tls and core only"
 # Determinism of state transitions (ARCHITECTURE.md "Rules that hold everywhere").
 forbid contracts  '\b(float|double|long double)\b' "no floating point in the contract engine"
 forbid contracts  "(unordered_(map|set)|${inc}(chrono|random|ctime)>|\brand\(|system_clock|steady_clock)" \

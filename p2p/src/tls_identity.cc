@@ -83,6 +83,17 @@ Result<PemPair> build(const CertificateRequest& request, X509* issuer_cert, EVP_
         JC_TRY_STATUS(add_extension(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE"));
         JC_TRY_STATUS(add_extension(cert.get(), issuer, NID_key_usage, "critical,digitalSignature"));
         JC_TRY_STATUS(add_extension(cert.get(), issuer, NID_ext_key_usage, "serverAuth,clientAuth"));
+        if (!request.subject_alt_names.empty()) {
+            std::string sans;
+            for (const auto& alt : request.subject_alt_names) {
+                if (alt.find(',') != std::string::npos ||
+                    (alt.rfind("IP:", 0) != 0 && alt.rfind("DNS:", 0) != 0)) {
+                    return Error(Errc::kInvalidArgument, "subject alt name \"" + alt + "\": expected IP:ADDRESS or DNS:NAME");
+                }
+                sans += (sans.empty() ? "" : ",") + alt;
+            }
+            JC_TRY_STATUS(add_extension(cert.get(), issuer, NID_subject_alt_name, sans.c_str()));
+        }
     }
     JC_TRY_STATUS(add_extension(cert.get(), issuer, NID_subject_key_identifier, "hash"));
     if (X509_sign(cert.get(), signing_key, EVP_sha256()) == 0) {

@@ -3,6 +3,7 @@
 #include <jc/core/assert.h>
 #include <jc/core/log.h>
 #include <jc/core/sha256.h>
+#include <jc/tls/context.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
@@ -508,27 +509,19 @@ private:
 };
 
 Status Transport::Impl::start() {
-    SSL_CTX* ctx = ssl_ctx_.native_handle();
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+    // TLS 1.3 only, and both sides must present a certificate that chains to the consortium
+    // CA (jc::tls holds the rules shared with the RPC server). The outbound side verifies too:
+    // a client context is the same context here, since each node both dials and accepts.
+    JC_TRY_STATUS(tls::configure(ssl_ctx_, tls::Role::kServer,
+                                 tls::ContextOptions{.what = "p2p",
+                                                     .cert_chain_file = config_.cert_file,
+                                                     .cert_label = "cert",
+                                                     .key_file = config_.key_file,
+                                                     .key_label = "key",
+                                                     .verify_file = config_.ca_cert_file,
+                                                     .verify_label = "ca_cert",
+                                                     .require_peer_certificate = true}));
     boost::system::error_code ec;
-    ssl_ctx_.load_verify_file(config_.ca_cert_file, ec);
-    if (ec) {
-        return Error(Errc::kInvalidArgument, "CA certificate " + config_.ca_cert_file + ": " + ec.message());
-    }
-    ssl_ctx_.use_certificate_chain_file(config_.cert_file, ec);
-    if (ec) {
-        return Error(Errc::kInvalidArgument, "node certificate " + config_.cert_file + ": " + ec.message());
-    }
-    ssl_ctx_.use_private_key_file(config_.key_file, ssl::context::pem, ec);
-    if (ec) {
-        return Error(Errc::kInvalidArgument, "node TLS key " + config_.key_file + ": " + ec.message());
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        return Error(Errc::kInvalidArgument, "node TLS key does not match certificate " + config_.cert_file);
-    }
-    // Both sides must present a certificate that chains to the consortium CA.
-    ssl_ctx_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
 
     JC_ASSIGN_OR_RETURN(auto host_port, split_address(config_.listen_address));
     const auto address = asio::ip::make_address(host_port.first, ec);

@@ -58,6 +58,22 @@ void Dispatcher::add(std::string name, MethodInfo info, Method method) {
     methods_.emplace(std::move(name), Entry{std::move(info), std::move(method)});
 }
 
+namespace {
+const char* access_name(Access a) {
+    switch (a) {
+        case Access::kTokenless: return "tokenless";
+        case Access::kConsortium: return "consortium";
+        case Access::kOwnBank: return "own-bank";
+        case Access::kChecked: return "checked";
+    }
+    return "tokenless";
+}
+}  // namespace
+
+RpcError CallContext::forbidden(const std::string& what) const {
+    return RpcError::server(kForbidden, "FORBIDDEN", "the token of " + bank + " may not read " + what);
+}
+
 void Dispatcher::call_one(const Value& request, const CallContext& ctx,
                           std::function<void(std::optional<Value>)> done) const {
     counters_.requests++;
@@ -116,6 +132,34 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
         }
         fail(id, RpcError::method_not_found(name));
         return;
+    }
+    // The read policy for bank tokens (ADR 0095), before the handler sees the call.
+    if (!ctx.bank.empty()) {
+        std::optional<RpcError> refused;
+        switch (entry->second.info.access) {
+            case Access::kTokenless:
+                refused = ctx.forbidden(name + " (whole-ledger data)");
+                break;
+            case Access::kOwnBank:
+                if (const auto b = params.find("bank_id"); b == params.end()) {
+                    params["bank_id"] = ctx.bank;
+                } else if (!b->is_string() || b->get_ref<const std::string&>() != ctx.bank) {
+                    refused = ctx.forbidden(name + " for bank_id " + b->dump());
+                }
+                break;
+            case Access::kConsortium:
+            case Access::kChecked:
+                break;
+        }
+        if (refused) {
+            if (notification) {
+                counters_.errors++;
+                done(std::nullopt);
+            } else {
+                fail(id, *refused);
+            }
+            return;
+        }
     }
     auto once = std::make_shared<std::atomic<bool>>(false);
     Reply reply = [this, id, notification, done, once](Outcome outcome) {
@@ -255,6 +299,7 @@ Value Dispatcher::openrpc(const std::string& title, const std::string& version) 
     for (const auto& [name, entry] : methods_) {
         methods.push_back(Value{{"name", name},
                                 {"summary", entry.info.summary},
+                                {"x-token-access", access_name(entry.info.access)},
                                 {"paramStructure", "by-name"},
                                 {"params", Value::array({Value{{"name", "params"}, {"schema", entry.info.params_schema}}})},
                                 {"result", Value{{"name", "result"}, {"schema", entry.info.result_schema}}}});

@@ -2,6 +2,7 @@
 
 #include <jc/core/log.h>
 #include <jc/core/sha256.h>
+#include <jc/tls/context.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -10,8 +11,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <deque>
 #include <future>
@@ -23,7 +27,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -91,8 +97,10 @@ public:
     std::shared_ptr<const Dispatcher> dispatcher_;
     HttpHooks hooks_;
     tcp::acceptor acceptor_;
+    std::unique_ptr<ssl::context> ssl_ctx_;  // set by start() when config_.tls.enabled()
     ServerCounters counters_;
     std::atomic<bool> stopped_{false};
+    std::atomic<bool> listening_{false};  // start() succeeded
     std::atomic<std::uint16_t> port_{0};
     std::shared_ptr<spdlog::logger> log_;
 };
@@ -108,9 +116,21 @@ struct ConnectionSlot {
     ~ConnectionSlot() { counters.connections_open--; }
 };
 
-class WsSession : public NotificationSink, public std::enable_shared_from_this<WsSession> {
+// Counts a TLS handshake in progress for as long as it lives (ServerConfig::tls.handshakes_max).
+struct HandshakeSlot {
+    ServerCounters& counters;
+    explicit HandshakeSlot(ServerCounters& c) : counters(c) { counters.tls_handshakes_pending++; }
+    HandshakeSlot(const HandshakeSlot&) = delete;
+    HandshakeSlot& operator=(const HandshakeSlot&) = delete;
+    ~HandshakeSlot() { counters.tls_handshakes_pending--; }
+};
+
+// Stream is beast::tcp_stream (plain) or TlsStream (wss).
+template <class Stream>
+class WsSession : public NotificationSink, public std::enable_shared_from_this<WsSession<Stream>> {
 public:
-    WsSession(std::shared_ptr<Server::Impl> server, beast::tcp_stream&& stream,
+    using std::enable_shared_from_this<WsSession<Stream>>::shared_from_this;
+    WsSession(std::shared_ptr<Server::Impl> server, Stream&& stream,
               std::shared_ptr<ConnectionSlot> slot)
         : server_(std::move(server)), ws_(std::move(stream)), slot_(std::move(slot)) {}
 
@@ -212,7 +232,7 @@ private:
     }
 
     std::shared_ptr<Server::Impl> server_;
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     std::shared_ptr<ConnectionSlot> slot_;
     beast::flat_buffer buffer_;
     std::deque<std::string> queue_;
@@ -223,11 +243,17 @@ private:
     std::string bank_;  // the authenticated bank of the upgrade request (empty: auth off)
 };
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// Stream is beast::tcp_stream (plain HTTP) or TlsStream (https, after the handshake).
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
-    HttpSession(std::shared_ptr<Server::Impl> server, tcp::socket&& socket)
-        : server_(std::move(server)), stream_(std::move(socket)),
-          slot_(std::make_shared<ConnectionSlot>(server_->counters_)) {}
+    using std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this;
+    static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+    // `buffer` holds bytes already read past the TLS handshake (the start of the first request).
+    HttpSession(std::shared_ptr<Server::Impl> server, Stream&& stream, std::shared_ptr<ConnectionSlot> slot,
+                beast::flat_buffer buffer = {})
+        : server_(std::move(server)), stream_(std::move(stream)), slot_(std::move(slot)), buffer_(std::move(buffer)) {}
 
     void run() {
         asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read, shared_from_this()));
@@ -238,12 +264,12 @@ private:
         parser_.emplace();
         parser_->body_limit(server_->dispatcher_->limits().body_bytes_max);
         parser_->header_limit(static_cast<std::uint32_t>(server_->config_.header_bytes_max));
-        stream_.expires_after(std::chrono::milliseconds(server_->config_.idle_timeout_ms));
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(server_->config_.idle_timeout_ms));
         http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout) {
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == ssl::error::stream_truncated) {
             close();
             return;
         }
@@ -284,8 +310,8 @@ private:
                 respond_text(http::status::not_found, "WebSocket endpoint is /ws\n", false);
                 return;
             }
-            stream_.expires_never();
-            std::make_shared<WsSession>(server_, std::move(stream_), slot_)->run(std::move(request_), std::move(bank));
+            beast::get_lowest_layer(stream_).expires_never();
+            std::make_shared<WsSession<Stream>>(server_, std::move(stream_), slot_)->run(std::move(request_), std::move(bank));
             return;
         }
         const bool keep_alive = request_.keep_alive();
@@ -331,7 +357,7 @@ private:
                       const char* content_type = "text/plain") {
         // The read deadline also covers writes; an answer that comes late (submitTransaction
         // with wait) gets its own write deadline rather than failing at once.
-        stream_.expires_after(std::chrono::seconds(30));
+        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
         auto response = std::make_shared<http::response<http::string_body>>(status, 11);
         response->set(http::field::server, "jointcleard");
         response->set(http::field::content_type, content_type);
@@ -349,22 +375,112 @@ private:
     }
 
     void close() {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream_.close();
+        if constexpr (kTls) {
+            // close_notify, so the client can tell a complete answer from a cut connection; a
+            // client that never answers it costs at most a second.
+            beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+            stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+                beast::get_lowest_layer(self->stream_).close();
+            });
+        } else {
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            stream_.close();
+        }
     }
 
     std::shared_ptr<Server::Impl> server_;
-    beast::tcp_stream stream_;
+    Stream stream_;
     std::shared_ptr<ConnectionSlot> slot_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> request_;
 };
 
+
+// A connection to the TLS listener before its handshake completes: detects whether the client
+// speaks TLS at all, runs the handshake under one deadline (handshake_timeout_ms covers both
+// steps, so a client that sends nothing is dropped), then hands the stream to an HttpSession.
+class TlsAccept : public std::enable_shared_from_this<TlsAccept> {
+public:
+    TlsAccept(std::shared_ptr<Server::Impl> server, tcp::socket&& socket)
+        : server_(std::move(server)),
+          stream_(std::move(socket)),
+          slot_(std::make_shared<ConnectionSlot>(server_->counters_)),
+          handshake_slot_(std::make_unique<HandshakeSlot>(server_->counters_)) {}
+
+    void run() {
+        asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            self->stream_.expires_after(std::chrono::milliseconds(self->server_->config_.tls.handshake_timeout_ms));
+            beast::async_detect_ssl(self->stream_, self->buffer_,
+                                    beast::bind_front_handler(&TlsAccept::on_detect, self));
+        });
+    }
+
+private:
+    void on_detect(beast::error_code ec, bool is_tls) {
+        if (ec) {
+            // Timed out, or closed before sending a full TLS record header.
+            server_->counters_.tls_handshakes_failed++;
+            stream_.close();
+            return;
+        }
+        if (!is_tls) {
+            // Plain HTTP (or anything else) to a TLS port: say so in a form the client can read.
+            server_->counters_.tls_handshakes_failed++;
+            static const std::string kBody = "this port speaks TLS only: use https:// (or wss:// for /ws)\n";
+            static const std::string kRefusal =
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                "Content-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+            stream_.expires_after(std::chrono::seconds(5));
+            asio::async_write(stream_, asio::buffer(kRefusal), [self = shared_from_this()](beast::error_code, std::size_t) {
+                beast::error_code ignored;
+                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                self->stream_.close();
+            });
+            return;
+        }
+        tls_.emplace(std::move(stream_), *server_->ssl_ctx_);
+        tls_->async_handshake(ssl::stream_base::server, buffer_.data(),
+                              beast::bind_front_handler(&TlsAccept::on_handshake, shared_from_this()));
+    }
+
+    void on_handshake(beast::error_code ec, std::size_t used) {
+        handshake_slot_.reset();
+        if (ec) {
+            server_->counters_.tls_handshakes_failed++;
+            server_->log_->debug("RPC TLS handshake failed: {}", ec.message());
+            beast::get_lowest_layer(*tls_).close();
+            return;
+        }
+        server_->counters_.tls_handshakes++;
+        buffer_.consume(used);
+        std::make_shared<HttpSession<TlsStream>>(server_, std::move(*tls_), slot_, std::move(buffer_))->run();
+    }
+
+    std::shared_ptr<Server::Impl> server_;
+    beast::tcp_stream stream_;
+    std::optional<TlsStream> tls_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<ConnectionSlot> slot_;
+    std::unique_ptr<HandshakeSlot> handshake_slot_;
+};
+
 }  // namespace
 
 Status Server::Impl::start() {
+    if (config_.tls.enabled()) {
+        ssl_ctx_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+        JC_TRY_STATUS(tls::configure(*ssl_ctx_, tls::Role::kServer,
+                                     tls::ContextOptions{.what = "rpc.tls",
+                                                         .cert_chain_file = config_.tls.cert_chain_file,
+                                                         .cert_label = "cert",
+                                                         .key_file = config_.tls.key_file,
+                                                         .key_label = "key",
+                                                         .verify_file = config_.tls.client_ca_file,
+                                                         .verify_label = "client_ca",
+                                                         .require_peer_certificate = !config_.tls.client_ca_file.empty()}));
+    }
     JC_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, parse_endpoint(config_.listen_address));
     boost::system::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
@@ -381,6 +497,7 @@ Status Server::Impl::start() {
         return Error(Errc::kIo, "cannot listen for RPC on " + config_.listen_address + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    listening_ = true;
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->accept_next(); });
     return {};
 }
@@ -394,7 +511,12 @@ void Server::Impl::accept_next() {
             return;
         }
         if (!ec) {
-            if (self->counters_.connections_open.load() >= self->config_.connections_max) {
+            if (self->counters_.connections_open.load() >= self->config_.connections_max && self->ssl_ctx_) {
+                // A TLS client could not read a plain 503: close at once.
+                self->counters_.connections_refused++;
+                beast::error_code ignored;
+                socket.close(ignored);
+            } else if (self->counters_.connections_open.load() >= self->config_.connections_max) {
                 // Answer instead of hanging: a canned 503 and close.
                 self->counters_.connections_refused++;
                 auto s = std::make_shared<tcp::socket>(std::move(socket));
@@ -407,9 +529,20 @@ void Server::Impl::accept_next() {
                     beast::error_code ignored;
                     s->close(ignored);
                 });
+            } else if (!self->ssl_ctx_) {
+                self->counters_.connections_accepted++;
+                auto slot = std::make_shared<ConnectionSlot>(self->counters_);
+                std::make_shared<HttpSession<beast::tcp_stream>>(self, beast::tcp_stream(std::move(socket)), std::move(slot))
+                    ->run();
+            } else if (self->counters_.tls_handshakes_pending.load() >= self->config_.tls.handshakes_max) {
+                // Handshakes cost CPU and a slot each; beyond the bound, close at once (a TLS
+                // client cannot read a plain 503, and answering in TLS is the work being refused).
+                self->counters_.tls_handshakes_refused++;
+                beast::error_code ignored;
+                socket.close(ignored);
             } else {
                 self->counters_.connections_accepted++;
-                std::make_shared<HttpSession>(self, std::move(socket))->run();
+                std::make_shared<TlsAccept>(self, std::move(socket))->run();
             }
         } else {
             // e.g. EMFILE: back off instead of spinning on the error.
@@ -423,8 +556,8 @@ void Server::Impl::accept_next() {
 }
 
 void Server::Impl::stop() {
-    if (stopped_.exchange(true)) {
-        return;
+    if (stopped_.exchange(true) || !listening_) {
+        return;  // a server whose start() failed has nothing running to wait for
     }
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();

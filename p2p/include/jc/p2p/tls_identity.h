@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace jc::p2p {
 
@@ -26,6 +27,9 @@ struct CertificateRequest {
     std::int64_t not_before_offset_s = -3600;
     std::int64_t not_after_offset_s = 10LL * 365 * 24 * 3600;
     bool is_ca = false;
+    // subjectAltName entries, e.g. "IP:127.0.0.1", "DNS:rpc.bank.example" (RPC server
+    // certificates: clients verify the URL's host against these). Empty: no SAN extension.
+    std::vector<std::string> subject_alt_names = {};
 };
 
 struct PemPair {

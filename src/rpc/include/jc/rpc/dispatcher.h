@@ -73,10 +73,23 @@ struct CallContext {
     // The bank whose bearer token authenticated this call; empty when RPC tokens are off
     // (ServerConfig::bearer_tokens empty), in which case the caller is whoever can reach the port.
     std::string bank;
+    // FORBIDDEN (-32009) naming the token's bank and what it may not read.
+    [[nodiscard]] RpcError forbidden(const std::string& what) const;
+};
+
+// What a bank's bearer token may call (ADR 0095). With RPC tokens off (CallContext::bank empty)
+// every method is open, as on a development loopback. The default closes a method to bank
+// tokens, so a method added without a decision leaks nothing.
+enum class Access {
+    kTokenless,   // whole-ledger data (e.g. every bank's totals): refused to bank tokens
+    kConsortium,  // consortium-wide data every member holds anyway (heads, headers, validators)
+    kOwnBank,     // params.bank_id must be the token's bank; filled in with it when absent
+    kChecked,     // the handler decides from ctx.bank (a loan's parties, a transaction's sender)
 };
 
 struct MethodInfo {
     std::string summary;
+    Access access = Access::kTokenless;
     Value params_schema = Value::object();  // JSON Schema of the params object
     Value result_schema = Value::object();
 };

@@ -6,6 +6,14 @@
 // and are closed, idle connections time out, and a WebSocket client that does not read its
 // notifications is disconnected when its queue exceeds the limit.
 //
+// TLS (ServerConfig::tls, ADR 0094): when a certificate is configured the same port speaks only
+// TLS 1.3 — https for POST / and the GET endpoints, wss for /ws. A connection first has
+// `handshake_timeout_ms` to complete its handshake (a client that connects and sends nothing
+// is dropped when it runs out), at most `handshakes_max` handshakes run at once (more are
+// closed at accept), and a client that speaks plain HTTP to the TLS port gets one plain-text
+// "HTTP/1.1 400" naming https before the close, instead of a TLS alert it cannot read. With
+// `client_ca_file` the server also requires a client certificate chaining to it (mutual TLS).
+//
 // Thread-safety: start()/stop() from the controlling thread; the server runs on the
 // io_context's threads, each connection on its own strand. The dispatcher's handlers may reply
 // from any thread.
@@ -25,6 +33,16 @@
 
 namespace jc::rpc {
 
+// Optional TLS on the RPC listener; empty cert_chain_file = plain HTTP (the loopback default).
+struct TlsConfig {
+    std::string cert_chain_file;   // PEM, leaf first
+    std::string key_file;          // PEM private key of the leaf
+    std::string client_ca_file;    // PEM CA bundle; non-empty: clients must present a certificate
+    std::int64_t handshake_timeout_ms = 5'000;
+    std::size_t handshakes_max = 64;  // TLS handshakes in progress at once
+    [[nodiscard]] bool enabled() const { return !cert_chain_file.empty(); }
+};
+
 struct ServerConfig {
     std::string listen_address = "127.0.0.1:0";
     std::size_t connections_max = 512;
@@ -40,6 +58,7 @@ struct ServerConfig {
     // UNAUTHORIZED error; the call's CallContext::bank is that token's bank. GET /healthz,
     // /readyz and /metrics stay open (probes and scrapers carry no secrets).
     std::map<Hash, std::string> bearer_tokens;
+    TlsConfig tls;
 };
 
 struct HttpHooks {
@@ -57,6 +76,11 @@ struct ServerCounters {
     std::atomic<std::uint64_t> ws_dropped_slow{0};
     std::atomic<std::uint64_t> ws_overloaded{0};      // messages refused over ws_in_flight_max
     std::atomic<std::uint64_t> unauthorized{0};  // requests refused for a missing or unknown token
+    // TLS listener only.
+    std::atomic<std::uint64_t> tls_handshakes{0};          // completed
+    std::atomic<std::uint64_t> tls_handshakes_failed{0};   // bad handshake, timeout, or plain HTTP
+    std::atomic<std::uint64_t> tls_handshakes_refused{0};  // over handshakes_max at accept
+    std::atomic<std::uint64_t> tls_handshakes_pending{0};
 };
 
 class Server {
@@ -67,6 +91,8 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
+    // Errors: the listen address, or (with TLS) a certificate, key or CA file that cannot be
+    // read or a key that does not match the certificate, each naming the file.
     Status start();
     void stop();
     [[nodiscard]] std::uint16_t port() const;
