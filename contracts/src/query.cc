@@ -8,6 +8,7 @@
 #include <jc/contracts/records.h>
 #include <jc/contracts/settlement.h>
 
+#include <algorithm>
 #include <map>
 
 namespace jc::contracts::query {
@@ -219,6 +220,33 @@ Result<json::Value> get_partnership(const ledger::StateReader& state, std::strin
     JC_ASSIGN_OR_RETURN(const std::int64_t reserved, reserved_amount(state, keys::reserved_partnership(p->partnership_id)));
     v["reserved"] = render::amount(reserved);  // principal of PENDING loans (ADR 0062)
     return v;
+}
+
+Result<std::optional<std::vector<std::string>>> loan_parties(const ledger::StateReader& state,
+                                                              std::string_view loan_id) {
+    JC_ASSIGN_OR_RETURN(auto loaded, store::loan(state, loan_id));
+    if (!loaded) {
+        return std::optional<std::vector<std::string>>();
+    }
+    std::vector<std::string> banks{loaded->servicer};
+    for (const auto& t : loaded->tranches) {
+        banks.push_back(t.bank_id);
+    }
+    std::sort(banks.begin(), banks.end());
+    banks.erase(std::unique(banks.begin(), banks.end()), banks.end());
+    return std::optional<std::vector<std::string>>(std::move(banks));
+}
+
+Result<std::optional<std::vector<std::string>>> partnership_parties(const ledger::StateReader& state,
+                                                                     std::string_view partnership_id) {
+    JC_ASSIGN_OR_RETURN(auto p, store::partnership(state, partnership_id));
+    if (!p) {
+        return std::optional<std::vector<std::string>>();
+    }
+    std::vector<std::string> banks{p->servicer_bank, p->partner_bank};
+    std::sort(banks.begin(), banks.end());
+    banks.erase(std::unique(banks.begin(), banks.end()), banks.end());
+    return std::optional<std::vector<std::string>>(std::move(banks));
 }
 
 Result<json::Value> list_members(const ledger::StateReader& state) {

@@ -9,14 +9,23 @@ the RPC port answers on 127.0.0.1 and refuses connections on every non-loopback 
 host; (2) the config gets two tokens (WEBANK, HUARUI) and the node is restarted; requests are
 made without a token, with a wrong one, with a malformed header, and with each bank's token
 submitting its own and the other bank's transactions; probes stay open; a WebSocket upgrade
-without a token is refused; a token for a bank outside genesis stops the node at start.
+without a token is refused; a token for a bank outside genesis stops the node at start;
+(3) a second consortium from `jointclear init --rpc-tls` with tokens (ADR 0094, 0095): https and
+wss with Python's ssl module verifying the consortium CA and the host, the `jointclear` CLI
+(call, tx submit, cluster status) over https with --cacert/--token-file, plain HTTP to the TLS
+port answered 400, the wrong CA refused by the CLI, and the read policy: a bank's token reads its
+own positions, transactions and events and is refused (-32009) another bank's, full blocks,
+every bank's receipts and the whole-ledger digest.
 
 Usage: access_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 """
+import base64
 import hashlib
 import json
 import os
 import socket
+import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -53,6 +62,207 @@ def post(url, body, token=None, header=None):
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def post_tls(url, body, ctx, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=20, context=ctx) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+class Wss:
+    """A minimal WebSocket client over ssl (RFC 6455 text frames), enough for JSON-RPC."""
+
+    def __init__(self, host, port, ctx, token, server_hostname):
+        raw = socket.create_connection((host, port), timeout=20)
+        self.s = ctx.wrap_socket(raw, server_hostname=server_hostname)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall(("GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n"
+                        % (server_hostname, key, token)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.s.recv(1)
+            if not chunk:
+                raise OSError("closed during the upgrade")
+            head += chunk
+        self.status = head.split(b"\r\n", 1)[0]
+
+    def _recv_exact(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.s.recv(n - len(out))
+            if not chunk:
+                raise OSError("closed")
+            out += chunk
+        return out
+
+    def send(self, obj):
+        data = json.dumps(obj).encode()
+        mask = os.urandom(4)
+        n = len(data)
+        header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n))
+        self.s.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def recv(self):
+        b0, b1 = self._recv_exact(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self._recv_exact(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self._recv_exact(8))[0]
+        return json.loads(self._recv_exact(n))
+
+    def close(self):
+        self.s.close()
+
+
+def tls_phase(root, c_args):
+    """Phase (3): a consortium made with --rpc-tls, tokens on, everything over https/wss."""
+    c = jcproc.Cluster(JOINTCLEAR, JOINTCLEARD, root, 1, banks=("WEBANK", "HUARUI"),
+                       init_args=("--rpc-tls",), name="tls")
+    try:
+        cfg = c.config(0)
+        check(cfg["rpc"].get("tls") == {"cert": "rpc_tls.crt", "key": "rpc_tls.key"},
+              "init --rpc-tls writes rpc.tls: %s" % cfg["rpc"])
+        check(oct(os.stat(os.path.join(c.node_dir(0), "rpc_tls.key")).st_mode & 0o777) == "0o600",
+              "the RPC key is mode 0600")
+        tokens = {"WEBANK": os.urandom(32).hex(), "HUARUI": os.urandom(32).hex()}
+        cfg["rpc"]["tokens"] = [{"bank": b, "sha256": hashlib.sha256(t.encode()).hexdigest()}
+                                for b, t in tokens.items()]
+        c.write_config(0, cfg)
+        token_files = {}
+        for b, t in tokens.items():
+            token_files[b] = os.path.join(root, b + ".token")
+            with open(token_files[b], "w") as f:
+                f.write(t + "\n")
+        ca = os.path.join(c.dir, "ca.crt")
+        ctx = ssl.create_default_context(cafile=ca)  # verifies the chain and the host name/IP
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        port = int(cfg["rpc"]["listen"].rsplit(":", 1)[1])
+        url = "https://127.0.0.1:%d" % port
+        check(c.rpc[0] == url, "the consortium's RPC URL is https: %s" % c.rpc[0])
+        c.start(0)
+
+        def ready():
+            try:
+                with urllib.request.urlopen(url + "/readyz", timeout=2, context=ctx) as r:
+                    return r.status == 200
+            except (urllib.error.URLError, OSError):
+                return False
+        check(wait_until(ready, 30), "node ready over https")
+        with urllib.request.urlopen("https://localhost:%d/metrics" % port, timeout=5, context=ctx) as r:
+            text = r.read().decode()
+            check("jointclear_rpc_tls_handshakes_total" in text, "/metrics over https by the DNS name localhost")
+        # Plain HTTP to the TLS port: a readable refusal, not a hang or garbage.
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=5)
+            check(False, "plain HTTP to the TLS port is refused")
+        except urllib.error.HTTPError as e:
+            check(e.code == 400 and b"https://" in e.read(), "plain HTTP to the TLS port: 400 naming https")
+        # Python's ssl refuses the server without the consortium CA.
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=5, context=ssl.create_default_context())
+            check(False, "a client without the consortium CA refuses the server")
+        except urllib.error.URLError as e:
+            check("CERTIFICATE_VERIFY_FAILED" in str(e), "system trust store: certificate verify failed (%s)" % e)
+
+        def cli(*args, env_token=None):
+            env = dict(os.environ)
+            env.pop("JOINTCLEAR_RPC_TOKEN", None)
+            if env_token:
+                env["JOINTCLEAR_RPC_TOKEN"] = env_token
+            return subprocess.run([JOINTCLEAR, *args], capture_output=True, text=True, timeout=60, env=env)
+        r = cli("call", "--rpc", url, "--cacert", ca, "--token-file", token_files["WEBANK"], "--json",
+                "getPositions", '{"bank_id":"WEBANK"}')
+        check(r.returncode == 0 and json.loads(r.stdout)["bank_id"] == "WEBANK",
+              "CLI call over https with --cacert and --token-file: %s %s" % (r.returncode, r.stderr))
+        r = cli("call", "--rpc", url, "--token-file", token_files["WEBANK"], "getHeight")
+        check(r.returncode != 0 and "certificate verify failed" in r.stderr,
+              "CLI without --cacert refuses the server: %s" % r.stderr.strip())
+        r = cli("call", "--rpc", url, "--cacert", os.path.join(root, "c1", "ca.crt"), "--token-file",
+                token_files["WEBANK"], "getHeight")
+        check(r.returncode == 4 and "TLS handshake failed" in r.stderr,
+              "CLI with another consortium's CA refuses the server: %s" % r.stderr.strip())
+        r = cli("call", "--rpc", url, "--cacert", ca, "--token-file", token_files["WEBANK"], "getPositions",
+                '{"bank_id":"HUARUI"}')
+        check(r.returncode != 0 and "FORBIDDEN" in r.stderr, "CLI: WEBANK's token cannot read HUARUI's positions: %s"
+              % r.stderr.strip())
+        r = cli("tx", "submit", "--rpc", url, "--cacert", ca, "--token-file", token_files["WEBANK"],
+                "--key", os.path.join(c.dir, "banks", "WEBANK.json"), "--type", "partnership.propose",
+                "--body", '{"partnership_id":"T-1"}', "--wait", "--json")
+        check(r.returncode in (0, 3) and json.loads(r.stdout).get("height", 0) >= 1,
+              "CLI tx submit --wait over https: %s %s" % (r.returncode, r.stdout + r.stderr))
+        r = cli("call", "--cluster", c.dir, "--json", "getNodeStatus", env_token=tokens["HUARUI"])
+        check(r.returncode == 0 and json.loads(r.stdout)["height"] >= 1,
+              "CLI --cluster over https (the consortium CA, the token from the environment): %s"
+              % (r.stdout + r.stderr)[:300])
+
+        def rpc(method, params, token):
+            return post_tls(url, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, ctx, token)[1]
+
+        def forbidden(body):
+            return body.get("error", {}).get("code") == -32009 and body["error"]["data"]["reason"] == "FORBIDDEN"
+        # The read policy (ADR 0095).
+        check("result" in rpc("getPositions", {"bank_id": "WEBANK"}, tokens["WEBANK"]), "own positions")
+        check(rpc("getPositions", {}, tokens["HUARUI"]).get("result", {}).get("bank_id") == "HUARUI",
+              "getPositions without bank_id answers for the token's bank")
+        check(forbidden(rpc("getPositions", {"bank_id": "HUARUI"}, tokens["WEBANK"])),
+              "WEBANK's token reading HUARUI's positions: FORBIDDEN")
+        check(forbidden(rpc("getInvariantDigest", {}, tokens["WEBANK"])), "whole-ledger digest: FORBIDDEN to a token")
+        check("result" in rpc("getBlock", {"height": 1}, tokens["WEBANK"]), "block headers are consortium-wide")
+        check(forbidden(rpc("getBlock", {"height": 1, "full": True}, tokens["WEBANK"])), "full blocks: FORBIDDEN")
+        for m in ("getHeight", "getNodeStatus", "getValidators", "getMembers"):
+            check("result" in rpc(m, {}, tokens["HUARUI"]), "%s is consortium-wide" % m)
+        tx = c.sign("HUARUI", "partnership.propose", {"partnership_id": "T-2"})
+        status, body = post_tls(url, {"jsonrpc": "2.0", "id": 1, "method": "submitTransaction",
+                                      "params": {"tx": tx, "wait": True}}, ctx, tokens["HUARUI"])
+        h = body.get("result", {}).get("tx_hash")
+        check(status == 200 and h, "HUARUI submits over https: %s" % body)
+        check(rpc("getTransaction", {"tx_hash": h}, tokens["HUARUI"]).get("result", {}).get("height", 0) >= 1,
+              "a bank reads its own transaction")
+        check(forbidden(rpc("getTransaction", {"tx_hash": h}, tokens["WEBANK"])), "another bank's transaction: FORBIDDEN")
+        check(forbidden(rpc("getReceipt", {"tx_hash": h}, tokens["WEBANK"])), "another bank's receipt: FORBIDDEN")
+
+        # wss: subscriptions with the read policy, and a notification for the bank's own event.
+        ws = Wss("127.0.0.1", port, ctx, tokens["WEBANK"], "127.0.0.1")
+        try:
+            check(ws.status.startswith(b"HTTP/1.1 101"), "wss upgrade with a token: %s" % ws.status)
+            ws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"topic": "receipts"}})
+            check(forbidden(ws.recv()), "wss: every bank's receipts FORBIDDEN to a token")
+            ws.send({"jsonrpc": "2.0", "id": 2, "method": "subscribe",
+                     "params": {"topic": "bank_events", "bank_id": "HUARUI"}})
+            check(forbidden(ws.recv()), "wss: another bank's events FORBIDDEN")
+            ws.send({"jsonrpc": "2.0", "id": 3, "method": "subscribe",
+                     "params": {"topic": "bank_events", "bank_id": "WEBANK"}})
+            sub = ws.recv().get("result", {}).get("subscription")
+            check(sub is not None, "wss: subscribe to own bank_events")
+            tx = c.sign("WEBANK", "partnership.propose", {"partnership_id": "T-3"})
+            status, body = post_tls(url, {"jsonrpc": "2.0", "id": 1, "method": "submitTransaction",
+                                          "params": {"tx": tx}}, ctx, tokens["WEBANK"])
+            note = ws.recv()
+            check(note.get("method") == "subscription" and note["params"]["subscription"] == sub and
+                  note["params"]["result"]["tx_hash"] == body.get("result", {}).get("tx_hash"),
+                  "wss: the bank's own receipt arrives: %s" % note)
+        finally:
+            ws.close()
+        c.kill(0, 15)
+        # A certificate/key mismatch stops the start with one precise line.
+        cfg = c.config(0)
+        cfg["rpc"]["tls"]["key"] = "tls.key"  # the p2p key: valid, but not the RPC certificate's
+        c.write_config(0, cfg)
+        c.start(0)
+        code = c.procs.pop(0).wait(timeout=30)
+        check(code == 1 and "rpc.tls.key" in c.log_tail(0, 3) and "is not the private key of" in c.log_tail(0, 3),
+              "a mismatched rpc.tls.key stops the start: %s" % c.log_tail(0, 2))
+    finally:
+        c.close()
 
 
 def non_loopback_addresses():
@@ -146,6 +356,7 @@ def main():
             check(code == 1 and "NOBANK" in c.log_tail(0, 2), "a token for a bank outside genesis stops the start")
         finally:
             c.close()
+        tls_phase(root, None)
     print("access: %d checks, %d failed, %.1f s" % (CHECKS, len(FAILURES), time.monotonic() - started))
     return 1 if FAILURES else 0
 

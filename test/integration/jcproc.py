@@ -246,11 +246,12 @@ class LinkProxy:
 class Cluster:
     """A consortium in `root`, made by `jointclear init`, its validators run as processes."""
 
-    def __init__(self, jointclear, jointcleard, root, validators, banks=("WEBANK", "HUARUI"), proxied=False):
+    def __init__(self, jointclear, jointcleard, root, validators, banks=("WEBANK", "HUARUI"), proxied=False,
+                 init_args=(), name=None):
         self.jointcleard = jointcleard
-        self.dir = os.path.join(root, "c%d" % validators)
+        self.dir = os.path.join(root, name or "c%d" % validators)
         subprocess.run([jointclear, "init", "--out", self.dir, "--validators", str(validators),
-                        "--banks", ",".join(banks)],
+                        "--banks", ",".join(banks), *init_args],
                        check=True, stdout=subprocess.DEVNULL)
         self.n = validators
         self.procs = {}
@@ -261,7 +262,7 @@ class Cluster:
         self.p2p_port = []
         for i in range(validators):
             cfg = self.config(i)
-            self.rpc.append("http://" + cfg["rpc"]["listen"])
+            self.rpc.append(("https://" if "tls" in cfg["rpc"] else "http://") + cfg["rpc"]["listen"])
             self.p2p_port.append(int(cfg["p2p"]["listen"].rsplit(":", 1)[1]))
         self.counter = itertools.count(1)
         self.proxies = {}

@@ -48,6 +48,21 @@ json::Value call_or_exit(RpcClient& client, const std::string& method, const jso
     return std::move(reply->result);
 }
 
+std::string read_token_or_exit(const std::string& path) {
+    auto text = file::read_all(path, 4096);
+    if (!text) {
+        throw CliExit(kExitFailure, "--token-file " + text.error().message());
+    }
+    std::string token = std::move(*text);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+        token.pop_back();
+    }
+    if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) {
+        throw CliExit(kExitFailure, "--token-file " + path + ": expected one token on one line");
+    }
+    return token;
+}
+
 Endpoint endpoint_or_exit(const std::string& url, const std::string& what) {
     auto e = parse_http_url(url);
     if (!e) {

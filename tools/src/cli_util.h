@@ -52,5 +52,7 @@ json::Value call_or_exit(RpcClient& client, const std::string& method, const jso
 
 // An http://HOST:PORT argument, or exit with a one-line error naming `what`.
 Endpoint endpoint_or_exit(const std::string& url, const std::string& what = "--rpc");
+// The bearer token in `path` (one line; surrounding newline trimmed).
+std::string read_token_or_exit(const std::string& path);
 
 }  // namespace jc::tools

@@ -111,6 +111,46 @@ void check_host_options(const InitOptions& o) {
     }
 }
 
+// "IP:a.b.c.d" for an IP literal, "DNS:name" otherwise; {i} in a name is the validator index.
+std::string subject_alt_name(const std::string& host) {
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(host, ec);
+    return (ec ? "DNS:" : "IP:") + host;
+}
+
+std::vector<std::string> rpc_names(const InitOptions& o, std::size_t i) {
+    std::vector<std::string> hosts{"127.0.0.1", "localhost"};
+    if (o.listen_host != "0.0.0.0") {
+        hosts.push_back(o.listen_host);
+    }
+    if (!o.advertise_host.empty()) {
+        hosts.push_back(advertise_host_of(o.advertise_host, i));
+    }
+    std::string extra = o.rpc_tls_names;
+    while (!extra.empty()) {
+        const auto comma = extra.find(',');
+        std::string name = extra.substr(0, comma);
+        extra = comma == std::string::npos ? "" : extra.substr(comma + 1);
+        boost::system::error_code ec;
+        (void)boost::asio::ip::make_address(name, ec);
+        const bool dns_name = !name.empty() && name.size() <= 253 &&
+                              name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-{}") ==
+                                  std::string::npos;
+        if (ec && !dns_name) {
+            throw CliExit(kExitFailure, "--rpc-tls-names: \"" + name + "\" is not a host name or IP address");
+        }
+        hosts.push_back(advertise_host_of(name, i));
+    }
+    std::vector<std::string> sans;
+    for (const auto& h : hosts) {
+        const auto san = subject_alt_name(h);
+        if (std::find(sans.begin(), sans.end(), san) == sans.end()) {
+            sans.push_back(san);
+        }
+    }
+    return sans;
+}
+
 }  // namespace
 
 void init_consortium(const InitOptions& options, std::ostream& out) {
@@ -172,6 +212,18 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
         const std::string p2p_address = advertised + ":" + std::to_string(ports[2 * i]);
         const std::string p2p_listen = o->listen_host + ":" + std::to_string(ports[2 * i]);
         const std::string rpc_address = o->listen_host + ":" + std::to_string(ports[2 * i + 1]);
+        json::Value rpc{{"listen", rpc_address}};
+        if (o->rpc_tls) {
+            const auto rpc_tls = must(p2p::issue_certificate(
+                ca, {.common_name = "node" + std::to_string(i) + " RPC",
+                     .serial = 1000 + i,
+                     .subject_alt_names = rpc_names(*o, i)}));
+            must(file::write_file_atomic((node / "rpc_tls.crt").string(), rpc_tls.certificate_pem, 0644,
+                                         file::Overwrite::kRefuse));
+            must(file::write_file_atomic((node / "rpc_tls.key").string(), rpc_tls.private_key_pem, 0600,
+                                         file::Overwrite::kRefuse));
+            rpc["tls"] = json::Value{{"cert", "rpc_tls.crt"}, {"key", "rpc_tls.key"}};
+        }
         validators.push_back(json::Value{{"index", i},
                                          {"name", "node" + std::to_string(i)},
                                          {"consensus_key", consensus_key.public_key().hex()},
@@ -187,7 +239,7 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
                                                      {"ca_cert", "../ca.crt"},
                                                      {"cert", "tls.crt"},
                                                      {"key", "tls.key"}}},
-                                 {"rpc", json::Value{{"listen", rpc_address}}}};
+                                 {"rpc", rpc}};
         must(file::write_file_atomic((node / "config.json").string(), config.dump(2) + "\n", 0644,
                                      file::Overwrite::kRefuse));
     }
@@ -221,7 +273,7 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
         << "  genesis " << parsed.hash().hex() << "\n"
         << "  validators " << o->validators << ", banks " << o->banks << "\n";
     for (std::size_t i = 0; i < o->validators; ++i) {
-        out << "  node" << i << "  rpc http://" << o->listen_host << ":" << ports[2 * i + 1];
+        out << "  node" << i << "  rpc " << (o->rpc_tls ? "https://" : "http://") << o->listen_host << ":" << ports[2 * i + 1];
         if (!o->advertise_host.empty()) {
             out << "  p2p " << advertise_host_of(o->advertise_host, i) << ":" << ports[2 * i];
         }
@@ -236,6 +288,10 @@ void add_init(CLI::App& app) {
     cmd->add_option("--validators", o->validators, "Number of validators")->check(CLI::Range(1, 64));
     cmd->add_option("--banks", o->banks, "Comma-separated member bank ids");
     cmd->add_option("--chain-id", o->chain_id, "Chain id");
+    cmd->add_flag("--rpc-tls", o->rpc_tls,
+                  "Serve RPC over TLS 1.3 (https/wss): issue each node an RPC certificate from the consortium CA");
+    cmd->add_option("--rpc-tls-names", o->rpc_tls_names,
+                    "With --rpc-tls: extra host names or IPs for the RPC certificates, comma-separated ({i} = index)");
     cmd->add_option("--base-port", o->base_port, "First port (p2p = P+2i, rpc = P+2i+1); default: free ports");
     cmd->add_option("--listen-host", o->listen_host,
                     "IPv4 address every node binds p2p and RPC on (0.0.0.0 in a container)");

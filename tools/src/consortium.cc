@@ -52,9 +52,13 @@ Result<Consortium> Consortium::load(const std::string& dir) {
         if (listen.rfind("0.0.0.0:", 0) == 0) {
             listen = "127.0.0.1:" + listen.substr(8);
         }
-        auto endpoint = parse_http_url(listen);
+        auto endpoint = parse_http_url((config->rpc.tls.enabled() ? "https://" : "http://") + listen);
         if (!endpoint) {
             return endpoint.error().with_context(n.config_path + ": rpc.listen");
+        }
+        if (config->rpc.tls.enabled()) {
+            // `jointclear init --rpc-tls` issues the RPC certificates from the consortium CA.
+            endpoint->ca_file = (root / "ca.crt").string();
         }
         n.rpc = std::move(*endpoint);
         c.nodes_.push_back(std::move(n));

@@ -1,8 +1,15 @@
 #include "http_client.h"
 
+#include <jc/tls/context.h>
+
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <cstdlib>
 
 namespace jc::tools {
 
@@ -12,13 +19,14 @@ namespace http = beast::http;
 
 Result<Endpoint> parse_http_url(std::string_view url) {
     const std::string original(url);
+    bool tls = false;
     if (url.rfind("https://", 0) == 0) {
-        return Error(Errc::kInvalidArgument, "\"" + original + "\": https is not supported; the node's RPC is plain http on loopback");
-    }
-    if (url.rfind("http://", 0) == 0) {
+        tls = true;
+        url.remove_prefix(8);
+    } else if (url.rfind("http://", 0) == 0) {
         url.remove_prefix(7);
     } else if (url.find("://") != std::string_view::npos) {
-        return Error(Errc::kInvalidArgument, "\"" + original + "\": expected http://HOST:PORT");
+        return Error(Errc::kInvalidArgument, "\"" + original + "\": expected http://HOST:PORT or https://HOST:PORT");
     }
     if (!url.empty() && url.back() == '/') {
         url.remove_suffix(1);
@@ -27,7 +35,7 @@ Result<Endpoint> parse_http_url(std::string_view url) {
     if (colon == std::string_view::npos || colon == 0 || colon + 1 == url.size()) {
         return Error(Errc::kInvalidArgument, "\"" + original + "\": expected http://HOST:PORT");
     }
-    Endpoint e{std::string(url.substr(0, colon)), std::string(url.substr(colon + 1))};
+    Endpoint e{std::string(url.substr(0, colon)), std::string(url.substr(colon + 1)), tls, {}, {}};
     if (e.port.size() > 5 || e.port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoul(e.port) == 0 || std::stoul(e.port) > 65535) {
         return Error(Errc::kInvalidArgument, "\"" + original + "\": port must be 1-65535");
@@ -38,8 +46,31 @@ Result<Endpoint> parse_http_url(std::string_view url) {
     return e;
 }
 
+Result<std::shared_ptr<asio::ssl::context>> client_tls_context(const Endpoint& endpoint) {
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls::ContextOptions options;
+    options.what = endpoint.url();
+    options.verify_file = endpoint.ca_file;
+    options.verify_label = "cacert";
+    JC_TRY_STATUS(tls::configure(*context, tls::Role::kClient, options));
+    return context;
+}
+
 HttpConnection::HttpConnection(asio::any_io_executor executor, Endpoint endpoint)
-    : endpoint_(std::move(endpoint)), resolver_(executor), stream_(executor) {}
+    : endpoint_(std::move(endpoint)), resolver_(executor), stream_(executor) {
+    token_ = endpoint_.token;
+    if (const char* env = std::getenv("JOINTCLEAR_RPC_TOKEN"); token_.empty() && env != nullptr) {
+        token_ = env;
+    }
+    if (endpoint_.tls) {
+        auto context = client_tls_context(endpoint_);
+        if (context) {
+            tls_context_ = std::move(*context);
+        } else {
+            setup_error_ = context.error();
+        }
+    }
+}
 
 void HttpConnection::request(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout,
                              Handler done) {
@@ -52,6 +83,9 @@ void HttpConnection::request(std::string target, std::optional<std::string> body
     request_.target(target);
     request_.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
     request_.keep_alive(true);
+    if (!token_.empty()) {
+        request_.set(http::field::authorization, "Bearer " + token_);
+    }
     if (body) {
         request_.method(http::verb::post);
         request_.set(http::field::content_type, "application/json");
@@ -60,6 +94,10 @@ void HttpConnection::request(std::string target, std::optional<std::string> body
         request_.method(http::verb::get);
     }
     request_.prepare_payload();
+    if (setup_error_) {
+        finish(*setup_error_);
+        return;
+    }
     if (connected_) {
         reused_ = true;
         send();
@@ -70,19 +108,26 @@ void HttpConnection::request(std::string target, std::optional<std::string> body
 }
 
 void HttpConnection::connect() {
-    stream_.expires_after(timeout_);
+    if (tls_context_) {
+        tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(stream_.get_executor(), *tls_context_);
+    }
+    lowest().expires_after(timeout_);
     auto self = shared_from_this();
     auto on_connect = [self](beast::error_code ec, const asio::ip::tcp::endpoint&) {
         if (ec) {
             self->fail("cannot connect", ec);
             return;
         }
+        self->lowest().socket().set_option(asio::ip::tcp::no_delay(true), ec);
+        if (self->tls_) {
+            self->handshake();
+            return;
+        }
         self->connected_ = true;
-        self->stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
         self->send();
     };
     if (resolved_) {
-        stream_.async_connect(*resolved_, on_connect);
+        lowest().async_connect(*resolved_, on_connect);
         return;
     }
     resolver_.async_resolve(endpoint_.host, endpoint_.port,
@@ -92,14 +137,48 @@ void HttpConnection::connect() {
                                     return;
                                 }
                                 self->resolved_ = results;
-                                self->stream_.async_connect(results, on_connect);
+                                self->lowest().async_connect(results, on_connect);
                             });
 }
 
+void HttpConnection::handshake() {
+    // The server's certificate must name the host of the URL: an IP literal as an IP SAN, a
+    // name as a DNS SAN (and SNI carries the name).
+    SSL* ssl = tls_->native_handle();
+    boost::system::error_code ip_ec;
+    (void)asio::ip::make_address(endpoint_.host, ip_ec);
+    // SSL_set_tlsext_host_name without its C cast.
+    const bool set = ip_ec ? (SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                                       const_cast<char*>(endpoint_.host.c_str())) == 1 &&
+                              SSL_set1_host(ssl, endpoint_.host.c_str()) == 1)
+                           : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint_.host.c_str()) == 1;
+    if (!set) {
+        fail("cannot set the TLS host name", beast::error_code(asio::error::invalid_argument));
+        return;
+    }
+    tls_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) {
+            std::string why = ec.message();
+            const long verify = SSL_get_verify_result(self->tls_->native_handle());
+            if (verify != X509_V_OK) {
+                why += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+            }
+            self->fail("TLS handshake failed", beast::error_code(asio::error::connection_refused), why);
+            return;
+        }
+        self->connected_ = true;
+        self->send();
+    });
+}
+
 void HttpConnection::send() {
-    stream_.expires_after(timeout_);
-    http::async_write(stream_, request_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+    lowest().expires_after(timeout_);
+    auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); };
+    if (tls_) {
+        http::async_write(*tls_, request_, std::move(done));
+    } else {
+        http::async_write(stream_, request_, std::move(done));
+    }
 }
 
 void HttpConnection::on_write(beast::error_code ec) {
@@ -109,8 +188,12 @@ void HttpConnection::on_write(beast::error_code ec) {
     }
     parser_.emplace();
     parser_->body_limit(kResponseBytesMax);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+    auto done = [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); };
+    if (tls_) {
+        http::async_read(*tls_, buffer_, *parser_, std::move(done));
+    } else {
+        http::async_read(stream_, buffer_, *parser_, std::move(done));
+    }
 }
 
 void HttpConnection::on_read(beast::error_code ec) {
@@ -122,20 +205,22 @@ void HttpConnection::on_read(beast::error_code ec) {
     parser_.reset();
     if (!response.keep_alive()) {
         beast::error_code ignored;
-        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-        stream_.close();
+        lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        lowest().close();
         connected_ = false;
     }
     finish(HttpResult{response.result_int(), std::move(response.body())});
 }
 
-void HttpConnection::fail(const std::string& what, beast::error_code ec) {
+void HttpConnection::fail(const std::string& what, beast::error_code ec, const std::string& detail) {
+    // A TLS server may close a kept-alive connection without close_notify (stream_truncated).
     const bool stale = reused_ && !retried_ &&
                        (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                        ec == asio::error::connection_reset || ec == asio::error::broken_pipe) &&
+                        ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+                        ec == asio::ssl::error::stream_truncated) &&
                        (!parser_ || !parser_->got_some());
     beast::error_code ignored;
-    stream_.socket().close(ignored);
+    lowest().socket().close(ignored);
     connected_ = false;
     buffer_.clear();
     parser_.reset();
@@ -146,15 +231,15 @@ void HttpConnection::fail(const std::string& what, beast::error_code ec) {
         connect();
         return;
     }
-    std::string reason = ec == beast::error::timeout
-                             ? "timed out after " + std::to_string(timeout_.count()) + " ms"
-                             : ec.message();
+    std::string reason = !detail.empty()                ? detail
+                         : ec == beast::error::timeout ? "timed out after " + std::to_string(timeout_.count()) + " ms"
+                                                       : ec.message();
     finish(Error(Errc::kUnavailable, endpoint_.url() + ": " + what + ": " + reason));
 }
 
 void HttpConnection::finish(Result<HttpResult> r) {
     busy_ = false;
-    stream_.expires_never();
+    lowest().expires_never();
     auto done = std::move(done_);
     done_ = nullptr;
     done(std::move(r));
@@ -163,7 +248,7 @@ void HttpConnection::finish(Result<HttpResult> r) {
 void HttpConnection::close() {
     beast::error_code ignored;
     resolver_.cancel();
-    stream_.socket().close(ignored);
+    lowest().socket().close(ignored);
     connected_ = false;
 }
 

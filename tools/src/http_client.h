@@ -6,6 +6,14 @@
 // which is safe because every JSON-RPC method is a read or idempotent by tx hash), and bounds
 // every request by a timeout. Many connections can share one io_context (the bench does).
 //
+// https (ADR 0094): an Endpoint with `tls` connects with TLS 1.3, verifies the server's chain
+// against `ca_file` (the system trust store when empty) and its certificate against the URL's
+// host (an IP literal must be an IP SAN, a name a DNS SAN). A failed verification is an error
+// naming the URL, never a silent fallback to plain HTTP.
+//
+// Bearer tokens (ADR 0091): `token` (or, when empty, the JOINTCLEAR_RPC_TOKEN environment
+// variable) goes out as "Authorization: Bearer <token>" on every request.
+//
 // RpcClient wraps one connection with a private io_context for blocking use: JSON-RPC calls
 // return the result or the error object; transport failures (refused, timeout, not HTTP, not
 // JSON) come back as an Error whose message names the URL.
@@ -25,6 +33,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -36,13 +45,20 @@
 
 namespace jc::tools {
 
-// "http://HOST:PORT" (a trailing "/" is allowed; "HOST:PORT" alone means http).
+// "http://HOST:PORT" or "https://HOST:PORT" (a trailing "/" is allowed; "HOST:PORT" alone
+// means http).
 struct Endpoint {
     std::string host;
     std::string port;
-    [[nodiscard]] std::string url() const { return "http://" + host + ":" + port; }
+    bool tls = false;
+    std::string ca_file;  // https: CA bundle that verifies the server; empty: system trust store
+    std::string token;    // bearer token; empty: JOINTCLEAR_RPC_TOKEN if set
+    [[nodiscard]] std::string url() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 Result<Endpoint> parse_http_url(std::string_view url);
+
+// A client TLS context for `endpoint` (TLS 1.3, verifying with its ca_file).
+Result<std::shared_ptr<boost::asio::ssl::context>> client_tls_context(const Endpoint& endpoint);
 
 struct HttpResult {
     unsigned status = 0;
@@ -66,15 +82,22 @@ public:
 
 private:
     void connect();
+    void handshake();
     void send();
+    boost::beast::tcp_stream& lowest() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : stream_; }
     void on_write(boost::beast::error_code ec);
     void on_read(boost::beast::error_code ec);
-    void fail(const std::string& what, boost::beast::error_code ec);
+    void fail(const std::string& what, boost::beast::error_code ec, const std::string& detail = "");
     void finish(Result<HttpResult> r);
 
     Endpoint endpoint_;
     boost::asio::ip::tcp::resolver resolver_;
-    boost::beast::tcp_stream stream_;
+    boost::beast::tcp_stream stream_;  // plain http
+    // https: a fresh stream per connection (an SSL object is not reused after a close).
+    std::shared_ptr<boost::asio::ssl::context> tls_context_;
+    std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
+    std::string token_;
+    std::optional<Error> setup_error_;  // the TLS context could not be built: every request fails with it
     std::optional<boost::asio::ip::tcp::resolver::results_type> resolved_;
     boost::beast::flat_buffer buffer_;
     boost::beast::http::request<boost::beast::http::string_body> request_;

@@ -23,6 +23,11 @@ struct InitOptions {
     std::uint16_t p2p_port = 0;             // with rpc_port: fixed ports on every node
     std::uint16_t rpc_port = 0;
     std::string data_dir = "data";  // written into each config; relative to the node directory
+    // RPC over TLS (ADR 0094): each node gets rpc_tls.crt/.key issued by the consortium CA, for
+    // 127.0.0.1, localhost, the listen and advertised hosts, and rpc_tls_names (comma list of
+    // extra host names or IP addresses remote banks use), and its config gets rpc.tls.
+    bool rpc_tls = false;
+    std::string rpc_tls_names;
 };
 
 // Writes the consortium under options.out (refusing a non-empty directory) and prints a summary

@@ -247,6 +247,15 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("ws_in_flight_max", c.rpc.ws_in_flight_max, 1, 100'000)
                 .integer("reader_threads", c.rpc.reader_threads, 1, 64)
                 .tokens("tokens", c.rpc.token_sha256_to_bank)
+                .object("tls", [&](const Value& t, const std::string& tp) {
+                    return ObjectReader(t, tp)
+                        .string("cert", c.rpc.tls.cert, true)
+                        .string("key", c.rpc.tls.key, true)
+                        .string("client_ca", c.rpc.tls.client_ca)
+                        .integer("handshake_timeout_ms", c.rpc.tls.handshake_timeout_ms, 100, 60'000)
+                        .integer("handshakes_max", c.rpc.tls.handshakes_max, 1, 100'000)
+                        .run();
+                })
                 .run();
         })
         .object("pool", [&](const Value& v, const std::string& p) {
@@ -334,6 +343,20 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
     c.p2p.ca_cert = resolve(base_dir, c.p2p.ca_cert);
     c.p2p.cert = resolve(base_dir, c.p2p.cert);
     c.p2p.key = resolve(base_dir, c.p2p.key);
+    if (doc->contains("rpc") && (*doc)["rpc"].contains("tls")) {
+        for (const auto& [key, path] : {std::pair<const char*, std::string*>{"rpc.tls.cert", &c.rpc.tls.cert},
+                                        {"rpc.tls.key", &c.rpc.tls.key}}) {
+            if (path->empty()) {
+                return config_error(key, "must not be empty");
+            }
+        }
+        if ((*doc)["rpc"]["tls"].contains("client_ca") && c.rpc.tls.client_ca.empty()) {
+            return config_error("rpc.tls.client_ca", "must not be empty (leave it out for no client certificates)");
+        }
+        c.rpc.tls.cert = resolve(base_dir, c.rpc.tls.cert);
+        c.rpc.tls.key = resolve(base_dir, c.rpc.tls.key);
+        c.rpc.tls.client_ca = resolve(base_dir, c.rpc.tls.client_ca);
+    }
     return c;
 }
 

@@ -374,6 +374,13 @@ Status Node::Impl::start() {
     sc.listen_address = config_.rpc.listen;
     sc.connections_max = config_.rpc.connections_max;
     sc.ws_in_flight_max = config_.rpc.ws_in_flight_max;
+    if (config_.rpc.tls.enabled()) {
+        sc.tls.cert_chain_file = config_.rpc.tls.cert;
+        sc.tls.key_file = config_.rpc.tls.key;
+        sc.tls.client_ca_file = config_.rpc.tls.client_ca;
+        sc.tls.handshake_timeout_ms = static_cast<std::int64_t>(config_.rpc.tls.handshake_timeout_ms);
+        sc.tls.handshakes_max = config_.rpc.tls.handshakes_max;
+    }
     for (const auto& token : config_.rpc.token_sha256_to_bank) {
         // Named copies, not structured bindings: clang 14 cannot capture those in a lambda.
         const std::string& hash_hex = token.first;
@@ -385,11 +392,15 @@ Status Node::Impl::start() {
         }
         sc.bearer_tokens.emplace(Hash::from_hex(hash_hex).value(), bank);
     }
-    if (sc.bearer_tokens.empty()) {
-        const auto host = config_.rpc.listen.substr(0, config_.rpc.listen.rfind(':'));
-        if (host.rfind("127.", 0) != 0 && host != "::1" && host != "[::1]" && host != "localhost") {
+    const auto rpc_host = config_.rpc.listen.substr(0, config_.rpc.listen.rfind(':'));
+    if (rpc_host.rfind("127.", 0) != 0 && rpc_host != "::1" && rpc_host != "[::1]" && rpc_host != "localhost") {
+        if (sc.bearer_tokens.empty()) {
             log_->warn("RPC listens on {} without rpc.tokens: anyone who can reach it can submit as any bank "
                        "whose key they hold and read the whole ledger (docs/reliability.md, ADR 0091)",
+                       config_.rpc.listen);
+        } else if (!sc.tls.enabled()) {
+            log_->warn("RPC listens on {} with rpc.tokens but without rpc.tls: tokens cross the network in clear "
+                       "unless a TLS proxy is in front (docs/operations.md, ADR 0094)",
                        config_.rpc.listen);
         }
     }
@@ -438,7 +449,8 @@ Status Node::Impl::start() {
     threads_.emplace_back([this, run] { run(storage_io_); });
     threads_.emplace_back([this, run] { run(io_); });
     threads_.emplace_back([this, run] { run(io_); });
-    log_->info("p2p on {} (port {}), RPC on http://{}", config_.p2p.listen, transport_->listen_port(),
+    log_->info("p2p on {} (port {}), RPC on {}://{}", config_.p2p.listen, transport_->listen_port(),
+               sc.tls.enabled() ? "https" : "http",
                config_.rpc.listen.substr(0, config_.rpc.listen.rfind(':')) + ":" + std::to_string(rpc_server_->port()));
     return {};
 }
@@ -1291,6 +1303,19 @@ std::string Node::Impl::metrics_text() const {
     if (rpc_server_) {
         gauge("jointclear_rpc_ws_overloaded_total", "WebSocket messages refused over rpc.ws_in_flight_max.",
               rpc_server_->counters().ws_overloaded.load(), "counter");
+        gauge("jointclear_rpc_unauthorized_total", "RPC requests refused for a missing or unknown bearer token.",
+              rpc_server_->counters().unauthorized.load(), "counter");
+        if (config_.rpc.tls.enabled()) {
+            const auto& rc = rpc_server_->counters();
+            gauge("jointclear_rpc_tls_handshakes_total", "RPC TLS handshakes completed.", rc.tls_handshakes.load(),
+                  "counter");
+            gauge("jointclear_rpc_tls_handshakes_failed_total",
+                  "RPC TLS handshakes failed: bad handshake, deadline passed, or plain HTTP to the TLS port.",
+                  rc.tls_handshakes_failed.load(), "counter");
+            gauge("jointclear_rpc_tls_handshakes_refused_total",
+                  "RPC connections closed at accept: rpc.tls.handshakes_max handshakes already in progress.",
+                  rc.tls_handshakes_refused.load(), "counter");
+        }
     }
     out += "# HELP jointclear_block_commit_seconds Execution plus durable commit of one block.\n"
            "# TYPE jointclear_block_commit_seconds histogram\n";

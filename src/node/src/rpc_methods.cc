@@ -110,6 +110,43 @@ bool only_keys(const Value& p, std::initializer_list<const char*> keys, Reply& r
     return true;
 }
 
+// With a bank token (ADR 0095): a committed transaction is readable only by its sender's token.
+// True when the call may go on; otherwise the reply is sent. Unknown hashes go on (the handler
+// answers null): a transaction hash cannot be guessed, so "unknown" reveals nothing.
+bool tx_readable(const ledger::StoreSnapshot& snapshot, const Hash& h, const rpc::CallContext& ctx, Reply& reply) {
+    if (ctx.bank.empty()) {
+        return true;
+    }
+    auto t = snapshot.transaction(h);
+    if (!t) {
+        reply(RpcError::internal(t.error().message()));
+        return false;
+    }
+    if (*t && (*t)->tx->sender() != ctx.bank) {
+        reply(ctx.forbidden("transaction " + h.hex() + " (sent by another bank)"));
+        return false;
+    }
+    return true;
+}
+
+// With a bank token: a loan or partnership is readable only by a party to it. Unknown ids go
+// on, and the handler answers null.
+bool party_readable(const Result<std::optional<std::vector<std::string>>>& parties, const std::string& what,
+                    const rpc::CallContext& ctx, Reply& reply) {
+    if (ctx.bank.empty()) {
+        return true;
+    }
+    if (!parties) {
+        reply(RpcError::internal(parties.error().message()));
+        return false;
+    }
+    if (*parties && !std::binary_search((*parties)->begin(), (*parties)->end(), ctx.bank)) {
+        reply(ctx.forbidden(what + " (" + ctx.bank + " is not a party to it)"));
+        return false;
+    }
+    return true;
+}
+
 void reply_result(Reply& reply, const Result<Value>& r) {
     if (!r) {
         reply(RpcError::internal(r.error().message()));
@@ -157,6 +194,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
 
     d.add("submitTransaction",
           {.summary = "Submit a signed transaction; with wait, answer with its receipt once committed",
+           .access = rpc::Access::kChecked,
            .params_schema = Value{{"type", "object"},
                                   {"required", Value::array({"tx"})},
                                   {"properties", Value{{"tx", Value{{"type", "object"}}},
@@ -284,13 +322,18 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           });
 
     d.add("getReceipt", {.summary = "A transaction's receipt, or null while unknown or pending",
+                         .access = rpc::Access::kChecked,
                          .params_schema = Value{{"type", "object"}, {"properties", Value{{"tx_hash", hash_schema}}}}},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h || !only_keys(p, {"tx_hash"}, reply)) {
                   return;
               }
-              auto r = store_->snapshot()->receipt(*h);
+              auto snapshot = store_->snapshot();
+              if (!tx_readable(*snapshot, *h, ctx, reply)) {
+                  return;
+              }
+              auto r = snapshot->receipt(*h);
               if (!r) {
                   reply(RpcError::internal(r.error().message()));
                   return;
@@ -298,13 +341,18 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(*r ? receipt_json(**r) : Value(nullptr));
           }));
 
-    d.add("getTransaction", {.summary = "A committed transaction with its location, or null"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getTransaction", {.summary = "A committed transaction with its location, or null",
+                             .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h || !only_keys(p, {"tx_hash"}, reply)) {
                   return;
               }
-              auto t = store_->snapshot()->transaction(*h);
+              auto snapshot = store_->snapshot();
+              if (!tx_readable(*snapshot, *h, ctx, reply)) {
+                  return;
+              }
+              auto t = snapshot->transaction(*h);
               if (!t) {
                   reply(RpcError::internal(t.error().message()));
                   return;
@@ -316,8 +364,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value{{"tx", (*t)->tx->to_value()}, {"height", (*t)->location.height}, {"index", (*t)->location.index}});
           }));
 
-    d.add("getBlock", {.summary = "A block by height or hash, with its commit certificate"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getBlock", {.summary = "A block by height or hash, with its commit certificate",
+                       .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               if (!only_keys(p, {"height", "hash", "full"}, reply)) {
                   return;
               }
@@ -352,6 +401,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   }
                   full = f->get<bool>();
               }
+              if (full && !ctx.bank.empty()) {
+                  // Headers and hashes are consortium-wide; the bodies are every bank's business.
+                  reply(ctx.forbidden("full blocks (other banks' transactions); ask without \"full\""));
+                  return;
+              }
               auto block = snapshot->block(height);
               auto cert = snapshot->commit_certificate(height);
               if (!block || !cert) {
@@ -385,7 +439,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(v);
           }));
 
-    d.add("getHeight", {.summary = "The committed head"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getHeight", {.summary = "The committed head", .access = rpc::Access::kConsortium}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
         if (!only_keys(p, {}, reply)) {
             return;
         }
@@ -393,13 +447,18 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
         reply(Value{{"height", head.height}, {"hash", head.hash.hex()}, {"state_root", head.results.state_root.hex()}});
     });
 
-    d.add("getProof", {.summary = "A Merkle inclusion proof with the block header and commit certificate"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getProof", {.summary = "A Merkle inclusion proof with the block header and commit certificate",
+                       .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h || !only_keys(p, {"tx_hash"}, reply)) {
                   return;
               }
-              auto proof = store_->snapshot()->inclusion_proof(*h);
+              auto snapshot = store_->snapshot();
+              if (!tx_readable(*snapshot, *h, ctx, reply)) {
+                  return;
+              }
+              auto proof = snapshot->inclusion_proof(*h);
               if (!proof) {
                   reply(RpcError::internal(proof.error().message()));
                   return;
@@ -422,7 +481,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           {"certificate", certificate_json((*proof)->certificate)}});
           }));
 
-    d.add("getNodeStatus", {.summary = "This node's view of the chain and its peers"},
+    d.add("getNodeStatus", {.summary = "This node's view of the chain and its peers",
+                            .access = rpc::Access::kConsortium},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               if (!only_keys(p, {}, reply)) {
                   return;
@@ -446,7 +506,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           {"version", kVersion}});
           });
 
-    d.add("getValidators", {.summary = "The validator set"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getValidators", {.summary = "The validator set", .access = rpc::Access::kConsortium}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
         if (!only_keys(p, {}, reply)) {
             return;
         }
@@ -462,7 +522,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
         reply(Value{{"validators", out}});
     });
 
-    d.add("getMembers", {.summary = "The member banks as the committed state holds them"},
+    d.add("getMembers", {.summary = "The member banks as the committed state holds them",
+                         .access = rpc::Access::kConsortium},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               if (!only_keys(p, {}, reply)) {
                   return;
@@ -470,13 +531,17 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::list_members(*store_->snapshot()));
           }));
 
-    d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date",
+                      .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id || !only_keys(p, {"loan_id", "as_of"}, reply)) {
                   return;
               }
               auto snapshot = store_->snapshot();
+              if (!party_readable(contracts::query::loan_parties(*snapshot, *id), "loan " + *id, ctx, reply)) {
+                  return;
+              }
               contracts::arith::Date as_of = contracts::BlockContext::at(1, snapshot->head().timestamp_ms).business_date;
               if (p.contains("as_of")) {
                   auto d2 = date_param(p, "as_of", reply);
@@ -488,17 +553,23 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_loan(*snapshot, *id, as_of));
           }));
 
-    d.add("getLoanStatement", {.summary = "A loan's events with allocations and postings"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getLoanStatement", {.summary = "A loan's events with allocations and postings",
+                               .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id || !only_keys(p, {"loan_id"}, reply)) {
                   return;
               }
-              reply_result(reply, contracts::query::get_loan_statement(*store_->snapshot(), *id));
+              auto snapshot = store_->snapshot();
+              if (!party_readable(contracts::query::loan_parties(*snapshot, *id), "loan " + *id, ctx, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_loan_statement(*snapshot, *id));
           }));
 
-    d.add("quotePayoff", {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("quotePayoff", {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)",
+                          .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id) {
                   return;
@@ -507,19 +578,29 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               if (!date || !only_keys(p, {"loan_id", "value_date"}, reply)) {
                   return;
               }
-              reply_result(reply, contracts::query::quote_payoff(*store_->snapshot(), *id, *date));
+              auto snapshot = store_->snapshot();
+              if (!party_readable(contracts::query::loan_parties(*snapshot, *id), "loan " + *id, ctx, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::quote_payoff(*snapshot, *id, *date));
           }));
 
-    d.add("getPartnership", {.summary = "Partnership terms, status and usage"},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
+    d.add("getPartnership", {.summary = "Partnership terms, status and usage", .access = rpc::Access::kChecked},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "partnership_id", reply);
               if (!id || !only_keys(p, {"partnership_id"}, reply)) {
                   return;
               }
-              reply_result(reply, contracts::query::get_partnership(*store_->snapshot(), *id));
+              auto snapshot = store_->snapshot();
+              if (!party_readable(contracts::query::partnership_parties(*snapshot, *id), "partnership " + *id, ctx,
+                                  reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_partnership(*snapshot, *id));
           }));
 
-    d.add("getPositions", {.summary = "A bank's positions per counterparty and partnership"},
+    d.add("getPositions", {.summary = "A bank's positions per counterparty and partnership",
+                           .access = rpc::Access::kOwnBank},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "bank_id", reply);
               if (!id || !only_keys(p, {"bank_id"}, reply)) {
@@ -529,7 +610,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getCycle",
-          {.summary = "A settlement cycle (default: the open one): status, cutoff, settlement date, totals by category"},
+          {.summary = "A settlement cycle (default: the open one): status, cutoff, settlement date, totals by category",
+           .access = rpc::Access::kConsortium},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               std::string id;
               if (p.contains("cycle_id")) {
@@ -547,7 +629,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
 
     d.add("getCycleReport",
           {.summary = "camt.053-like statement of a cycle for a bank: entries per counterparty, NbOfTxs, CtrlSum, "
-                      "events digest"},
+                      "events digest",
+           .access = rpc::Access::kOwnBank},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto cycle = string_param(p, "cycle_id", reply);
               if (!cycle) {
@@ -560,7 +643,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_cycle_report(*store_->snapshot(), *cycle, *bank));
           });
 
-    d.add("listInstructions", {.summary = "Settlement instructions by cycle_id, status and/or bank_id"},
+    d.add("listInstructions", {.summary = "Settlement instructions by cycle_id, status and/or bank_id",
+                               .access = rpc::Access::kOwnBank},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               contracts::query::InstructionFilter f;
               for (auto [name, field] : {std::pair{"cycle_id", &f.cycle_id}, std::pair{"status", &f.status},
@@ -588,7 +672,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     // Governance proposals are the consortium's business: every member votes on them, so any
     // member may read them. Expiry is judged on the head block's business date.
     d.add("getGovernanceProposal",
-          {.summary = "A governance proposal: action body and digest, approvals, quorum, status (or null)"},
+          {.summary = "A governance proposal: action body and digest, approvals, quorum, status (or null)",
+           .access = rpc::Access::kConsortium},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "proposal_id", reply);
               if (!id || !only_keys(p, {"proposal_id"}, reply)) {
@@ -599,7 +684,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_governance_proposal(*snapshot, *id, today));
           }));
 
-    d.add("listGovernanceProposals", {.summary = "Governance proposals, optionally only OPEN, EXECUTED or EXPIRED"},
+    d.add("listGovernanceProposals", {.summary = "Governance proposals, optionally only OPEN, EXECUTED or EXPIRED",
+                                      .access = rpc::Access::kConsortium},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               std::string status;
               if (p.contains("status")) {
@@ -621,7 +707,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::list_governance_proposals(*snapshot, status, today));
           }));
 
-    d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null"},
+    d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null",
+                                  .access = rpc::Access::kOwnBank},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto bank = string_param(p, "bank_id", reply);
               if (!bank) {
@@ -639,7 +726,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(*r ? receipt_json(**r) : Value(nullptr));
           }));
 
-    d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root"},
+    d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root",
+                                 .access = rpc::Access::kTokenless},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               if (!only_keys(p, {"height"}, reply)) {
                   return;
@@ -661,7 +749,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("subscribe",
-          {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events (with bank_id)"},
+          {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events (with bank_id)",
+           .access = rpc::Access::kChecked},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               if (!ctx.sink) {
                   reply(RpcError::server(rpc::kUnsupported, "UNSUPPORTED", "subscriptions need the WebSocket endpoint /ws"));
@@ -675,10 +764,18 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::invalid_params("\"topic\" must be blocks, receipts or bank_events"));
                   return;
               }
+              if (*topic == "receipts" && !ctx.bank.empty()) {
+                  reply(ctx.forbidden("every bank's receipts; subscribe to bank_events with its own bank_id"));
+                  return;
+              }
               std::string bank;
               if (*topic == "bank_events") {
                   auto b = string_param(p, "bank_id", reply);
                   if (!b) {
+                      return;
+                  }
+                  if (!ctx.bank.empty() && *b != ctx.bank) {
+                      reply(ctx.forbidden("the events of " + *b));
                       return;
                   }
                   if (genesis_->find_member(*b) == nullptr) {
@@ -700,16 +797,25 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value{{"subscription", id}});
           });
 
-    d.add("unsubscribe", {.summary = "Ends a subscription"}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
-        auto id = string_param(p, "subscription", reply);
-        if (!id || !only_keys(p, {"subscription"}, reply)) {
-            return;
-        }
-        std::lock_guard lock(subscriptions_mutex_);
-        reply(Value(subscriptions_.erase(*id) == 1));
-    });
+    d.add("unsubscribe", {.summary = "Ends a subscription of this connection", .access = rpc::Access::kConsortium},
+          [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
+              auto id = string_param(p, "subscription", reply);
+              if (!id || !only_keys(p, {"subscription"}, reply)) {
+                  return;
+              }
+              // Only the connection that subscribed may end it: ids are sequential, and one
+              // client (or bank) must not be able to cut another's notifications.
+              std::lock_guard lock(subscriptions_mutex_);
+              const auto it = subscriptions_.find(*id);
+              if (it == subscriptions_.end() || !ctx.sink || it->second.sink.lock() != ctx.sink) {
+                  reply(Value(false));
+                  return;
+              }
+              subscriptions_.erase(it);
+              reply(Value(true));
+          });
 
-    d.add("rpc.discover", {.summary = "This OpenRPC document"}, [this](const Value&, const rpc::CallContext&, Reply reply) {
+    d.add("rpc.discover", {.summary = "This OpenRPC document", .access = rpc::Access::kConsortium}, [this](const Value&, const rpc::CallContext&, Reply reply) {
         reply(dispatcher_->openrpc("JointClear node", kVersion));
     });
 }

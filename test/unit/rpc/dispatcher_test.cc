@@ -116,3 +116,61 @@ TEST_CASE("OpenRPC document lists every method", "[rpc]") {
     CHECK(doc["methods"].size() == 3);
     CHECK(doc["methods"][0]["name"] == "echo");
 }
+
+// ADR 0095: what a bank's bearer token may call. The dispatcher enforces the method's Access
+// before the handler runs; with no token (ctx.bank empty) everything stays open.
+TEST_CASE("bank tokens: the method table's access rules", "[rpc]") {
+    Dispatcher d;
+    d.add("digest", {.summary = "whole ledger"}, [](const Value&, const CallContext&, Reply reply) { reply(Value(1)); });
+    d.add("height", {.summary = "public", .access = Access::kConsortium},
+          [](const Value&, const CallContext&, Reply reply) { reply(Value(2)); });
+    d.add("positions", {.summary = "own bank", .access = Access::kOwnBank},
+          [](const Value& p, const CallContext&, Reply reply) { reply(p); });
+    d.add("checked", {.summary = "handler decides", .access = Access::kChecked},
+          [](const Value&, const CallContext& ctx, Reply reply) {
+              reply(ctx.bank == "A" ? Outcome(Value(3)) : Outcome(ctx.forbidden("this")));
+          });
+    auto as = [&](const std::string& bank, std::string_view body) {
+        std::optional<std::optional<std::string>> out;
+        d.handle(body, CallContext{nullptr, bank}, [&](std::optional<std::string> r) { out = std::move(r); });
+        REQUIRE(out.has_value());
+        return *out ? std::optional<Value>(Value::parse(**out)) : std::nullopt;
+    };
+    auto forbidden = [](const std::optional<Value>& r) {
+        return r && r->contains("error") && (*r)["error"]["code"] == kForbidden &&
+               (*r)["error"]["data"]["reason"] == "FORBIDDEN";
+    };
+    // No token: every method, any bank_id.
+    CHECK((*as("", R"({"jsonrpc":"2.0","id":1,"method":"digest"})"))["result"] == 1);
+    CHECK((*as("", R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":"B"}})"))["result"]["bank_id"] == "B");
+    CHECK(!(*as("", R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{}})"))["result"].contains("bank_id"));
+    // A token: the default (kTokenless) is closed, consortium data open.
+    const auto r = as("A", R"({"jsonrpc":"2.0","id":1,"method":"digest"})");
+    CHECK(forbidden(r));
+    CHECK((*r)["error"]["message"].get<std::string>().find("A may not read digest") != std::string::npos);
+    CHECK((*as("A", R"({"jsonrpc":"2.0","id":1,"method":"height"})"))["result"] == 2);
+    // kOwnBank: its own bank_id passes, another (or a non-string) is refused, none is filled in.
+    CHECK((*as("A", R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":"A"}})"))["result"]["bank_id"] == "A");
+    CHECK(forbidden(as("A", R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":"B"}})")));
+    CHECK(forbidden(as("A", R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":7}})")));
+    CHECK((*as("A", R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{}})"))["result"]["bank_id"] == "A");
+    // kChecked: the handler sees the token's bank.
+    CHECK((*as("A", R"({"jsonrpc":"2.0","id":1,"method":"checked"})"))["result"] == 3);
+    CHECK(forbidden(as("B", R"({"jsonrpc":"2.0","id":1,"method":"checked"})")));
+    // A refused notification still gets no response; a batch is checked member by member.
+    CHECK(!as("A", R"({"jsonrpc":"2.0","method":"digest"})").has_value());
+    const auto batch = as("A", R"([{"jsonrpc":"2.0","id":1,"method":"digest"},{"jsonrpc":"2.0","id":2,"method":"height"}])");
+    REQUIRE(batch);
+    CHECK(forbidden(Value((*batch)[0])));
+    CHECK((*batch)[1]["result"] == 2);
+    // The OpenRPC document states each method's rule.
+    const auto doc = d.openrpc("t", "0");
+    for (const auto& m : doc["methods"]) {
+        if (m["name"] == "positions") {
+            CHECK(m["x-token-access"] == "own-bank");
+        }
+        if (m["name"] == "digest") {
+            CHECK(m["x-token-access"] == "tokenless");
+        }
+    }
+}

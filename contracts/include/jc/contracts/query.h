@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jc::contracts::query {
 
@@ -45,6 +46,14 @@ Result<json::Value> quote_payoff(const ledger::StateReader& state, std::string_v
                                  arith::Date value_date);
 
 Result<json::Value> get_partnership(const ledger::StateReader& state, std::string_view partnership_id);
+
+// The banks party to a loan (its servicer and every tranche holder) or a partnership (servicer
+// and partner), sorted and unique; nullopt when there is no such record. The RPC read policy
+// (ADR 0095) lets a bank's token read exactly the loans and partnerships it is party to.
+Result<std::optional<std::vector<std::string>>> loan_parties(const ledger::StateReader& state,
+                                                              std::string_view loan_id);
+Result<std::optional<std::vector<std::string>>> partnership_parties(const ledger::StateReader& state,
+                                                                     std::string_view partnership_id);
 
 // The member register as the state holds it (genesis members as changed by member.* transactions),
 // in bank_id order: {"members": [{bank_id, name, cnaps_code, bic?, lei?, keys, roles, status}]}.

@@ -39,6 +39,16 @@ struct P2pConfig {
     std::map<std::uint32_t, std::string> peer_addresses;
 };
 
+// rpc.tls (ADR 0094): absent = plain HTTP. Paths are resolved against the config's directory.
+struct RpcTlsConfig {
+    std::string cert;        // certificate chain (PEM, leaf first); required in rpc.tls
+    std::string key;         // its private key (PEM, mode 0600); required in rpc.tls
+    std::string client_ca;   // optional: require client certificates chaining to this CA (mTLS)
+    std::uint64_t handshake_timeout_ms = 5'000;
+    std::uint64_t handshakes_max = 64;
+    [[nodiscard]] bool enabled() const { return !cert.empty(); }
+};
+
 struct RpcConfig {
     std::string listen = "127.0.0.1:8000";
     std::uint64_t body_bytes_max = 1 << 20;
@@ -51,6 +61,7 @@ struct RpcConfig {
     // Per-bank bearer tokens (docs/config.md, ADR 0091): SHA-256 of the token (64 lowercase hex)
     // → bank id. Empty: no authentication. With tokens, a token submits only as its own bank.
     std::map<std::string, std::string> token_sha256_to_bank;
+    RpcTlsConfig tls;
 };
 
 struct PoolConfig {
