@@ -113,3 +113,38 @@ TEST_CASE("required paths may not be empty (regression: genesis_config_fuzz)", "
     CHECK_THAT(error_of(R"({"node": "n", "genesis": "g", "data_dir": "", "consensus_key": "k",
         "p2p": {"ca_cert": "c", "cert": "t", "key": "k"}})"), Catch::Contains("data_dir: must not be empty"));
 }
+
+TEST_CASE("rpc.tls: paths resolved, defaults, and malformed entries refused naming the key", "[node][config]") {
+    auto with = [](const std::string& rpc) {
+        std::string t = kMinimal;
+        t.insert(t.rfind('}'), R"(, "rpc": )" + rpc);
+        return t;
+    };
+    auto none = parse_config(kMinimal, "/etc/jc/node0");
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->rpc.tls.enabled());
+    auto c = parse_config(with(R"({"tls": {"cert": "rpc_tls.crt", "key": "/k/rpc.key"}})"), "/etc/jc/node0");
+    REQUIRE(c.ok());
+    CHECK(c->rpc.tls.enabled());
+    CHECK(c->rpc.tls.cert == "/etc/jc/node0/rpc_tls.crt");
+    CHECK(c->rpc.tls.key == "/k/rpc.key");
+    CHECK(c->rpc.tls.client_ca.empty());
+    CHECK(c->rpc.tls.handshake_timeout_ms == 5000);
+    CHECK(c->rpc.tls.handshakes_max == 64);
+    c = parse_config(with(R"({"tls": {"cert": "c", "key": "k", "client_ca": "../bank-ca.crt",
+                                      "handshake_timeout_ms": 250, "handshakes_max": 3}})"),
+                     "/etc/jc/node0");
+    REQUIRE(c.ok());
+    CHECK(c->rpc.tls.client_ca == "/etc/jc/bank-ca.crt");
+    CHECK(c->rpc.tls.handshake_timeout_ms == 250);
+    CHECK(c->rpc.tls.handshakes_max == 3);
+    CHECK_THAT(error_of(with(R"({"tls": {"cert": "c"}})")), Catch::Contains("rpc.tls.key: missing"));
+    CHECK_THAT(error_of(with(R"({"tls": {"cert": "", "key": "k"}})")), Catch::Contains("rpc.tls.cert: must not be empty"));
+    CHECK_THAT(error_of(with(R"({"tls": {"cert": "c", "key": "k", "client_ca": ""}})")),
+               Catch::Contains("rpc.tls.client_ca: must not be empty"));
+    CHECK_THAT(error_of(with(R"({"tls": {"cert": "c", "key": "k", "handshake_timeout_ms": 0}})")),
+               Catch::Contains("rpc.tls.handshake_timeout_ms: must be an integer"));
+    CHECK_THAT(error_of(with(R"({"tls": {"cert": "c", "key": "k", "ciphers": "ALL"}})")),
+               Catch::Contains("rpc.tls.ciphers: unknown key"));
+    CHECK_THAT(error_of(with(R"({"tls": true})")), Catch::Contains("rpc.tls: must be an object"));
+}
