@@ -1,8 +1,12 @@
 #include "tx_env.h"
 
+#include "settle.h"
+
 #include <jc/core/assert.h>
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 
 namespace jc::contracts {
 
@@ -43,12 +47,19 @@ void Booking::pair(const std::string& bank, const std::vector<Leg>& debits, cons
 }
 
 void Booking::oblige(const std::string& debtor, const std::string& creditor, Category category,
-                     std::int64_t amount) {
+                     std::int64_t amount, const std::string& partnership_id) {
     JC_ASSERT(amount >= 0, "contracts.booking.obligation_non_negative");
     if (amount == 0) {
         return;
     }
     obligations_.push_back(ObligationLine{debtor, creditor, category, amount});
+    obligation_partnerships_.push_back(partnership_id);
+}
+
+void Booking::set_event(std::string event_id, std::uint64_t height, Date business_date) {
+    event_id_ = std::move(event_id);
+    height_ = height;
+    business_date_ = business_date;
 }
 
 ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
@@ -83,7 +94,39 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
         a.credits_posted = *credits;
         ov.put(std::move(d.key), encode(a));
     }
-    for (const auto& o : obligations_) {
+    // GROSS partnerships (ADR 0056): their lines become instructions, grouped per partnership in
+    // first-appearance order; the rest nets in the cycle.
+    std::vector<std::pair<std::string, std::vector<ObligationLine>>> gross;
+    std::vector<const ObligationLine*> net;
+    std::map<std::string, bool> is_gross;  // partnership id -> GROSS, read once per apply
+    for (std::size_t i = 0; i < obligations_.size(); ++i) {
+        const std::string& pid = obligation_partnerships_[i];
+        if (pid.empty()) {
+            net.push_back(&obligations_[i]);
+            continue;
+        }
+        auto known = is_gross.find(pid);
+        if (known == is_gross.end()) {
+            JC_EXEC_ASSIGN(const auto p, load(store::partnership(ov, pid)));
+            known = is_gross.emplace(pid, p && p->terms.settlement_mode == SettlementMode::kGross).first;
+        }
+        if (!known->second) {
+            net.push_back(&obligations_[i]);
+            continue;
+        }
+        auto group = std::find_if(gross.begin(), gross.end(), [&](const auto& g) { return g.first == pid; });
+        if (group == gross.end()) {
+            gross.emplace_back(pid, std::vector<ObligationLine>{});
+            group = std::prev(gross.end());
+        }
+        group->second.push_back(obligations_[i]);
+    }
+    for (const auto& [pid, lines] : gross) {
+        JC_ASSERT(!event_id_.empty(), "contracts.booking.gross_needs_event");
+        JC_EXEC_TRY(settle::book_gross(ov, cycle_id, pid, lines, event_id_, height_, business_date_));
+    }
+    for (const ObligationLine* line : net) {
+        const ObligationLine& o = *line;
         std::string key = keys::obligation(cycle_id, o.debtor, o.creditor, o.category);
         JC_EXEC_ASSIGN(ObligationAggregate agg, load(store::obligation(ov, key)));
         const auto total = arith::add_checked(agg.amount, static_cast<U128>(o.amount));

@@ -42,7 +42,7 @@ struct Route {
 };
 
 // Sorted by type name; looked up by binary search (no unordered containers).
-constexpr std::array<Route, 26> kRoutes = {{
+constexpr std::array<Route, 28> kRoutes = {{
     {"governance.approve", apply_governance_approve},
     {"governance.set_params", apply_governance_set_params},
     {"loan.accept_tranche", apply_loan_accept_tranche},
@@ -64,6 +64,8 @@ constexpr std::array<Route, 26> kRoutes = {{
     {"partnership.propose", apply_partnership_propose},
     {"partnership.reject", apply_partnership_reject},
     {"partnership.suspend", apply_partnership_suspend},
+    {"reserve.topup", apply_reserve_topup},
+    {"reserve.withdraw", apply_reserve_withdraw},
     {"settlement.close_cycle", apply_settlement_close_cycle},
     {"settlement.confirm_received", apply_settlement_confirm_received},
     {"settlement.confirm_sent", apply_settlement_confirm_sent},

@@ -146,8 +146,17 @@ Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const 
         records.emplace(keys::member(m.bank_id), encode(rec));
         records.emplace(keys::aggregate(m.bank_id), encode(BankAggregate{}));
     }
+    if (params.netting == NettingMode::kMultilateral) {
+        const auto agent = std::find_if(members.members.begin(), members.members.end(),
+                                        [&](const auto& m) { return m.bank_id == params.settlement_agent; });
+        if (agent == members.members.end() || agent->status != MemberStatus::kActive) {
+            return bad("params.settlement_agent must be an ACTIVE member");
+        }
+    }
     records.emplace(keys::params(), encode(params));
     Cycle cycle;
+    cycle.netting = params.netting;
+    cycle.settlement_agent = params.settlement_agent;
     cycle.cycle_id = first_cycle_id(gp.genesis_time_ms);
     cycle.status = CycleStatus::kOpen;
     cycle.opened_at_height = 0;

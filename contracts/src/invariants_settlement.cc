@@ -72,7 +72,12 @@ Result<std::vector<SettlementInstruction>> instructions_with_prefix(const ledger
     return out;
 }
 
-bool is_unsettled(InstructionStatus st) {
+// Indexed in su/ (ADR 0052; reserve moves only while SENT, ADR 0057).
+bool is_unsettled(const SettlementInstruction& si) {
+    const InstructionStatus st = si.status;
+    if (is_reserve(si.kind)) {
+        return st == InstructionStatus::kSent;
+    }
     return st == InstructionStatus::kPending || st == InstructionStatus::kSent || st == InstructionStatus::kFailed;
 }
 
@@ -93,7 +98,8 @@ Status check_settlement(Overlay& ov, const BlockContext& block) {
     }
     const bool obligations_touched = !ov.sorted("ob/").empty();
     const bool instructions_touched = !ov.sorted(keys::kInstructionPrefix).empty() ||
-                                      !ov.sorted(keys::kUnsettledPrefix).empty();
+                                      !ov.sorted(keys::kUnsettledPrefix).empty() ||
+                                      !ov.sorted(keys::kReservePrefix).empty();
     std::vector<std::string> closed_cycles;  // OPEN in the parent (or new), not OPEN now
     for (const auto& e : ov.sorted("cy/id/")) {
         if (!*e.value) {
@@ -121,12 +127,28 @@ Status check_settlement(Overlay& ov, const BlockContext& block) {
     // non-zero net, of exactly |net|, from the net debtor).
     for (const auto& cycle_id : closed_cycles) {
         auto ob = obligation_nets(ov, cycle_id);
-        auto made = instructions_with_prefix(ov, keys::instruction_prefix(cycle_id));
-        if (!ob || !made) {
-            return !ob ? Status(ob.error()) : Status(made.error());
+        auto all = instructions_with_prefix(ov, keys::instruction_prefix(cycle_id));
+        auto record = store::load<Cycle>(ov, keys::cycle(cycle_id), decode_cycle);
+        if (!ob || !all || !record) {
+            return !ob ? Status(ob.error()) : !all ? Status(all.error()) : Status(record.error());
+        }
+        const Cycle& cy = **record;
+        const InstructionKind netted =
+            cy.netting == NettingMode::kMultilateral ? InstructionKind::kMultilateral : InstructionKind::kBilateral;
+        // Only the instructions the close made: GROSS ones of the cycle settle events one by one
+        // and are covered by B5's first half.
+        std::vector<SettlementInstruction> made;
+        for (auto& si : *all) {
+            if (si.kind == InstructionKind::kBilateral || si.kind == InstructionKind::kMultilateral) {
+                if (si.kind != netted) {
+                    return bad("B5 cycle " + cycle_id + ": " + std::string(name(cy.netting)) + " cycle has " +
+                               std::string(name(si.kind)) + " instruction " + si.instruction_id);
+                }
+                made.push_back(std::move(si));
+            }
         }
         Nets in;
-        for (const auto& si : *made) {
+        for (const auto& si : made) {
             in.add(si.debtor, si.creditor, si.amount);
         }
         I128 sum = 0;
@@ -149,8 +171,35 @@ Status check_settlement(Overlay& ov, const BlockContext& block) {
                            " but its instructions net " + s(got));
             }
         }
+        if (cy.netting == NettingMode::kMultilateral) {
+            // B5 for a multilateral cycle (ADR 0055): one instruction per bank other than the
+            // agent with a non-zero multilateral net, between it and the agent, of exactly that net.
+            const std::string& agent = cy.settlement_agent;
+            std::set<std::string> seen;
+            for (const auto& si : made) {
+                const bool pays = si.creditor == agent;
+                const std::string& bank = pays ? si.debtor : si.creditor;
+                if ((si.debtor != agent && si.creditor != agent) || bank == agent || !seen.insert(bank).second) {
+                    return bad("B5 cycle " + cycle_id + ": instruction " + si.instruction_id +
+                               " is not the only one between a bank and the agent " + agent);
+                }
+                const I128 net = ob->bank.count(bank) != 0 ? ob->bank.at(bank) : 0;
+                const I128 signed_amount = pays ? -static_cast<I128>(si.amount) : si.amount;
+                if (signed_amount != net) {
+                    return bad("B5 cycle " + cycle_id + ": instruction " + si.instruction_id + " of " +
+                               s(si.amount) + " does not equal " + bank + "'s multilateral net " + s(net));
+                }
+            }
+            for (const auto& [bank, net] : ob->bank) {
+                if (net != 0 && bank != agent && seen.count(bank) == 0) {
+                    return bad("B5 cycle " + cycle_id + ": bank " + bank + " nets " + s(net) +
+                               " without an instruction with the agent");
+                }
+            }
+            continue;
+        }
         std::map<Pair, int> per_pair;
-        for (const auto& si : *made) {
+        for (const auto& si : made) {
             const Pair key = si.debtor < si.creditor ? Pair{si.debtor, si.creditor} : Pair{si.creditor, si.debtor};
             ++per_pair[key];
             const I128 net = ob->pair.count(key) != 0 ? ob->pair.at(key) : 0;  // first owes second
@@ -191,10 +240,32 @@ Status check_settlement(Overlay& ov, const BlockContext& block) {
         if (!si) {
             return si.error();
         }
-        if (!*si || !is_unsettled((**si).status)) {
+        if (!*si || !is_unsettled(**si)) {
             return bad("B5 unsettled index names " + id + ", which is missing or settled");
         }
+        if (is_reserve((**si).kind)) {
+            continue;  // cash in flight: no debt until received (ADR 0057)
+        }
         expected.add((**si).debtor, (**si).creditor, (**si).amount);
+    }
+    // Received reserve (ADR 0057): what the servicer holds for the partner is part of pos(S,i).
+    {
+        std::optional<Error> bad_reserve;
+        auto reserves = ov.scan(keys::kReservePrefix, [&](std::string_view key, std::string_view value) {
+            auto rv = decode_reserve(value);
+            if (!rv) {
+                bad_reserve = rv.error().with_context(std::string(key));
+                return false;
+            }
+            expected.add(rv->servicer, rv->partner, rv->balance);
+            return true;
+        });
+        if (!reserves) {
+            return reserves.error();
+        }
+        if (bad_reserve) {
+            return *bad_reserve;
+        }
     }
     // Instructions written in this block that are unsettled must be indexed.
     for (const auto& e : ov.sorted(keys::kInstructionPrefix)) {
@@ -209,7 +280,7 @@ Status check_settlement(Overlay& ov, const BlockContext& block) {
         if (!indexed) {
             return indexed.error();
         }
-        if (is_unsettled(si->status) != indexed->has_value()) {
+        if (is_unsettled(*si) != indexed->has_value()) {
             return bad("B5 instruction " + si->instruction_id + " is " + std::string(name(si->status)) +
                        " but the unsettled index says otherwise");
         }

@@ -299,6 +299,7 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
     std::map<std::string, json::Value> counterparties;
     std::map<std::string, I128> open_net;       // per counterparty, positive: it owes the bank
     std::map<std::string, I128> unsettled_net;
+    std::map<std::string, I128> reserve_net;  // received reserve (ADR 0057), same sign
     auto counterparty = [&](const std::string& c) -> json::Value& {
         auto [it, inserted] = counterparties.try_emplace(c);
         if (inserted) {
@@ -306,6 +307,7 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
                                      {"interbank_net", "0"},
                                      {"open_cycle_net", "0"},
                                      {"unsettled_net", "0"},
+                                     {"reserve_net", "0"},
                                      {"owed_by_counterparty", json::Value::object()},
                                      {"owed_to_counterparty", json::Value::object()},
                                      {"unsettled_instructions", json::Value::array()}};
@@ -379,8 +381,9 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
     if (failure) {
         return *failure;
     }
-    // Unsettled instructions of closed cycles (PENDING, SENT, FAILED; ADR 0052's su/ index), so
-    // that interbank_net = open_cycle_net + unsettled_net for every counterparty (B5).
+    // Unsettled instructions (PENDING, SENT, FAILED; ADR 0052's su/ index; GROSS ones of the open
+    // cycle too, ADR 0056), so that interbank_net = open_cycle_net + unsettled_net + reserve_net
+    // for every counterparty (B5 with the reserve term of ADR 0057).
     std::vector<std::string> unsettled_ids;
     JC_TRY_STATUS(state.scan(keys::kUnsettledPrefix, [&](std::string_view key, std::string_view) {
         unsettled_ids.emplace_back(key.substr(keys::kUnsettledPrefix.size()));
@@ -399,11 +402,40 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
         counterparty(other)["unsettled_instructions"].push_back(
             json::Value{{"instruction_id", si->instruction_id},
                         {"cycle_id", si->cycle_id},
+                        {"kind", std::string(name(si->kind))},
                         {"direction", pays ? "PAY" : "RECEIVE"},
                         {"amount", render::amount(si->amount)},
                         {"status", std::string(name(si->status))},
                         {"settlement_date", arith::format_date(si->settlement_date)}});
+        if (is_reserve(si->kind)) {
+            continue;  // cash in flight, not a debt: counted once received, in reserve_net
+        }
         unsettled_net[other] += pays ? -static_cast<I128>(si->amount) : static_cast<I128>(si->amount);
+    }
+    // Reserve accounts of the bank's PREFUNDED partnerships (either role).
+    std::map<std::string, json::Value> reserves;  // by partnership id
+    JC_TRY_STATUS(state.scan(keys::kReservePrefix, [&](std::string_view key, std::string_view value) {
+        auto rv = decode_reserve(value);
+        if (!rv) {
+            failure = rv.error().with_context(std::string(key));
+            return false;
+        }
+        if (rv->servicer != bank_id && rv->partner != bank_id) {
+            return true;
+        }
+        const bool holds = rv->servicer == bank_id;  // the servicer owes the partner its reserve
+        reserve_net[holds ? rv->partner : rv->servicer] +=
+            holds ? -static_cast<I128>(rv->balance) : static_cast<I128>(rv->balance);
+        reserves[rv->partnership_id] = json::Value{{"balance", render::amount(rv->balance)},
+                                                   {"pending_topups", render::amount(rv->pending_topups)},
+                                                   {"pending_withdrawals", render::amount(rv->pending_withdrawals)}};
+        return true;
+    }));
+    if (failure) {
+        return *failure;
+    }
+    for (const auto& [c, v] : reserve_net) {
+        counterparty(c)["reserve_net"] = render::amount(v);
     }
     for (const auto& [c, v] : open_net) {
         counterparty(c)["open_cycle_net"] = render::amount(v);
@@ -428,12 +460,19 @@ Result<json::Value> get_positions(const ledger::StateReader& state, std::string_
             {"counterparty", p->servicer_bank == bank_id ? p->partner_bank : p->servicer_bank},
             {"status", std::string(name(p->status))},
             {"funding_mode", std::string(name(p->terms.funding_mode))},
+            {"settlement_mode", std::string(name(p->terms.settlement_mode))},
             {"used", render::amount(p->used)},
             {"max_outstanding_principal", render::amount(p->terms.max_outstanding_principal)},
             {"utilisation_bps", cap == 0 ? 0 : static_cast<std::int64_t>(static_cast<I128>(p->used) * 10000 / cap)},
             {"fronting_limit", render::amount(p->terms.fronting_limit)},
             {"collection_limit", render::amount(p->terms.collection_limit)},
             {"loan_count", p->loan_count}});
+        if (p->terms.funding_mode == FundingMode::kPrefundedReserve) {
+            const auto it = reserves.find(p->partnership_id);
+            partnerships.back()["reserve"] =
+                it != reserves.end() ? it->second
+                                     : json::Value{{"balance", "0"}, {"pending_topups", "0"}, {"pending_withdrawals", "0"}};
+        }
         return true;
     }));
     if (failure) {

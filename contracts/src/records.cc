@@ -164,6 +164,14 @@ std::string check_params(const Params& p) {
     if (p.governance_ttl_days < 1 || p.governance_ttl_days > 366) {
         return "governance_ttl_days: must be in [1, 366]";
     }
+    // Whether the agent is an ACTIVE member is checked where the member register is at hand
+    // (governance.set_params, genesis).
+    if ((p.netting == NettingMode::kMultilateral) == p.settlement_agent.empty()) {
+        return "settlement_agent: required with MULTILATERAL netting and only then";
+    }
+    if (p.settlement_agent.size() > kIdLengthMax) {
+        return "settlement_agent: too long";
+    }
     return "";
 }
 
@@ -429,7 +437,8 @@ private:
 void encode_terms(Enc& e, const PartnershipTerms& t) {
     e.str(t.agreement_ref).e8(t.funding_mode).u16(t.min_tranche_share_bps).i64(t.max_outstanding_principal)
         .i64(t.fronting_limit).i64(t.collection_limit).u16(t.service_fee_bps).e8(t.fee_base)
-        .boolean(t.require_partner_acceptance).u32(t.accept_timeout_days).u32(t.writeoff_preauth_dpd);
+        .boolean(t.require_partner_acceptance).u32(t.accept_timeout_days).u32(t.writeoff_preauth_dpd)
+        .e8(t.settlement_mode);
 }
 
 void decode_terms(Dec& d, PartnershipTerms& t) {
@@ -444,6 +453,7 @@ void decode_terms(Dec& d, PartnershipTerms& t) {
     d.boolean(t.require_partner_acceptance);
     d.u32(t.accept_timeout_days);
     d.u32(t.writeoff_preauth_dpd);
+    d.e8(t.settlement_mode, 2);
 }
 
 void encode_product(Enc& e, const ProductTerms& p) {
@@ -524,6 +534,7 @@ std::string encode(const Params& v) {
         e.i32(d);
     }
     e.u8(v.rate_bases).u16(v.governance_quorum_bps).u32(v.governance_ttl_days);
+    e.e8(v.netting).str(v.settlement_agent);
     return e.take();
 }
 
@@ -553,6 +564,8 @@ Result<Params> decode_params(std::string_view bytes) {
     d.u8(v.rate_bases);
     d.u16(v.governance_quorum_bps);
     d.u32(v.governance_ttl_days);
+    d.e8(v.netting, 2);
+    d.str(v.settlement_agent);
     return d.finish(std::move(v));
 }
 
@@ -832,6 +845,7 @@ std::string encode(const Cycle& v) {
     Enc e;
     e.str(v.cycle_id).e8(v.status).u64(v.opened_at_height).boolean(v.early_close_requested);
     e.i64(v.cutoff_ms).u64(v.closed_at_height).e8(v.close_trigger).i32(v.settlement_date);
+    e.e8(v.netting).str(v.settlement_agent).u32(v.gross_seq);
     return e.take();
 }
 
@@ -846,6 +860,9 @@ Result<Cycle> decode_cycle(std::string_view bytes) {
     d.u64(v.closed_at_height);
     d.e8(v.close_trigger, 4);
     d.i32(v.settlement_date);
+    d.e8(v.netting, 2);
+    d.str(v.settlement_agent);
+    d.u32(v.gross_seq);
     return d.finish(std::move(v));
 }
 

@@ -22,6 +22,7 @@ json::Value terms(const PartnershipTerms& t) {
         {"require_partner_acceptance", t.require_partner_acceptance},
         {"accept_timeout_days", t.accept_timeout_days},
         {"writeoff_preauth_dpd", t.writeoff_preauth_dpd},
+        {"settlement_mode", std::string(name(t.settlement_mode))},
     };
 }
 

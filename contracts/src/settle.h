@@ -30,7 +30,31 @@ Status prologue(Overlay& ov, const BlockContext& block, const Params& params);
 json::Value render_instruction(const SettlementInstruction& si, const Member* debtor, const Member* creditor);
 Exec<json::Value> render_with_members(const ledger::StateReader& r, const SettlementInstruction& si);
 
-// Marks cycle_id SETTLED when every instruction of it is SETTLED or ROLLED; returns its status.
+// One loan event's obligation lines under a GROSS partnership (ADR 0056): their net becomes one
+// PENDING instruction SI-<cycle>-<debtor>-<creditor>-G<seq> in `cycle_id` (the open cycle);
+// nothing when they net to zero.
+ExecStatus book_gross(Overlay& ov, const std::string& cycle_id, const std::string& partnership_id,
+                      const std::vector<ObligationLine>& lines, const std::string& event_id, std::uint64_t height,
+                      Date business_date);
+
+// Writes an instruction and keeps the unsettled index (su/) in step with its status: netted and
+// GROSS instructions are indexed while PENDING, SENT or FAILED (a FAILED one is still a debt);
+// reserve instructions only while SENT (cash in flight, no debt; FAILED is final, ADR 0057).
+void put_instruction(Overlay& ov, const SettlementInstruction& si);
+
+// The reserve of a (servicer, partner) pair over its PREFUNDED partnerships (ADR 0057).
+struct ReserveTotals {
+    I128 balance = 0;
+    I128 pending_withdrawals = 0;
+};
+Result<ReserveTotals> reserve_totals(const ledger::StateReader& r, std::string_view servicer,
+                                     std::string_view partner);
+// A reserve instruction was received (balance moves, pending falls) or failed (pending falls).
+ExecStatus reserve_received(Overlay& ov, const SettlementInstruction& si);
+ExecStatus reserve_failed(Overlay& ov, const SettlementInstruction& si);
+
+// Marks cycle_id SETTLED when it is CLOSED and every instruction of it is SETTLED or ROLLED;
+// returns its status (OPEN stays OPEN: a GROSS instruction may settle before its cycle closes).
 Exec<CycleStatus> settle_cycle_if_done(Overlay& ov, const std::string& cycle_id);
 
 }  // namespace jc::contracts::settle

@@ -136,11 +136,14 @@ Result<json::Value> get_cycle(const ledger::StateReader& state, std::string_view
     }
     JC_ASSIGN_OR_RETURN(const auto instructions, scan_instructions(state, keys::instruction_prefix(id)));
     json::Value by_status = json::Value::object();
+    json::Value by_kind = json::Value::object();
     json::Value ids = json::Value::array();
     I128 total = 0;
     for (const auto& si : instructions) {
         const std::string st(name(si.status));
         by_status[st] = by_status.value(st, 0) + 1;
+        const std::string kind(name(si.kind));
+        by_kind[kind] = by_kind.value(kind, 0) + 1;
         ids.push_back(si.instruction_id);
         total += si.amount;
     }
@@ -156,10 +159,14 @@ Result<json::Value> get_cycle(const ledger::StateReader& state, std::string_view
         {"cutoff_ms", cycle->cutoff_ms},
         {"settlement_date", open ? json::Value(nullptr) : json::Value(arith::format_date(cycle->settlement_date))},
         {"early_close_requested", cycle->early_close_requested},
+        {"netting_mode", std::string(name(cycle->netting))},
+        {"settlement_agent",
+         cycle->settlement_agent.empty() ? json::Value(nullptr) : json::Value(cycle->settlement_agent)},
         {"obligations", json::Value{{"count", count}, {"gross", render::amount(gross)}, {"by_category", by_category}}},
         {"instructions", json::Value{{"count", instructions.size()},
                                      {"total", render::amount(total)},
                                      {"by_status", by_status},
+                                     {"by_kind", by_kind},
                                      {"ids", ids}}}};
 }
 
@@ -174,7 +181,8 @@ Result<json::Value> list_instructions(const ledger::StateReader& state, const In
     std::vector<SettlementInstruction> found;
     if (!filter.cycle_id.empty()) {
         JC_ASSIGN_OR_RETURN(found, scan_instructions(state, keys::instruction_prefix(filter.cycle_id)));
-    } else if (status && *status != InstructionStatus::kSettled && *status != InstructionStatus::kRolled) {
+    } else if (status && (*status == InstructionStatus::kPending || *status == InstructionStatus::kSent)) {
+        // su/ holds every PENDING and SENT instruction (a FAILED reserve move leaves it, ADR 0057).
         JC_ASSIGN_OR_RETURN(found, unsettled_instructions(state));
     } else {
         JC_ASSIGN_OR_RETURN(found, scan_instructions(state, keys::kInstructionPrefix));
@@ -219,6 +227,7 @@ Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::stri
         std::vector<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t, std::string>> events;
         std::vector<std::string> carried;  // instructions rolled into this cycle
         std::optional<SettlementInstruction> instruction;
+        std::vector<SettlementInstruction> gross;  // GROSS instructions of the cycle (ADR 0056)
     };
     std::map<std::string, PerCounterparty> cps;
     JC_ASSIGN_OR_RETURN(const auto obligations, cycle_obligations(state, cycle_id));
@@ -242,7 +251,12 @@ Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::stri
     JC_ASSIGN_OR_RETURN(const auto own, scan_instructions(state, keys::instruction_prefix(cycle_id)));
     for (const auto& si : own) {
         if (si.debtor == bank || si.creditor == bank) {
-            cps[si.debtor == bank ? si.creditor : si.debtor].instruction = si;
+            auto& cp = cps[si.debtor == bank ? si.creditor : si.debtor];
+            if (si.kind == InstructionKind::kGross) {
+                cp.gross.push_back(si);
+            } else {
+                cp.instruction = si;
+            }
         }
     }
     if (!cps.empty()) {
@@ -309,15 +323,26 @@ Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::stri
         for (const auto& e : cp.events) {
             event_lines += std::get<3>(e) + "\n";
         }
+        auto brief = [](const SettlementInstruction& si) {
+            json::Value v{{"instruction_id", si.instruction_id},
+                          {"kind", std::string(name(si.kind))},
+                          {"debtor", si.debtor},
+                          {"creditor", si.creditor},
+                          {"amount", render::amount(si.amount)},
+                          {"status", std::string(name(si.status))},
+                          {"settlement_date", arith::format_date(si.settlement_date)}};
+            if (!si.event_id.empty()) {
+                v["event_id"] = si.event_id;
+            }
+            return v;
+        };
         json::Value instruction(nullptr);
         if (cp.instruction) {
-            const auto& si = *cp.instruction;
-            instruction = json::Value{{"instruction_id", si.instruction_id},
-                                      {"debtor", si.debtor},
-                                      {"creditor", si.creditor},
-                                      {"amount", render::amount(si.amount)},
-                                      {"status", std::string(name(si.status))},
-                                      {"settlement_date", arith::format_date(si.settlement_date)}};
+            instruction = brief(*cp.instruction);
+        }
+        json::Value gross = json::Value::array();
+        for (const auto& si : cp.gross) {
+            gross.push_back(brief(si));
         }
         json::Value carried = json::Value::array();
         for (const auto& id : cp.carried) {
@@ -333,7 +358,8 @@ Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::stri
                                              {"event_count", cp.events.size()},
                                              {"events_digest", sha256(event_lines).hex()},
                                              {"carried_instructions", std::move(carried)},
-                                             {"instruction", std::move(instruction)}});
+                                             {"instruction", std::move(instruction)},
+                                             {"gross_instructions", std::move(gross)}});
         nb_all += nb;
         ctrl_all += ctrl;
         net_all += net;
@@ -344,6 +370,9 @@ Result<json::Value> get_cycle_report(const ledger::StateReader& state, std::stri
         {"bank_id", bank},
         {"bank_cnaps", member->cnaps_code},
         {"status", std::string(name(cycle->status))},
+        {"netting_mode", std::string(name(cycle->netting))},
+        {"settlement_agent",
+         cycle->settlement_agent.empty() ? json::Value(nullptr) : json::Value(cycle->settlement_agent)},
         {"settlement_date", open ? json::Value(nullptr) : json::Value(arith::format_date(cycle->settlement_date))},
         {"currency", "CNY"},
         {"counterparties", std::move(counterparties)},

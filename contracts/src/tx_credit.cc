@@ -466,9 +466,10 @@ Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body) {
         } else {
             servicer_credits.push_back({AccountCode::kInterbank, tr.bank_id, parts[i]});
             partners.post(tr.bank_id, AccountCode::kInterbank, servicer, AccountCode::kRecoveryIncome, "", parts[i]);
-            partners.oblige(servicer, tr.bank_id, Category::kRecovery, parts[i]);
+            partners.oblige(servicer, tr.bank_id, Category::kRecovery, parts[i], tr.partnership_id);
         }
     }
+    partners.set_event(ev.event_id(), t.env.block.height, static_cast<Date>(t.env.block.business_date));
     Booking servicer_book;
     servicer_book.pair(servicer, {{AccountCode::kBorrowerClearing, "", *amount}}, servicer_credits);
     JC_EXEC_TRY(servicer_book.apply(t.ov, ev.cycle_id));
@@ -564,8 +565,9 @@ Exec<TxEffect> execute_correction(TxEnv& t, const Loan& before, const LoanEvent&
         const TrancheAllocation& a = o.tranches[i];
         const std::int64_t owed_back =
             o.type == EventType::kRepay ? a.principal() + a.interest + a.penalty - a.fee : a.recovered;
-        book.oblige(tr.bank_id, after.servicer, Category::kCorrection, owed_back);
+        book.oblige(tr.bank_id, after.servicer, Category::kCorrection, owed_back, tr.partnership_id);
     }
+    book.set_event(ev.event_id(), t.env.block.height, static_cast<Date>(t.env.block.business_date));
     JC_EXEC_TRY(book.apply(t.ov, ev.cycle_id));
     ev.postings = book.postings();
     ev.obligations = book.obligations();

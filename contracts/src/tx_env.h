@@ -67,10 +67,19 @@ public:
     // postings, greedily in the order given (deterministic). REQUIRES: equal totals.
     void pair(const std::string& bank, const std::vector<Leg>& debits, const std::vector<Leg>& credits);
 
-    void oblige(const std::string& debtor, const std::string& creditor, Category category, std::int64_t amount);
+    // An obligation of the cycle. `partnership_id` names the partnership of the tranche it arises
+    // from: when that partnership settles GROSS (ADR 0056) the obligation becomes part of an
+    // instruction of its own instead of the cycle's netting; "" (or a NET partnership) nets.
+    void oblige(const std::string& debtor, const std::string& creditor, Category category, std::int64_t amount,
+                const std::string& partnership_id = "");
 
-    // Applies postings to the account records (one read-modify-write per distinct account) and
-    // obligations to the open cycle's aggregates.
+    // The loan event the obligations belong to, named in GROSS instructions. REQUIRED before
+    // apply() when an obligation names a partnership.
+    void set_event(std::string event_id, std::uint64_t height, Date business_date);
+
+    // Applies postings to the account records (one read-modify-write per distinct account),
+    // NET obligations to the open cycle's aggregates, and makes one GROSS instruction per GROSS
+    // partnership with a non-zero net.
     ExecStatus apply(Overlay& ov, const std::string& cycle_id) const;
 
     [[nodiscard]] const std::vector<Posting>& postings() const { return postings_; }
@@ -79,6 +88,10 @@ public:
 private:
     std::vector<Posting> postings_;
     std::vector<ObligationLine> obligations_;
+    std::vector<std::string> obligation_partnerships_;  // parallel to obligations_
+    std::string event_id_;
+    std::uint64_t height_ = 0;
+    Date business_date_ = 0;
 };
 
 // Handlers: each validates in B.5 order and, on success, has written its effects to the overlay.
@@ -98,6 +111,8 @@ Exec<TxEffect> apply_loan_approve_write_off(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_loan_approve_correction(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_reserve_topup(TxEnv& t, const json::Value& body);
+Exec<TxEffect> apply_reserve_withdraw(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_governance_set_params(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_governance_approve(TxEnv& t, const json::Value& body);
 Exec<TxEffect> apply_member_register(TxEnv& t, const json::Value& body);

@@ -82,7 +82,10 @@ json::Value params_json(const Params& p) {
                        {"holidays", std::move(holidays)},
                        {"working_weekends", std::move(workdays)},
                        {"governance_quorum_bps", p.governance_quorum_bps},
-                       {"governance_ttl_days", p.governance_ttl_days}};
+                       {"governance_ttl_days", p.governance_ttl_days},
+                       {"netting_mode", std::string(name(p.netting))},
+                       {"settlement_agent", p.settlement_agent.empty() ? json::Value(nullptr)
+                                                                       : json::Value(p.settlement_agent)}};
 }
 
 // Reads an array of dates at obj[key] (1001/1005 on form errors).
@@ -113,7 +116,8 @@ Failure params_invalid(const std::string& problem) {
 Exec<json::Value> action_set_params(TxEnv& t, const json::Value& body, bool apply) {
     Form f;
     f.object(body, "", {"proposal_id", "cycle_cutoffs", "rounding_mode", "rate_bases", "max_rate_ppb",
-                        "npl_dpd_threshold", "calendar", "governance_quorum_bps", "governance_ttl_days"});
+                        "npl_dpd_threshold", "calendar", "governance_quorum_bps", "governance_ttl_days",
+                        "netting_mode", "settlement_agent"});
     f.id(body, "proposal_id", "", kIdLengthMax, true);
     // The current record, not the block's copy: an earlier execution in this block is included.
     JC_EXEC_ASSIGN(Params p, load(store::params(t.ov)));
@@ -174,6 +178,23 @@ Exec<json::Value> action_set_params(TxEnv& t, const json::Value& body, bool appl
         changes = true;
         p.governance_ttl_days = static_cast<std::uint32_t>(*v);
     }
+    // Netting (ADR 0055): BILATERAL drops the agent; MULTILATERAL needs one, named in the same
+    // body or already set.
+    if (auto v = f.string(body, "netting_mode", "", false)) {
+        changes = true;
+        if (const auto m = parse_netting_mode(*v)) {
+            p.netting = *m;
+            if (*m == NettingMode::kBilateral) {
+                p.settlement_agent.clear();
+            }
+        } else {
+            f.error(Code::kBadEnvelope, "netting_mode", "must be BILATERAL or MULTILATERAL");
+        }
+    }
+    if (auto v = f.bank_id(body, "settlement_agent", "", false)) {
+        changes = true;
+        p.settlement_agent = *v;
+    }
     std::string calendar_problem;
     if (const json::Value* cal = f.field(body, "calendar", "", false)) {
         changes = true;
@@ -220,6 +241,13 @@ Exec<json::Value> action_set_params(TxEnv& t, const json::Value& body, bool appl
     }
     if (const std::string problem = check_params(p); !problem.empty()) {
         return params_invalid(problem);
+    }
+    if (p.netting == NettingMode::kMultilateral) {
+        // Checked at proposal and again at execution: the agent may have been suspended since.
+        JC_EXEC_ASSIGN(auto agent, load(store::member(t.ov, p.settlement_agent)));
+        if (!agent || agent->status != MemberStatus::kActive) {
+            return params_invalid("settlement_agent: " + p.settlement_agent + " is not an ACTIVE member");
+        }
     }
     if (apply) {
         t.ov.put(keys::params(), encode(p));

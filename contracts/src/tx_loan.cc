@@ -6,6 +6,7 @@
 #include "invariants.h"
 #include "render.h"
 #include "servicing.h"
+#include "settle.h"
 #include "tx_env.h"
 
 #include <jc/contracts/arith/allocate.h>
@@ -330,6 +331,11 @@ ExecStatus check_capacity(TxEnv& t, const Loan& loan, const std::vector<std::opt
             JC_EXEC_ASSIGN(const std::int64_t reserved,
                            load_reserved(t.ov, keys::reserved_pair(loan.servicer, partner)));
             available[i] = pos - reserved;
+            if (loan.tranches[i].funding_mode == FundingMode::kPrefundedReserve) {
+                // Reserve already on its way back to the partner is not there to draw (ADR 0057).
+                JC_EXEC_ASSIGN(const settle::ReserveTotals rt, load(settle::reserve_totals(t.ov, loan.servicer, partner)));
+                available[i] -= rt.pending_withdrawals;
+            }
         }
     }
     for (std::size_t i = 0; i < k; ++i) {
@@ -629,9 +635,10 @@ Exec<LoanEvent> book_disbursement(TxEnv& t, Loan& loan, std::vector<std::optiona
         } else {
             book.post(servicer, AccountCode::kInterbank, bank, AccountCode::kBorrowerClearing, "", funded);
             book.post(bank, AccountCode::kLoanPrincipal, "", AccountCode::kInterbank, servicer, funded);
-            book.oblige(bank, servicer, Category::kFunding, funded);
+            book.oblige(bank, servicer, Category::kFunding, funded, loan.tranches[i].partnership_id);
         }
     }
+    book.set_event(ev.event_id(), t.env.block.height, static_cast<Date>(t.env.block.business_date));
     JC_EXEC_TRY(book.apply(t.ov, ev.cycle_id));
     ev.postings = book.postings();
     ev.obligations = book.obligations();
@@ -745,11 +752,12 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
                   {{AccountCode::kLoanPrincipal, "", a.principal()},
                    {AccountCode::kInterestIncome, "", a.interest},
                    {AccountCode::kPenaltyIncome, "", a.penalty}});
-        book.oblige(servicer, tr.bank_id, Category::kPrincipal, a.principal());
-        book.oblige(servicer, tr.bank_id, Category::kInterest, a.interest);
-        book.oblige(servicer, tr.bank_id, Category::kPenalty, a.penalty);
-        book.oblige(tr.bank_id, servicer, Category::kServiceFee, a.fee);
+        book.oblige(servicer, tr.bank_id, Category::kPrincipal, a.principal(), tr.partnership_id);
+        book.oblige(servicer, tr.bank_id, Category::kInterest, a.interest, tr.partnership_id);
+        book.oblige(servicer, tr.bank_id, Category::kPenalty, a.penalty, tr.partnership_id);
+        book.oblige(tr.bank_id, servicer, Category::kServiceFee, a.fee, tr.partnership_id);
     }
+    book.set_event(ev.event_id(), t.env.block.height, static_cast<Date>(t.env.block.business_date));
     // Servicer postings first in the event's list, then the partners' (stable, documented order).
     Booking servicer_book;
     servicer_book.pair(servicer, {{AccountCode::kBorrowerClearing, "", *amount}}, servicer_credits);

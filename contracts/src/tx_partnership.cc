@@ -9,10 +9,10 @@ namespace jc::contracts {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> kTermFields = {
+constexpr std::array<std::string_view, 12> kTermFields = {
     "agreement_ref",      "funding_mode",  "min_tranche_share_bps",      "max_outstanding_principal",
     "fronting_limit",     "collection_limit", "service_fee_bps",         "fee_base",
-    "require_partner_acceptance", "accept_timeout_days", "writeoff_preauth_dpd"};
+    "require_partner_acceptance", "accept_timeout_days", "writeoff_preauth_dpd", "settlement_mode"};
 
 // Reads the term fields present in `body` over `terms`. `required` makes the core fields
 // mandatory (propose); an amendment may carry any subset.
@@ -49,6 +49,9 @@ void read_terms(Form& f, const json::Value& body, PartnershipTerms& terms, bool 
     }
     if (auto v = f.integer(body, "writeoff_preauth_dpd", "", 0, 100000, false)) {
         terms.writeoff_preauth_dpd = static_cast<std::uint32_t>(*v);
+    }
+    if (auto v = f.enumeration(body, "settlement_mode", "", parse_settlement_mode, false)) {
+        terms.settlement_mode = *v;
     }
 }
 
@@ -111,7 +114,7 @@ Exec<TxEffect> apply_partnership_propose(TxEnv& t, const json::Value& body) {
     f.object(body, "", {"partnership_id", "servicer_bank", "partner_bank", "agreement_ref", "funding_mode",
                         "min_tranche_share_bps", "max_outstanding_principal", "fronting_limit", "collection_limit",
                         "service_fee_bps", "fee_base", "require_partner_acceptance", "accept_timeout_days",
-                        "writeoff_preauth_dpd"});
+                        "writeoff_preauth_dpd", "settlement_mode"});
     Partnership p;
     const auto id = f.id(body, "partnership_id", "", kIdLengthMax, true);
     const auto servicer = f.bank_id(body, "servicer_bank", "", true);
@@ -198,7 +201,8 @@ Exec<TxEffect> apply_partnership_amend(TxEnv& t, const json::Value& body) {
     Form f;
     f.object(body, "", {"partnership_id", "agreement_ref", "funding_mode", "min_tranche_share_bps",
                         "max_outstanding_principal", "fronting_limit", "collection_limit", "service_fee_bps",
-                        "fee_base", "require_partner_acceptance", "accept_timeout_days", "writeoff_preauth_dpd"});
+                        "fee_base", "require_partner_acceptance", "accept_timeout_days", "writeoff_preauth_dpd",
+                        "settlement_mode"});
     const auto id = f.id(body, "partnership_id", "", kIdLengthMax, true);
     bool any_term = false;
     for (const auto field : kTermFields) {

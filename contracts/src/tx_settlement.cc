@@ -42,6 +42,17 @@ std::string_view name(InstructionStatus v) {
     return "?";
 }
 
+std::string_view name(InstructionKind v) {
+    switch (v) {
+        case InstructionKind::kBilateral: return "BILATERAL";
+        case InstructionKind::kMultilateral: return "MULTILATERAL";
+        case InstructionKind::kGross: return "GROSS";
+        case InstructionKind::kReserveTopup: return "RESERVE_TOPUP";
+        case InstructionKind::kReserveWithdrawal: return "RESERVE_WITHDRAWAL";
+    }
+    return "?";
+}
+
 namespace keys {
 std::string instruction(std::string_view instruction_id) { return "si/" + std::string(instruction_id); }
 std::string instruction_prefix(std::string_view cycle_id) { return "si/SI-" + std::string(cycle_id) + "-"; }
@@ -64,6 +75,7 @@ std::string encode(const SettlementInstruction& v) {
     }
     w.hash(v.obligations_digest).u64(v.created_height).u64(v.updated_height);
     w.str(v.payer_ref).str(v.failure_reason).str(v.failed_by).str(v.carried_to_cycle);
+    w.u8(static_cast<std::uint8_t>(v.kind)).str(v.partnership_id).str(v.event_id);
     return to_string(w.data());
 }
 
@@ -99,6 +111,13 @@ Result<SettlementInstruction> decode_instruction(std::string_view bytes) {
     JC_ASSIGN_OR_RETURN(v.failure_reason, r.str(kReasonLengthMax));
     JC_ASSIGN_OR_RETURN(v.failed_by, r.str(kIdLengthMax));
     JC_ASSIGN_OR_RETURN(v.carried_to_cycle, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(const std::uint8_t kind, r.u8());
+    if (kind >= kInstructionKindCount) {
+        return Error(Errc::kCorruption, "instruction: unknown kind");
+    }
+    v.kind = static_cast<InstructionKind>(kind);
+    JC_ASSIGN_OR_RETURN(v.partnership_id, r.str(kIdLengthMax));
+    JC_ASSIGN_OR_RETURN(v.event_id, r.str(2 * kIdLengthMax + 32));
     JC_TRY_STATUS(r.finish());
     if (v.amount <= 0) {
         return Error(Errc::kCorruption, "instruction: non-positive amount");
@@ -161,16 +180,7 @@ struct PairFlow {
     std::array<std::uint64_t, kCategoryCount> count{};
 };
 
-void put_instruction(Overlay& ov, const SettlementInstruction& si) {
-    ov.put(keys::instruction(si.instruction_id), encode(si));
-    const bool unsettled = si.status == InstructionStatus::kPending || si.status == InstructionStatus::kSent ||
-                           si.status == InstructionStatus::kFailed;
-    if (unsettled) {
-        ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
-    } else {
-        ov.erase(keys::unsettled(si.instruction_id));
-    }
-}
+void put_instruction(Overlay& ov, const SettlementInstruction& si) { settle::put_instruction(ov, si); }
 
 // FAILED -> ROLLED: the amount becomes a CARRY_FORWARD obligation (debtor -> creditor) of
 // `into_cycle`; the instruction's own cycle may become SETTLED.
@@ -206,6 +216,89 @@ Failure wrong_state(const SettlementInstruction& si, const char* required) {
 
 namespace settle {
 
+void put_instruction(Overlay& ov, const SettlementInstruction& si) {
+    ov.put(keys::instruction(si.instruction_id), encode(si));
+    const bool unsettled = is_reserve(si.kind) ? si.status == InstructionStatus::kSent
+                                               : si.status == InstructionStatus::kPending ||
+                                                     si.status == InstructionStatus::kSent ||
+                                                     si.status == InstructionStatus::kFailed;
+    if (unsettled) {
+        ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
+    } else {
+        ov.erase(keys::unsettled(si.instruction_id));
+    }
+}
+
+ExecStatus book_gross(Overlay& ov, const std::string& cycle_id, const std::string& partnership_id,
+                      const std::vector<ObligationLine>& lines, const std::string& event_id, std::uint64_t height,
+                      Date business_date) {
+    if (lines.empty()) {
+        return exec_ok();
+    }
+    // Orient by the first line's pair; the net decides the direction.
+    const std::string a = lines.front().debtor;
+    const std::string b = lines.front().creditor;
+    PairFlow ab;
+    PairFlow ba;
+    std::string digest_lines;
+    for (const auto& o : lines) {
+        const bool forward = o.debtor == a && o.creditor == b;
+        if (!forward && !(o.debtor == b && o.creditor == a)) {
+            return Error(Errc::kInternal, "gross obligations of one partnership name more than one pair");
+        }
+        PairFlow& f = forward ? ab : ba;
+        const auto idx = static_cast<std::size_t>(o.category);
+        f.amount[idx] += static_cast<I128>(o.amount);
+        f.count[idx] += 1;
+        digest_lines += o.debtor + "/" + o.creditor + "/" + std::string(name(o.category)) + "=" +
+                        std::to_string(o.amount) + ",1\n";
+    }
+    I128 net = 0;  // a owes b
+    for (std::size_t i = 0; i < kCategoryCount; ++i) {
+        net += ab.amount[i] - ba.amount[i];
+    }
+    if (net == 0) {
+        return exec_ok();
+    }
+    const bool a_pays = net > 0;
+    const I128 amount = a_pays ? net : -net;
+    if (amount > static_cast<I128>(arith::kMaxAmount)) {
+        return overflow("instruction amount");
+    }
+    JC_EXEC_ASSIGN(auto cycle, load(store::load<Cycle>(ov, keys::cycle(cycle_id), decode_cycle)));
+    if (!cycle || cycle->status != CycleStatus::kOpen) {
+        return Error(Errc::kCorruption, "gross instruction for cycle " + cycle_id + ", which is not open");
+    }
+    if (cycle->gross_seq >= 999999) {
+        return overflow("gross instruction sequence");
+    }
+    cycle->gross_seq += 1;
+    ov.put(keys::cycle(cycle_id), encode(*cycle));
+    SettlementInstruction si;
+    si.kind = InstructionKind::kGross;
+    si.cycle_id = cycle_id;
+    si.debtor = a_pays ? a : b;
+    si.creditor = a_pays ? b : a;
+    const std::string seq = std::to_string(1000000 + cycle->gross_seq).substr(1);
+    si.instruction_id = instruction_id(cycle_id, si.debtor, si.creditor) + "-G" + seq;
+    si.amount = static_cast<std::int64_t>(amount);
+    si.settlement_date = business_date;
+    si.status = InstructionStatus::kPending;
+    const PairFlow& out = a_pays ? ab : ba;
+    const PairFlow& in = a_pays ? ba : ab;
+    for (std::size_t i = 0; i < kCategoryCount; ++i) {
+        si.categories[i] = static_cast<std::int64_t>(out.amount[i] - in.amount[i]);
+        si.counts[i] = out.count[i] + in.count[i];
+    }
+    si.obligations_digest = sha256(digest_lines);
+    si.created_height = height;
+    si.updated_height = height;
+    si.partnership_id = partnership_id;
+    si.event_id = event_id;
+    put_instruction(ov, si);
+    return exec_ok();
+}
+
 json::Value render_instruction(const SettlementInstruction& si, const Member* debtor, const Member* creditor) {
     json::Value categories = json::Value::object();
     json::Value counts = json::Value::object();
@@ -226,6 +319,7 @@ json::Value render_instruction(const SettlementInstruction& si, const Member* de
                   {"currency", "CNY"},
                   {"settlement_date", arith::format_date(si.settlement_date)},
                   {"status", std::string(name(si.status))},
+                  {"kind", std::string(name(si.kind))},
                   {"categories", std::move(categories)},
                   {"counts", std::move(counts)},
                   {"obligations_digest", si.obligations_digest.hex()}};
@@ -244,6 +338,12 @@ json::Value render_instruction(const SettlementInstruction& si, const Member* de
     }
     if (!si.carried_to_cycle.empty()) {
         v["carried_to_cycle"] = si.carried_to_cycle;
+    }
+    if (!si.partnership_id.empty()) {
+        v["partnership_id"] = si.partnership_id;
+    }
+    if (!si.event_id.empty()) {
+        v["event_id"] = si.event_id;
     }
     return v;
 }
@@ -276,8 +376,11 @@ Exec<CycleStatus> settle_cycle_if_done(Overlay& ov, const std::string& cycle_id)
         return *bad;
     }
     JC_EXEC_ASSIGN(auto cycle, load(store::load<Cycle>(ov, keys::cycle(cycle_id), decode_cycle)));
-    if (!cycle || cycle->status == CycleStatus::kOpen) {
-        return Error(Errc::kCorruption, "instructions of cycle " + cycle_id + " but no closed cycle");
+    if (!cycle) {
+        return Error(Errc::kCorruption, "instructions of cycle " + cycle_id + " but no cycle record");
+    }
+    if (cycle->status == CycleStatus::kOpen) {
+        return cycle->status;  // a GROSS instruction settled before its cycle closed
     }
     if (all_done && cycle->status == CycleStatus::kClosed) {
         cycle->status = CycleStatus::kSettled;
@@ -304,7 +407,7 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
         })));
         for (const auto& id : unsettled) {
             JC_EXEC_ASSIGN(SettlementInstruction si, load_instruction(ov, id));
-            if (si.status == InstructionStatus::kFailed) {
+            if (si.status == InstructionStatus::kFailed && !is_reserve(si.kind)) {
                 JC_EXEC_TRY(roll_into(ov, si, cycle.cycle_id, block.height));
                 failed.push_back(id);
             }
@@ -314,6 +417,12 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
     // Gather the cycle's obligation aggregates: ob/<cycle>/<debtor>/<creditor>/<CATEGORY>.
     std::map<std::pair<std::string, std::string>, PairFlow> flows;
     std::map<std::pair<std::string, std::string>, std::string> digest_lines;  // by unordered pair
+    struct ObligationLineText {
+        std::string debtor;
+        std::string creditor;
+        std::string text;
+    };
+    std::vector<ObligationLineText> obligation_lines;  // in key order
     const std::string prefix = keys::obligation_prefix(cycle.cycle_id);
     std::optional<Error> bad;
     auto scanned = ov.scan(prefix, [&](std::string_view key, std::string_view value) {
@@ -333,8 +442,10 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
         flow.amount[idx] += static_cast<I128>(agg->amount);
         flow.count[idx] += agg->count;
         auto unordered = debtor < creditor ? std::make_pair(debtor, creditor) : std::make_pair(creditor, debtor);
-        digest_lines[unordered] += std::string(key) + "=" + arith::to_string_u128(agg->amount) + "," +
-                                   std::to_string(agg->count) + "\n";
+        std::string line = std::string(key) + "=" + arith::to_string_u128(agg->amount) + "," +
+                           std::to_string(agg->count) + "\n";
+        digest_lines[unordered] += line;
+        obligation_lines.push_back(ObligationLineText{std::move(debtor), std::move(creditor), std::move(line)});
         return true;
     });
     if (!scanned) {
@@ -354,60 +465,173 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
     const Date settlement_date = calendar::settlement_date(params, reference_ms);
 
     json::Value instructions = json::Value::array();
-    std::uint64_t made = 0;
-    for (const auto& [pair, lines] : digest_lines) {
-        const auto& [a, b] = pair;  // a < b
-        const PairFlow none;
-        const auto ab_it = flows.find({a, b});
-        const auto ba_it = flows.find({b, a});
-        const PairFlow& ab = ab_it == flows.end() ? none : ab_it->second;
-        const PairFlow& ba = ba_it == flows.end() ? none : ba_it->second;
-        I128 net = 0;  // a owes b
-        for (std::size_t i = 0; i < kCategoryCount; ++i) {
-            net += ab.amount[i] - ba.amount[i];
-        }
-        if (net == 0) {
-            continue;
-        }
-        const bool a_pays = net > 0;
-        const I128 amount = a_pays ? net : -net;
-        if (amount > static_cast<I128>(arith::kMaxAmount)) {
-            return overflow("instruction amount");
-        }
-        SettlementInstruction si;
-        si.debtor = a_pays ? a : b;
-        si.creditor = a_pays ? b : a;
+    I128 funds_moved = 0;  // what the net debtors pay: the liquidity the close needs
+    auto emit = [&](SettlementInstruction si) -> ExecStatus {
         si.cycle_id = cycle.cycle_id;
         si.instruction_id = instruction_id(cycle.cycle_id, si.debtor, si.creditor);
-        si.amount = static_cast<std::int64_t>(amount);
         si.settlement_date = settlement_date;
         si.status = InstructionStatus::kPending;
-        const PairFlow& out = a_pays ? ab : ba;  // debtor -> creditor
-        const PairFlow& in = a_pays ? ba : ab;
-        for (std::size_t i = 0; i < kCategoryCount; ++i) {
-            // Each side is bounded by the pair total, itself bounded above: fits in i64.
-            si.categories[i] = static_cast<std::int64_t>(out.amount[i] - in.amount[i]);
-            si.counts[i] = out.count[i] + in.count[i];
-        }
-        si.obligations_digest = sha256(lines);
         si.created_height = block.height;
         si.updated_height = block.height;
         put_instruction(ov, si);
         JC_EXEC_ASSIGN(json::Value rendered, render_with_members(ov, si));
         instructions.push_back(std::move(rendered));
-        ++made;
+        return exec_ok();
+    };
+    if (cycle.netting == NettingMode::kBilateral) {
+        for (const auto& [pair, lines] : digest_lines) {
+            const auto& [a, b] = pair;  // a < b
+            const PairFlow none;
+            const auto ab_it = flows.find({a, b});
+            const auto ba_it = flows.find({b, a});
+            const PairFlow& ab = ab_it == flows.end() ? none : ab_it->second;
+            const PairFlow& ba = ba_it == flows.end() ? none : ba_it->second;
+            I128 net = 0;  // a owes b
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                net += ab.amount[i] - ba.amount[i];
+            }
+            if (net == 0) {
+                continue;
+            }
+            const bool a_pays = net > 0;
+            const I128 amount = a_pays ? net : -net;
+            if (amount > static_cast<I128>(arith::kMaxAmount)) {
+                return overflow("instruction amount");
+            }
+            SettlementInstruction si;
+            si.kind = InstructionKind::kBilateral;
+            si.debtor = a_pays ? a : b;
+            si.creditor = a_pays ? b : a;
+            si.amount = static_cast<std::int64_t>(amount);
+            const PairFlow& out = a_pays ? ab : ba;  // debtor -> creditor
+            const PairFlow& in = a_pays ? ba : ab;
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                // Each side is bounded by the pair total, itself bounded above: fits in i64.
+                si.categories[i] = static_cast<std::int64_t>(out.amount[i] - in.amount[i]);
+                si.counts[i] = out.count[i] + in.count[i];
+            }
+            si.obligations_digest = sha256(lines);
+            funds_moved += amount;
+            JC_EXEC_TRY(emit(std::move(si)));
+        }
+    } else {
+        // Multilateral (ADR 0055): every pair's net not involving the agent is novated to the
+        // agent (debtor owes the agent, the agent owes the creditor; B.2-style intra-bank
+        // postings at all three banks, so T1/T2 hold), then each bank other than the agent
+        // settles its multilateral net with the agent in one instruction.
+        const std::string& agent = cycle.settlement_agent;
+        Booking novation;
+        for (const auto& [pair, lines] : digest_lines) {
+            const auto& [a, b] = pair;
+            if (a == agent || b == agent) {
+                continue;
+            }
+            const PairFlow none;
+            const auto ab_it = flows.find({a, b});
+            const auto ba_it = flows.find({b, a});
+            I128 net = 0;  // a owes b
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                net += (ab_it == flows.end() ? none : ab_it->second).amount[i] -
+                       (ba_it == flows.end() ? none : ba_it->second).amount[i];
+            }
+            if (net == 0) {
+                continue;
+            }
+            const std::string& d = net > 0 ? a : b;
+            const std::string& k = net > 0 ? b : a;
+            const I128 amount = net > 0 ? net : -net;
+            if (amount > static_cast<I128>(arith::kMaxAmount)) {
+                return overflow("novated amount");
+            }
+            const auto n = static_cast<std::int64_t>(amount);
+            novation.post(d, AccountCode::kInterbank, k, AccountCode::kInterbank, agent, n);
+            novation.post(k, AccountCode::kInterbank, agent, AccountCode::kInterbank, d, n);
+            novation.post(agent, AccountCode::kInterbank, d, AccountCode::kInterbank, k, n);
+        }
+        JC_EXEC_TRY(novation.apply(ov, cycle.cycle_id));
+
+        struct BankFlow {
+            PairFlow owes;    // the bank as debtor
+            PairFlow owed;    // the bank as creditor
+            std::string lines;
+        };
+        std::map<std::string, BankFlow> banks;
+        for (const auto& [pair, flow] : flows) {
+            auto& d = banks[pair.first];
+            auto& k = banks[pair.second];
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                d.owes.amount[i] += flow.amount[i];
+                d.owes.count[i] += flow.count[i];
+                k.owed.amount[i] += flow.amount[i];
+                k.owed.count[i] += flow.count[i];
+            }
+        }
+        for (const auto& line : obligation_lines) {
+            banks[line.debtor].lines += line.text;
+            banks[line.creditor].lines += line.text;
+        }
+        for (const auto& [bank, bf] : banks) {
+            if (bank == agent) {
+                continue;
+            }
+            I128 net = 0;  // what the bank is owed
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                net += bf.owed.amount[i] - bf.owes.amount[i];
+            }
+            if (net == 0) {
+                continue;
+            }
+            const I128 amount = net > 0 ? net : -net;
+            if (amount > static_cast<I128>(arith::kMaxAmount)) {
+                return overflow("instruction amount");
+            }
+            SettlementInstruction si;
+            si.kind = InstructionKind::kMultilateral;
+            si.debtor = net > 0 ? agent : bank;
+            si.creditor = net > 0 ? bank : agent;
+            si.amount = static_cast<std::int64_t>(amount);
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                const I128 owed_net = bf.owed.amount[i] - bf.owes.amount[i];
+                si.categories[i] = static_cast<std::int64_t>(net > 0 ? owed_net : -owed_net);
+                si.counts[i] = bf.owed.count[i] + bf.owes.count[i];
+            }
+            si.obligations_digest = sha256(bf.lines);
+            if (net < 0) {
+                funds_moved += amount;
+            }
+            JC_EXEC_TRY(emit(std::move(si)));
+        }
+        // The agent's own net, when it takes part, is the negative of the others' sum: its
+        // share of the pay-ins (or pay-outs) needs no instruction with itself.
+        const auto own = banks.find(agent);
+        if (own != banks.end()) {
+            I128 net = 0;
+            for (std::size_t i = 0; i < kCategoryCount; ++i) {
+                net += own->second.owed.amount[i] - own->second.owes.amount[i];
+            }
+            if (net < 0) {
+                funds_moved += -net;
+            }
+        }
     }
 
-    cycle.status = made == 0 ? CycleStatus::kSettled : CycleStatus::kClosed;
+    // CLOSED, then SETTLED at once if nothing of it is outstanding: no netted instruction and
+    // every GROSS one already settled or rolled (ADR 0056).
+    cycle.status = CycleStatus::kClosed;
     cycle.closed_at_height = block.height;
     cycle.close_trigger = trigger;
     cycle.settlement_date = settlement_date;
     ov.put(keys::cycle(cycle.cycle_id), encode(cycle));
+    JC_EXEC_ASSIGN(cycle.status, settle::settle_cycle_if_done(ov, cycle.cycle_id));
     Cycle next;
     next.cycle_id = *next_id;
     next.status = CycleStatus::kOpen;
     next.opened_at_height = block.height;
     next.cutoff_ms = calendar::next_cutoff_after(params, block.timestamp_ms);
+    // The netting parameters in force now (a set_params executed in an earlier block) govern the
+    // cycle that opens now, for its whole life.
+    next.netting = params.netting;
+    next.settlement_agent = params.settlement_agent;
     ov.put(keys::cycle(next.cycle_id), encode(next));
     ov.put(keys::current_cycle(), encode_current_cycle(next.cycle_id));
     json::Value rolled = json::Value::array();
@@ -416,6 +640,10 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
     }
     return json::Value{{"closed_cycle_id", cycle.cycle_id},
                        {"closed_cycle_status", std::string(name(cycle.status))},
+                       {"netting_mode", std::string(name(cycle.netting))},
+                       {"settlement_agent", cycle.settlement_agent.empty() ? json::Value(nullptr)
+                                                                           : json::Value(cycle.settlement_agent)},
+                       {"funds_moved", arith::to_string_i128(funds_moved)},
                        {"close_trigger", std::string(name(trigger))},
                        {"settlement_date", arith::format_date(settlement_date)},
                        {"next_cycle_id", next.cycle_id},
@@ -530,9 +758,14 @@ Exec<TxEffect> apply_settlement_confirm_received(TxEnv& t, const json::Value& bo
     si.status = InstructionStatus::kSettled;
     si.updated_height = t.env.block.height;
     put_instruction(t.ov, si);
+    JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
+    if (is_reserve(si.kind)) {
+        // A reserve move belongs to no cycle's settlement (ADR 0057): it moves the reserve.
+        JC_EXEC_TRY(settle::reserve_received(t.ov, si));
+        return TxEffect{json::Value{{"instruction", std::move(rendered)}}, "", 0};
+    }
     // The cycle is SETTLED once every instruction is SETTLED or ROLLED (B.4).
     JC_EXEC_ASSIGN(const CycleStatus cycle_status, settle::settle_cycle_if_done(t.ov, si.cycle_id));
-    JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
     return TxEffect{json::Value{{"instruction", std::move(rendered)}, {"cycle_status", std::string(name(cycle_status))}},
                     "", 0};
 }
@@ -560,6 +793,10 @@ Exec<TxEffect> apply_settlement_report_failure(TxEnv& t, const json::Value& body
     si.failed_by = t.tx.sender();
     si.updated_height = t.env.block.height;
     put_instruction(t.ov, si);
+    if (is_reserve(si.kind)) {
+        // No debt stands behind a reserve move: FAILED is final, the pending amount is released.
+        JC_EXEC_TRY(settle::reserve_failed(t.ov, si));
+    }
     JC_EXEC_ASSIGN(json::Value rendered, settle::render_with_members(t.ov, si));
     return TxEffect{json::Value{{"instruction", std::move(rendered)}}, "", 0};
 }
@@ -575,8 +812,9 @@ Exec<TxEffect> apply_settlement_roll(TxEnv& t, const json::Value& body) {
     if (auto r = require_party(t, si)) {
         return std::move(*r);
     }
-    if (si.status != InstructionStatus::kFailed) {
-        return wrong_state(si, "FAILED");
+    if (si.status != InstructionStatus::kFailed || is_reserve(si.kind)) {
+        return wrong_state(si, is_reserve(si.kind) ? "a FAILED netted or GROSS instruction (reserve moves do not roll)"
+                                                   : "FAILED");
     }
     JC_EXEC_ASSIGN(const Cycle open, load(store::current_cycle(t.ov)));
     JC_EXEC_TRY(roll_into(t.ov, si, open.cycle_id, t.env.block.height));

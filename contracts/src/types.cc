@@ -54,6 +54,22 @@ std::string_view name(FeeBase v) {
     return "?";
 }
 
+std::string_view name(NettingMode v) {
+    switch (v) {
+        case NettingMode::kBilateral: return "BILATERAL";
+        case NettingMode::kMultilateral: return "MULTILATERAL";
+    }
+    return "?";
+}
+
+std::string_view name(SettlementMode v) {
+    switch (v) {
+        case SettlementMode::kNet: return "NET";
+        case SettlementMode::kGross: return "GROSS";
+    }
+    return "?";
+}
+
 std::string_view name(PartnershipStatus v) {
     switch (v) {
         case PartnershipStatus::kProposed: return "PROPOSED";
@@ -174,6 +190,12 @@ std::optional<MemberStatus> parse_member_status(std::string_view s) {
 }
 std::optional<FundingMode> parse_funding_mode(std::string_view s) {
     return parse_by_name(s, std::array{FundingMode::kPrefundedReserve, FundingMode::kFronted, FundingMode::kDirect});
+}
+std::optional<NettingMode> parse_netting_mode(std::string_view s) {
+    return parse_by_name(s, std::array{NettingMode::kBilateral, NettingMode::kMultilateral});
+}
+std::optional<SettlementMode> parse_settlement_mode(std::string_view s) {
+    return parse_by_name(s, std::array{SettlementMode::kNet, SettlementMode::kGross});
 }
 std::optional<FeeBase> parse_fee_base(std::string_view s) {
     return parse_by_name(s, std::array{FeeBase::kInterest, FeeBase::kInterestAndPenalty});

@@ -55,7 +55,9 @@ TEST_CASE("records round-trip and reject damaged encodings", "[contracts][state]
     a.debits_posted = (static_cast<U128>(1) << 100) + 7;
     a.credits_posted = 3;
     CHECK(decode_account(encode(a)).value() == a);
-    std::string bad_enum = encode(Cycle{"20240101-01", CycleStatus::kOpen, 0, false});
+    Cycle open_cycle;
+    open_cycle.cycle_id = "20240101-01";
+    std::string bad_enum = encode(open_cycle);
     bad_enum[1 + 1 + 11] = 9;  // version, length, 11 id bytes, then the status byte
     CHECK_FALSE(decode_cycle(bad_enum).ok());
     CHECK(decode_loan(bytes + "x").error().code() == Errc::kCorruption);
@@ -65,10 +67,11 @@ TEST_CASE("record encoding is exactly the jc/core/codec wire format", "[contract
     // The records use a local encoder (no Result per field); these bytes must be what
     // codec::Writer produces and codec::Reader accepts for the same fields.
     const std::string id(200, 'x');  // a two-byte varint length
-    Cycle cycle{id, CycleStatus::kClosed, 0x0102030405060708ULL, true, -5, 77, CloseTrigger::kCutoff, 19768};
+    Cycle cycle{id, CycleStatus::kClosed, 0x0102030405060708ULL, true, -5, 77, CloseTrigger::kCutoff, 19768,
+                NettingMode::kMultilateral, "REGUL", 42};
     codec::Writer w;
     w.u8(kRecordVersion).str(id).u8(1).u64(0x0102030405060708ULL).boolean(true);
-    w.i64(-5).u64(77).u8(2).u32(19768);
+    w.i64(-5).u64(77).u8(2).u32(19768).u8(1).str("REGUL").u32(42);
     CHECK(encode(cycle) == std::string(w.data().begin(), w.data().end()));
     Account a{(static_cast<U128>(5) << 64) | 9, 3};
     codec::Writer wa;

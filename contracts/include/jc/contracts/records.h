@@ -143,6 +143,11 @@ struct Params {
     // creation date + ttl_days (ADR 0060).
     std::uint16_t governance_quorum_bps = 5001;
     std::uint32_t governance_ttl_days = 7;
+    // Netting of the cycles opened from now on (ADR 0055): MULTILATERAL needs `settlement_agent`,
+    // a member bank that every other bank pays its net to or is paid its net by; "" when
+    // BILATERAL. A cycle keeps the mode it opened with.
+    NettingMode netting = NettingMode::kBilateral;
+    std::string settlement_agent;
 
     [[nodiscard]] const ProductTerms& product(std::string_view code) const;
     [[nodiscard]] bool basis_allowed(arith::Basis b) const {
@@ -167,6 +172,9 @@ struct PartnershipTerms {
     bool require_partner_acceptance = false;
     std::uint32_t accept_timeout_days = 0;
     std::uint32_t writeoff_preauth_dpd = 0;
+    // NET: obligations wait for the cycle close; GROSS: each event's become an instruction at
+    // once (ADR 0056). Governs obligations booked while in force (not copied into loans).
+    SettlementMode settlement_mode = SettlementMode::kNet;
 
     friend bool operator==(const PartnershipTerms&, const PartnershipTerms&) = default;
 };
@@ -420,6 +428,10 @@ struct Cycle {
     std::uint64_t closed_at_height = 0;  // 0 while OPEN
     CloseTrigger close_trigger = CloseTrigger::kNone;
     Date settlement_date = 0;            // of its instructions; 0 while OPEN
+    // Snapshot of the governance netting parameters when the cycle opened (ADR 0055).
+    NettingMode netting = NettingMode::kBilateral;
+    std::string settlement_agent;        // "" unless MULTILATERAL
+    std::uint32_t gross_seq = 0;         // GROSS instructions made in this cycle (ADR 0056)
     friend bool operator==(const Cycle&, const Cycle&) = default;
 };
 

@@ -21,6 +21,14 @@ enum class FundingMode : std::uint8_t { kPrefundedReserve = 0, kFronted = 1, kDi
 
 enum class FeeBase : std::uint8_t { kInterest = 0, kInterestAndPenalty = 1 };
 
+// How a cycle's obligations become instructions at its close (DOMAIN.md B.8, ADR 0055):
+// bilateral per pair (default) or multilateral through a designated settlement agent.
+enum class NettingMode : std::uint8_t { kBilateral = 0, kMultilateral = 1 };
+
+// Per partnership (DOMAIN.md B.8 "gross mode", ADR 0056): NET obligations wait for the cycle
+// close; GROSS ones become an instruction of their own at once (RTGS-like).
+enum class SettlementMode : std::uint8_t { kNet = 0, kGross = 1 };
+
 enum class PartnershipStatus : std::uint8_t { kProposed = 0, kActive = 1, kRejected = 2, kSuspended = 3 };
 
 enum class LoanStatus : std::uint8_t {
@@ -83,6 +91,8 @@ std::string_view name(Role v);
 std::string_view name(MemberStatus v);
 std::string_view name(FundingMode v);
 std::string_view name(FeeBase v);
+std::string_view name(NettingMode v);
+std::string_view name(SettlementMode v);
 std::string_view name(PartnershipStatus v);
 std::string_view name(LoanStatus v);
 std::string_view name(PenaltyMode v);
@@ -99,6 +109,8 @@ std::optional<Role> parse_role(std::string_view s);
 std::optional<MemberStatus> parse_member_status(std::string_view s);
 std::optional<FundingMode> parse_funding_mode(std::string_view s);
 std::optional<FeeBase> parse_fee_base(std::string_view s);
+std::optional<NettingMode> parse_netting_mode(std::string_view s);
+std::optional<SettlementMode> parse_settlement_mode(std::string_view s);
 std::optional<PenaltyMode> parse_penalty_mode(std::string_view s);
 std::optional<ScheduleType> parse_schedule_type(std::string_view s);
 std::optional<InterestMethod> parse_interest_method(std::string_view s);
