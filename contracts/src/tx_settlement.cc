@@ -16,6 +16,7 @@
 #include <jc/core/codec.h>
 #include <jc/core/sha256.h>
 
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -592,6 +593,11 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
             si.amount = static_cast<std::int64_t>(amount);
             for (std::size_t i = 0; i < kCategoryCount; ++i) {
                 const I128 owed_net = bf.owed.amount[i] - bf.owes.amount[i];
+                // A bank's category totals span all its counterparties: check they fit.
+                if (owed_net > std::numeric_limits<std::int64_t>::max() ||
+                    owed_net < -std::numeric_limits<std::int64_t>::max()) {
+                    return overflow("instruction category net");
+                }
                 si.categories[i] = static_cast<std::int64_t>(net > 0 ? owed_net : -owed_net);
                 si.counts[i] = bf.owed.count[i] + bf.owes.count[i];
             }

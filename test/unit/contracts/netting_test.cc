@@ -11,6 +11,8 @@
 // WB is owed 560000 + 864197 + 1240 and owes 55347 + 649920; HR is owed 705267 + 350000 and
 // owes 561240 + 120000; BANKC owes 864197 + 350000 and is owed 120000. Every test chain checks
 // B5-B7 after every block (chain.h), so a wrong novation would fail the block itself.
+#include "../../../contracts/src/invariants.h"
+#include "../../../contracts/src/overlay.h"
 #include "settlement_fixture.h"
 
 #include <jc/core/sha256.h>
@@ -239,6 +241,76 @@ TEST_CASE("bad netting parameters are rejected and change nothing", "[contracts]
     CHECK(stored_params(c).settlement_agent == "REGUL");
     // The open genesis cycle keeps bilateral netting.
     CHECK(cycle(c, c.cycle_id()).netting == NettingMode::kBilateral);
+}
+
+TEST_CASE("B5/B6 for a multilateral cycle: instructions must be each bank's net with the agent",
+          "[contracts][settlement][netting][invariants]") {
+    E6 e(multilateral_via("REGUL"));
+    auto out = e.c.try_block("2024-02-15", {e.c.tx("WEBANK", "settlement.close_cycle",
+                                                   json::Value{{"expected_cycle_id", "20240215-01"}})});
+    REQUIRE(out.ok());
+    auto check = [&](const std::function<void(Overlay&)>& corrupt) {
+        Overlay ov(e.c.state());
+        for (const auto& w : out->writes) {
+            if (w.value) {
+                ov.put(w.key, *w.value);
+            } else {
+                ov.erase(w.key);
+            }
+        }
+        corrupt(ov);
+        return invariants::check_settlement(ov, BlockContext::at(e.c.height() + 1, noon_cst_ms("2024-02-15")));
+    };
+    auto get = [](Overlay& ov, const std::string& id) {
+        return decode_instruction(**ov.get(keys::instruction(id))).value();
+    };
+    auto put = [](Overlay& ov, const SettlementInstruction& si) {
+        ov.put(keys::instruction(si.instruction_id), encode(si));
+        ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
+    };
+    CHECK(check([](Overlay&) {}).ok());
+    // B6: BANKC's pay-in one fen short.
+    const auto b6 = check([&](Overlay& ov) {
+        auto si = get(ov, "SI-20240215-01-BANKC-REGUL");
+        si.amount -= 1;
+        put(ov, si);
+    });
+    REQUIRE_FALSE(b6.ok());
+    CHECK_THAT(b6.error().message(), Catch::Contains("B6 cycle 20240215-01"));
+    // B5: a pair of 1-fen instructions between two banks keeps every multilateral net but is not
+    // an instruction with the agent.
+    const auto b5 = check([&](Overlay& ov) {
+        SettlementInstruction wh = get(ov, "SI-20240215-01-REGUL-WEBANK");
+        wh.instruction_id = "SI-20240215-01-WEBANK-HUARUI";
+        wh.debtor = "WEBANK";
+        wh.creditor = "HUARUI";
+        wh.amount = 1;
+        put(ov, wh);
+        SettlementInstruction hw = wh;
+        hw.instruction_id = "SI-20240215-01-HUARUI-WEBANK";
+        hw.debtor = "HUARUI";
+        hw.creditor = "WEBANK";
+        put(ov, hw);
+    });
+    REQUIRE_FALSE(b5.ok());
+    CHECK_THAT(b5.error().message(), Catch::Contains("B5 cycle 20240215-01") && Catch::Contains("agent REGUL"));
+    // B5: an instruction of the wrong netting kind.
+    const auto kind = check([&](Overlay& ov) {
+        auto si = get(ov, "SI-20240215-01-REGUL-HUARUI");
+        si.kind = InstructionKind::kBilateral;
+        put(ov, si);
+    });
+    REQUIRE_FALSE(kind.ok());
+    CHECK_THAT(kind.error().message(), Catch::Contains("MULTILATERAL cycle has BILATERAL instruction"));
+    // B5 first half: undo one novation leg at the agent and its pair no longer matches.
+    const auto novation = check([&](Overlay& ov) {
+        const std::string key = keys::account("REGUL", AccountCode::kInterbank, "WEBANK");
+        Account a = decode_account(**ov.get(key)).value();
+        a.credits_posted -= 1;
+        ov.put(key, encode(a));
+    });
+    REQUIRE_FALSE(novation.ok());
+    CHECK_THAT(novation.error().message(), Catch::Contains("B5 pair REGUL/WEBANK"));
 }
 
 }  // namespace jc::contracts::test

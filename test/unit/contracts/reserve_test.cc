@@ -262,4 +262,19 @@ TEST_CASE("reserve rejections carry their B.5 codes and change nothing", "[contr
     ok(c.run("2024-01-16", "WEBANK", "reserve.withdraw", move(kP, "1000", "HVPS-W-1")));
 }
 
+TEST_CASE("B5 counts the received reserve: a reserve record off by one fen fails the block",
+          "[contracts][reserve][invariants]") {
+    Prefunded f;
+    Chain& c = f.c;
+    ok(c.run("2024-01-15", "HUARUI", "reserve.topup", move(kP, "1000", "HVPS-T-1")));
+    ok(received(c, "2024-01-15", "WEBANK", "RV-P-WB-HR-PRE-000001", "1000"));
+    ReserveAccount rv = reserve(c);
+    rv.balance += 1;
+    c.mutable_state().apply({{keys::reserve("WEBANK", "HUARUI", kP), encode(rv)}});
+    const auto out = c.try_block("2024-01-16", {c.tx("HUARUI", "reserve.topup", move(kP, "5", "HVPS-T-2"))});
+    REQUIRE_FALSE(out.ok());
+    CHECK_THAT(out.error().message(), Catch::Contains("ERR_INVARIANT_VIOLATION (9900)") &&
+                                          Catch::Contains("B5 pair HUARUI/WEBANK"));
+}
+
 }  // namespace jc::contracts::test
