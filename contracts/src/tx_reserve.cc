@@ -5,6 +5,7 @@
 
 #include <jc/contracts/settlement.h>
 
+#include "origination.h"
 #include "form.h"
 #include "settle.h"
 #include "tx_env.h"
@@ -183,7 +184,11 @@ Exec<TxEffect> apply_reserve_move(TxEnv& t, const json::Value& body, bool topup)
         JC_EXEC_ASSIGN(const I128 pos, load(store::position(t.ov, p->servicer_bank, p->partner_bank)));
         JC_EXEC_ASSIGN(const settle::ReserveTotals pair, load(settle::reserve_totals(t.ov, p->servicer_bank,
                                                                                      p->partner_bank)));
-        const I128 by_position = pos - pair.pending_withdrawals;
+        // A pending two-step origination holds its share of the reserve too (ADR 0062): what a
+        // partner accepted must still be there when the servicer disburses.
+        JC_EXEC_ASSIGN(const std::int64_t reserved,
+                       load_reserved(t.ov, keys::reserved_pair(p->servicer_bank, p->partner_bank)));
+        const I128 by_position = pos - pair.pending_withdrawals - reserved;
         const I128 by_reserve = static_cast<I128>(rv.balance) - rv.pending_withdrawals;
         const I128 available = std::min(by_position, by_reserve);
         if (static_cast<I128>(*amount) > available) {
@@ -193,6 +198,7 @@ Exec<TxEffect> apply_reserve_move(TxEnv& t, const json::Value& body, bool topup)
                                       {"position", arith::to_string_i128(pos)},
                                       {"reserve", std::to_string(rv.balance)},
                                       {"pending_withdrawals", arith::to_string_i128(pair.pending_withdrawals)},
+                                      {"reserved_by_proposals", std::to_string(reserved)},
                                       {"available", arith::to_string_i128(available < 0 ? 0 : available)}});
         }
         rv.pending_withdrawals += *amount;

@@ -4,7 +4,8 @@
 // originations draw the reserve down until 4403; a withdrawal is bounded so that pos(S,i) >= 0
 // holds with every withdrawal in flight; a failed move is final and releases what it held;
 // positions show the reserve; the cycle close nets the fundings, which refill the reserve;
-// duplicates follow B.7; every rejection carries its B.5 code and changes nothing.
+// duplicates follow B.7; every rejection carries its B.5 code and changes nothing; a pending
+// two-step origination's share of the reserve cannot be withdrawn from under it.
 // Method: WEBANK services, HUARUI funds through P-WB-HR-PRE (PREFUNDED_RESERVE). Figures by
 // hand: HR tops up 1,000,000.00 fen-exact 1000000; loans of 800000 and 600000 at 30/70 give HR
 // tranches 560000 and 420000 (lrm exact), leaving pos 1000000 - 980000 = 20000; a third of
@@ -275,6 +276,42 @@ TEST_CASE("B5 counts the received reserve: a reserve record off by one fen fails
     REQUIRE_FALSE(out.ok());
     CHECK_THAT(out.error().message(), Catch::Contains("ERR_INVARIANT_VIOLATION (9900)") &&
                                           Catch::Contains("B5 pair HUARUI/WEBANK"));
+}
+
+TEST_CASE("reserve: what a pending proposal reserves cannot be withdrawn", "[contracts][reserve][origination]") {
+    // Regression: the withdrawal bound ignored the reservations of two-step originations, so a
+    // servicer could withdraw the reserve a partner had just accepted a tranche against, and the
+    // disbursement would then fail 4403. Figures by hand: reserve 1000000; a proposal of 1000000
+    // at 30/70 reserves HR's 700000; 300000 is left to withdraw.
+    Prefunded f;
+    Chain& c = f.c;
+    PartnershipSpec acc;
+    acc.id = "P-WB-HR-PRE-ACC";
+    acc.funding_mode = "PREFUNDED_RESERVE";
+    acc.fronting_limit = "0";
+    acc.require_acceptance = true;
+    acc.accept_timeout_days = 5;
+    c.partnership(acc);
+    ok(c.run("2024-01-15", "HUARUI", "reserve.topup", move(kP, "1000000", "HVPS-T-1")));
+    ok(received(c, "2024-01-15", "WEBANK", "RV-P-WB-HR-PRE-000001", "1000000"));
+    LoanSpec l = prefunded_loan("L-0001", "1000000");
+    l.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-WB-HR-PRE-ACC"}};
+    ok(c.run("2024-01-15", "WEBANK", "loan.propose", propose_body(l)));
+    {
+        const auto before = c.state().entries();
+        const auto no = c.run("2024-01-15", "WEBANK", "reserve.withdraw", move(kP, "300001", "HVPS-W-1"));
+        CHECK(no.code == 4403);
+        CHECK(no.detail["reserved_by_proposals"] == "700000");
+        CHECK(no.detail["available"] == "300000");
+        CHECK(c.state().entries() == before);
+    }
+    ok(c.run("2024-01-15", "WEBANK", "reserve.withdraw", move(kP, "300000", "HVPS-W-1")));
+    // The accepted tranche is still covered: the disbursement goes through.
+    ok(c.run("2024-01-15", "HUARUI", "loan.accept_tranche", json::Value{{"loan_id", "L-0001"}}));
+    ok(c.run("2024-01-15", "WEBANK", "loan.disburse", json::Value{{"loan_id", "L-0001"}, {"channel_ref", "DISB-L-0001"}}));
+    CHECK(c.pos("WEBANK", "HUARUI") == 300000);  // 1000000 - 700000 funded; 300000 still on its way back
+    ok(received(c, "2024-01-15", "HUARUI", "RV-P-WB-HR-PRE-000002", "300000"));
+    CHECK(c.pos("WEBANK", "HUARUI") == 0);
 }
 
 }  // namespace jc::contracts::test
