@@ -463,8 +463,12 @@ def main():
         try:
             for i in range(N):
                 c.start(i)
-            if not wait_until(lambda: all(c.ready(i) for i in range(N)), 30):
-                fail("cluster not ready")
+            if not wait_until(lambda: all(c.ready(i) for i in range(N)), 60):
+                # Say why: which nodes answer, which exited (and how), and what each logged.
+                fail("cluster not ready within 60 s of start: ready %s, exited %s" %
+                     ([i for i in range(N) if c.ready(i)], c.exited_unexpectedly()))
+                for i in range(N):
+                    say("node%d log tail:\n%s" % (i, c.log_tail(i, 15)))
                 raise SystemExit(1)
             deals, loans = setup_money(c)
             load = Load(c, deals, loans)
