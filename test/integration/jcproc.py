@@ -269,9 +269,18 @@ class Cluster:
         if proxied:
             # Node i dials every j > i (p2p/transport.h): route each such link through its own
             # proxy, so a test can cut exactly the links of one validator.
+            # `jointclear init` chose the nodes' ports by binding port 0 and let them go, so a
+            # proxy's own port 0 can come back as one of them; such a proxy would hold a port a
+            # node must listen on. Draw again until none does.
+            node_ports = set(self.p2p_port) | {int(url.rsplit(":", 1)[1]) for url in self.rpc}
             for i in range(validators):
                 for j in range(i + 1, validators):
-                    self.proxies[(i, j)] = LinkProxy(self.p2p_port[j])
+                    proxy = LinkProxy(self.p2p_port[j])
+                    while proxy.port in node_ports:
+                        spare = proxy
+                        proxy = LinkProxy(self.p2p_port[j])
+                        spare.close()
+                    self.proxies[(i, j)] = proxy
                 cfg = self.config(i)
                 cfg["p2p"]["peer_addresses"] = {str(j): "127.0.0.1:%d" % self.proxies[(i, j)].port
                                                 for j in range(i + 1, validators)}
