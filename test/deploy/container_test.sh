@@ -63,7 +63,12 @@ cleanup() {
         timeout 120 docker-compose -p "$project" -f "$repo/deploy/compose/compose.yaml" down -v -t 10 \
             > "$tmp/down.log" 2>&1 || true
     fi
-    [[ -n $service_pid ]] && kill "$service_pid" 2> /dev/null && wait "$service_pid" 2> /dev/null
+    # `set -e` is still on here: the service's own exit status (1 after SIGTERM on some podman
+    # versions) must not abort the clean-up before it has removed anything.
+    if [[ -n $service_pid ]]; then
+        kill "$service_pid" 2> /dev/null || true
+        wait "$service_pid" 2> /dev/null || true
+    fi
     timeout 60 podman rm -a -f -t 0 > /dev/null 2>&1 || true
     timeout 60 podman volume prune -f > /dev/null 2>&1 || true
     timeout 60 podman network prune -f > /dev/null 2>&1 || true
