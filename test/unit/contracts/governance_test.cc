@@ -30,16 +30,7 @@ struct Gov {
 
     TxReceipt expect(int code, const std::string& bank, const std::string& type, const json::Value& body,
                      const std::string& date = "2024-03-01") {
-        const auto before = c.state().entries();
-        const auto out = c.block(date, {c.tx(bank, type, body)});
-        const TxReceipt& r = out.receipts.at(0);
-        INFO(type << " " << json::canonicalize(body) << " -> " << r.code << " " << json::canonicalize(r.detail));
-        CHECK(r.status == TxStatus::kRejected);
-        CHECK(r.code == code);
-        CHECK(r.error == std::string(code_name(static_cast<Code>(code))));
-        CHECK(out.writes.empty());
-        CHECK(c.state().entries() == before);
-        return r;
+        return expect_rejected(c, code, bank, type, body, date);
     }
 
     Params params() const {
