@@ -13,6 +13,7 @@ JOINTCLEAR=$(realpath "$1")
 JOINTCLEARD=$(realpath "$2")
 export JOINTCLEARD
 BENCH_PLOT=$(realpath "$(dirname "$0")/../../scripts/bench_plot.py")
+CATCHUP=$(realpath "$(dirname "$0")/../../scripts/bench_catchup.py")
 work=$(mktemp -d)
 cleanup() {
     for d in "$work/c" "$work/jointclear-demo"; do
@@ -193,6 +194,19 @@ grep -q "not a bench --json result" plot.err || fail "bench_plot error: $(cat pl
 ok
 expect_error 1 "no consortium at nowhere" -- "$JOINTCLEAR" bench --cluster nowhere
 expect_error 2 "txs" -- "$JOINTCLEAR" bench --cluster c --txs 0
+expect_error 1 "no node \"9\"" -- "$JOINTCLEAR" bench --cluster c --nodes 0,9
+expect_error 1 "node node0 is named twice" -- "$JOINTCLEAR" bench --cluster c --nodes 0,node0
+# P3's measurement (scripts/bench_catchup.py), small: node3 stopped, a bench through the other
+# three (bench --nodes), node3 restarted must catch up and then commit what is sent only to it.
+JOINTCLEAR="$JOINTCLEAR" python3 "$CATCHUP" c --txs 300 --json > catchup.json 2> catchup.err \
+    || fail "bench_catchup: $(tail -3 catchup.err)"
+python3 - catchup.json <<'EOF' || fail "bench_catchup result: $(cat catchup.json)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["p3_missed_txs"] == 300 and r["missed_blocks"] > 0 and r["own_txs_committed"] == 50, r
+assert 0 < r["caught_up_s"] < 60 and r["node"] == "node3", r
+EOF
+ok
 
 # ---- single nodes ----
 expect_error 1 "no node \"9\"" -- "$JOINTCLEAR" cluster stop c 9

@@ -20,10 +20,12 @@ class Driver {
 public:
     Driver(const Consortium& c, const Workload& w, const BenchOptions& o, std::ostream& progress, bool in_place)
         : w_(w), o_(o), progress_(progress), in_place_(in_place), release_timer_(io_), progress_timer_(io_) {
-        for (const auto& n : c.nodes()) {
+        // Positions in c.nodes(), as the workload assigns requests (not validator indexes: a bench
+        // may target a subset of the validators).
+        for (std::size_t at = 0; at < c.nodes().size(); ++at) {
             for (std::size_t i = 0; i < o.connections_per_node; ++i) {
-                connections_.push_back(std::make_shared<HttpConnection>(io_.get_executor(), n.rpc));
-                connection_node_.push_back(n.index);
+                connections_.push_back(std::make_shared<HttpConnection>(io_.get_executor(), c.nodes()[at].rpc));
+                connection_node_.push_back(at);
             }
         }
         ready_.resize(c.nodes().size());
@@ -229,7 +231,7 @@ private:
     asio::steady_timer release_timer_;
     asio::steady_timer progress_timer_;
     std::vector<std::shared_ptr<HttpConnection>> connections_;
-    std::vector<std::size_t> connection_node_;
+    std::vector<std::size_t> connection_node_;  // position in the targeted nodes, per connection
     std::vector<std::deque<std::size_t>> ready_;  // per node: released, not yet sent
     std::size_t total_ = 0;
     std::size_t next_release_ = 0;

@@ -83,6 +83,27 @@ Result<const ConsortiumNode*> Consortium::find_node(const std::string& which) co
                                       std::to_string(nodes_.empty() ? 0 : nodes_.size() - 1) + " or one of " + names + ")");
 }
 
+Result<Consortium> Consortium::only(const std::vector<std::string>& which) const {
+    Consortium out = *this;
+    out.nodes_.clear();
+    for (const auto& w : which) {
+        auto n = find_node(w);
+        if (!n) {
+            return n.error();
+        }
+        for (const auto& taken : out.nodes_) {
+            if (taken.index == (*n)->index) {
+                return Error(Errc::kInvalidArgument, "node " + (*n)->name + " is named twice");
+            }
+        }
+        out.nodes_.push_back(**n);
+    }
+    if (out.nodes_.empty()) {
+        return Error(Errc::kInvalidArgument, "no node named");
+    }
+    return out;
+}
+
 Result<crypto::KeyFile> Consortium::bank_key(const std::string& bank_id) const {
     if (genesis_->find_member(bank_id) == nullptr) {
         return Error(Errc::kNotFound, "bank " + bank_id + " is not a member of " + chain_id());

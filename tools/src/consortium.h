@@ -47,6 +47,11 @@ public:
     // NODE as API.md allows it: a 0-based index ("2") or the node's directory name ("node2").
     Result<const ConsortiumNode*> find_node(const std::string& which) const;
 
+    // The same consortium seen through a subset of its validators (NODE as find_node takes it,
+    // each at most once, order kept): for commands that must leave some validators alone, e.g. a
+    // bench while one validator is stopped. Errors name an unknown or repeated node.
+    Result<Consortium> only(const std::vector<std::string>& which) const;
+
     // The signing key of `bank_id` from DIR/banks/<bank_id>.json (mode 0600 checked).
     Result<crypto::KeyFile> bank_key(const std::string& bank_id) const;
     [[nodiscard]] std::vector<std::string> bank_ids() const;
