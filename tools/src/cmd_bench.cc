@@ -93,12 +93,22 @@ struct Stats {
     double seconds = 0;
     double tps = 0;
     double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+    // From the send to the error answer, for measured transactions refused with an answer (e.g.
+    // POOL_FULL under overload): graceful degradation means these stay short.
+    double refused_p50_ms = 0, refused_p99_ms = 0, refused_max_ms = 0;
 };
+
+// The q-quantile (nearest rank) of sorted nanosecond figures, in ms.
+double quantile_ms(const std::vector<std::int64_t>& sorted, double q) {
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+    return static_cast<double>(sorted[std::max<std::size_t>(rank, 1) - 1]) / 1e6;
+}
 
 Stats compute(const DriveResult& r, const BenchOptions& o) {
     using State = TxOutcome::State;
     Stats s;
     std::vector<std::int64_t> latency;
+    std::vector<std::int64_t> refused;
     std::int64_t first = -1;
     std::int64_t last = 0;
     for (std::size_t k = 0; k < r.outcomes.size(); ++k) {
@@ -118,6 +128,9 @@ Stats compute(const DriveResult& r, const BenchOptions& o) {
             first = from;
         }
         if (!committed) {
+            if (x.sent_ns >= 0 && x.done_ns >= x.sent_ns) {
+                refused.push_back(x.done_ns - x.sent_ns);
+            }
             continue;
         }
         ++s.committed;
@@ -129,14 +142,16 @@ Stats compute(const DriveResult& r, const BenchOptions& o) {
         s.seconds = static_cast<double>(last - first) / 1e9;
         s.tps = static_cast<double>(s.committed) / s.seconds;
         std::sort(latency.begin(), latency.end());
-        auto pct = [&](double q) {
-            const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(latency.size())));
-            return static_cast<double>(latency[std::max<std::size_t>(rank, 1) - 1]) / 1e6;
-        };
-        s.p50_ms = pct(0.50);
-        s.p90_ms = pct(0.90);
-        s.p99_ms = pct(0.99);
+        s.p50_ms = quantile_ms(latency, 0.50);
+        s.p90_ms = quantile_ms(latency, 0.90);
+        s.p99_ms = quantile_ms(latency, 0.99);
         s.max_ms = static_cast<double>(latency.back()) / 1e6;
+    }
+    if (!refused.empty()) {
+        std::sort(refused.begin(), refused.end());
+        s.refused_p50_ms = quantile_ms(refused, 0.50);
+        s.refused_p99_ms = quantile_ms(refused, 0.99);
+        s.refused_max_ms = static_cast<double>(refused.back()) / 1e6;
     }
     return s;
 }
@@ -150,6 +165,7 @@ void add_bench(CLI::App& app) {
         long warmup = -1;
         unsigned verify_ms = 500;
         std::vector<std::string> nodes;  // empty: every validator
+        bool allow_refused = false;
     };
     auto o = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand("bench", "Load-test a running cluster: committed tx/s and latency percentiles");
@@ -175,6 +191,8 @@ void add_bench(CLI::App& app) {
                     "Send only to these validators (index or name, comma-separated; default all), "
                     "e.g. to load the others while one is stopped")
         ->delimiter(',');
+    cmd->add_flag("--allow-refused", o->allow_refused,
+                  "Submissions refused for load (POOL_FULL, OVERLOADED) do not fail the run (overload tests)");
     cmd->add_flag("--json", o->bench.json, "One JSON object on standard output (progress stays on standard error)");
     cmd->callback([o] {
         BenchOptions b = o->bench;
@@ -222,6 +240,8 @@ void add_bench(CLI::App& app) {
                 {"seconds", s.seconds},
                 {"tps", s.tps},
                 {"latency_ms", json::Value{{"p50", s.p50_ms}, {"p90", s.p90_ms}, {"p99", s.p99_ms}, {"max", s.max_ms}}},
+                {"refused_latency_ms",
+                 json::Value{{"p50", s.refused_p50_ms}, {"p99", s.refused_p99_ms}, {"max", s.refused_max_ms}}},
                 {"latency_from", b.rate > 0 ? "due" : "sent"},
                 {"verify_per_second", json::Value{{"threads_1", v.one_thread}, {"threads_all", v.all_threads}, {"threads", v.threads}}},
                 {"signature_ceiling_tps", ceiling},
@@ -251,12 +271,24 @@ void add_bench(CLI::App& app) {
             for (const auto& [reason, count] : r.errors) {
                 std::cout << "  error       " << reason << ": " << count << "\n";
             }
+            if (!r.errors.empty()) {
+                std::cout << "  refused in  p50 " << fixed(s.refused_p50_ms, 1) << " ms  p99 " << fixed(s.refused_p99_ms, 1)
+                          << " ms  max " << fixed(s.refused_max_ms, 1) << " ms  (from the send to the error answer)\n";
+            }
         }
         if (r.timed_out) {
             throw CliExit(kExitFailure, "bench: no receipt for " + std::to_string(b.timeout_ms + 15'000) +
                                             " ms; the cluster looks stuck (cluster status " + o->cluster + ")");
         }
-        if (s.failed > 0 || s.rejected > 0 || s.duplicate > 0) {
+        // Refusals for load are the answer an overload test wants; anything else still fails.
+        std::size_t refused_for_load = 0;
+        if (o->allow_refused) {
+            for (const char* reason : {"POOL_FULL", "OVERLOADED"}) {
+                const auto it = r.errors.find(reason);
+                refused_for_load += it == r.errors.end() ? 0 : it->second;
+            }
+        }
+        if (s.failed > refused_for_load || s.rejected > 0 || s.duplicate > 0) {
             throw CliExit(kExitFailure, "bench: " + std::to_string(s.failed) + " failed, " + std::to_string(s.rejected) +
                                             " rejected, " + std::to_string(s.duplicate) + " duplicate; first: " +
                                             r.first_error);
