@@ -270,7 +270,7 @@ Status Node::Impl::init() {
     replica_ = std::move(*replica);
     record_key_base_ = max_seq;
 
-    pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max);
+    pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max, validator_keys_.size());
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
     gossip_intake_ = std::make_unique<GossipIntake>(
         crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
@@ -297,8 +297,9 @@ Status Node::Impl::init() {
             // Add to the pool without re-gossiping.
             asio::post(consensus_io_, [this, txs = std::move(txs)] {
                 for (const auto& tx : txs) {
-                    if (recently_committed_.count(tx->hash()) == 0) {
-                        (void)pool_->add(tx);
+                    if (recently_committed_.count(tx->hash()) == 0 &&
+                        pool_->add(tx, TxPool::Origin::kPeer) == TxPool::AddResult::kFull) {
+                        metrics_.gossip_txs_pool_full++;
                     }
                 }
                 maybe_propose();
@@ -829,11 +830,12 @@ void Node::Impl::submit(ledger::TxPtr tx, std::function<void(Status, bool)> done
             done({}, false);
             return;
         }
-        switch (pool_->add(tx)) {
+        switch (pool_->add(tx, TxPool::Origin::kClient)) {
             case TxPool::AddResult::kFull:
                 metrics_.txs_refused++;
-                done(Error(Errc::kUnavailable, "POOL_FULL: the transaction pool is full (" +
-                                                   std::to_string(pool_->size()) + " transactions)"),
+                done(Error(Errc::kUnavailable, "POOL_FULL: the transaction pool is full (" + std::to_string(pool_->size()) +
+                                                   " transactions, " + std::to_string(pool_->client_txs()) +
+                                                   " of them from this node's clients)"),
                      false);
                 return;
             case TxPool::AddResult::kDuplicate:
@@ -1294,6 +1296,9 @@ std::string Node::Impl::metrics_text() const {
     gauge("jointclear_gossip_txs_refused_total",
           "Gossiped transactions refused: malformed, badly signed, another chain, or an unknown signer.",
           metrics_.gossip_txs_refused.load(), "counter");
+    gauge("jointclear_gossip_txs_pool_full_total",
+          "Gossiped transactions dropped because the pool was full (each validator's clients fill at most their share).",
+          metrics_.gossip_txs_pool_full.load(), "counter");
     gauge("jointclear_sync_requests_refused_total", "Block-sync requests refused by the per-peer rate or queue limit.",
           metrics_.sync_requests_refused.load(), "counter");
     if (dispatcher_) {

@@ -61,6 +61,7 @@ struct Metrics {
     std::atomic<std::uint64_t> consensus_undecodable{0};
     std::atomic<std::uint64_t> proposals_bad_tx{0};
     std::atomic<std::uint64_t> gossip_txs_refused{0};
+    std::atomic<std::uint64_t> gossip_txs_pool_full{0};
 };
 
 // A WebSocket subscription (API.md subscribe): topic "blocks", "receipts" or "bank_events".

@@ -2,9 +2,17 @@
 
 #include <jc/core/assert.h>
 
+#include <algorithm>
+
 namespace jc::node {
 
-TxPool::AddResult TxPool::add(ledger::TxPtr tx) {
+TxPool::TxPool(std::size_t txs_max, std::size_t bytes_max, std::size_t validators)
+    : txs_max_(txs_max),
+      bytes_max_(bytes_max),
+      client_txs_max_(std::max<std::size_t>(1, txs_max / (validators + 1))),
+      client_bytes_max_(bytes_max / (validators + 1)) {}
+
+TxPool::AddResult TxPool::add(ledger::TxPtr tx, Origin origin) {
     if (index_.count(tx->hash()) != 0) {
         return AddResult::kDuplicate;
     }
@@ -12,9 +20,19 @@ TxPool::AddResult TxPool::add(ledger::TxPtr tx) {
     if (index_.size() >= txs_max_ || bytes_ + size > bytes_max_) {
         return AddResult::kFull;
     }
+    // A client share smaller than one transaction would refuse everything: the share is then
+    // one transaction at a time.
+    if (origin == Origin::kClient &&
+        (client_txs_ >= client_txs_max_ || (client_txs_ > 0 && client_bytes_ + size > client_bytes_max_))) {
+        return AddResult::kFull;
+    }
     bytes_ += size;
+    if (origin == Origin::kClient) {
+        ++client_txs_;
+        client_bytes_ += size;
+    }
     const Hash h = tx->hash();
-    order_.push_back(Entry{std::move(tx), false});
+    order_.push_back(Entry{std::move(tx), false, origin});
     index_.emplace(h, std::prev(order_.end()));
     return AddResult::kAdded;
 }
@@ -65,7 +83,12 @@ void TxPool::remove(const std::vector<Hash>& committed) {
         if (it == index_.end()) {
             continue;
         }
-        bytes_ -= it->second->tx->canonical_json().size();
+        const std::size_t size = it->second->tx->canonical_json().size();
+        bytes_ -= size;
+        if (it->second->origin == Origin::kClient) {
+            --client_txs_;
+            client_bytes_ -= size;
+        }
         if (it->second->in_flight) {
             --in_flight_;
         }
@@ -73,6 +96,7 @@ void TxPool::remove(const std::vector<Hash>& committed) {
         index_.erase(it);
     }
     JC_ASSERT(in_flight_ <= index_.size(), "node.pool.in_flight_bounded");
+    JC_ASSERT(client_txs_ <= index_.size() && client_bytes_ <= bytes_, "node.pool.client_share_bounded");
 }
 
 void TxPool::release_in_flight() {

@@ -5,6 +5,14 @@
 // POOL_FULL when add() refuses. Transactions proposed in a block not yet committed are "in
 // flight" and are not proposed again unless the proposal is abandoned (view change); those an
 // uncommitted ancestor of the next block carries are in flight too (ProposalLineage).
+//
+// Client share (docs/decisions/0113-pool-client-share.md): this node's own clients may fill at
+// most 1/(validators + 1) of each bound; transactions gossiped by peers may fill the rest. If
+// every validator keeps to its share, all pending transactions together fit in any one pool with
+// one share to spare for a peer that commits (and so frees its pool) a little later, so a
+// transaction admitted anywhere also reaches the primary. Without the share, an overloaded
+// cluster filled every pool with local submissions, gossip was dropped, and admitted
+// transactions that never reached the primary ran the backups' view-change timers out.
 #pragma once
 
 #include <jc/ledger/block.h>
@@ -20,10 +28,16 @@ namespace jc::node {
 class TxPool {
 public:
     enum class AddResult { kAdded, kDuplicate, kFull };
+    // Where a transaction came from: a client of this node (RPC) or a peer's gossip.
+    enum class Origin : std::uint8_t { kClient, kPeer };
 
-    TxPool(std::size_t txs_max, std::size_t bytes_max) : txs_max_(txs_max), bytes_max_(bytes_max) {}
+    // `validators` sets the client share: txs_max / (validators + 1) transactions and
+    // bytes_max / (validators + 1) bytes (at least one transaction).
+    TxPool(std::size_t txs_max, std::size_t bytes_max, std::size_t validators);
 
-    AddResult add(ledger::TxPtr tx);
+    // kFull if the pool is at a bound, or a client transaction would take the clients past
+    // their share.
+    AddResult add(ledger::TxPtr tx, Origin origin);
     // First marks in flight every pooled transaction in `carried` (what the new block's
     // uncommitted ancestors already hold); then up to `txs_max` transactions and `bytes_max`
     // bytes not in flight, oldest first, which become in flight.
@@ -41,15 +55,23 @@ public:
     [[nodiscard]] std::size_t size() const { return index_.size(); }
     [[nodiscard]] std::size_t bytes() const { return bytes_; }
     [[nodiscard]] std::size_t proposable() const { return index_.size() - in_flight_; }
+    // Transactions and bytes this node's clients have pending here (against the client share).
+    [[nodiscard]] std::size_t client_txs() const { return client_txs_; }
+    [[nodiscard]] std::size_t client_bytes() const { return client_bytes_; }
 
 private:
     struct Entry {
         ledger::TxPtr tx;
         bool in_flight = false;
+        Origin origin = Origin::kPeer;
     };
     std::size_t txs_max_;
     std::size_t bytes_max_;
+    std::size_t client_txs_max_;
+    std::size_t client_bytes_max_;
     std::size_t bytes_ = 0;
+    std::size_t client_txs_ = 0;
+    std::size_t client_bytes_ = 0;
     std::size_t in_flight_ = 0;
     std::list<Entry> order_;
     std::map<Hash, std::list<Entry>::iterator> index_;

@@ -33,11 +33,11 @@ std::vector<ledger::TxPtr> signed_txs(std::size_t n) {
 
 TEST_CASE("a reconnecting peer is offered the oldest transactions, in flight or not", "[node][pool]") {
     const auto txs = signed_txs(6);
-    TxPool pool(100, 1 << 20);
+    TxPool pool(100, 1 << 20, 1);
     for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx) == TxPool::AddResult::kAdded);
+        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
     }
-    CHECK(pool.add(txs[0]) == TxPool::AddResult::kDuplicate);
+    CHECK(pool.add(txs[0], TxPool::Origin::kClient) == TxPool::AddResult::kDuplicate);
 
     const auto block = pool.take_for_block(2, 1 << 20);
     REQUIRE(block.size() == 2);
@@ -69,9 +69,9 @@ Hash digest(std::uint8_t n) {
 
 TEST_CASE("after a view change the pool does not re-propose what the branch carries", "[node][pool][regress]") {
     const auto txs = signed_txs(6);
-    TxPool pool(100, 1 << 20);
+    TxPool pool(100, 1 << 20, 1);
     for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx) == TxPool::AddResult::kAdded);
+        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
     }
     // The old primary's block held txs 0 and 1; a view change released them, and the new view
     // re-proposes that block as the parent of the next one.
@@ -146,6 +146,47 @@ TEST_CASE("the lineage stays within its caps, dropping the lowest heights first"
     // One proposal over the whole cap is not kept at all.
     by_hashes.record(digest(4), {4, digest(3), 0, {digest(40), digest(41), digest(42), digest(43), digest(44)}});
     CHECK(by_hashes.tx_hashes() <= 4);
+}
+
+TEST_CASE("clients fill only their share; peers' gossip fills the rest", "[node][pool][regress]") {
+    const auto txs = signed_txs(12);
+    // 4 validators: the clients' share is 10 / (4 + 1) = 2 transactions.
+    TxPool pool(10, 1 << 20, 4);
+    REQUIRE(pool.add(txs[0], TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
+    REQUIRE(pool.add(txs[1], TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
+    CHECK(pool.add(txs[2], TxPool::Origin::kClient) == TxPool::AddResult::kFull);
+    CHECK(pool.client_txs() == 2);
+    // Gossip from peers fills the pool up to its bound, and no further.
+    for (std::size_t i = 2; i < 10; ++i) {
+        REQUIRE(pool.add(txs[i], TxPool::Origin::kPeer) == TxPool::AddResult::kAdded);
+    }
+    CHECK(pool.size() == 10);
+    CHECK(pool.add(txs[10], TxPool::Origin::kPeer) == TxPool::AddResult::kFull);
+    // A commit of a client transaction frees client share; of a peer's, only pool room.
+    pool.remove({txs[5]->hash()});
+    CHECK(pool.add(txs[10], TxPool::Origin::kClient) == TxPool::AddResult::kFull);
+    pool.remove({txs[0]->hash()});
+    CHECK(pool.client_txs() == 1);
+    CHECK(pool.add(txs[10], TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
+    CHECK(pool.client_txs() == 2);
+    CHECK(pool.client_bytes() == txs[1]->canonical_json().size() + txs[10]->canonical_json().size());
+    // A transaction already here is a duplicate whatever its origin, and counts once.
+    CHECK(pool.add(txs[1], TxPool::Origin::kPeer) == TxPool::AddResult::kDuplicate);
+    CHECK(pool.add(txs[3], TxPool::Origin::kClient) == TxPool::AddResult::kDuplicate);
+    CHECK(pool.client_txs() == 2);
+}
+
+TEST_CASE("the clients' byte share holds at least one transaction", "[node][pool]") {
+    const auto txs = signed_txs(3);
+    const std::size_t one = txs[0]->canonical_json().size();
+    // A byte bound whose share (bytes / 5) is below one transaction still admits one at a time.
+    TxPool pool(100, 2 * one + one / 2, 4);
+    REQUIRE(pool.add(txs[0], TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
+    CHECK(pool.add(txs[1], TxPool::Origin::kClient) == TxPool::AddResult::kFull);
+    CHECK(pool.add(txs[1], TxPool::Origin::kPeer) == TxPool::AddResult::kAdded);
+    CHECK(pool.add(txs[2], TxPool::Origin::kPeer) == TxPool::AddResult::kFull);  // the pool's own byte bound
+    pool.remove({txs[0]->hash()});
+    CHECK(pool.add(txs[2], TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
 }
 
 }  // namespace
