@@ -313,7 +313,7 @@ Status Node::Impl::init() {
     return {};
 }
 
-Status Node::Impl::start() {
+Status Node::Impl::wire() {
     p2p::Config pc;
     pc.self_index = config_.validator_index;
     pc.listen_address = config_.p2p.listen;
@@ -341,6 +341,18 @@ Status Node::Impl::start() {
     }
     transport_ = std::make_unique<p2p::Transport>(io_, pc, consensus_io_.get_executor(),
                                                   [this](p2p::Message m) { on_message(std::move(m)); });
+    dispatcher_ = std::make_shared<rpc::Dispatcher>();
+    dispatcher_->set_limits({.body_bytes_max = config_.rpc.body_bytes_max,
+                             .batch_length_max = config_.rpc.batch_length_max,
+                             .depth_max = 32});
+    register_rpc_methods(*dispatcher_);
+    tick_timer_ = std::make_unique<asio::steady_timer>(consensus_io_);
+    gossip_timer_ = std::make_unique<asio::steady_timer>(consensus_io_);
+    return {};
+}
+
+Status Node::Impl::start() {
+    JC_TRY_STATUS(wire());
     JC_TRY_STATUS(transport_->start());
 #if defined(JC_BYZANTINE)
     if (byzantine_options_) {
@@ -366,11 +378,6 @@ Status Node::Impl::start() {
     }
 #endif
 
-    dispatcher_ = std::make_shared<rpc::Dispatcher>();
-    dispatcher_->set_limits({.body_bytes_max = config_.rpc.body_bytes_max,
-                             .batch_length_max = config_.rpc.batch_length_max,
-                             .depth_max = 32});
-    register_rpc_methods(*dispatcher_);
     rpc::ServerConfig sc;
     sc.listen_address = config_.rpc.listen;
     sc.connections_max = config_.rpc.connections_max;
@@ -431,8 +438,6 @@ Status Node::Impl::start() {
     JC_TRY_STATUS(rpc_server_->start());
 
     last_tick_ms_ = mono_ms();
-    tick_timer_ = std::make_unique<asio::steady_timer>(consensus_io_);
-    gossip_timer_ = std::make_unique<asio::steady_timer>(consensus_io_);
     asio::post(consensus_io_, [this] {
         drain();
         on_tick();

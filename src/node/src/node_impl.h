@@ -82,6 +82,10 @@ public:
     explicit Impl(NodeConfig config) : config_(std::move(config)), log_(jc::log::get("node")) {}
 
     Status init();
+    // Builds what start() serves from without starting it: the p2p transport (not listening),
+    // the RPC method table in dispatcher_, the consensus timers. No thread, no port. start()
+    // calls it; test/fuzz/node_rpc_fuzz.cc calls it alone to drive the real method table.
+    Status wire();
     Status start();
     void stop();
     int wait();
