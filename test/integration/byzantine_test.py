@@ -38,7 +38,6 @@ Usage: byzantine_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 (JC_BYZ_SEED repeats the Byzantine layer's choices, JC_BYZ_RATE sets the load, JC_BYZ_KEEP=1
 keeps the consortium directory with the node logs.)
 """
-import hashlib
 import json
 import os
 import random
@@ -46,7 +45,6 @@ import re
 import signal
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -80,149 +78,6 @@ def say(*args):
 def fail(what):
     FAILURES.append(what)
     say("FAIL:", what)
-
-
-def loan_body(loan_id, servicer, partner, partnership, principal):
-    return {"loan_id": loan_id, "product_code": "CONSUMER",
-            "borrower_ref": hashlib.sha256(("byz borrower " + loan_id).encode()).hexdigest(),
-            "principal": str(principal), "currency": "CNY", "value_date": "2024-01-15", "rate_ppb": "500000",
-            "basis": "DAILY", "interest_method": "ACTUAL_DAYS", "penalty_rate_ppb": "750000",
-            "penalty_mode": "REPLACE",
-            "schedule": {"type": "EQUAL_PRINCIPAL", "n": 12, "first_due_date": "2024-02-15"},
-            "prepay_mode": "SHORTEN",
-            "tranches": [{"bank_id": servicer, "share_bps": 3000},
-                         {"bank_id": partner, "share_bps": 7000, "partnership_id": partnership}],
-            "disbursement": {"channel_ref": "D-" + loan_id, "mode": "FRONTED"}}
-
-
-def setup_money(c):
-    """Partnerships between the banks and base loans (committed OK before any attack)."""
-    banks = list(c.bank_keys)
-    deals, loans = [], []
-    for i, b in enumerate(banks):
-        partner = banks[(i + 1) % len(banks)]
-        pid = "P-BZ-%d" % i
-        terms = {"partnership_id": pid, "servicer_bank": b, "partner_bank": partner,
-                 "agreement_ref": hashlib.sha256(pid.encode()).hexdigest(), "funding_mode": "FRONTED",
-                 "min_tranche_share_bps": 3000, "max_outstanding_principal": "100000000000000",
-                 "fronting_limit": "100000000000000", "collection_limit": "100000000000000",
-                 "service_fee_bps": 1250, "fee_base": "INTEREST_AND_PENALTY", "require_partner_acceptance": False}
-        deals.append((b, partner, pid))
-        for bank, tx_type, body in ((b, "partnership.propose", terms),
-                                    (partner, "partnership.accept", {"partnership_id": pid})):
-            r = c.submit(HONEST[0], c.sign(bank, tx_type, body))
-            if not (r and "result" in r and r["result"]["status"] == "OK"):
-                fail("setup %s: %s" % (tx_type, r))
-    for j in range(3):
-        b, partner, pid = deals[j % len(deals)]
-        loan_id = "BASE-%d" % j
-        r = c.submit(HONEST[0], c.sign(b, "loan.originate", loan_body(loan_id, b, partner, pid, 100000000)))
-        if not (r and "result" in r and r["result"]["status"] == "OK"):
-            fail("setup loan.originate: %s" % r)
-        loans.append((b, loan_id))
-    return deals, loans
-
-
-class Load:
-    """Signed submissions with `wait` to random honest nodes (paused ones avoided), rate-capped."""
-
-    def __init__(self, cluster, deals, loans):
-        self.c, self.deals, self.loans = cluster, deals, loans
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.acked = {}
-        self.ack_times = []  # (submitted at, acknowledged at), monotonic seconds
-        self.unacked = []
-        self.avoid = set()
-        self.interval = LOADERS / RATE
-        self.banks = list(cluster.bank_keys)
-        self.threads = [threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(LOADERS)]
-
-    def acked_count(self):
-        with self.lock:
-            return len(self.acked)
-
-    def acked_since(self, t):
-        """Acknowledgements of transactions submitted at or after t: (count, first ack time)."""
-        with self.lock:
-            times = [a for s, a in self.ack_times if s >= t]
-        return len(times), (min(times) if times else None)
-
-    def _run(self, k):
-        rng = random.Random(SEED * 10 + k)
-        n = 0
-        while not self.stop.is_set():
-            started = time.monotonic()
-            n += 1
-            with self.lock:
-                targets = [i for i in HONEST if i not in self.avoid]
-            target = rng.choice(targets)
-            pick = rng.randrange(10)
-            ref = "B-%d-%d" % (k, n)
-            if pick < 6:
-                bank, loan_id = rng.choice(self.loans)
-                tx = self.c.sign(bank, "loan.repay", {"loan_id": loan_id, "value_date": "2024-02-15",
-                                                      "amount": "5000", "channel_ref": "R-" + ref})
-            elif pick < 9:
-                bank, partner, pid = rng.choice(self.deals)
-                tx = self.c.sign(bank, "loan.originate", loan_body("L-" + ref, bank, partner, pid, 800000))
-            else:
-                tx = self.c.sign(rng.choice(self.banks), "partnership.propose", {"partnership_id": ref})
-            acked = False
-            try:
-                r = self.c.submit(target, tx, wait=True, timeout_ms=10000)
-                if r and "result" in r:
-                    receipt = r["result"].get("receipt", r["result"])
-                    with self.lock:
-                        self.acked[receipt["tx_hash"]] = receipt
-                        self.ack_times.append((started, time.monotonic()))
-                    acked = True
-                elif r and "error" in r and r["error"].get("data", {}).get("reason") in ("BAD_TX", "BAD_SIGNATURE"):
-                    fail("node %d refused an honest transaction: %s" % (target, r))
-            except (OSError, ValueError):
-                pass
-            with self.lock:
-                if not acked:
-                    self.unacked.append(hashlib.sha256(jcproc.ref.signing_bytes(tx)).hexdigest())
-            spare = self.interval - (time.monotonic() - started)
-            if spare > 0:
-                time.sleep(spare)
-
-    def join(self):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=30)
-
-
-class Monitor:
-    """Every 0.3 s: honest heads never go down; one hash per height across all four nodes."""
-
-    def __init__(self, cluster):
-        self.c = cluster
-        self.stop = threading.Event()
-        self.max_height = [0] * N
-        self.hash_at = {}
-        self.samples = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self.stop.is_set():
-            for i in range(N):
-                if i not in self.c.procs or i in self.c.paused:
-                    continue
-                try:
-                    head = self.c.result(i, "getHeight", timeout=2)
-                except (OSError, ValueError):
-                    continue
-                self.samples += 1
-                h = head["height"]
-                if h < self.max_height[i]:
-                    fail("node %d head went down from %d to %d" % (i, self.max_height[i], h))
-                self.max_height[i] = max(self.max_height[i], h)
-                seen = self.hash_at.setdefault(h, (head["hash"], i))
-                if seen[0] != head["hash"]:
-                    fail("fork: height %d is %s on node %d and %s on node %d" % (h, seen[0], seen[1], head["hash"], i))
-            time.sleep(0.3)
 
 
 def metrics(c, i):
@@ -570,10 +425,11 @@ def main():
                 raise SystemExit(1)
             if "BYZANTINE TEST BUILD" not in t.logs.since(BYZ, {i: 0 for i in range(N)}):
                 fail("node0 does not say it is Byzantine")
-            deals, loans = setup_money(c)
+            deals, loans = jcproc.setup_money(c, HONEST[0], fail, tag="BZ", base_loans=3, borrower_tag="byz")
             say("setup committed (partnerships and base loans)")
-            t.load = load = Load(c, deals, loans)
-            monitor = Monitor(c)
+            t.load = load = jcproc.Load(c, deals, loans, fail, targets=HONEST, threads=LOADERS, rate=RATE, seed=SEED,
+                                        ref_prefix="B", timeout_ms=10000, borrower_tag="byz")
+            monitor = jcproc.Monitor(c, fail, call_timeout_s=2)
             for th in load.threads:
                 th.start()
             monitor.thread.start()

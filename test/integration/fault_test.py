@@ -13,7 +13,7 @@ step creates FRONTED partnerships between the banks and base loans; then loader 
 a money-moving mix (60 % loan.repay, 30 % loan.originate, 10 % partnership.propose with an
 incomplete body, REJECTED by design) with
 jcproc.fast_sign (checked against scripts/protocol_reference.py) and submit it with `wait` to
-random live nodes at a bounded rate. A seeded scheduler then
+random live nodes at a bounded rate (jcproc.Load). A seeded scheduler then
 injects, one at a time (never more than f validators faulty, except the deliberate power loss):
   kill       SIGKILL a random validator, restart it 1-3 s later;
   partition  cut every link of a random backup for 3 s, then heal;
@@ -21,8 +21,9 @@ injects, one at a time (never more than f validators faulty, except the delibera
   pause      SIGSTOP the primary until the others change view (at least 3 s), then SIGCONT;
   power      SIGKILL all four at once and restart them all (full-cluster power loss).
 After each fault the run waits (deadline-bounded) for the load to get a new receipt: liveness.
-A monitor thread polls every running node's head: heights never go down (not even across a
-kill: a committed block is fsynced) and two nodes never report different hashes at one height.
+A monitor thread (jcproc.Monitor) polls every running node's head: heights never go down (not
+even across a kill: a committed block is fsynced) and two nodes never report different hashes at
+one height.
 No process may exit on its own, and no log may hold a FATAL line. At the end the ledger's
 invariant digest (double entry balanced, per-bank aggregates consistent) is checked and must be
 identical on all four.
@@ -36,12 +37,10 @@ Usage: fault_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 """
 import json
 import os
-import hashlib
 import random
 import signal
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -66,159 +65,6 @@ def say(*args):
 def fail(what):
     FAILURES.append(what)
     say("FAIL:", what)
-
-
-def loan_body(loan_id, servicer, partner, partnership, principal):
-    """A 12-instalment FRONTED loan split 30/70 (the bench's shape, tools/src/bench_workload.cc)."""
-    return {"loan_id": loan_id, "product_code": "CONSUMER",
-            "borrower_ref": hashlib.sha256(("fault borrower " + loan_id).encode()).hexdigest(),
-            "principal": str(principal), "currency": "CNY", "value_date": "2024-01-15", "rate_ppb": "500000",
-            "basis": "DAILY", "interest_method": "ACTUAL_DAYS", "penalty_rate_ppb": "750000",
-            "penalty_mode": "REPLACE",
-            "schedule": {"type": "EQUAL_PRINCIPAL", "n": 12, "first_due_date": "2024-02-15"},
-            "prepay_mode": "SHORTEN",
-            "tranches": [{"bank_id": servicer, "share_bps": 3000},
-                         {"bank_id": partner, "share_bps": 7000, "partnership_id": partnership}],
-            "disbursement": {"channel_ref": "D-" + loan_id, "mode": "FRONTED"}}
-
-
-def setup_money(c):
-    """Partnerships between the banks and base loans, so the load moves money between banks.
-
-    Returns [(servicer, loan_id)] of the base loans. Runs before any fault; every step must
-    commit OK.
-    """
-    banks = list(c.bank_keys)
-    deals, loans = [], []
-    for i, b in enumerate(banks):
-        partner = banks[(i + 1) % len(banks)]
-        pid = "P-FT-%d" % i
-        terms = {"partnership_id": pid, "servicer_bank": b, "partner_bank": partner,
-                 "agreement_ref": hashlib.sha256(pid.encode()).hexdigest(), "funding_mode": "FRONTED",
-                 "min_tranche_share_bps": 3000, "max_outstanding_principal": "100000000000000",
-                 "fronting_limit": "100000000000000", "collection_limit": "100000000000000",
-                 "service_fee_bps": 1250, "fee_base": "INTEREST_AND_PENALTY", "require_partner_acceptance": False}
-        deals.append((b, partner, pid))
-        for bank, tx_type, body in ((b, "partnership.propose", terms),
-                                    (partner, "partnership.accept", {"partnership_id": pid})):
-            r = c.submit(0, c.sign(bank, tx_type, body))
-            if not (r and "result" in r and r["result"]["status"] == "OK"):
-                fail("setup %s: %s" % (tx_type, r))
-    for j in range(6):
-        b, partner, pid = deals[j % len(deals)]
-        loan_id = "BASE-%d" % j
-        r = c.submit(0, c.sign(b, "loan.originate", loan_body(loan_id, b, partner, pid, 100000000)))
-        if not (r and "result" in r and r["result"]["status"] == "OK"):
-            fail("setup loan.originate: %s" % r)
-        loans.append((b, loan_id))
-    return deals, loans
-
-
-class Load:
-    """Loader threads: signed submissions with `wait` to random live nodes, rate-capped."""
-
-    def __init__(self, cluster, deals, loans):
-        self.c = cluster
-        self.deals, self.loans = deals, loans
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.acked = {}      # tx_hash -> receipt returned to the client
-        self.unacked = []    # tx_hash of submissions that got no receipt (error, timeout, cut)
-        self.avoid = set()   # nodes the loaders should not target right now
-        self.sent = 0
-        self.interval = LOADERS / RATE
-        self.threads = [threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(LOADERS)]
-        self.banks = list(cluster.bank_keys)
-
-    def start(self):
-        for t in self.threads:
-            t.start()
-
-    def acked_count(self):
-        with self.lock:
-            return len(self.acked)
-
-    def _run(self, k):
-        rng = random.Random(SEED * 10 + k)
-        n = 0
-        while not self.stop.is_set():
-            started = time.monotonic()
-            n += 1
-            with self.lock:
-                targets = [i for i in range(N) if i not in self.avoid]
-            if not targets:
-                time.sleep(0.05)
-                continue
-            target = rng.choice(targets)
-            # The mix moves money: repayments split between the funding banks and new joint
-            # loans; and partnership proposals with an incomplete body, whose REJECTED receipts
-            # must agree everywhere too.
-            pick = rng.randrange(10)
-            ref = "F-%d-%d" % (k, n)
-            if pick < 6:
-                bank, loan_id = rng.choice(self.loans)
-                tx = self.c.sign(bank, "loan.repay", {"loan_id": loan_id, "value_date": "2024-02-15",
-                                                      "amount": "5000", "channel_ref": "R-" + ref})
-            elif pick < 9:
-                bank, partner, pid = rng.choice(self.deals)
-                tx = self.c.sign(bank, "loan.originate", loan_body("L-" + ref, bank, partner, pid, 800000))
-            else:
-                tx = self.c.sign(rng.choice(self.banks), "partnership.propose", {"partnership_id": ref})
-            acked = False
-            try:
-                r = self.c.submit(target, tx, wait=True, timeout_ms=8000)
-                if r and "result" in r:
-                    receipt = r["result"].get("receipt", r["result"])
-                    with self.lock:
-                        self.acked[receipt["tx_hash"]] = receipt
-                    acked = True
-                elif r and "error" in r and r["error"].get("data", {}).get("reason") in ("BAD_TX", "BAD_SIGNATURE"):
-                    fail("node %d refused an honest transaction: %s" % (target, r))
-            except (OSError, ValueError):
-                pass  # the node is down, cut off or stopped: the transaction may still commit
-            with self.lock:
-                self.sent += 1
-                if not acked:
-                    self.unacked.append(hashlib.sha256(jcproc.ref.signing_bytes(tx)).hexdigest())
-            spare = self.interval - (time.monotonic() - started)
-            if spare > 0:
-                time.sleep(spare)
-
-    def join(self):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=30)
-
-
-class Monitor:
-    """Polls heads: heights never decrease per node; one hash per height across nodes."""
-
-    def __init__(self, cluster):
-        self.c = cluster
-        self.stop = threading.Event()
-        self.max_height = [0] * N
-        self.hash_at = {}
-        self.samples = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self.stop.is_set():
-            for i in range(N):
-                if i not in self.c.procs or i in self.c.paused:
-                    continue
-                try:
-                    head = self.c.result(i, "getHeight", timeout=1)
-                except (OSError, ValueError):
-                    continue
-                self.samples += 1
-                h = head["height"]
-                if h < self.max_height[i]:
-                    fail("node %d head went down from %d to %d" % (i, self.max_height[i], h))
-                self.max_height[i] = max(self.max_height[i], h)
-                seen = self.hash_at.setdefault(h, head["hash"])
-                if seen != head["hash"]:
-                    fail("fork: height %d is %s on one node and %s on node %d" % (h, seen, head["hash"], i))
-            time.sleep(0.3)
 
 
 class Faults:
@@ -470,9 +316,10 @@ def main():
                 for i in range(N):
                     say("node%d log tail:\n%s" % (i, c.log_tail(i, 15)))
                 raise SystemExit(1)
-            deals, loans = setup_money(c)
-            load = Load(c, deals, loans)
-            monitor = Monitor(c)
+            deals, loans = jcproc.setup_money(c, 0, fail, tag="FT", base_loans=6, borrower_tag="fault")
+            load = jcproc.Load(c, deals, loans, fail, targets=range(N), threads=LOADERS, rate=RATE, seed=SEED,
+                               ref_prefix="F", timeout_ms=8000, borrower_tag="fault")
+            monitor = jcproc.Monitor(c, fail, call_timeout_s=1)
             load.start()
             monitor.thread.start()
             faults = Faults(c, load, rng)

@@ -3,7 +3,10 @@
 What: a `Cluster` that makes a consortium with `jointclear init` in a temp dir, starts, kills,
 pauses and restarts `jointcleard` processes, talks JSON-RPC to them (single calls and batches),
 and signs envelopes; a `LinkProxy` that sits on one p2p link and can cut it; `wait_until`, which
-polls a condition against a deadline (no fixed sleeps).
+polls a condition against a deadline (no fixed sleeps); `Load`, loader threads submitting a
+seeded money-moving mix of signed transactions (after `setup_money` made partnerships and base
+loans), and `Monitor`, which watches every node's head for a height going down or a fork
+(fault_test.py and byzantine_test.py share both).
 
 Signing: scripts/protocol_reference.py is the executable spec of the envelope signature, but its
 affine secp256k1 arithmetic costs ~100 ms a signature, too slow for steady load. `fast_sign`
@@ -17,6 +20,7 @@ import hashlib
 import itertools
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -394,3 +398,182 @@ class Cluster:
                 return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
         except OSError:
             return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Steady signed load and a head monitor, shared by fault_test.py and byzantine_test.py.
+
+def loan_body(loan_id, servicer, partner, partnership, principal, borrower_tag="fault"):
+    """A 12-instalment FRONTED loan split 30/70 (the bench's shape, tools/src/bench_workload.cc)."""
+    return {"loan_id": loan_id, "product_code": "CONSUMER",
+            "borrower_ref": hashlib.sha256(("%s borrower %s" % (borrower_tag, loan_id)).encode()).hexdigest(),
+            "principal": str(principal), "currency": "CNY", "value_date": "2024-01-15", "rate_ppb": "500000",
+            "basis": "DAILY", "interest_method": "ACTUAL_DAYS", "penalty_rate_ppb": "750000",
+            "penalty_mode": "REPLACE",
+            "schedule": {"type": "EQUAL_PRINCIPAL", "n": 12, "first_due_date": "2024-02-15"},
+            "prepay_mode": "SHORTEN",
+            "tranches": [{"bank_id": servicer, "share_bps": 3000},
+                         {"bank_id": partner, "share_bps": 7000, "partnership_id": partnership}],
+            "disbursement": {"channel_ref": "D-" + loan_id, "mode": "FRONTED"}}
+
+
+def setup_money(c, node, fail, tag="FT", base_loans=6, borrower_tag="fault"):
+    """Partnerships between the banks and base loans, so the load moves money between banks.
+
+    Submits through `node`; every step must commit OK (else `fail(what)`). Returns (deals,
+    loans): [(servicer, partner, partnership_id)] and [(servicer, loan_id)] of the base loans.
+    """
+    banks = list(c.bank_keys)
+    deals, loans = [], []
+    for i, b in enumerate(banks):
+        partner = banks[(i + 1) % len(banks)]
+        pid = "P-%s-%d" % (tag, i)
+        terms = {"partnership_id": pid, "servicer_bank": b, "partner_bank": partner,
+                 "agreement_ref": hashlib.sha256(pid.encode()).hexdigest(), "funding_mode": "FRONTED",
+                 "min_tranche_share_bps": 3000, "max_outstanding_principal": "100000000000000",
+                 "fronting_limit": "100000000000000", "collection_limit": "100000000000000",
+                 "service_fee_bps": 1250, "fee_base": "INTEREST_AND_PENALTY", "require_partner_acceptance": False}
+        deals.append((b, partner, pid))
+        for bank, tx_type, body in ((b, "partnership.propose", terms),
+                                    (partner, "partnership.accept", {"partnership_id": pid})):
+            r = c.submit(node, c.sign(bank, tx_type, body))
+            if not (r and "result" in r and r["result"]["status"] == "OK"):
+                fail("setup %s: %s" % (tx_type, r))
+    for j in range(base_loans):
+        b, partner, pid = deals[j % len(deals)]
+        loan_id = "BASE-%d" % j
+        r = c.submit(node, c.sign(b, "loan.originate", loan_body(loan_id, b, partner, pid, 100000000, borrower_tag)))
+        if not (r and "result" in r and r["result"]["status"] == "OK"):
+            fail("setup loan.originate: %s" % r)
+        loans.append((b, loan_id))
+    return deals, loans
+
+
+class Load:
+    """Loader threads: signed submissions with `wait` to random nodes of `targets`, rate-capped.
+
+    The mix moves money: 60 % loan.repay of a base loan (split between the funding banks), 30 %
+    loan.originate of a new joint loan, 10 % partnership.propose with an incomplete body, whose
+    REJECTED receipts must agree everywhere too. Each thread k draws from random.Random(seed *
+    10 + k), so a seed repeats the mix. `avoid` holds nodes not to target right now (down, cut
+    off, paused). A refusal of an honest envelope (BAD_TX, BAD_SIGNATURE) is a failure
+    (`fail(what)`); anything else without a receipt (error, timeout, a node down) is recorded as
+    unacknowledged: the transaction may still commit.
+    """
+
+    def __init__(self, cluster, deals, loans, fail, targets, threads, rate, seed, ref_prefix, timeout_ms,
+                 borrower_tag="fault"):
+        self.c = cluster
+        self.deals, self.loans = deals, loans
+        self.fail = fail
+        self.targets = tuple(targets)
+        self.seed, self.ref_prefix, self.timeout_ms, self.borrower_tag = seed, ref_prefix, timeout_ms, borrower_tag
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = {}      # tx_hash -> receipt returned to the client
+        self.ack_times = []  # (submitted at, acknowledged at), monotonic seconds
+        self.unacked = []    # tx_hash of submissions that got no receipt (error, timeout, cut)
+        self.avoid = set()   # nodes the loaders should not target right now
+        self.sent = 0
+        self.interval = threads / rate
+        self.threads = [threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(threads)]
+        self.banks = list(cluster.bank_keys)
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def acked_count(self):
+        with self.lock:
+            return len(self.acked)
+
+    def acked_since(self, t):
+        """Acknowledgements of transactions submitted at or after t: (count, first ack time)."""
+        with self.lock:
+            times = [a for s, a in self.ack_times if s >= t]
+        return len(times), (min(times) if times else None)
+
+    def _run(self, k):
+        rng = random.Random(self.seed * 10 + k)
+        n = 0
+        while not self.stop.is_set():
+            started = time.monotonic()
+            n += 1
+            with self.lock:
+                targets = [i for i in self.targets if i not in self.avoid]
+            if not targets:
+                time.sleep(0.05)
+                continue
+            target = rng.choice(targets)
+            pick = rng.randrange(10)
+            ref_ = "%s-%d-%d" % (self.ref_prefix, k, n)
+            if pick < 6:
+                bank, loan_id = rng.choice(self.loans)
+                tx = self.c.sign(bank, "loan.repay", {"loan_id": loan_id, "value_date": "2024-02-15",
+                                                      "amount": "5000", "channel_ref": "R-" + ref_})
+            elif pick < 9:
+                bank, partner, pid = rng.choice(self.deals)
+                tx = self.c.sign(bank, "loan.originate",
+                                 loan_body("L-" + ref_, bank, partner, pid, 800000, self.borrower_tag))
+            else:
+                tx = self.c.sign(rng.choice(self.banks), "partnership.propose", {"partnership_id": ref_})
+            acked = False
+            try:
+                r = self.c.submit(target, tx, wait=True, timeout_ms=self.timeout_ms)
+                if r and "result" in r:
+                    receipt = r["result"].get("receipt", r["result"])
+                    with self.lock:
+                        self.acked[receipt["tx_hash"]] = receipt
+                        self.ack_times.append((started, time.monotonic()))
+                    acked = True
+                elif r and "error" in r and r["error"].get("data", {}).get("reason") in ("BAD_TX", "BAD_SIGNATURE"):
+                    self.fail("node %d refused an honest transaction: %s" % (target, r))
+            except (OSError, ValueError):
+                pass  # the node is down, cut off or stopped: the transaction may still commit
+            with self.lock:
+                self.sent += 1
+                if not acked:
+                    self.unacked.append(hashlib.sha256(ref.signing_bytes(tx)).hexdigest())
+            spare = self.interval - (time.monotonic() - started)
+            if spare > 0:
+                time.sleep(spare)
+
+    def join(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+
+class Monitor:
+    """Every 0.3 s: heads never go down per node (not even across a kill: a committed block is
+    fsynced); two nodes never report different hashes at one height. Paused and stopped nodes
+    are skipped; a failure goes to `fail(what)`. Start with monitor.thread.start()."""
+
+    def __init__(self, cluster, fail, call_timeout_s):
+        self.c = cluster
+        self.fail = fail
+        self.call_timeout_s = call_timeout_s
+        self.stop = threading.Event()
+        self.max_height = [0] * cluster.n
+        self.hash_at = {}  # height -> (hash, first node that reported it)
+        self.samples = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop.is_set():
+            for i in range(self.c.n):
+                if i not in self.c.procs or i in self.c.paused:
+                    continue
+                try:
+                    head = self.c.result(i, "getHeight", timeout=self.call_timeout_s)
+                except (OSError, ValueError):
+                    continue
+                self.samples += 1
+                h = head["height"]
+                if h < self.max_height[i]:
+                    self.fail("node %d head went down from %d to %d" % (i, self.max_height[i], h))
+                self.max_height[i] = max(self.max_height[i], h)
+                seen = self.hash_at.setdefault(h, (head["hash"], i))
+                if seen[0] != head["hash"]:
+                    self.fail("fork: height %d is %s on node %d and %s on node %d" % (h, seen[0], seen[1], head["hash"], i))
+            time.sleep(0.3)
