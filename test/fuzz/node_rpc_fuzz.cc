@@ -459,7 +459,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (sent) {
         const auto out = Value::parse(*sent, nullptr, /*allow_exceptions=*/false);
         JC_ASSERT(!out.is_discarded(), "fuzz.node_rpc.response_is_json");
-        const auto in = Value::parse(body, nullptr, /*allow_exceptions=*/false);
+        // The request as the dispatcher saw it: its own strict parser (nlohmann's would accept
+        // what the dispatcher refuses, e.g. trailing NUL bytes, and judge a request never run).
+        jc::json::ParseLimits limits;
+        limits.document_bytes_max = h.node().config_.rpc.body_bytes_max;
+        limits.depth_max = 32;
+        const auto strict = jc::json::parse_strict(body, limits);
+        const Value in = strict ? *strict : Value(Value::value_t::discarded);
         if (out.is_array()) {
             JC_ASSERT(!out.empty(), "fuzz.node_rpc.batch_response_not_empty");
             // Members are matched by id where the batch's ids are distinct.
