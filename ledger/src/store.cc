@@ -28,6 +28,9 @@ struct Db {
     std::unique_ptr<leveldb::Cache> cache;
     std::unique_ptr<leveldb::DB> db;
     std::string path;
+    // The first failed write, kept: after one, no write is attempted again (db_write).
+    std::mutex failed_mutex;
+    std::optional<Error> failed;
 };
 }  // namespace detail
 
@@ -216,12 +219,29 @@ Status db_scan(const Db& db, const leveldb::Snapshot* snapshot, std::string_view
     return {};
 }
 
-Status db_write(const Db& db, leveldb::WriteBatch& batch, std::string_view what) {
+// After a failed write the log's state is unknown: LevelDB may have appended part of a record
+// (a later record after it would be unreadable at the next open), and a failed fsync may have
+// dropped pages the kernel will not report again (a retried fsync returns 0). So the first
+// failure is final for this handle: every later write is refused with it, and the caller must
+// stop and reopen the store (docs/decisions/0096-eio-injection.md).
+Status db_write(Db& db, leveldb::WriteBatch& batch, std::string_view what) {
+    {
+        std::lock_guard lock(db.failed_mutex);
+        if (db.failed) {
+            return Error(db.failed->code(), "ledger store: not " + std::string(what) + ": an earlier write failed (" +
+                                                db.failed->message() + "); reopen the store");
+        }
+    }
     leveldb::WriteOptions wo;
     wo.sync = true;
     const leveldb::Status s = db.db->Write(wo, &batch);
     if (!s.ok()) {
-        return db_error(s, what);
+        Error e = db_error(s, what);
+        std::lock_guard lock(db.failed_mutex);
+        if (!db.failed) {
+            db.failed = e;
+        }
+        return e;
     }
     return {};
 }

@@ -416,6 +416,10 @@ Status Node::Impl::start() {
     hooks.metrics = [this] { return metrics_text(); };
     hooks.healthy = [this] { return mono_ms() - last_tick_ms_.load() < 5000; };
     hooks.ready = [this]() -> std::pair<bool, std::string> {
+        if (halted()) {
+            std::lock_guard lock(state_mutex_);
+            return {false, "halted: " + halt_reason_};
+        }
         if (metrics_.syncing.load()) {
             return {false, "syncing"};
         }
@@ -462,13 +466,48 @@ Status Node::Impl::start() {
 }
 
 void Node::Impl::fatal(const std::string& message) {
-    log_->critical("FATAL: {}", message);
-    std::lock_guard lock(state_mutex_);
-    if (!stopping_) {
-        exit_code_ = 2;
-        stopping_ = true;
+    {
+        std::lock_guard lock(state_mutex_);
+        if (halted_.load()) {
+            // A second failure is a consequence of the first (e.g. the store refusing writes
+            // after its first failed one): one FATAL line, the first cause.
+            log_->error("after the fatal error: {}", message);
+            return;
+        }
+        halt_reason_ = message;
+        halted_.store(true, std::memory_order_release);
+        log_->critical("FATAL: {}", message);
+        if (!stopping_) {
+            exit_code_ = 2;
+            stopping_ = true;
+        }
     }
     state_cv_.notify_all();
+    // Callers waiting for a receipt learn why there will be none from this node, instead of a
+    // closed connection (wait() gives the answers a moment to leave before closing).
+    std::multimap<Hash, Waiter> waiting;
+    {
+        std::lock_guard lock(waiters_mutex_);
+        waiting.swap(waiters_);
+    }
+    const rpc::RpcError error = halt_error();
+    for (auto& [hash, waiter] : waiting) {
+        if (!waiter.done->exchange(true) && waiter.on_error) {
+            waiter.on_error(error);
+        }
+    }
+}
+
+rpc::RpcError Node::Impl::halt_error() {
+    std::string reason;
+    {
+        std::lock_guard lock(state_mutex_);
+        reason = halt_reason_;
+    }
+    return rpc::RpcError::server(rpc::kNotReady, "NOT_READY",
+                                 "this node halted: " + reason +
+                                     "; submit to another validator (a transaction submitted here may still "
+                                     "commit: poll getReceipt)");
 }
 
 void Node::Impl::stop() {
@@ -487,6 +526,11 @@ int Node::Impl::wait() {
     log_->info("stopping");
     if (rpc_server_) {
         rpc_server_->stop();
+    }
+    if (halted()) {
+        // The halt answers (waiting callers, refused submissions) are queued on the I/O
+        // threads; let them reach the clients before the connections close.
+        std::this_thread::sleep_for(std::chrono::milliseconds(kHaltAnswerGraceMs));
     }
     if (transport_) {
         transport_->stop();
@@ -508,6 +552,14 @@ int Node::Impl::wait() {
             pool->stop();
             pool->join();
         }
+    }
+    if (halted() && replica_) {
+        // Every loop is joined: the replica is ours to read. Votes whose records never became
+        // durable were never released to the transport (persist before send, ADR 0012).
+        const auto status = replica_->status();
+        log_->info("consensus records durable through seq {}; messages held back unsent because their records "
+                   "are not durable: {}",
+                   records_durable_seq_.load(), status.pending_sends);
     }
     store_.reset();
     log_->info("stopped at height {}", metrics_.height.load());
@@ -707,9 +759,15 @@ void Node::Impl::drain() {
         }
         for (auto& cert : ready.stable_checkpoints) {
             asio::post(storage_io_, [this, cert] {
+                if (halted()) {
+                    return;
+                }
                 if (auto s = store_->put_checkpoint_certificate(cert); !s) {
                     if (s.error().code() == Errc::kCorruption) {
                         fatal(s.error().message());
+                    } else if (s.error().code() == Errc::kIo) {
+                        fatal("cannot store checkpoint certificate " + std::to_string(cert.height) + ": " +
+                              s.error().message());
                     } else {
                         log_->warn("checkpoint at height {} not stored: {}", cert.height, s.error().message());
                     }
@@ -996,10 +1054,16 @@ void Node::Impl::pump_inbox(std::uint32_t from) {
 // Storage thread
 
 void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq) {
+    if (halted()) {
+        return;  // nothing is written after a fatal error; the votes stay unsent
+    }
     if (auto s = store_->write_consensus_records(writes); !s) {
-        fatal("cannot persist consensus records: " + s.error().message());
+        // No Persisted: the replica keeps these records' votes (and everything after them) unsent.
+        fatal("cannot persist consensus records (" + std::to_string(writes.size()) + " up to seq " +
+              std::to_string(seq) + "; their votes are not sent): " + s.error().message());
         return;
     }
+    records_durable_seq_ = seq;
     asio::post(consensus_io_, [this, seq] {
         step(consensus::Persisted{seq});
         maybe_propose();
@@ -1007,6 +1071,9 @@ void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::
 }
 
 void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, bool from_sync) {
+    if (halted()) {
+        return;  // nothing is written after a fatal error
+    }
     if (block.height() <= committed_height_) {
         return;  // already committed (sync and consensus can both deliver a height)
     }
@@ -1032,7 +1099,10 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     results.state_root = ledger::next_state_root(snapshot->head().results.state_root, output->writes);
     results.receipt_root = ledger::receipt_root(receipts);
     if (auto s = store_->commit_block(block, cert, receipts, output->writes, results); !s) {
-        fatal("cannot commit block " + std::to_string(block.height()) + ": " + s.error().message());
+        // Before any receipt leaves: a block whose batch did not become durable is acknowledged
+        // to nobody.
+        fatal("cannot commit block " + std::to_string(block.height()) + " (no receipt of it was given): " +
+              s.error().message());
         return;
     }
     committed_height_ = block.height();
@@ -1104,7 +1174,10 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
             return erase.size() < 10'000;
         });
         if (!erase.empty()) {
-            (void)store_->write_consensus_records(erase);
+            if (auto s = store_->write_consensus_records(erase); !s) {
+                fatal("cannot erase old consensus records: " + s.error().message());
+                return;
+            }
         }
         records_gc_height_ = committed_height_;
     }

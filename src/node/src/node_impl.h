@@ -75,6 +75,7 @@ struct Subscription {
 struct Waiter {
     std::function<void(const ledger::Receipt&)> on_receipt;
     std::shared_ptr<std::atomic<bool>> done;
+    std::function<void(const rpc::RpcError&)> on_error;  // the node halted (fatal) first
 };
 
 class Node::Impl : public consensus::ProposalValidator {
@@ -196,6 +197,8 @@ public:
     std::unique_ptr<SyncLimiter> sync_limiter_;
     std::int64_t last_sync_refusal_log_ms_ = -1'000'000;
     std::uint64_t records_gc_height_ = 0;
+    // The replica's highest record seq written and synced (reported when the node halts).
+    std::atomic<std::uint64_t> records_durable_seq_{0};
 
     // Shared.
     MemberRegisterCache members_;  // from committed state; rebuilt by the storage thread
@@ -214,6 +217,16 @@ public:
     std::condition_variable state_cv_;
     bool stopping_ = false;
     int exit_code_ = 0;
+    // Set by the first fatal(): from then on the storage thread writes nothing, submissions and
+    // waiting callers are answered with halt_error() and /readyz says why, until the process
+    // exits (ADR 0096).
+    std::atomic<bool> halted_{false};
+    // How long a halted node keeps its connections open so the halt answers reach the clients.
+    static constexpr int kHaltAnswerGraceMs = 300;
+    std::string halt_reason_;  // under state_mutex_
+    [[nodiscard]] bool halted() const { return halted_.load(std::memory_order_acquire); }
+    // NOT_READY (-32004) naming the fatal error, for callers of a halted node.
+    [[nodiscard]] rpc::RpcError halt_error();
     // The replica numbers records from 1 in every incarnation (ADR 0012); records are stored
     // under record_key_base_ + seq so a restart never overwrites an earlier incarnation's votes.
     std::uint64_t record_key_base_ = 0;

@@ -204,6 +204,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               if (!only_keys(p, {"tx", "wait", "timeout_ms"}, reply)) {
                   return;
               }
+              if (halted()) {
+                  reply(halt_error());  // a failed store takes no new work (ADR 0096)
+                  return;
+              }
               const auto tx_it = p.find("tx");
               if (tx_it == p.end()) {
                   reply(RpcError::invalid_params("missing \"tx\""));
@@ -262,7 +266,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       {
                           std::lock_guard lock(waiters_mutex_);
                           waiters_.emplace(h, Waiter{[shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_json(r)); },
-                                                     done});
+                                                     done,
+                                                     [shared_reply](const RpcError& e) { (*shared_reply)(e); }});
                       }
                       auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
                       timer->async_wait([this, timer, done, shared_reply, h](const boost::system::error_code&) {
@@ -293,6 +298,15 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           it = it->second.done == done ? waiters_.erase(it) : std::next(it);
                       }
                   };
+                  // fatal() answers the waiters it finds; one registered after it must not wait
+                  // for a receipt that will never come from here.
+                  if (halted()) {
+                      forget_waiter();
+                      if (!done || !done->exchange(true)) {
+                          reply(halt_error());
+                      }
+                      return;
+                  }
                   // Already committed (an exact replay): answer from the ledger.
                   auto snapshot = store_->snapshot();
                   if (auto existing = snapshot->receipt(h); existing && *existing) {
