@@ -15,7 +15,10 @@ wss with Python's ssl module verifying the consortium CA and the host, the `join
 (call, tx submit, cluster status) over https with --cacert/--token-file, plain HTTP to the TLS
 port answered 400, the wrong CA refused by the CLI, and the read policy: a bank's token reads its
 own positions, transactions and events and is refused (-32009) another bank's, full blocks,
-every bank's receipts and the whole-ledger digest.
+every bank's receipts and the whole-ledger digest; the auditor's token (ADR 0097) reads every
+bank's positions, loans, transactions and events, is refused the whole-ledger reads, every
+submission (also in a batch) and other connections' subscriptions, while a bank's token is still
+refused another bank's records.
 
 Usage: access_test.py JOINTCLEAR JOINTCLEARD REFERENCE_PY
 """
@@ -125,7 +128,7 @@ class Wss:
 
 def tls_phase(root, c_args):
     """Phase (3): a consortium made with --rpc-tls, tokens on, everything over https/wss."""
-    c = jcproc.Cluster(JOINTCLEAR, JOINTCLEARD, root, 1, banks=("WEBANK", "HUARUI"),
+    c = jcproc.Cluster(JOINTCLEAR, JOINTCLEARD, root, 1, banks=("WEBANK", "HUARUI", "ZHAOLIAN"),
                        init_args=("--rpc-tls",), name="tls")
     try:
         cfg = c.config(0)
@@ -133,9 +136,11 @@ def tls_phase(root, c_args):
               "init --rpc-tls writes rpc.tls: %s" % cfg["rpc"])
         check(oct(os.stat(os.path.join(c.node_dir(0), "rpc_tls.key")).st_mode & 0o777) == "0o600",
               "the RPC key is mode 0600")
-        tokens = {"WEBANK": os.urandom(32).hex(), "HUARUI": os.urandom(32).hex()}
+        tokens = {"WEBANK": os.urandom(32).hex(), "HUARUI": os.urandom(32).hex(), "ZHAOLIAN": os.urandom(32).hex()}
         cfg["rpc"]["tokens"] = [{"bank": b, "sha256": hashlib.sha256(t.encode()).hexdigest()}
                                 for b, t in tokens.items()]
+        auditor = os.urandom(32).hex()  # ADR 0097: reads what any bank may read, submits nothing
+        cfg["rpc"]["tokens"].append({"role": "auditor", "sha256": hashlib.sha256(auditor.encode()).hexdigest()})
         c.write_config(0, cfg)
         token_files = {}
         for b, t in tokens.items():
@@ -230,6 +235,51 @@ def tls_phase(root, c_args):
         check(forbidden(rpc("getTransaction", {"tx_hash": h}, tokens["WEBANK"])), "another bank's transaction: FORBIDDEN")
         check(forbidden(rpc("getReceipt", {"tx_hash": h}, tokens["WEBANK"])), "another bank's receipt: FORBIDDEN")
 
+        # The auditor's token (ADR 0097), next to a joint loan of WEBANK and HUARUI that
+        # ZHAOLIAN is not party to.
+        loan = joint_loan(c, url, ctx, tokens)
+        check("result" in rpc("getLoan", {"loan_id": loan}, tokens["HUARUI"]), "a party reads its loan")
+        check(forbidden(rpc("getLoan", {"loan_id": loan}, tokens["ZHAOLIAN"])),
+              "a bank's token is still refused another banks' loan (FORBIDDEN)")
+        check(forbidden(rpc("getPositions", {"bank_id": "WEBANK"}, tokens["ZHAOLIAN"])),
+              "a bank's token is still refused another bank's positions (FORBIDDEN)")
+        got = rpc("getLoan", {"loan_id": loan}, auditor).get("result") or {}
+        check(got.get("loan_id") == loan, "the auditor reads a loan it is not party to: %s" % str(got)[:200])
+        check("result" in rpc("getLoanStatement", {"loan_id": loan}, auditor), "the auditor reads its statement")
+        for b in ("WEBANK", "HUARUI", "ZHAOLIAN"):
+            got = rpc("getPositions", {"bank_id": b}, auditor).get("result") or {}
+            check(got.get("bank_id") == b, "the auditor reads %s's positions" % b)
+        r = rpc("getPositions", {}, auditor)
+        check(forbidden(r) and "bank_id" in r["error"]["message"],
+              "the auditor names the bank (getPositions without bank_id: FORBIDDEN): %s" % r.get("error"))
+        check(rpc("getTransaction", {"tx_hash": h}, auditor).get("result", {}).get("height", 0) >= 1,
+              "the auditor reads HUARUI's transaction")
+        check(rpc("getReceipt", {"tx_hash": h}, auditor).get("result", {}).get("tx_hash") == h,
+              "the auditor reads HUARUI's receipt")
+        check("result" in rpc("getPartnership", {"partnership_id": "P-AUD"}, auditor), "the auditor reads a partnership")
+        for m in ("getHeight", "getNodeStatus", "getValidators", "getMembers"):
+            check("result" in rpc(m, {}, auditor), "%s is open to the auditor" % m)
+        check(forbidden(rpc("getInvariantDigest", {}, auditor)), "whole-ledger digest: FORBIDDEN to the auditor")
+        check(forbidden(rpc("getBlock", {"height": 1, "full": True}, auditor)),
+              "full blocks: FORBIDDEN to the auditor (no bank's token reads them)")
+        tx = c.sign("WEBANK", "partnership.propose", {"partnership_id": "T-AUD"})
+        r = rpc("submitTransaction", {"tx": tx, "wait": True}, auditor)
+        check(forbidden(r) and "cannot submit" in r["error"]["message"],
+              "the auditor's token submits nothing (FORBIDDEN): %s" % r.get("error"))
+        r = post_tls(url, [{"jsonrpc": "2.0", "id": 1, "method": "getHeight", "params": {}},
+                           {"jsonrpc": "2.0", "id": 2, "method": "submitTransaction", "params": {"tx": tx}}],
+                     ctx, auditor)[1]
+        check(isinstance(r, list) and "result" in r[0] and forbidden(r[1]),
+              "the auditor's submission inside a batch: FORBIDDEN: %s" % str(r)[:200])
+        check(rpc("getReceipt", {"tx_hash": hashlib.sha256(jcproc.ref.signing_bytes(tx)).hexdigest()},
+                  tokens["WEBANK"]).get("result", 1) is None, "and nothing of it reached the ledger")
+        discover = rpc("rpc.discover", {}, auditor).get("result", {})
+        rules = {m["name"]: m.get("x-auditor-access") for m in discover.get("methods", [])}
+        check(rules.get("getPositions") == "any-bank" and rules.get("getInvariantDigest") == "refused" and
+              rules.get("getHeight") == "open" and rules.get("submitTransaction") == "checked",
+              "rpc.discover states the auditor's access per method: %s" % {k: rules.get(k) for k in
+                                                                         ("getPositions", "getInvariantDigest")})
+
         # wss: subscriptions with the read policy, and a notification for the bank's own event.
         ws = Wss("127.0.0.1", port, ctx, tokens["WEBANK"], "127.0.0.1")
         try:
@@ -250,6 +300,29 @@ def tls_phase(root, c_args):
             check(note.get("method") == "subscription" and note["params"]["subscription"] == sub and
                   note["params"]["result"]["tx_hash"] == body.get("result", {}).get("tx_hash"),
                   "wss: the bank's own receipt arrives: %s" % note)
+            # The auditor over wss: any bank's events, not every bank's receipts, and only its own
+            # subscriptions to end.
+            aws = Wss("127.0.0.1", port, ctx, auditor, "127.0.0.1")
+            try:
+                aws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"topic": "receipts"}})
+                check(forbidden(aws.recv()), "wss: every bank's receipts FORBIDDEN to the auditor")
+                aws.send({"jsonrpc": "2.0", "id": 2, "method": "subscribe",
+                          "params": {"topic": "bank_events", "bank_id": "HUARUI"}})
+                asub = aws.recv().get("result", {}).get("subscription")
+                check(asub is not None, "wss: the auditor subscribes to HUARUI's events")
+                aws.send({"jsonrpc": "2.0", "id": 3, "method": "unsubscribe", "params": {"subscription": sub}})
+                check(aws.recv().get("result") is False, "wss: the auditor cannot end WEBANK's subscription")
+                aws.send({"jsonrpc": "2.0", "id": 4, "method": "unsubscribe", "params": {"subscription": asub}})
+                check(aws.recv().get("result") is True, "wss: the auditor ends its own subscription")
+            finally:
+                aws.close()
+            # WEBANK's subscription survived the auditor's attempt.
+            tx = c.sign("WEBANK", "partnership.propose", {"partnership_id": "T-4"})
+            status, body = post_tls(url, {"jsonrpc": "2.0", "id": 1, "method": "submitTransaction",
+                                          "params": {"tx": tx}}, ctx, tokens["WEBANK"])
+            note = ws.recv()
+            check(note.get("method") == "subscription" and note["params"]["subscription"] == sub,
+                  "wss: WEBANK's subscription still delivers: %s" % str(note)[:200])
         finally:
             ws.close()
         c.kill(0, 15)
@@ -263,6 +336,30 @@ def tls_phase(root, c_args):
               "a mismatched rpc.tls.key stops the start: %s" % c.log_tail(0, 2))
     finally:
         c.close()
+
+
+def joint_loan(c, url, ctx, tokens):
+    """A FRONTED partnership WEBANK -> HUARUI and one 30/70 joint loan under it; returns its id."""
+    terms = {"partnership_id": "P-AUD", "servicer_bank": "WEBANK", "partner_bank": "HUARUI",
+             "agreement_ref": hashlib.sha256(b"P-AUD").hexdigest(), "funding_mode": "FRONTED",
+             "min_tranche_share_bps": 3000, "max_outstanding_principal": "100000000000000",
+             "fronting_limit": "100000000000000", "collection_limit": "100000000000000",
+             "service_fee_bps": 1250, "fee_base": "INTEREST_AND_PENALTY", "require_partner_acceptance": False}
+    loan = {"loan_id": "L-AUD", "product_code": "CONSUMER", "borrower_ref": hashlib.sha256(b"aud").hexdigest(),
+            "principal": "1000000", "currency": "CNY", "value_date": "2024-01-15", "rate_ppb": "500000",
+            "basis": "DAILY", "interest_method": "ACTUAL_DAYS", "penalty_rate_ppb": "750000",
+            "penalty_mode": "REPLACE", "schedule": {"type": "EQUAL_PRINCIPAL", "n": 12, "first_due_date": "2024-02-15"},
+            "prepay_mode": "SHORTEN",
+            "tranches": [{"bank_id": "WEBANK", "share_bps": 3000},
+                         {"bank_id": "HUARUI", "share_bps": 7000, "partnership_id": "P-AUD"}],
+            "disbursement": {"channel_ref": "D-L-AUD", "mode": "FRONTED"}}
+    for bank, tx_type, body in (("WEBANK", "partnership.propose", terms),
+                                ("HUARUI", "partnership.accept", {"partnership_id": "P-AUD"}),
+                                ("WEBANK", "loan.originate", loan)):
+        status, r = post_tls(url, {"jsonrpc": "2.0", "id": 1, "method": "submitTransaction",
+                                   "params": {"tx": c.sign(bank, tx_type, body), "wait": True}}, ctx, tokens[bank])
+        check(r.get("result", {}).get("status") == "OK", "setup %s: %s" % (tx_type, str(r)[:300]))
+    return "L-AUD"
 
 
 def non_loopback_addresses():

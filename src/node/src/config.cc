@@ -88,31 +88,48 @@ public:
         return *this;
     }
     // An array of {"bank": id, "sha256": 64 lowercase hex} objects, each hash listed once.
-    ObjectReader& tokens(const std::string& key, std::map<std::string, std::string>& out) {
-        fields_[key] = [&out, key, this](const Value& x) -> Status {
+    // rpc.tokens: [{"bank", "sha256"} | {"role": "auditor", "sha256"}] (ADR 0091, 0097).
+    ObjectReader& tokens(const std::string& key, std::map<std::string, std::string>& banks,
+                         std::set<std::string>& auditors) {
+        fields_[key] = [&banks, &auditors, key, this](const Value& x) -> Status {
             const std::string where = path_ + key;
             if (!x.is_array()) {
-                return config_error(where, "must be an array of {\"bank\", \"sha256\"} objects");
+                return config_error(where, "must be an array of {\"bank\", \"sha256\"} or "
+                                           "{\"role\": \"auditor\", \"sha256\"} objects");
             }
-            out.clear();
+            banks.clear();
+            auditors.clear();
             for (std::size_t i = 0; i < x.size(); ++i) {
                 const auto& t = x[i];
                 const std::string at = where + "[" + std::to_string(i) + "]";
-                if (!t.is_object() || t.size() != 2 || !t.contains("bank") || !t.contains("sha256") ||
-                    !t["bank"].is_string() || !t["sha256"].is_string()) {
-                    return config_error(at, "must be {\"bank\": string, \"sha256\": string}");
+                const bool bank_form = t.is_object() && t.size() == 2 && t.contains("bank") && t.contains("sha256") &&
+                                       t["bank"].is_string() && t["sha256"].is_string();
+                const bool role_form = t.is_object() && t.size() == 2 && t.contains("role") && t.contains("sha256") &&
+                                       t["role"].is_string() && t["sha256"].is_string();
+                if (!bank_form && !role_form) {
+                    return config_error(at, "must be {\"bank\": string, \"sha256\": string} or "
+                                            "{\"role\": \"auditor\", \"sha256\": string}");
                 }
                 const auto& hash = t["sha256"].get_ref<const std::string&>();
                 if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
                     return config_error(at + ".sha256", "must be 64 lowercase hex digits (SHA-256 of the token)");
                 }
+                if (banks.count(hash) != 0 || auditors.count(hash) != 0) {
+                    return config_error(at + ".sha256", "is listed twice");
+                }
+                if (role_form) {
+                    if (t["role"].get_ref<const std::string&>() != "auditor") {
+                        return config_error(at + ".role", "must be \"auditor\" (the only role; a bank's token "
+                                                          "names its \"bank\")");
+                    }
+                    auditors.insert(hash);
+                    continue;
+                }
                 const auto& bank = t["bank"].get_ref<const std::string&>();
                 if (bank.empty() || bank.size() > 64) {
                     return config_error(at + ".bank", "must be a bank id of 1-64 characters");
                 }
-                if (!out.emplace(hash, bank).second) {
-                    return config_error(at + ".sha256", "is listed twice");
-                }
+                banks.emplace(hash, bank);
             }
             return {};
         };
@@ -246,7 +263,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("wait_timeout_ms_max", c.rpc.wait_timeout_ms_max, 1, 600'000)
                 .integer("ws_in_flight_max", c.rpc.ws_in_flight_max, 1, 100'000)
                 .integer("reader_threads", c.rpc.reader_threads, 1, 64)
-                .tokens("tokens", c.rpc.token_sha256_to_bank)
+                .tokens("tokens", c.rpc.token_sha256_to_bank, c.rpc.auditor_token_sha256)
                 .object("tls", [&](const Value& t, const std::string& tp) {
                     return ObjectReader(t, tp)
                         .string("cert", c.rpc.tls.cert, true)

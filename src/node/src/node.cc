@@ -398,7 +398,10 @@ Status Node::Impl::start() {
         if (!member) {
             return Error(Errc::kInvalidArgument, "config rpc.tokens: bank \"" + bank + "\" is not a member in genesis");
         }
-        sc.bearer_tokens.emplace(Hash::from_hex(hash_hex).value(), bank);
+        sc.bearer_tokens.emplace(Hash::from_hex(hash_hex).value(), rpc::TokenHolder{bank, false});
+    }
+    for (const auto& hash_hex : config_.rpc.auditor_token_sha256) {
+        sc.bearer_tokens.emplace(Hash::from_hex(hash_hex).value(), rpc::TokenHolder{"", true});
     }
     const auto rpc_host = config_.rpc.listen.substr(0, config_.rpc.listen.rfind(':'));
     if (rpc_host.rfind("127.", 0) != 0 && rpc_host != "::1" && rpc_host != "[::1]" && rpc_host != "localhost") {

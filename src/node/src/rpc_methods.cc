@@ -110,11 +110,12 @@ bool only_keys(const Value& p, std::initializer_list<const char*> keys, Reply& r
     return true;
 }
 
-// With a bank token (ADR 0095): a committed transaction is readable only by its sender's token.
-// True when the call may go on; otherwise the reply is sent. Unknown hashes go on (the handler
-// answers null): a transaction hash cannot be guessed, so "unknown" reveals nothing.
+// With a bank token (ADR 0095): a committed transaction is readable only by its sender's token
+// (and the auditor's, ADR 0097). True when the call may go on; otherwise the reply is sent.
+// Unknown hashes go on (the handler answers null): a transaction hash cannot be guessed, so
+// "unknown" reveals nothing.
 bool tx_readable(const ledger::StoreSnapshot& snapshot, const Hash& h, const rpc::CallContext& ctx, Reply& reply) {
-    if (ctx.bank.empty()) {
+    if (!ctx.restricted() || ctx.auditor) {
         return true;
     }
     auto t = snapshot.transaction(h);
@@ -129,11 +130,11 @@ bool tx_readable(const ledger::StoreSnapshot& snapshot, const Hash& h, const rpc
     return true;
 }
 
-// With a bank token: a loan or partnership is readable only by a party to it. Unknown ids go
-// on, and the handler answers null.
+// With a bank token: a loan or partnership is readable only by a party to it (and by the
+// auditor). Unknown ids go on, and the handler answers null.
 bool party_readable(const Result<std::optional<std::vector<std::string>>>& parties, const std::string& what,
                     const rpc::CallContext& ctx, Reply& reply) {
-    if (ctx.bank.empty()) {
+    if (!ctx.restricted() || ctx.auditor) {
         return true;
     }
     if (!parties) {
@@ -237,7 +238,14 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::server(rpc::kTxRefused, "BAD_TX", parsed.error().message()));
                   return;
               }
-              // With RPC tokens on, a bank's token submits only that bank's transactions.
+              // With RPC tokens on, a bank's token submits only that bank's transactions, and the
+              // auditor's nothing (ADR 0097).
+              if (ctx.auditor) {
+                  metrics_.txs_refused++;
+                  reply(RpcError::server(rpc::kForbidden, "FORBIDDEN",
+                                         "the auditor's token reads and cannot submit (sender " + parsed->sender() + ")"));
+                  return;
+              }
               if (!ctx.bank.empty() && parsed->sender() != ctx.bank) {
                   metrics_.txs_refused++;
                   reply(RpcError::server(rpc::kForbidden, "FORBIDDEN",
@@ -415,8 +423,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   }
                   full = f->get<bool>();
               }
-              if (full && !ctx.bank.empty()) {
-                  // Headers and hashes are consortium-wide; the bodies are every bank's business.
+              if (full && ctx.restricted()) {
+                  // Headers and hashes are consortium-wide; the bodies are every bank's business
+                  // at once, which no bank's token may read (nor, then, the auditor's).
                   reply(ctx.forbidden("full blocks (other banks' transactions); ask without \"full\""));
                   return;
               }
@@ -778,7 +787,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::invalid_params("\"topic\" must be blocks, receipts or bank_events"));
                   return;
               }
-              if (*topic == "receipts" && !ctx.bank.empty()) {
+              if (*topic == "receipts" && ctx.restricted()) {
                   reply(ctx.forbidden("every bank's receipts; subscribe to bank_events with its own bank_id"));
                   return;
               }
@@ -788,7 +797,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   if (!b) {
                       return;
                   }
-                  if (!ctx.bank.empty() && *b != ctx.bank) {
+                  if (!ctx.may_read_bank(*b)) {
                       reply(ctx.forbidden("the events of " + *b));
                       return;
                   }

@@ -68,10 +68,21 @@ const char* access_name(Access a) {
     }
     return "tokenless";
 }
+
+// The auditor's token under the same rule (ADR 0097).
+const char* auditor_access_name(Access a) {
+    switch (a) {
+        case Access::kTokenless: return "refused";
+        case Access::kConsortium: return "open";
+        case Access::kOwnBank: return "any-bank";  // bank_id required
+        case Access::kChecked: return "checked";   // reads of any bank; submissions refused
+    }
+    return "refused";
+}
 }  // namespace
 
 RpcError CallContext::forbidden(const std::string& what) const {
-    return RpcError::server(kForbidden, "FORBIDDEN", "the token of " + bank + " may not read " + what);
+    return RpcError::server(kForbidden, "FORBIDDEN", "the token of " + holder() + " may not read " + what);
 }
 
 void Dispatcher::call_one(const Value& request, const CallContext& ctx,
@@ -134,7 +145,7 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
         return;
     }
     // The read policy for bank tokens (ADR 0095), before the handler sees the call.
-    if (!ctx.bank.empty()) {
+    if (ctx.restricted()) {
         std::optional<RpcError> refused;
         switch (entry->second.info.access) {
             case Access::kTokenless:
@@ -142,8 +153,14 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
                 break;
             case Access::kOwnBank:
                 if (const auto b = params.find("bank_id"); b == params.end()) {
-                    params["bank_id"] = ctx.bank;
-                } else if (!b->is_string() || b->get_ref<const std::string&>() != ctx.bank) {
+                    if (ctx.auditor) {
+                        // No bank to fill in: without bank_id some of these read every bank at
+                        // once, which no bank's token may do.
+                        refused = ctx.forbidden(name + " without bank_id (name the bank)");
+                    } else {
+                        params["bank_id"] = ctx.bank;
+                    }
+                } else if (!b->is_string() || !ctx.may_read_bank(b->get_ref<const std::string&>())) {
                     refused = ctx.forbidden(name + " for bank_id " + b->dump());
                 }
                 break;
@@ -300,6 +317,7 @@ Value Dispatcher::openrpc(const std::string& title, const std::string& version) 
         methods.push_back(Value{{"name", name},
                                 {"summary", entry.info.summary},
                                 {"x-token-access", access_name(entry.info.access)},
+                                {"x-auditor-access", auditor_access_name(entry.info.access)},
                                 {"paramStructure", "by-name"},
                                 {"params", Value::array({Value{{"name", "params"}, {"schema", entry.info.params_schema}}})},
                                 {"result", Value{{"name", "result"}, {"schema", entry.info.result_schema}}}});

@@ -55,9 +55,9 @@ Result<tcp::endpoint> parse_endpoint(const std::string& address) {
     return tcp::endpoint(ip, static_cast<std::uint16_t>(port));
 }
 
-// The bank of the request's bearer token, or nothing. Tokens are compared by their SHA-256, so
+// The holder of the request's bearer token, or nothing. Tokens are compared by their SHA-256, so
 // the server keeps no token in memory and a timing difference reveals nothing about one.
-std::optional<std::string> bearer_bank(const std::map<Hash, std::string>& tokens,
+std::optional<TokenHolder> bearer_holder(const std::map<Hash, TokenHolder>& tokens,
                                        const http::request<http::string_body>& request) {
     const auto header = request.find(http::field::authorization);
     if (header == request.end()) {
@@ -134,8 +134,8 @@ public:
               std::shared_ptr<ConnectionSlot> slot)
         : server_(std::move(server)), ws_(std::move(stream)), slot_(std::move(slot)) {}
 
-    void run(http::request<http::string_body> request, std::string bank) {
-        bank_ = std::move(bank);
+    void run(http::request<http::string_body> request, TokenHolder holder) {
+        holder_ = std::move(holder);
         ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
         ws_.read_message_max(server_->dispatcher_->limits().body_bytes_max);
         ws_.async_accept(request, beast::bind_front_handler(&WsSession::accepted, shared_from_this()));
@@ -186,7 +186,7 @@ private:
             return;
         }
         in_flight_ += 1;
-        server_->dispatcher_->handle(text, CallContext{self, bank_}, [self](std::optional<std::string> response) {
+        server_->dispatcher_->handle(text, CallContext{self, holder_.bank, holder_.auditor}, [self](std::optional<std::string> response) {
             self->in_flight_ -= 1;
             if (response) {
                 self->push(std::move(*response));
@@ -240,7 +240,7 @@ private:
     bool writing_ = false;
     std::atomic<bool> closed_{false};
     std::atomic<std::size_t> in_flight_{0};  // read, handed to the dispatcher, not yet answered
-    std::string bank_;  // the authenticated bank of the upgrade request (empty: auth off)
+    TokenHolder holder_;  // whom the upgrade request's token speaks for (empty bank: auth off or auditor)
 };
 
 // Stream is beast::tcp_stream (plain HTTP) or TlsStream (https, after the handshake).
@@ -289,11 +289,11 @@ private:
         server_->counters_.http_requests++;
         request_ = parser_->release();
         // Authentication (ServerConfig::bearer_tokens): the operational GETs stay open.
-        std::string bank;
+        TokenHolder holder;
         const bool operational_get =
             request_.method() == http::verb::get && !websocket::is_upgrade(request_) && request_.target() != "/";
         if (!server_->config_.bearer_tokens.empty() && !operational_get) {
-            auto who = bearer_bank(server_->config_.bearer_tokens, request_);
+            auto who = bearer_holder(server_->config_.bearer_tokens, request_);
             if (!who) {
                 server_->counters_.unauthorized++;
                 respond_json(http::status::unauthorized,
@@ -303,7 +303,7 @@ private:
                              request_.keep_alive());
                 return;
             }
-            bank = std::move(*who);
+            holder = std::move(*who);
         }
         if (websocket::is_upgrade(request_)) {
             if (request_.target() != "/ws") {
@@ -311,7 +311,7 @@ private:
                 return;
             }
             beast::get_lowest_layer(stream_).expires_never();
-            std::make_shared<WsSession<Stream>>(server_, std::move(stream_), slot_)->run(std::move(request_), std::move(bank));
+            std::make_shared<WsSession<Stream>>(server_, std::move(stream_), slot_)->run(std::move(request_), std::move(holder));
             return;
         }
         const bool keep_alive = request_.keep_alive();
@@ -338,7 +338,7 @@ private:
             return;
         }
         auto self = shared_from_this();
-        server_->dispatcher_->handle(request_.body(), CallContext{nullptr, std::move(bank)}, [self, keep_alive](std::optional<std::string> response) {
+        server_->dispatcher_->handle(request_.body(), CallContext{nullptr, std::move(holder.bank), holder.auditor}, [self, keep_alive](std::optional<std::string> response) {
             asio::dispatch(self->stream_.get_executor(), [self, keep_alive, r = std::move(response)]() mutable {
                 if (r) {
                     self->respond_json(http::status::ok, std::move(*r), keep_alive);

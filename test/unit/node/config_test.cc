@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 using jc::node::parse_config;
 
 namespace {
@@ -147,4 +149,36 @@ TEST_CASE("rpc.tls: paths resolved, defaults, and malformed entries refused nami
     CHECK_THAT(error_of(with(R"({"tls": {"cert": "c", "key": "k", "ciphers": "ALL"}})")),
                Catch::Contains("rpc.tls.ciphers: unknown key"));
     CHECK_THAT(error_of(with(R"({"tls": true})")), Catch::Contains("rpc.tls: must be an object"));
+}
+
+// ADR 0091 and 0097: rpc.tokens holds bank tokens and auditor tokens, by SHA-256 only.
+TEST_CASE("rpc.tokens: bank and auditor entries, malformed ones refused naming the entry", "[node][config]") {
+    auto with = [](const std::string& tokens) {
+        std::string t = kMinimal;
+        t.insert(t.rfind('}'), R"(, "rpc": {"tokens": )" + tokens + "}");
+        return t;
+    };
+    const std::string h1(64, 'a');
+    const std::string h2(64, 'b');
+    const std::string h3(64, 'c');
+    auto c = parse_config(with(R"([{"bank": "WEBANK", "sha256": ")" + h1 + R"("}, {"role": "auditor", "sha256": ")" + h2 +
+                               R"("}, {"role": "auditor", "sha256": ")" + h3 + R"("}])"),
+                          "/etc/jc/node0");
+    REQUIRE(c.ok());
+    CHECK(c->rpc.token_sha256_to_bank.size() == 1);
+    CHECK(c->rpc.token_sha256_to_bank.at(h1) == "WEBANK");
+    CHECK(c->rpc.auditor_token_sha256 == std::set<std::string>{h2, h3});
+    auto error_of = [](const std::string& text) {
+        auto r = parse_config(text, "/etc/jc/node0");
+        return r.ok() ? std::string("accepted") : r.error().message();
+    };
+    CHECK_THAT(error_of(with(R"([{"role": "admin", "sha256": ")" + h1 + R"("}])")),
+               Catch::Contains("rpc.tokens[0].role: must be \"auditor\""));
+    CHECK_THAT(error_of(with(R"([{"role": "auditor", "bank": "WEBANK", "sha256": ")" + h1 + R"("}])")),
+               Catch::Contains("rpc.tokens[0]: must be {\"bank\": string"));
+    CHECK_THAT(error_of(with(R"([{"role": "auditor", "sha256": "AB"}])")),
+               Catch::Contains("rpc.tokens[0].sha256: must be 64 lowercase hex"));
+    CHECK_THAT(error_of(with(R"([{"bank": "WEBANK", "sha256": ")" + h1 + R"("}, {"role": "auditor", "sha256": ")" + h1 +
+                             R"("}])")),
+               Catch::Contains("rpc.tokens[1].sha256: is listed twice"));
 }

@@ -163,14 +163,46 @@ TEST_CASE("bank tokens: the method table's access rules", "[rpc]") {
     REQUIRE(batch);
     CHECK(forbidden(Value((*batch)[0])));
     CHECK((*batch)[1]["result"] == 2);
+    // ADR 0097, the auditor: what some bank's token may call, for any bank. The default
+    // (whole-ledger) stays closed; kOwnBank needs bank_id and takes any; kChecked handlers see
+    // ctx.auditor (the handler above only knows banks, so it refuses the auditor).
+    auto as_auditor = [&](std::string_view body) {
+        std::optional<std::optional<std::string>> out;
+        d.handle(body, CallContext{nullptr, "", true}, [&](std::optional<std::string> x) { out = std::move(x); });
+        REQUIRE(out.has_value());
+        return *out ? std::optional<Value>(Value::parse(**out)) : std::nullopt;
+    };
+    const auto a = as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"digest"})");
+    CHECK(forbidden(a));
+    CHECK((*a)["error"]["message"].get<std::string>().find("the auditor may not read digest") != std::string::npos);
+    CHECK((*as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"height"})"))["result"] == 2);
+    CHECK((*as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":"B"}})"))["result"]["bank_id"] == "B");
+    CHECK((*as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":"A"}})"))["result"]["bank_id"] == "A");
+    CHECK(forbidden(as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{}})")));
+    CHECK(forbidden(as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"positions","params":{"bank_id":7}})")));
+    CHECK(forbidden(as_auditor(R"({"jsonrpc":"2.0","id":1,"method":"checked"})")));
+    CallContext auditor{nullptr, "", true};
+    CHECK(auditor.restricted());
+    CHECK(auditor.may_read_bank("A"));
+    CHECK(auditor.may_read_bank("B"));
+    CallContext bank_a{nullptr, "A"};
+    CHECK(bank_a.may_read_bank("A"));
+    CHECK_FALSE(bank_a.may_read_bank("B"));
+    CHECK_FALSE(CallContext{}.restricted());
+    CHECK(CallContext{}.may_read_bank("B"));
     // The OpenRPC document states each method's rule.
     const auto doc = d.openrpc("t", "0");
     for (const auto& m : doc["methods"]) {
         if (m["name"] == "positions") {
             CHECK(m["x-token-access"] == "own-bank");
+            CHECK(m["x-auditor-access"] == "any-bank");
         }
         if (m["name"] == "digest") {
             CHECK(m["x-token-access"] == "tokenless");
+            CHECK(m["x-auditor-access"] == "refused");
+        }
+        if (m["name"] == "height") {
+            CHECK(m["x-auditor-access"] == "open");
         }
     }
 }

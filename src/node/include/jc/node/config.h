@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,9 @@ struct RpcConfig {
     // Per-bank bearer tokens (docs/config.md, ADR 0091): SHA-256 of the token (64 lowercase hex)
     // → bank id. Empty: no authentication. With tokens, a token submits only as its own bank.
     std::map<std::string, std::string> token_sha256_to_bank;
+    // Auditor tokens (ADR 0097), SHA-256 as above: read what any bank's token may read, submit
+    // nothing. Listed in rpc.tokens as {"role": "auditor", "sha256": ...}.
+    std::set<std::string> auditor_token_sha256;
     RpcTlsConfig tls;
 };
 

@@ -68,18 +68,38 @@ public:
     virtual bool push(std::string text) = 0;
 };
 
+// Whom a bearer token speaks for: one bank (ADR 0091, 0095), or the auditor (ADR 0097), who
+// may make every read call some bank's token may make, for any bank, and submit nothing.
+struct TokenHolder {
+    std::string bank;      // a bank's token; empty for the auditor
+    bool auditor = false;
+};
+
 struct CallContext {
     std::shared_ptr<NotificationSink> sink;  // null over HTTP
     // The bank whose bearer token authenticated this call; empty when RPC tokens are off
-    // (ServerConfig::bearer_tokens empty), in which case the caller is whoever can reach the port.
+    // (ServerConfig::bearer_tokens empty), in which case the caller is whoever can reach the port,
+    // and empty for the auditor's token.
     std::string bank;
-    // FORBIDDEN (-32009) naming the token's bank and what it may not read.
+    bool auditor = false;  // the auditor's token authenticated this call (bank is empty)
+
+    // A token holder, whom the read policy applies to (a bank or the auditor). False only with
+    // RPC tokens off: every method open.
+    [[nodiscard]] bool restricted() const { return auditor || !bank.empty(); }
+    // May read what concerns `bank_id` (its positions, events, the transactions it sent, the
+    // loans it is party to): its own token, the auditor, or tokens off.
+    [[nodiscard]] bool may_read_bank(std::string_view bank_id) const { return !restricted() || auditor || bank == bank_id; }
+    // FORBIDDEN (-32009) naming the token's holder and what it may not read.
     [[nodiscard]] RpcError forbidden(const std::string& what) const;
+    // Who this is, for messages: "WEBANK" or "the auditor".
+    [[nodiscard]] std::string holder() const { return auditor ? std::string("the auditor") : bank; }
 };
 
 // What a bank's bearer token may call (ADR 0095). With RPC tokens off (CallContext::bank empty)
 // every method is open, as on a development loopback. The default closes a method to bank
-// tokens, so a method added without a decision leaks nothing.
+// tokens, so a method added without a decision leaks nothing. The auditor's token (ADR 0097) may
+// call what some bank's token may call, for any bank: kConsortium and kChecked reads,
+// kOwnBank naming bank_id; never kTokenless, and nothing that submits (handlers refuse it).
 enum class Access {
     kTokenless,   // whole-ledger data (e.g. every bank's totals): refused to bank tokens
     kConsortium,  // consortium-wide data every member holds anyway (heads, headers, validators)

@@ -52,12 +52,13 @@ struct ServerConfig {
     // Requests read from one WebSocket and not yet answered; more get OVERLOADED (-32007) at
     // once, so a pipelining client cannot queue unbounded work on the node.
     std::size_t ws_in_flight_max = 64;
-    // Per-bank bearer tokens, stored as SHA-256(token) → bank id. Empty: no authentication (the
-    // default, with the server on loopback). Non-empty: every POST / and WebSocket upgrade must
-    // carry "Authorization: Bearer <token>" of a listed token, else HTTP 401 with a JSON-RPC
-    // UNAUTHORIZED error; the call's CallContext::bank is that token's bank. GET /healthz,
-    // /readyz and /metrics stay open (probes and scrapers carry no secrets).
-    std::map<Hash, std::string> bearer_tokens;
+    // Bearer tokens, stored as SHA-256(token) → its holder (a bank, or the auditor). Empty: no
+    // authentication (the default, with the server on loopback). Non-empty: every POST / and
+    // WebSocket upgrade must carry "Authorization: Bearer <token>" of a listed token, else HTTP
+    // 401 with a JSON-RPC UNAUTHORIZED error; the call's CallContext names that token's bank (or
+    // marks the auditor). GET /healthz, /readyz and /metrics stay open (probes and scrapers
+    // carry no secrets).
+    std::map<Hash, TokenHolder> bearer_tokens;
     TlsConfig tls;
 };
 
