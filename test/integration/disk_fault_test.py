@@ -301,7 +301,7 @@ def eio_faults(c, shim, load):
     what = "EIO on write"
     line, rep, out = eio_fault(c, shim, load, 2, "write", what)
     halts = load.halt_answers(2)
-    check(halts, "%s: callers waiting on node2 were told why (%d answers, %d connections dropped)"
+    check(halts, "%s: callers of node2 were told why (%d answers, %d connections dropped)"
           % (what, len(halts), load.dropped.get(2, 0)))
     if halts:
         say("%s: a waiting caller got %s %s" % (what, halts[0]["code"], halts[0]["message"][:200]))
@@ -322,7 +322,7 @@ def eio_faults(c, shim, load):
             late = [h for h, (r, node) in load.acked.items() if node == 1 and r["height"] >= failed_height]
         check(not late, "%s: node1 acknowledged nothing at or above height %d (%d receipts)"
               % (what, failed_height, len(late)))
-    check(load.halt_answers(1), "%s: callers waiting on node1 were told why" % what)
+    check(load.halt_answers(1), "%s: callers of node1 were told why" % what)
     others_commit(c, 1, what)
     restart_intact(c, shim, load, 1, what)
 
@@ -337,6 +337,7 @@ def eio_faults(c, shim, load):
     m = re.search(r"records durable through seq (\d+);.*not durable: (\d+)", out)
     if m:
         durable, held = int(m.group(1)), int(m.group(2))
+    check(load.halt_answers(3), "%s: callers of node3 were told why" % what)
     check(failed_seq is not None and durable is not None and durable <= failed_seq - batch,
           "%s: no record at or after the failed batch (up to seq %s, %s records) counted durable (durable through %s)"
           % (what, failed_seq, batch, durable))

@@ -527,13 +527,15 @@ int Node::Impl::wait() {
         state_cv_.wait(lock, [this] { return stopping_; });
     }
     log_->info("stopping");
+    if (halted()) {
+        // The RPC stays up a moment: the halt answers to waiting callers are queued on the I/O
+        // threads and must reach them before the connections close, and a client arriving now
+        // learns why this node takes no work (NOT_READY naming the failure, /readyz "halted")
+        // instead of finding the port closed.
+        std::this_thread::sleep_for(std::chrono::milliseconds(kHaltAnswerGraceMs));
+    }
     if (rpc_server_) {
         rpc_server_->stop();
-    }
-    if (halted()) {
-        // The halt answers (waiting callers, refused submissions) are queued on the I/O
-        // threads; let them reach the clients before the connections close.
-        std::this_thread::sleep_for(std::chrono::milliseconds(kHaltAnswerGraceMs));
     }
     if (transport_) {
         transport_->stop();

@@ -221,8 +221,8 @@ public:
     // waiting callers are answered with halt_error() and /readyz says why, until the process
     // exits (ADR 0096).
     std::atomic<bool> halted_{false};
-    // How long a halted node keeps its connections open so the halt answers reach the clients.
-    static constexpr int kHaltAnswerGraceMs = 300;
+    // How long a halted node keeps its RPC up so the halt answers reach the clients.
+    static constexpr int kHaltAnswerGraceMs = 500;
     std::string halt_reason_;  // under state_mutex_
     [[nodiscard]] bool halted() const { return halted_.load(std::memory_order_acquire); }
     // NOT_READY (-32004) naming the fatal error, for callers of a halted node.
