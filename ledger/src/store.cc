@@ -51,7 +51,8 @@ constexpr char kTxLocation = 'L';
 constexpr char kClientRef = 'I';
 constexpr char kResults = 'X';
 constexpr char kCheckpointCert = 'K';
-constexpr char kHeadWrites = 'W';
+constexpr char kHeadWrites = 'W';     // legacy: the head's writes with values (read, never written)
+constexpr char kHeadWriteKeys = 'V';  // the head's writes, values left in the state (ADR 0100)
 constexpr char kState = 'S';
 constexpr char kConsensus = 'P';
 
@@ -146,6 +147,7 @@ Result<std::shared_ptr<Db>> open_db(const StoreOptions& options, bool create) {
     opts.create_if_missing = create;
     opts.paranoid_checks = true;
     opts.write_buffer_size = options.write_buffer_bytes;
+    opts.max_file_size = options.table_file_bytes;
     db->filter.reset(leveldb::NewBloomFilterPolicy(10));
     opts.filter_policy = db->filter.get();
     db->cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));
@@ -313,18 +315,94 @@ struct HeadWrites {
     StateWrites writes;
 };
 
-Bytes encode_head_writes(std::uint64_t height, const StateWrites& writes) {
-    codec::Writer w;
-    w.u64(height);
-    encode_state_writes(w, writes);
-    return w.take();
-}
-
 Result<HeadWrites> decode_head_writes(const std::string& bytes) {
     codec::Reader r(view_of(bytes));
     HeadWrites out;
     JC_ASSIGN_OR_RETURN(out.height, r.u64());
     JC_ASSIGN_OR_RETURN(out.writes, decode_state_writes(r));
+    JC_TRY_STATUS(r.finish());
+    return out;
+}
+
+// The head's write list without the values the state already holds (ADR 0100): per write its
+// key and a kind. A put that is the last write to its key keeps its value only in `S` (the head
+// check reads it back from there); a put overwritten later in the same list keeps its value here,
+// since the state no longer holds it. Rebuilding the list and re-deriving the state root from
+// the parent's proves every value in one step, at a tenth of the bytes written per block.
+constexpr std::uint8_t kHeadDelete = 0;
+constexpr std::uint8_t kHeadPutInState = 1;
+constexpr std::uint8_t kHeadPutInline = 2;
+
+Bytes encode_head_write_keys(std::uint64_t height, const StateWrites& writes) {
+    // The engine's writes are in strictly ascending key order, so each is the last to its key;
+    // any other order (the store accepts repeats) is worked out with a map.
+    std::vector<bool> last(writes.size(), true);
+    bool ascending = true;
+    for (std::size_t i = 1; i < writes.size() && ascending; ++i) {
+        ascending = writes[i - 1].key < writes[i].key;
+    }
+    if (!ascending) {
+        std::map<std::string_view, std::size_t> final_index;
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            final_index[writes[i].key] = i;
+        }
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            last[i] = final_index[writes[i].key] == i;
+        }
+    }
+    std::size_t size = 16;
+    for (const auto& w : writes) {
+        size += w.key.size() + 4;
+    }
+    codec::Writer w(size);
+    w.u64(height);
+    w.varint(writes.size());
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+        w.str(writes[i].key);
+        if (!writes[i].value) {
+            w.u8(kHeadDelete);
+        } else if (last[i]) {
+            w.u8(kHeadPutInState);
+        } else {
+            w.u8(kHeadPutInline);
+            w.str(*writes[i].value);
+        }
+    }
+    return w.take();
+}
+
+struct HeadWriteKey {
+    std::string key;
+    std::uint8_t kind = kHeadDelete;
+    std::string value;  // kHeadPutInline only
+};
+
+struct HeadWriteKeys {
+    std::uint64_t height = 0;
+    std::vector<HeadWriteKey> writes;
+};
+
+Result<HeadWriteKeys> decode_head_write_keys(const std::string& bytes) {
+    codec::Reader r(view_of(bytes));
+    HeadWriteKeys out;
+    JC_ASSIGN_OR_RETURN(out.height, r.u64());
+    JC_ASSIGN_OR_RETURN(const std::uint64_t count, r.varint_max(kStateWritesMax, "state write count"));
+    if (count > r.remaining() / 2) {  // each entry takes at least a length byte and a kind
+        return Error(Errc::kParse, "head write keys: count " + std::to_string(count) + " exceeds the record");
+    }
+    out.writes.reserve(static_cast<std::size_t>(count));
+    for (std::uint64_t i = 0; i < count; ++i) {
+        HeadWriteKey e;
+        JC_ASSIGN_OR_RETURN(e.key, r.str(kStateKeyBytesMax));
+        JC_ASSIGN_OR_RETURN(e.kind, r.u8());
+        if (e.key.empty() || e.kind > kHeadPutInline) {
+            return Error(Errc::kParse, "head write " + std::to_string(i) + ": empty key or unknown kind");
+        }
+        if (e.kind == kHeadPutInline) {
+            JC_ASSIGN_OR_RETURN(e.value, r.str(kStateValueBytesMax));
+        }
+        out.writes.push_back(std::move(e));
+    }
     JC_TRY_STATUS(r.finish());
     return out;
 }
@@ -777,7 +855,7 @@ Result<std::unique_ptr<Store>> Store::create(const StoreOptions& options, const 
     batch.Put(keys::meta(keys::kGenesisHash),
               leveldb::Slice(reinterpret_cast<const char*>(genesis.hash().bytes.data()), Hash::kSize));
     put_state_writes(batch, genesis_writes);
-    batch.Put(std::string(1, keys::kHeadWrites), slice_of(encode_head_writes(0, genesis_writes)));
+    batch.Put(std::string(1, keys::kHeadWriteKeys), slice_of(encode_head_write_keys(0, genesis_writes)));
     batch.Put(keys::at_height(keys::kResults, 0), slice_of(results.encode()));
     batch.Put(keys::meta(keys::kHead), slice_of(encode_head(HeadRecord{0, genesis.hash()})));
     JC_TRY_STATUS(db_write(*db, batch, "creating the store"));
@@ -928,7 +1006,8 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
     batch.Put(keys::of_hash(keys::kBlockHash, block.hash()), encode_be64(height));
     batch.Put(keys::at_height(keys::kCommitCert, height), slice_of(commit_certificate.encode()));
     batch.Put(keys::at_height(keys::kResults, height), slice_of(results.encode()));
-    batch.Put(std::string(1, keys::kHeadWrites), slice_of(encode_head_writes(height, state_writes)));
+    batch.Put(std::string(1, keys::kHeadWriteKeys), slice_of(encode_head_write_keys(height, state_writes)));
+    batch.Delete(std::string(1, keys::kHeadWrites));  // a store written before ADR 0100
     put_state_writes(batch, state_writes);
     batch.Put(keys::meta(keys::kHead), slice_of(encode_head(HeadRecord{height, block.hash()})));
     JC_TRY_STATUS(db_write(*db_, batch, "committing block " + std::to_string(height)));
@@ -939,6 +1018,14 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
     head_.timestamp_ms = header.timestamp_ms;
     head_.results = results;
     return {};
+}
+
+std::string Store::engine_stats() const {
+    std::string out;
+    if (!db_->db->GetProperty("leveldb.stats", &out)) {
+        return {};
+    }
+    return out;
 }
 
 Status Store::put_checkpoint_certificate(const Certificate& certificate) {
@@ -1147,14 +1234,44 @@ Status Store::check_head() {
     }
 
     // The head's state writes re-derive its state root from the parent's, and are in the state.
-    JC_ASSIGN_OR_RETURN(const auto writes_bytes, snap->read(std::string(1, keys::kHeadWrites)));
-    if (!writes_bytes) {
-        return corrupt(height, "the head's state writes are missing");
+    // Since ADR 0100 the record (V) leaves the final values in the state; a store written before
+    // keeps the full list (W).
+    HeadWrites writes_record;
+    bool values_from_state = false;
+    JC_ASSIGN_OR_RETURN(const auto key_bytes, snap->read(std::string(1, keys::kHeadWriteKeys)));
+    if (key_bytes) {
+        auto decoded = decode_head_write_keys(*key_bytes);
+        if (!decoded) {
+            return corrupt(height, "the head's state writes are unreadable: " + decoded.error().message());
+        }
+        writes_record.height = decoded->height;
+        writes_record.writes.reserve(decoded->writes.size());
+        for (auto& e : decoded->writes) {
+            StateWrite w{std::move(e.key), std::nullopt};
+            if (e.kind == kHeadPutInline) {
+                w.value = std::move(e.value);
+            } else if (e.kind == kHeadPutInState) {
+                JC_ASSIGN_OR_RETURN(w.value, snap->get(w.key));
+                if (!w.value) {
+                    return corrupt(height, "state key " + hex_preview(to_hex(as_bytes(w.key)), 32) +
+                                               " does not hold the head's write (it is absent)");
+                }
+            }
+            writes_record.writes.push_back(std::move(w));
+        }
+        values_from_state = true;
+    } else {
+        JC_ASSIGN_OR_RETURN(const auto writes_bytes, snap->read(std::string(1, keys::kHeadWrites)));
+        if (!writes_bytes) {
+            return corrupt(height, "the head's state writes are missing");
+        }
+        auto decoded = decode_head_writes(*writes_bytes);
+        if (!decoded) {
+            return corrupt(height, "the head's state writes are unreadable: " + decoded.error().message());
+        }
+        writes_record = std::move(decoded).value();
     }
-    auto writes = decode_head_writes(*writes_bytes);
-    if (!writes) {
-        return corrupt(height, "the head's state writes are unreadable: " + writes.error().message());
-    }
+    const HeadWrites* writes = &writes_record;
     if (writes->height != height) {
         return corrupt(height, "the recorded state writes are for height " +
                                    std::to_string(writes->height));
@@ -1168,6 +1285,13 @@ Status Store::check_head() {
         parent_state_root = parent_results->state_root;
     }
     if (next_state_root(parent_state_root, writes->writes) != head.results.state_root) {
+        if (values_from_state) {
+            // The values came from the state: either the recorded results or a value the head
+            // wrote was altered, and the root cannot tell which.
+            return corrupt(height, "the state root does not follow from the parent's state root and "
+                                   "the head's writes as the state holds them: the recorded results "
+                                   "are wrong or the state does not hold the head's writes");
+        }
         return corrupt(height, "the state root does not follow from the parent's state root and "
                                "the head's state writes");
     }
