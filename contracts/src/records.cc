@@ -224,11 +224,11 @@ public:
         return *this;
     }
     Enc& boolean(bool v) { return u8(v ? 1 : 0); }
-    Enc& u16(std::uint16_t v) { return le(v, 2); }
-    Enc& u32(std::uint32_t v) { return le(v, 4); }
-    Enc& u64(std::uint64_t v) { return le(v, 8); }
-    Enc& i64(std::int64_t v) { return le(static_cast<std::uint64_t>(v), 8); }
-    Enc& i32(std::int32_t v) { return le(static_cast<std::uint32_t>(v), 4); }
+    Enc& u16(std::uint16_t v) { return le<2>(v); }
+    Enc& u32(std::uint32_t v) { return le<4>(v); }
+    Enc& u64(std::uint64_t v) { return le<8>(v); }
+    Enc& i64(std::int64_t v) { return le<8>(static_cast<std::uint64_t>(v)); }
+    Enc& i32(std::int32_t v) { return le<4>(static_cast<std::uint32_t>(v)); }
     Enc& u128(U128 v) {
         u64(static_cast<std::uint64_t>(v));
         return u64(static_cast<std::uint64_t>(v >> 64));
@@ -259,16 +259,18 @@ public:
     std::string take() { return std::move(out_); }
 
 private:
-    Enc& le(std::uint64_t v, int bytes) {
+    template <std::size_t N>
+    Enc& le(std::uint64_t v) {
+        static_assert(N >= 1 && N <= 8);
         char buf[8];
         if constexpr (std::endian::native == std::endian::little) {
-            std::memcpy(buf, &v, sizeof buf);  // the low `bytes` bytes, in order
+            std::memcpy(buf, &v, sizeof buf);  // the low N bytes, in order
         } else {
-            for (int i = 0; i < bytes; ++i) {
+            for (std::size_t i = 0; i < N; ++i) {
                 buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
             }
         }
-        out_.append(buf, static_cast<std::size_t>(bytes));
+        out_.append(buf, N);
         return *this;
     }
 
@@ -286,22 +288,22 @@ public:
             fail("unknown record version " + std::to_string(version));
         }
     }
-    void u8(std::uint8_t& v) { v = static_cast<std::uint8_t>(le(1, "u8")); }
+    void u8(std::uint8_t& v) { v = static_cast<std::uint8_t>(le<1>("u8")); }
     void boolean(bool& v) {
-        const std::uint64_t b = le(1, "bool");
+        const std::uint64_t b = le<1>("bool");
         if (b > 1) {
             fail("bool must be 0 or 1");
         }
         v = b == 1;
     }
-    void u16(std::uint16_t& v) { v = static_cast<std::uint16_t>(le(2, "u16")); }
-    void u32(std::uint32_t& v) { v = static_cast<std::uint32_t>(le(4, "u32")); }
-    void u64(std::uint64_t& v) { v = le(8, "u64"); }
-    void i64(std::int64_t& v) { v = static_cast<std::int64_t>(le(8, "i64")); }
-    void i32(std::int32_t& v) { v = static_cast<std::int32_t>(static_cast<std::uint32_t>(le(4, "i32"))); }
+    void u16(std::uint16_t& v) { v = static_cast<std::uint16_t>(le<2>("u16")); }
+    void u32(std::uint32_t& v) { v = static_cast<std::uint32_t>(le<4>("u32")); }
+    void u64(std::uint64_t& v) { v = le<8>("u64"); }
+    void i64(std::int64_t& v) { v = static_cast<std::int64_t>(le<8>("i64")); }
+    void i32(std::int32_t& v) { v = static_cast<std::int32_t>(static_cast<std::uint32_t>(le<4>("i32"))); }
     void u128(U128& v) {
-        const std::uint64_t lo = le(8, "u128");
-        const std::uint64_t hi = le(8, "u128");
+        const std::uint64_t lo = le<8>("u128");
+        const std::uint64_t hi = le<8>("u128");
         v = (static_cast<U128>(hi) << 64) | lo;
     }
     void i128(I128& v) {
@@ -374,19 +376,23 @@ private:
         }
         return true;
     }
-    std::uint64_t le(std::size_t n, const char* what) {
-        if (!need(n, what)) {
+    // The width is a template argument so that the copy compiles to one load (a run-time width
+    // made it a memcpy call: ADR 0101).
+    template <std::size_t N>
+    std::uint64_t le(const char* what) {
+        static_assert(N >= 1 && N <= 8);
+        if (!need(N, what)) {
             return 0;
         }
         std::uint64_t v = 0;
         if constexpr (std::endian::native == std::endian::little) {
-            std::memcpy(&v, in_.data() + pos_, n);  // fills the low n bytes
+            std::memcpy(&v, in_.data() + pos_, N);  // fills the low N bytes
         } else {
-            for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t i = 0; i < N; ++i) {
                 v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in_[pos_ + i])) << (8 * i);
             }
         }
-        pos_ += n;
+        pos_ += N;
         return v;
     }
     std::uint64_t varint_max(std::uint64_t max, const char* what) {
