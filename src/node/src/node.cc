@@ -34,7 +34,6 @@ std::int64_t mono_ms() {
 }
 
 constexpr std::string_view kRecordPrefix = "rec/";
-constexpr std::size_t kVerifiedCacheMax = 1 << 20;
 constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
 constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
 constexpr std::int64_t kSyncProbeIntervalMs = 1000;
@@ -53,6 +52,14 @@ Bytes encode_gossip_batch(std::span<const ledger::TxPtr> txs) {
     return w.data();
 }
 constexpr std::size_t kRecentlyCommittedMax = 200'000;
+
+Result<ledger::TxPtr> parse_tx(std::string_view text) {
+    auto tx = ledger::Transaction::parse(text);
+    if (!tx) {
+        return tx.error();
+    }
+    return std::make_shared<const ledger::Transaction>(std::move(*tx));
+}
 
 // The proposals a consensus message carries (a pre-prepare's, and view changes' prepared ones).
 std::vector<const consensus::Proposal*> proposals_of(const consensus::Message& message) {
@@ -271,13 +278,18 @@ Status Node::Impl::init() {
     record_key_base_ = max_seq;
 
     pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max, validator_keys_.size());
+    // As many transactions and bytes as the pool may hold: every pooled transaction can stay
+    // cached until it commits (the entries share the pool's objects).
+    tx_cache_ = std::make_unique<VerifiedTxCache>(config_.pool.txs_max, config_.pool.bytes_max);
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
     gossip_intake_ = std::make_unique<GossipIntake>(
         crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
         [this](std::uint32_t from, std::vector<std::string> texts) {
             std::vector<ledger::TxPtr> txs;
             for (const auto& text : texts) {
-                auto tx = ledger::Transaction::parse(text);
+                // Seen before (a peer re-gossiping, or in a proposal first): no parse.
+                ledger::TxPtr cached = tx_cache_->find(text);
+                Result<ledger::TxPtr> tx = cached ? Result<ledger::TxPtr>(std::move(cached)) : parse_tx(text);
                 Status admitted = tx ? admit_check(*tx) : Status(tx.error());
                 if (!admitted) {
                     // A peer gossips only what it admitted, so a refusal means a faulty or hostile
@@ -287,19 +299,21 @@ Status Node::Impl::init() {
                     const bool benign = admitted.error().message().rfind("UNKNOWN_SIGNER", 0) == 0;
                     refusals_.refused(from, "gossip transaction",
                                       benign ? RefusalLog::Severity::kBenign : RefusalLog::Severity::kHostile,
-                                      (tx ? "transaction " + tx->hash().hex() + ": " : std::string("undecodable: ")) +
+                                      (tx ? "transaction " + (*tx)->hash().hex() + ": " : std::string("undecodable: ")) +
                                           admitted.error().message(),
                                       mono_ms());
                     continue;
                 }
-                txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
+                txs.push_back(std::move(*tx));
             }
             // Add to the pool without re-gossiping.
             asio::post(consensus_io_, [this, txs = std::move(txs)] {
                 for (const auto& tx : txs) {
-                    if (recently_committed_.count(tx->hash()) == 0 &&
-                        pool_->add(tx, TxPool::Origin::kPeer) == TxPool::AddResult::kFull) {
+                    if (recently_committed_.count(tx->hash()) != 0) {
+                        tx_cache_->erase(*tx);  // late gossip of a committed transaction
+                    } else if (pool_->add(tx, TxPool::Origin::kPeer) == TxPool::AddResult::kFull) {
                         metrics_.gossip_txs_pool_full++;
+                        tx_cache_->erase(*tx);  // not pooled: keep the cache to the pool's contents
                     }
                 }
                 maybe_propose();
@@ -488,7 +502,7 @@ void Node::Impl::fatal(const std::string& message) {
     state_cv_.notify_all();
     // Callers waiting for a receipt learn why there will be none from this node, instead of a
     // closed connection (wait() gives the answers a moment to leave before closing).
-    std::multimap<Hash, Waiter> waiting;
+    decltype(waiters_) waiting;
     {
         std::lock_guard lock(waiters_mutex_);
         waiting.swap(waiters_);
@@ -574,28 +588,28 @@ int Node::Impl::wait() {
 // ---------------------------------------------------------------------------------------------
 // Admission
 
-Status Node::Impl::verify_once(const ledger::Transaction& tx) const {
-    // One hash of the whole envelope (sig included) serves both the lookup and the insert.
-    const Hash key = sha256(tx.canonical_json());
-    {
-        std::lock_guard lock(verified_mutex_);
-        if (verified_.count(key) != 0) {
-            return {};
-        }
+Status Node::Impl::verify_once(const ledger::TxPtr& tx) const {
+    if (tx_cache_->contains(*tx)) {
+        return {};
     }
-    JC_TRY_STATUS(tx.verify_signature());
-    std::lock_guard lock(verified_mutex_);
-    if (verified_.insert(key).second) {
-        verified_order_.push_back(key);
-        if (verified_order_.size() > kVerifiedCacheMax) {
-            verified_.erase(verified_order_.front());
-            verified_order_.pop_front();
-        }
-    }
+    JC_TRY_STATUS(tx->verify_signature());
+    tx_cache_->insert(tx);
     return {};
 }
 
-Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
+Result<DecodedBlock> Node::Impl::decode_block(ByteView payload, const ledger::BlockLimits& limits) const {
+    return node::decode_block(payload, limits, *tx_cache_);
+}
+
+ledger::BlockLimits Node::Impl::proposal_limits() const {
+    ledger::BlockLimits limits;
+    limits.txs_max = genesis_->params().block_txs_max;
+    limits.bytes_max = genesis_->params().block_bytes_max;
+    return limits;
+}
+
+Status Node::Impl::admit_check(const ledger::TxPtr& tx_ptr) const {
+    const ledger::Transaction& tx = *tx_ptr;
     if (tx.chain_id() != genesis_->chain_id()) {
         return Error(Errc::kInvalidArgument, "WRONG_CHAIN: transaction is for chain \"" + tx.chain_id() +
                                                  "\", this is \"" + genesis_->chain_id() + "\"");
@@ -613,7 +627,7 @@ Status Node::Impl::admit_check(const ledger::Transaction& tx) const {
         return Error(Errc::kNotFound, "UNKNOWN_SIGNER: signer " + tx.signer().hex() +
                                           " is not a registered key of " + tx.sender());
     }
-    return verify_once(tx);
+    return verify_once(tx_ptr);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,14 +641,12 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
                           mono_ms());
         return false;
     };
-    ledger::BlockLimits limits;
-    limits.txs_max = genesis_->params().block_txs_max;
-    limits.bytes_max = genesis_->params().block_bytes_max;
-    auto block = ledger::Block::decode(proposal.payload, limits);
-    if (!block) {
-        return refuse(block.error().code() == Errc::kLimit ? "oversize" : "undecodable",
-                      "does not decode: " + block.error().message());
+    auto decoded = decode_block(proposal.payload, proposal_limits());
+    if (!decoded) {
+        return refuse(decoded.error().code() == Errc::kLimit ? "oversize" : "undecodable",
+                      "does not decode: " + decoded.error().message());
     }
+    const ledger::Block* block = &decoded->block;
     const auto& h = block->header();
     if (block->hash() != proposal.digest) {
         return refuse("digest", "hashes to " + block->hash().hex() + ", not the proposal's digest " + proposal.digest.hex());
@@ -662,14 +674,20 @@ bool Node::Impl::valid(std::uint64_t height, const consensus::Proposal& proposal
     } else if (h.parent_hash == store_->head().hash && h.timestamp_ms < store_->head().timestamp_ms) {
         return refuse("timestamp", "is earlier than its parent's");
     }
-    for (const auto& tx : block->txs()) {
-        // Chain and signature only: whether the sender is a member is the engine's call, made
-        // against the state the block executes on. A register check here would depend on how
-        // far this node has executed, and validators would disagree about proposals around a
-        // member change.
-        Status s = tx->chain_id() == genesis_->chain_id()
-                       ? verify_once(*tx)
-                       : Status(Error(Errc::kInvalidArgument, "WRONG_CHAIN: chain \"" + tx->chain_id() + "\""));
+    // Chain and signature only: whether the sender is a member is the engine's call, made
+    // against the state the block executes on. A register check here would depend on how far
+    // this node has executed, and validators would disagree about proposals around a member
+    // change. Transactions found in the verified cache need no signature check; the
+    // proposal-check thread verified the others already unless the cache evicted them since.
+    std::size_t next_unverified = 0;
+    for (std::size_t i = 0; i < block->txs().size(); ++i) {
+        const auto& tx = block->txs()[i];
+        const bool unverified = next_unverified < decoded->unverified.size() && decoded->unverified[next_unverified] == i;
+        next_unverified += unverified ? 1 : 0;
+        Status s = tx->chain_id() != genesis_->chain_id()
+                       ? Status(Error(Errc::kInvalidArgument, "WRONG_CHAIN: chain \"" + tx->chain_id() + "\""))
+                   : unverified ? verify_once(tx)
+                                : Status();
         if (!s) {
             return refuse(tx->chain_id() == genesis_->chain_id() ? "transaction signature" : "transaction chain",
                           "carries transaction " + tx->hash().hex() + ": " + s.error().message());
@@ -747,15 +765,15 @@ void Node::Impl::drain() {
             }
         }
         for (auto& c : ready.to_commit) {
-            auto block = ledger::Block::decode(c.proposal.payload);
-            if (!block) {
+            auto decoded = decode_block(c.proposal.payload, ledger::BlockLimits{});
+            if (!decoded) {
                 fatal("committed block at height " + std::to_string(c.height) + " does not decode: " +
-                      block.error().message());
+                      decoded.error().message());
                 return;
             }
-            forget_committed(block->tx_hashes());
+            forget_committed(decoded->block.tx_hashes());
             lineage_.prune_below(c.height);
-            asio::post(storage_io_, [this, b = std::move(*block), cert = std::move(c.certificate)] {
+            asio::post(storage_io_, [this, b = std::move(decoded->block), cert = std::move(c.certificate)] {
                 commit(b, cert, /*from_sync=*/false);
             });
         }
@@ -988,17 +1006,15 @@ void Node::Impl::on_message(p2p::Message message) {
             // Proposals' transaction signatures are checked off this thread (results cached), so
             // valid() here finds them verified and never runs secp256k1 itself.
             asio::post(*proposal_pool_, [this, in, from] {
-                ledger::BlockLimits limits;
-                limits.txs_max = genesis_->params().block_txs_max;
-                limits.bytes_max = genesis_->params().block_bytes_max;
+                const ledger::BlockLimits limits = proposal_limits();
                 bool bad_tx = false;
                 for (const consensus::Proposal* p : proposals_of(in->message)) {
-                    auto block = ledger::Block::decode(p->payload, limits);
+                    auto block = decode_block(p->payload, limits);
                     if (!block) {
                         continue;  // valid() refuses it, with the reason
                     }
-                    for (const auto& tx : block->txs()) {
-                        if (!verify_once(*tx).ok()) {
+                    for (const std::size_t i : block->unverified) {
+                        if (!verify_once(block->block.txs()[i]).ok()) {
                             bad_tx = true;
                             break;
                         }
@@ -1151,6 +1167,10 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
         maybe_propose();
     });
     publish(block, receipts);
+    // A committed envelope is not needed again (a proposal carrying it again re-verifies).
+    for (const auto& tx : block.txs()) {
+        tx_cache_->erase(*tx);
+    }
     // Every commit, from consensus or from sync, clears its transactions from the pool and
     // keeps them from coming back through late gossip.
     asio::post(consensus_io_, [this, hashes = block.tx_hashes()] { forget_committed(hashes); });
@@ -1290,12 +1310,13 @@ void Node::Impl::apply_sync_response(ByteView payload) {
         if (!block_bytes || !cert_bytes) {
             return;
         }
-        auto block = ledger::Block::decode(*block_bytes);
+        auto decoded = decode_block(*block_bytes, ledger::BlockLimits{});
         auto cert = Certificate::decode(*cert_bytes);
-        if (!block || !cert) {
+        if (!decoded || !cert) {
             log_->warn("sync: undecodable block or certificate");
             return;
         }
+        const ledger::Block* block = &decoded->block;
         if (block->height() <= committed_height_) {
             continue;
         }
@@ -1312,8 +1333,8 @@ void Node::Impl::apply_sync_response(ByteView payload) {
             log_->warn("sync: block {} certificate refused: {}", block->height(), s.error().message());
             return;
         }
-        for (const auto& tx : block->txs()) {
-            if (auto s = verify_once(*tx); !s) {
+        for (const std::size_t at : decoded->unverified) {
+            if (auto s = verify_once(block->txs()[at]); !s) {
                 log_->warn("sync: block {} has a badly signed transaction", block->height());
                 return;
             }
@@ -1364,6 +1385,18 @@ std::string Node::Impl::metrics_text() const {
               gossip_intake_->backlog());
         gauge("jointclear_gossip_txs_shed_total", "Gossiped transactions shed: the signature backlog was full.",
               gossip_intake_->shed_txs(), "counter");
+    }
+    if (tx_cache_) {
+        gauge("jointclear_verified_txs_cached", "Transactions whose verified envelopes are cached (ADR 0105).",
+              tx_cache_->size());
+        gauge("jointclear_verified_txs_cache_hits_total",
+              "Envelopes found verified in the cache: a parse and a signature check saved.", tx_cache_->hits(),
+              "counter");
+        gauge("jointclear_verified_txs_cache_misses_total", "Envelopes not in the cache: parsed and verified.",
+              tx_cache_->misses(), "counter");
+        gauge("jointclear_verified_txs_cache_evictions_total",
+              "Cached envelopes evicted by the count or byte bound before they committed.", tx_cache_->evictions(),
+              "counter");
     }
     out += "# HELP jointclear_consensus_messages_refused_total Consensus messages from peers refused, by reason.\n"
            "# TYPE jointclear_consensus_messages_refused_total counter\n";

@@ -23,11 +23,14 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "backpressure.h"
 #include "member_register.h"
 #include "proposal_lineage.h"
 #include "refusal_log.h"
+#include "tx_cache.h"
 #include "tx_pool.h"
 
 #if defined(JC_BYZANTINE)
@@ -97,9 +100,14 @@ public:
     // ---- admission (any thread) ----
     // Checks form, chain, signer membership; verifies the signature (cached) on the calling
     // thread. Returns the reason word on refusal.
-    Status admit_check(const ledger::Transaction& tx) const;
-    // Checks the signature unless this exact envelope (sig included) was verified before.
-    Status verify_once(const ledger::Transaction& tx) const;
+    Status admit_check(const ledger::TxPtr& tx) const;
+    // Checks the signature unless this exact envelope (sig included) was verified before, and
+    // caches it when it verifies.
+    Status verify_once(const ledger::TxPtr& tx) const;
+    // Decodes a proposal's or a synced block's payload, taking already verified transactions
+    // from the cache (tx_cache.h); `unverified` are the indexes still to verify.
+    Result<DecodedBlock> decode_block(ByteView payload, const ledger::BlockLimits& limits) const;
+    [[nodiscard]] ledger::BlockLimits proposal_limits() const;
     void submit(ledger::TxPtr tx, std::function<void(Status, bool added)> done);
 
     // ---- consensus strand ----
@@ -171,7 +179,7 @@ public:
     };
     std::map<std::uint32_t, std::deque<std::shared_ptr<Inbound>>> inbox_;
     std::unique_ptr<TxPool> pool_;
-    std::set<Hash> recently_committed_;            // bounded; refuses re-adding committed txs
+    std::unordered_set<Hash, HashHasher> recently_committed_;  // bounded; refuses re-adding committed txs
     std::deque<Hash> recently_committed_order_;
     std::vector<ledger::TxPtr> gossip_queue_;
     std::int64_t pool_nonempty_since_ms_ = -1;
@@ -202,13 +210,12 @@ public:
 
     // Shared.
     MemberRegisterCache members_;  // from committed state; rebuilt by the storage thread
-    mutable std::mutex verified_mutex_;
-    // Keyed by SHA-256 of the whole canonical envelope INCLUDING sig: tx_hash does not cover the
-    // signature, so keying by it would let a forged sig ride on an honest verification.
-    mutable std::set<Hash> verified_;
-    mutable std::deque<Hash> verified_order_;
+    // Transactions whose signatures verified here, keyed by their whole canonical envelope
+    // INCLUDING sig (tx_hash does not cover the signature, so keying by it would let a forged
+    // sig ride on an honest verification). Bounded like the pool (ADR 0105).
+    std::unique_ptr<VerifiedTxCache> tx_cache_;
     std::mutex waiters_mutex_;
-    std::multimap<Hash, Waiter> waiters_;
+    std::unordered_multimap<Hash, Waiter, HashHasher> waiters_;
     std::mutex subscriptions_mutex_;
     std::map<std::string, Subscription> subscriptions_;
     std::uint64_t next_subscription_ = 1;

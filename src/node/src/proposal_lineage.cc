@@ -21,8 +21,8 @@ const ProposalLineage::Entry* ProposalLineage::find(const Hash& digest) const {
     return it == entries_.end() ? nullptr : &it->second;
 }
 
-std::set<Hash> ProposalLineage::txs_on_branch(const Hash& tip) const {
-    std::set<Hash> out;
+std::unordered_set<Hash, HashHasher> ProposalLineage::txs_on_branch(const Hash& tip) const {
+    std::unordered_set<Hash, HashHasher> out;
     const Entry* e = find(tip);
     while (e != nullptr) {
         out.insert(e->txs.begin(), e->txs.end());

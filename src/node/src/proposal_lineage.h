@@ -18,11 +18,12 @@
 #pragma once
 
 #include <jc/core/bytes.h>
+#include <jc/core/hash_index.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <set>
+#include <unordered_set>
 #include <vector>
 
 namespace jc::node {
@@ -44,7 +45,7 @@ public:
     [[nodiscard]] const Entry* find(const Hash& digest) const;
     // The transactions of `tip` and of every known ancestor of it (parents followed while known,
     // heights strictly decreasing).
-    [[nodiscard]] std::set<Hash> txs_on_branch(const Hash& tip) const;
+    [[nodiscard]] std::unordered_set<Hash, HashHasher> txs_on_branch(const Hash& tip) const;
     // Forgets proposals below `height`. The committed block's own entry stays: it is the next
     // height's parent (after that the ledger head serves).
     void prune_below(std::uint64_t height);

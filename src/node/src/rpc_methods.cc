@@ -258,7 +258,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               // counts in the backlog (gossip yields to it) but is never shed.
               gossip_intake_->add_client();
               asio::post(*crypto_pool_, [this, tx, wait, timeout_ms, reply = std::move(reply)]() mutable {
-                  auto admitted = admit_check(*tx);
+                  auto admitted = admit_check(tx);
                   gossip_intake_->done_client();
                   if (auto& s = admitted; !s) {
                       metrics_.txs_refused++;

@@ -38,7 +38,7 @@ TxPool::AddResult TxPool::add(ledger::TxPtr tx, Origin origin) {
 }
 
 std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max,
-                                                  const std::set<Hash>& carried) {
+                                                  const std::unordered_set<Hash, HashHasher>& carried) {
     for (const auto& h : carried) {
         if (auto it = index_.find(h); it != index_.end() && !it->second->in_flight) {
             it->second->in_flight = true;

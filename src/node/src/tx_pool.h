@@ -15,12 +15,13 @@
 // transactions that never reached the primary ran the backups' view-change timers out.
 #pragma once
 
+#include <jc/core/hash_index.h>
 #include <jc/ledger/block.h>
 
 #include <cstdint>
 #include <list>
-#include <map>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace jc::node {
@@ -42,7 +43,7 @@ public:
     // uncommitted ancestors already hold); then up to `txs_max` transactions and `bytes_max`
     // bytes not in flight, oldest first, which become in flight.
     std::vector<ledger::TxPtr> take_for_block(std::size_t txs_max, std::size_t bytes_max,
-                                              const std::set<Hash>& carried = {});
+                                              const std::unordered_set<Hash, HashHasher>& carried = {});
     // Removes committed transactions.
     void remove(const std::vector<Hash>& committed);
     // Makes every in-flight transaction proposable again (after a view change).
@@ -74,7 +75,8 @@ private:
     std::size_t client_bytes_ = 0;
     std::size_t in_flight_ = 0;
     std::list<Entry> order_;
-    std::map<Hash, std::list<Entry>::iterator> index_;
+    // No order needed (order_ keeps arrival order); a hash table, not a tree of memcmps.
+    std::unordered_map<Hash, std::list<Entry>::iterator, HashHasher> index_;
 };
 
 }  // namespace jc::node

@@ -14,11 +14,14 @@
 
 #include <memory>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
 namespace jc::node {
 namespace {
+
+using HashSet = std::unordered_set<Hash, HashHasher>;
 
 std::vector<ledger::TxPtr> signed_txs(std::size_t n) {
     const auto key = crypto::SecretKey::from_hex(std::string(63, '3') + "1").value();
@@ -78,7 +81,7 @@ TEST_CASE("after a view change the pool does not re-propose what the branch carr
     REQUIRE(pool.take_for_block(2, 1 << 20).size() == 2);
     pool.release_in_flight();
     CHECK(pool.proposable() == 6);
-    const std::set<Hash> carried{txs[0]->hash(), txs[1]->hash(), digest(99)};  // 99: not pooled
+    const HashSet carried{txs[0]->hash(), txs[1]->hash(), digest(99)};  // 99: not pooled
     const auto block = pool.take_for_block(10, 1 << 20, carried);
     REQUIRE(block.size() == 4);
     CHECK(block[0] == txs[2]);
@@ -91,7 +94,7 @@ TEST_CASE("after a view change the pool does not re-propose what the branch carr
     pool.release_in_flight();
     CHECK(pool.proposable() == 4);
     // With everything carried there is nothing to propose.
-    std::set<Hash> all;
+    HashSet all;
     for (std::size_t i = 2; i < 6; ++i) {
         all.insert(txs[i]->hash());
     }
@@ -105,8 +108,8 @@ TEST_CASE("the lineage gives the transactions of a branch, not of its siblings",
     lineage.record(digest(6), {6, digest(5), 600, {digest(60)}});
     lineage.record(digest(7), {7, digest(6), 700, {digest(70)}});
     lineage.record(digest(8), {7, digest(6), 710, {digest(80)}});
-    CHECK(lineage.txs_on_branch(digest(7)) == std::set<Hash>{digest(50), digest(51), digest(60), digest(70)});
-    CHECK(lineage.txs_on_branch(digest(8)) == std::set<Hash>{digest(50), digest(51), digest(60), digest(80)});
+    CHECK(lineage.txs_on_branch(digest(7)) == HashSet{digest(50), digest(51), digest(60), digest(70)});
+    CHECK(lineage.txs_on_branch(digest(8)) == HashSet{digest(50), digest(51), digest(60), digest(80)});
     CHECK(lineage.txs_on_branch(digest(4)).empty());
     REQUIRE(lineage.find(digest(6)) != nullptr);
     CHECK(lineage.find(digest(6))->timestamp_ms == 600);
@@ -114,13 +117,13 @@ TEST_CASE("the lineage gives the transactions of a branch, not of its siblings",
     lineage.record(digest(9), {3, digest(9), 0, {digest(90)}});
     lineage.record(digest(10), {8, digest(11), 0, {digest(100)}});
     lineage.record(digest(11), {9, digest(10), 0, {digest(110)}});
-    CHECK(lineage.txs_on_branch(digest(9)) == std::set<Hash>{digest(90)});
-    CHECK(lineage.txs_on_branch(digest(10)) == std::set<Hash>{digest(100)});
+    CHECK(lineage.txs_on_branch(digest(9)) == HashSet{digest(90)});
+    CHECK(lineage.txs_on_branch(digest(10)) == HashSet{digest(100)});
     // Commit of height 6 prunes below it; the committed block stays as the next parent.
     lineage.prune_below(6);
     CHECK(lineage.find(digest(5)) == nullptr);
     CHECK(lineage.find(digest(9)) == nullptr);
-    CHECK(lineage.txs_on_branch(digest(7)) == std::set<Hash>{digest(60), digest(70)});
+    CHECK(lineage.txs_on_branch(digest(7)) == HashSet{digest(60), digest(70)});
     CHECK(lineage.tx_hashes() == 5);  // 60, 70, 80, 100, 110
     // Recording the same digest again replaces it without double counting.
     lineage.record(digest(7), {7, digest(6), 700, {digest(70)}});

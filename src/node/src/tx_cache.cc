@@ -1,0 +1,158 @@
+#include "tx_cache.h"
+
+#include <jc/core/assert.h>
+#include <jc/core/codec.h>
+
+#include <algorithm>
+#include <string>
+
+namespace jc::node {
+
+VerifiedTxCache::VerifiedTxCache(std::size_t txs_max, std::size_t bytes_max)
+    : txs_max_(txs_max), bytes_max_(bytes_max) {
+    JC_ASSERT(txs_max_ >= 1, "node.tx_cache.txs_max_positive");
+}
+
+ledger::TxPtr VerifiedTxCache::find(std::string_view envelope) const {
+    std::lock_guard lock(mutex_);
+    const auto it = by_envelope_.find(envelope);
+    if (it == by_envelope_.end()) {
+        ++misses_;
+        return nullptr;
+    }
+    ++hits_;
+    return it->second.tx;
+}
+
+bool VerifiedTxCache::contains(const ledger::Transaction& tx) const {
+    std::lock_guard lock(mutex_);
+    const auto it = by_envelope_.find(std::string_view(tx.canonical_json()));
+    const bool found = it != by_envelope_.end();
+    ++(found ? hits_ : misses_);
+    return found;
+}
+
+void VerifiedTxCache::insert(ledger::TxPtr tx) {
+    JC_ASSERT(tx != nullptr, "node.tx_cache.insert_not_null");
+    std::lock_guard lock(mutex_);
+    const std::string_view key(tx->canonical_json());
+    if (by_envelope_.count(key) != 0) {
+        return;
+    }
+    bytes_ += key.size();
+    const Slot slot{std::move(tx), ++insertions_};
+    by_envelope_.emplace(key, slot);
+    order_.push_back(slot);
+    evict_locked();
+}
+
+void VerifiedTxCache::erase(const ledger::Transaction& tx) {
+    std::lock_guard lock(mutex_);
+    const auto it = by_envelope_.find(std::string_view(tx.canonical_json()));
+    if (it == by_envelope_.end()) {
+        return;
+    }
+    bytes_ -= it->first.size();
+    by_envelope_.erase(it);
+    // The order_ slot stays until it reaches the front; evict_locked() keeps order_ bounded.
+    evict_locked();
+}
+
+void VerifiedTxCache::evict_locked() {
+    while (!order_.empty() &&
+           (by_envelope_.size() > txs_max_ || bytes_ > bytes_max_ || order_.size() > 2 * txs_max_)) {
+        const Slot oldest = std::move(order_.front());
+        order_.pop_front();
+        const auto it = by_envelope_.find(std::string_view(oldest.tx->canonical_json()));
+        // Erased already, or erased and inserted again (a later order_ slot owns it then).
+        if (it == by_envelope_.end() || it->second.insertion != oldest.insertion) {
+            continue;
+        }
+        bytes_ -= it->first.size();
+        by_envelope_.erase(it);
+        ++evictions_;
+    }
+    JC_ASSERT(by_envelope_.size() <= txs_max_ && bytes_ <= bytes_max_, "node.tx_cache.bounded");
+    JC_ASSERT(by_envelope_.size() <= order_.size(), "node.tx_cache.every_entry_has_an_order_slot");
+}
+
+std::size_t VerifiedTxCache::size() const {
+    std::lock_guard lock(mutex_);
+    return by_envelope_.size();
+}
+
+std::size_t VerifiedTxCache::bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+}
+
+std::uint64_t VerifiedTxCache::hits() const {
+    std::lock_guard lock(mutex_);
+    return hits_;
+}
+
+std::uint64_t VerifiedTxCache::misses() const {
+    std::lock_guard lock(mutex_);
+    return misses_;
+}
+
+std::uint64_t VerifiedTxCache::evictions() const {
+    std::lock_guard lock(mutex_);
+    return evictions_;
+}
+
+Result<DecodedBlock> decode_block(ByteView bytes, const ledger::BlockLimits& limits,
+                                  const VerifiedTxCache& cache) {
+    // Mirrors ledger::Block::decode step by step (same order of checks, same codes and
+    // messages); only the parse of a cached envelope is skipped. Every cached entry was parsed
+    // with the default TxLimits, so it is used only under limits at least as loose.
+    const bool use_cache = limits.tx.body_depth_max >= ledger::TxLimits{}.body_depth_max;
+    const std::size_t bytes_max = std::min(limits.bytes_max, ledger::kBlockBytesMax);
+    if (bytes.size() > bytes_max) {
+        return Error(Errc::kLimit, "block: encoding of " + std::to_string(bytes.size()) +
+                                       " bytes exceeds limit " + std::to_string(bytes_max));
+    }
+    codec::Reader r(bytes);
+    JC_ASSIGN_OR_RETURN(const ledger::BlockHeader header, ledger::BlockHeader::decode(r));
+    if (header.tx_count > limits.txs_max) {
+        return Error(Errc::kLimit, "block: tx_count " + std::to_string(header.tx_count) +
+                                       " exceeds limit " + std::to_string(limits.txs_max));
+    }
+    std::vector<ledger::TxPtr> txs;
+    txs.reserve(header.tx_count);
+    std::vector<std::size_t> unverified;
+    for (std::uint32_t i = 0; i < header.tx_count; ++i) {
+        auto text = r.bytes(limits.tx.envelope_bytes_max);
+        if (!text) {
+            return text.error().with_context("block: transaction " + std::to_string(i));
+        }
+        const std::string_view json(reinterpret_cast<const char*>(text->data()), text->size());
+        if (use_cache) {
+            if (auto cached = cache.find(json)) {
+                txs.push_back(std::move(cached));
+                continue;
+            }
+        }
+        auto tx = ledger::Transaction::parse(json, limits.tx);
+        if (!tx) {
+            return Error(Errc::kParse, "block: transaction " + std::to_string(i) + ": " +
+                                           tx.error().message());
+        }
+        if (tx->canonical_json() != json) {
+            return Error(Errc::kParse, "block: transaction " + std::to_string(i) +
+                                           " is not in canonical (RFC 8785) form");
+        }
+        unverified.push_back(txs.size());
+        txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
+    }
+    JC_TRY_STATUS(r.finish());
+    auto block = ledger::Block::from_parts(header, std::move(txs), limits);
+    if (!block) {
+        // Inconsistent bytes from a peer are a parse failure, not local corruption.
+        return Error(Errc::kParse, block.error().message());
+    }
+    JC_ASSERT(block->encoded_size() == bytes.size(), "node.decode_block.decoded_size");
+    return DecodedBlock{std::move(*block), std::move(unverified)};
+}
+
+}  // namespace jc::node

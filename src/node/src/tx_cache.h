@@ -1,0 +1,92 @@
+// Private: the transactions whose signatures this node has verified, keyed by their exact
+// canonical envelope (signature included), and a block decoder that takes transactions from it
+// instead of parsing them again (ADR 0105).
+//
+// Why: a backup parsed every transaction up to four times (gossip, the proposal-check thread,
+// valid() on the consensus thread, the commit), each parse a strict JSON parse, two RFC 8785
+// canonicalisations and a SHA-256, and it hashed the whole envelope again for every "verified
+// before?" lookup in an ordered set. Now a transaction is parsed and verified once per node;
+// every later sight of the same bytes is one keyed hash, one table probe and one memcmp.
+//
+// Keyed by the exact envelope bytes, never by tx_hash: tx_hash does not cover the signature, so
+// a cache keyed by it would let a forged signature ride on an honest verification. A hit means
+// the bytes are identical to an envelope whose signature verified on this node, which is what
+// verifying again would find; the returned Transaction is that parse of those same bytes.
+//
+// Bounded by count and bytes (the oldest entries go first); committed transactions are erased
+// as they commit, so in a healthy node the cache holds little more than the pool (whose
+// transactions it shares, not copies).
+//
+// Thread-safety: every method may be called from any thread (one mutex, held for a hash probe
+// and a compare; never while parsing or verifying).
+#pragma once
+
+#include <jc/core/hash_index.h>
+#include <jc/ledger/block.h>
+
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace jc::node {
+
+class VerifiedTxCache {
+public:
+    // REQUIRES: txs_max >= 1.
+    VerifiedTxCache(std::size_t txs_max, std::size_t bytes_max);
+
+    // The cached transaction whose canonical envelope is exactly `envelope`, or null.
+    [[nodiscard]] ledger::TxPtr find(std::string_view envelope) const;
+    // Whether `tx`'s exact envelope is cached (its signature verified here).
+    [[nodiscard]] bool contains(const ledger::Transaction& tx) const;
+    // Records `tx` as verified, then evicts the oldest entries beyond the bounds.
+    // REQUIRES: tx->verify_signature() succeeded on this node.
+    void insert(ledger::TxPtr tx);
+    // Forgets `tx` (committed: its envelope will not be needed again).
+    void erase(const ledger::Transaction& tx);
+
+    [[nodiscard]] std::size_t size() const;
+    [[nodiscard]] std::size_t bytes() const;
+    [[nodiscard]] std::uint64_t hits() const;
+    [[nodiscard]] std::uint64_t misses() const;
+    [[nodiscard]] std::uint64_t evictions() const;
+
+private:
+    void evict_locked();
+
+    const std::size_t txs_max_;
+    const std::size_t bytes_max_;
+    mutable std::mutex mutex_;
+    struct Slot {
+        ledger::TxPtr tx;
+        std::uint64_t insertion = 0;  // which insertion of this envelope an order_ slot belongs to
+    };
+    // Keys view the canonical_json() of the mapped transaction, which the map keeps alive.
+    std::unordered_map<std::string_view, Slot, TextHasher> by_envelope_;
+    // Insertion order for eviction; may still hold erased entries (skipped when popped, and
+    // never more than 2 * txs_max_ of them).
+    std::deque<Slot> order_;
+    std::uint64_t insertions_ = 0;
+    std::size_t bytes_ = 0;
+    mutable std::uint64_t hits_ = 0;
+    mutable std::uint64_t misses_ = 0;
+    std::uint64_t evictions_ = 0;
+};
+
+// A decoded block and which of its transactions were not in the cache (parsed here; their
+// signatures are not yet verified on this node).
+struct DecodedBlock {
+    ledger::Block block;
+    std::vector<std::size_t> unverified;  // indexes into block.txs(), increasing
+};
+
+// Decodes exactly as ledger::Block::decode does (same checks, same error codes), but takes
+// each transaction whose envelope bytes are cached from `cache` instead of parsing them.
+// Signatures of the `unverified` ones are the caller's to check.
+Result<DecodedBlock> decode_block(ByteView bytes, const ledger::BlockLimits& limits,
+                                  const VerifiedTxCache& cache);
+
+}  // namespace jc::node

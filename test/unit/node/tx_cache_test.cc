@@ -1,0 +1,256 @@
+// Goal: the verified-transaction cache (ADR 0105) answers only for the exact envelope that
+// verified — a forged signature on an honest transaction's fields never rides on it — stays
+// within its count and byte bounds whatever is inserted and erased, and the node's block
+// decoder that takes transactions from it accepts and refuses exactly what
+// ledger::Block::decode does, with the same error codes and messages. Method: real signed
+// envelopes; a forgery made by replacing the signature (same tx_hash); bounds driven past their
+// limits and checked after every step; every truncation and each structural violation of a
+// block decoded by both decoders, with and without the transactions cached.
+#include "tx_cache.h"
+
+#include <jc/core/codec.h>
+#include <jc/core/sha256.h>
+#include <jc/ledger/block.h>
+#include <jc/ledger/merkle.h>
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace jc::node {
+namespace {
+
+const crypto::SecretKey& key(int which) {
+    static const auto a = crypto::SecretKey::from_hex(std::string(63, '3') + "1").value();
+    static const auto b = crypto::SecretKey::from_hex(std::string(63, '5') + "7").value();
+    return which == 0 ? a : b;
+}
+
+ledger::TxPtr signed_tx(std::size_t i, int signer = 0) {
+    ledger::UnsignedTx u{"test-chain", "loan.repay", "WEBANK", "ref-" + std::to_string(i),
+                         json::Value{{"amount", "50.00"}, {"i", static_cast<std::int64_t>(i)}}};
+    return std::make_shared<const ledger::Transaction>(ledger::Transaction::sign(u, key(signer)).value());
+}
+
+// The same fields (so the same tx_hash) under another key's signature: well-formed, badly signed.
+ledger::TxPtr forged(const ledger::Transaction& honest) {
+    json::Value v = honest.to_value();
+    v["sig"] = key(1).sign(honest.hash()).hex();
+    return std::make_shared<const ledger::Transaction>(ledger::Transaction::from_value(v).value());
+}
+
+std::vector<ledger::TxPtr> signed_txs(std::size_t n) {
+    std::vector<ledger::TxPtr> out;
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(signed_tx(i));
+    }
+    return out;
+}
+
+void check_bounds(const VerifiedTxCache& cache, std::size_t txs_max, std::size_t bytes_max) {
+    CHECK(cache.size() <= txs_max);
+    CHECK(cache.bytes() <= bytes_max);
+}
+
+}  // namespace
+
+TEST_CASE("a forged signature never rides on a cached verification", "[node][tx_cache][regress]") {
+    VerifiedTxCache cache(100, 1 << 20);
+    const auto honest = signed_tx(1);
+    REQUIRE(honest->verify_signature().ok());
+    cache.insert(honest);
+
+    const auto forgery = forged(*honest);
+    REQUIRE(forgery->hash() == honest->hash());  // what a tx_hash-keyed cache would confuse
+    REQUIRE_FALSE(forgery->verify_signature().ok());
+    CHECK_FALSE(cache.contains(*forgery));
+    CHECK(cache.find(forgery->canonical_json()) == nullptr);
+    CHECK(cache.contains(*honest));
+    CHECK(cache.find(honest->canonical_json()) == honest);
+
+    // In a block: the honest copy decodes from the cache, the forged one is parsed and left
+    // for the caller to verify (and fails there).
+    for (const auto& tx : {honest, forgery}) {
+        const auto block = ledger::Block::make(3, sha256("p"), 1000, 0, {tx}).value();
+        auto decoded = decode_block(block.encode(), {}, cache);
+        REQUIRE(decoded.ok());
+        if (tx == honest) {
+            CHECK(decoded->unverified.empty());
+            CHECK(decoded->block.txs()[0] == honest);  // the very object: no second parse
+        } else {
+            REQUIRE(decoded->unverified == std::vector<std::size_t>{0});
+            CHECK(decoded->block.txs()[0]->sig() == forgery->sig());
+            CHECK_FALSE(decoded->block.txs()[0]->verify_signature().ok());
+        }
+    }
+}
+
+TEST_CASE("the verified cache is bounded by count and bytes, oldest first", "[node][tx_cache]") {
+    const auto txs = signed_txs(12);
+    const std::size_t one = txs[0]->canonical_json().size();
+
+    SECTION("by count") {
+        VerifiedTxCache cache(4, 1 << 20);
+        for (std::size_t i = 0; i < txs.size(); ++i) {
+            cache.insert(txs[i]);
+            check_bounds(cache, 4, 1 << 20);
+        }
+        CHECK(cache.size() == 4);
+        CHECK(cache.evictions() == 8);
+        for (std::size_t i = 0; i < txs.size(); ++i) {
+            CHECK(cache.contains(*txs[i]) == (i >= 8));
+        }
+    }
+    SECTION("by bytes") {
+        const std::size_t bytes_max = 3 * one + one / 2;  // room for 3 (all are about one long)
+        VerifiedTxCache cache(100, bytes_max);
+        for (const auto& tx : txs) {
+            cache.insert(tx);
+            check_bounds(cache, 100, bytes_max);
+        }
+        CHECK(cache.size() == 3);
+        CHECK(cache.contains(*txs[11]));
+        CHECK_FALSE(cache.contains(*txs[8]));
+    }
+    SECTION("an envelope larger than the byte bound is not kept") {
+        VerifiedTxCache cache(100, one / 2);
+        cache.insert(txs[0]);
+        CHECK(cache.size() == 0);
+        CHECK(cache.bytes() == 0);
+    }
+    SECTION("erase and re-insert keep the bounds and the order book small") {
+        VerifiedTxCache cache(4, 1 << 20);
+        for (int round = 0; round < 50; ++round) {
+            for (const auto& tx : txs) {
+                cache.insert(tx);
+                cache.erase(*tx);
+                check_bounds(cache, 4, 1 << 20);
+            }
+        }
+        CHECK(cache.size() == 0);
+        CHECK(cache.bytes() == 0);
+        cache.insert(txs[0]);
+        cache.insert(txs[0]);  // twice: one entry
+        CHECK(cache.size() == 1);
+        CHECK(cache.bytes() == one);
+        // Erased then inserted again: the stale order slot must not evict the new entry.
+        cache.erase(*txs[0]);
+        cache.insert(txs[0]);
+        for (std::size_t i = 1; i < 4; ++i) {
+            cache.insert(txs[i]);
+        }
+        CHECK(cache.size() == 4);
+        CHECK(cache.contains(*txs[0]));
+        cache.insert(txs[4]);  // evicts the oldest live entry: txs[0]'s second insertion
+        CHECK_FALSE(cache.contains(*txs[0]));
+        CHECK(cache.contains(*txs[1]));
+        CHECK(cache.contains(*txs[4]));
+        // The live entry is evicted by its own slot, not by the stale one of its first life.
+        cache.erase(*txs[1]);
+        cache.insert(txs[1]);  // now the newest
+        cache.insert(txs[5]);  // over the bound: the oldest live entry is txs[2]
+        CHECK(cache.contains(*txs[1]));
+        CHECK_FALSE(cache.contains(*txs[2]));
+    }
+    SECTION("hits and misses are counted") {
+        VerifiedTxCache cache(10, 1 << 20);
+        cache.insert(txs[0]);
+        (void)cache.find(txs[0]->canonical_json());
+        (void)cache.find(txs[1]->canonical_json());
+        (void)cache.contains(*txs[1]);
+        CHECK(cache.hits() == 1);
+        CHECK(cache.misses() == 2);
+    }
+}
+
+namespace {
+
+// Both decoders on the same bytes: same verdict, and on refusal the same code and message.
+void check_same_verdict(const Bytes& bytes, const ledger::BlockLimits& limits, const VerifiedTxCache& cache) {
+    const auto reference = ledger::Block::decode(bytes, limits);
+    const auto ours = decode_block(bytes, limits, cache);
+    REQUIRE(reference.ok() == ours.ok());
+    if (reference.ok()) {
+        CHECK(ours->block == *reference);
+        CHECK(ours->block.hash() == reference->hash());
+        CHECK(ours->block.encode() == bytes);
+    } else {
+        CHECK(ours.error().code() == reference.error().code());
+        CHECK(ours.error().message() == reference.error().message());
+    }
+}
+
+void poke_le(Bytes& bytes, std::size_t offset, std::uint64_t v, std::size_t width) {
+    for (std::size_t i = 0; i < width; ++i) {
+        bytes[offset + i] = static_cast<std::uint8_t>(v >> (8 * i));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("the cached block decoder agrees with Block::decode on good and bad bytes", "[node][tx_cache]") {
+    const auto txs = signed_txs(4);
+    const auto block = ledger::Block::make(7, sha256("parent"), 1'700'000'000'000, 1, txs).value();
+    const Bytes good = block.encode();
+    VerifiedTxCache empty(100, 1 << 20);
+    VerifiedTxCache partial(100, 1 << 20);
+    partial.insert(txs[1]);
+    partial.insert(txs[3]);
+    VerifiedTxCache full(100, 1 << 20);
+    for (const auto& tx : txs) {
+        full.insert(tx);
+    }
+
+    SECTION("which transactions are left to verify") {
+        CHECK(decode_block(good, {}, empty)->unverified == std::vector<std::size_t>{0, 1, 2, 3});
+        CHECK(decode_block(good, {}, partial)->unverified == std::vector<std::size_t>{0, 2});
+        CHECK(decode_block(good, {}, full)->unverified.empty());
+        // A stricter body depth than the cached entries were parsed with bypasses the cache.
+        ledger::BlockLimits strict;
+        strict.tx.body_depth_max = 1;
+        check_same_verdict(good, strict, full);
+    }
+    for (const VerifiedTxCache* cache : {&empty, &partial, &full}) {
+        check_same_verdict(good, {}, *cache);
+        for (std::size_t len = 0; len < good.size(); ++len) {
+            INFO("truncated to " << len);
+            check_same_verdict(Bytes(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(len)), {}, *cache);
+        }
+        Bytes trailing = good;
+        trailing.push_back(0);
+        check_same_verdict(trailing, {}, *cache);
+        Bytes more = good;
+        poke_le(more, 52, 5, 4);  // tx_count
+        check_same_verdict(more, {}, *cache);
+        Bytes fewer = good;
+        poke_le(fewer, 52, 3, 4);
+        check_same_verdict(fewer, {}, *cache);
+        Bytes root = good;
+        root[60] ^= 0x01;  // tx_root
+        check_same_verdict(root, {}, *cache);
+        ledger::BlockLimits count;
+        count.txs_max = 3;
+        check_same_verdict(good, count, *cache);
+        ledger::BlockLimits size;
+        size.bytes_max = good.size() - 1;
+        check_same_verdict(good, size, *cache);
+
+        // A repeated transaction, and a non-canonical (pretty-printed) one.
+        ledger::BlockHeader h = block.header();
+        h.tx_count = 2;
+        h.tx_root = ledger::merkle::root(std::vector<Hash>{txs[1]->hash(), txs[1]->hash()});
+        codec::Writer twice;
+        h.encode(twice);
+        twice.str(txs[1]->canonical_json()).str(txs[1]->canonical_json());
+        check_same_verdict(twice.data(), {}, *cache);
+        h.tx_root = ledger::merkle::root(std::vector<Hash>{txs[1]->hash(), txs[2]->hash()});
+        codec::Writer pretty;
+        h.encode(pretty);
+        pretty.str(txs[1]->canonical_json()).str(txs[2]->to_value().dump(1));
+        check_same_verdict(pretty.data(), {}, *cache);
+    }
+}
+
+}  // namespace jc::node
