@@ -159,8 +159,8 @@ Status Node::Impl::init() {
                                                  " is not validator " + std::to_string(config_.validator_index) +
                                                  "'s consensus_key in genesis");
     }
-    signer_ = std::make_unique<consensus::Secp256k1Signer>(key_file->secret_key);
-    verifier_ = std::make_unique<consensus::Secp256k1Verifier>(validator_keys_);
+    signer_ = std::make_unique<CountingSigner>(key_file->secret_key, metrics_.consensus_signatures_made);
+    verifier_ = std::make_unique<CountingVerifier>(validator_keys_, metrics_.consensus_signature_checks);
 
     std::error_code ec;
     std::filesystem::create_directories(config_.data_dir, ec);
@@ -280,13 +280,18 @@ Status Node::Impl::init() {
     pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max, validator_keys_.size());
     // As many transactions and bytes as the pool may hold: every pooled transaction can stay
     // cached until it commits (the entries share the pool's objects).
-    tx_cache_ = std::make_unique<VerifiedTxCache>(config_.pool.txs_max, config_.pool.bytes_max);
+    tx_cache_ = std::make_unique<VerifiedTxCache>(config_.pool.txs_max, config_.pool.bytes_max, kRecentlyCommittedMax);
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
     gossip_intake_ = std::make_unique<GossipIntake>(
         crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
         [this](std::uint32_t from, std::vector<std::string> texts) {
             std::vector<ledger::TxPtr> txs;
             for (const auto& text : texts) {
+                // Committed already (gossip slower than the proposal): nothing to do.
+                if (tx_cache_->committed_recently(text)) {
+                    metrics_.gossip_txs_late++;
+                    continue;
+                }
                 // Seen before (a peer re-gossiping, or in a proposal first): no parse.
                 ledger::TxPtr cached = tx_cache_->find(text);
                 Result<ledger::TxPtr> tx = cached ? Result<ledger::TxPtr>(std::move(cached)) : parse_tx(text);
@@ -592,6 +597,7 @@ Status Node::Impl::verify_once(const ledger::TxPtr& tx) const {
     if (tx_cache_->contains(*tx)) {
         return {};
     }
+    metrics_.tx_signature_checks++;
     JC_TRY_STATUS(tx->verify_signature());
     tx_cache_->insert(tx);
     return {};
@@ -1169,7 +1175,7 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     publish(block, receipts);
     // A committed envelope is not needed again (a proposal carrying it again re-verifies).
     for (const auto& tx : block.txs()) {
-        tx_cache_->erase(*tx);
+        tx_cache_->erase_committed(*tx);
     }
     // Every commit, from consensus or from sync, clears its transactions from the pool and
     // keeps them from coming back through late gossip.
@@ -1386,6 +1392,16 @@ std::string Node::Impl::metrics_text() const {
         gauge("jointclear_gossip_txs_shed_total", "Gossiped transactions shed: the signature backlog was full.",
               gossip_intake_->shed_txs(), "counter");
     }
+    gauge("jointclear_gossip_txs_late_total",
+          "Gossiped transactions dropped unparsed: they had committed before the gossip arrived.",
+          metrics_.gossip_txs_late.load(), "counter");
+    gauge("jointclear_tx_signature_checks_total",
+          "Transaction signatures checked with secp256k1 (admission, gossip, proposals and sync; cache misses).",
+          metrics_.tx_signature_checks.load(), "counter");
+    gauge("jointclear_consensus_signature_checks_total", "Consensus message and certificate signatures checked.",
+          metrics_.consensus_signature_checks.load(), "counter");
+    gauge("jointclear_consensus_signatures_total", "Consensus votes signed.", metrics_.consensus_signatures_made.load(),
+          "counter");
     if (tx_cache_) {
         gauge("jointclear_verified_txs_cached", "Transactions whose verified envelopes are cached (ADR 0105).",
               tx_cache_->size());

@@ -8,14 +8,24 @@
 
 namespace jc::node {
 
-VerifiedTxCache::VerifiedTxCache(std::size_t txs_max, std::size_t bytes_max)
-    : txs_max_(txs_max), bytes_max_(bytes_max) {
+VerifiedTxCache::Key VerifiedTxCache::key_of(std::string_view envelope) {
+    // The tail of a canonical envelope holds "sig", "signer" and "type" (keys sort), so its last
+    // 256 bytes tell two verified envelopes apart: two signatures are never equal. Equal tails
+    // (a forged copy of a cached transaction) only share a bucket; the full compare decides.
+    constexpr std::size_t kTailBytes = 256;
+    const std::string_view tail =
+        envelope.size() > kTailBytes ? envelope.substr(envelope.size() - kTailBytes) : envelope;
+    return Key{envelope, keyed_hash64(tail) ^ (envelope.size() * 0x9e3779b97f4a7c15ULL)};
+}
+
+VerifiedTxCache::VerifiedTxCache(std::size_t txs_max, std::size_t bytes_max, std::size_t committed_max)
+    : txs_max_(txs_max), bytes_max_(bytes_max), committed_max_(committed_max) {
     JC_ASSERT(txs_max_ >= 1, "node.tx_cache.txs_max_positive");
 }
 
 ledger::TxPtr VerifiedTxCache::find(std::string_view envelope) const {
     std::lock_guard lock(mutex_);
-    const auto it = by_envelope_.find(envelope);
+    const auto it = by_envelope_.find(key_of(envelope));
     if (it == by_envelope_.end()) {
         ++misses_;
         return nullptr;
@@ -26,7 +36,7 @@ ledger::TxPtr VerifiedTxCache::find(std::string_view envelope) const {
 
 bool VerifiedTxCache::contains(const ledger::Transaction& tx) const {
     std::lock_guard lock(mutex_);
-    const auto it = by_envelope_.find(std::string_view(tx.canonical_json()));
+    const auto it = by_envelope_.find(key_of(tx.canonical_json()));
     const bool found = it != by_envelope_.end();
     ++(found ? hits_ : misses_);
     return found;
@@ -35,11 +45,11 @@ bool VerifiedTxCache::contains(const ledger::Transaction& tx) const {
 void VerifiedTxCache::insert(ledger::TxPtr tx) {
     JC_ASSERT(tx != nullptr, "node.tx_cache.insert_not_null");
     std::lock_guard lock(mutex_);
-    const std::string_view key(tx->canonical_json());
+    const Key key = key_of(tx->canonical_json());
     if (by_envelope_.count(key) != 0) {
         return;
     }
-    bytes_ += key.size();
+    bytes_ += key.envelope.size();
     const Slot slot{std::move(tx), ++insertions_};
     by_envelope_.emplace(key, slot);
     order_.push_back(slot);
@@ -48,14 +58,39 @@ void VerifiedTxCache::insert(ledger::TxPtr tx) {
 
 void VerifiedTxCache::erase(const ledger::Transaction& tx) {
     std::lock_guard lock(mutex_);
-    const auto it = by_envelope_.find(std::string_view(tx.canonical_json()));
+    const auto it = by_envelope_.find(key_of(tx.canonical_json()));
     if (it == by_envelope_.end()) {
         return;
     }
-    bytes_ -= it->first.size();
+    bytes_ -= it->first.envelope.size();
     by_envelope_.erase(it);
     // The order_ slot stays until it reaches the front; evict_locked() keeps order_ bounded.
     evict_locked();
+}
+
+void VerifiedTxCache::erase_committed(const ledger::Transaction& tx) {
+    const Key key = key_of(tx.canonical_json());
+    std::lock_guard lock(mutex_);
+    if (const auto it = by_envelope_.find(key); it != by_envelope_.end()) {
+        bytes_ -= it->first.envelope.size();
+        by_envelope_.erase(it);
+        evict_locked();
+    }
+    if (committed_max_ == 0 || !committed_.insert(key.hash).second) {
+        return;
+    }
+    committed_order_.push_back(key.hash);
+    while (committed_order_.size() > committed_max_) {
+        committed_.erase(committed_order_.front());
+        committed_order_.pop_front();
+    }
+    JC_ASSERT(committed_.size() == committed_order_.size(), "node.tx_cache.committed_bounded");
+}
+
+bool VerifiedTxCache::committed_recently(std::string_view envelope) const {
+    const Key key = key_of(envelope);
+    std::lock_guard lock(mutex_);
+    return committed_.count(key.hash) != 0;
 }
 
 void VerifiedTxCache::evict_locked() {
@@ -63,12 +98,12 @@ void VerifiedTxCache::evict_locked() {
            (by_envelope_.size() > txs_max_ || bytes_ > bytes_max_ || order_.size() > 2 * txs_max_)) {
         const Slot oldest = std::move(order_.front());
         order_.pop_front();
-        const auto it = by_envelope_.find(std::string_view(oldest.tx->canonical_json()));
+        const auto it = by_envelope_.find(key_of(oldest.tx->canonical_json()));
         // Erased already, or erased and inserted again (a later order_ slot owns it then).
         if (it == by_envelope_.end() || it->second.insertion != oldest.insertion) {
             continue;
         }
-        bytes_ -= it->first.size();
+        bytes_ -= it->first.envelope.size();
         by_envelope_.erase(it);
         ++evictions_;
     }

@@ -165,6 +165,36 @@ TEST_CASE("the verified cache is bounded by count and bytes, oldest first", "[no
     }
 }
 
+TEST_CASE("committed envelopes are remembered, boundedly, and only those exact envelopes", "[node][tx_cache]") {
+    const auto txs = signed_txs(8);
+    VerifiedTxCache cache(100, 1 << 20, /*committed_max=*/3);
+    for (const auto& tx : txs) {
+        cache.insert(tx);
+    }
+    cache.erase_committed(*txs[0]);
+    CHECK_FALSE(cache.contains(*txs[0]));
+    CHECK(cache.committed_recently(txs[0]->canonical_json()));
+    CHECK_FALSE(cache.committed_recently(txs[1]->canonical_json()));
+    // A forged copy of a committed transaction is not "committed": it differs in the signature.
+    CHECK_FALSE(cache.committed_recently(forged(*txs[0])->canonical_json()));
+    // Committing a transaction that was never cached still records it (a synced block).
+    VerifiedTxCache other(100, 1 << 20, 3);
+    other.erase_committed(*txs[5]);
+    CHECK(other.committed_recently(txs[5]->canonical_json()));
+    // The oldest commits are forgotten beyond the bound.
+    for (std::size_t i = 1; i < 5; ++i) {
+        cache.erase_committed(*txs[i]);
+    }
+    CHECK(cache.size() == 3);
+    for (std::size_t i = 0; i < 5; ++i) {
+        CHECK(cache.committed_recently(txs[i]->canonical_json()) == (i >= 2));
+    }
+    // Without a bound nothing is remembered.
+    VerifiedTxCache none(100, 1 << 20);
+    none.erase_committed(*txs[0]);
+    CHECK_FALSE(none.committed_recently(txs[0]->canonical_json()));
+}
+
 namespace {
 
 // Both decoders on the same bytes: same verdict, and on refusal the same code and message.
