@@ -17,6 +17,7 @@ packages=(
     libspdlog-dev libfmt-dev
     libcli11-dev
     libbenchmark-dev
+    libjemalloc-dev
     # integration tests and tooling
     procps iproute2 curl python3
     # offline checks of deploy/ (test/deploy/deploy_check.sh): systemd-analyze, node + npm
