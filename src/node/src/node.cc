@@ -771,7 +771,6 @@ void Node::Impl::drain() {
             }
         }
         for (auto& c : ready.to_commit) {
-            last_consensus_commit_ms_ = mono_ms();
             auto decoded = decode_block(c.proposal.payload, ledger::BlockLimits{});
             if (!decoded) {
                 fatal("committed block at height " + std::to_string(c.height) + " does not decode: " +
@@ -902,11 +901,11 @@ void Node::Impl::on_tick() {
         byzantine_->on_tick(replica_->status(), now);
     }
 #endif
-    // Only while consensus commits nothing here: a node that commits through consensus hears
-    // the traffic that tells it when it falls behind (the replica fetches what it lacks), and
-    // each probe made a busy peer read, parse and send the blocks this node was about to
-    // commit anyway (~3 % of a validator's CPU under load).
-    if (now - last_sync_probe_ms_ >= kSyncProbeIntervalMs && now - last_consensus_commit_ms_ >= kSyncProbeIntervalMs) {
+    // Also while consensus commits: it costs a busy peer reading and sending the block or two
+    // this node is about to commit anyway (the answer is skipped on its headers here), but it
+    // keeps every peer's sync path exercised, so a peer that answers with forged blocks is
+    // noticed and logged (node_byzantine's forge phase relies on it; ADR 0105).
+    if (now - last_sync_probe_ms_ >= kSyncProbeIntervalMs) {
         last_sync_probe_ms_ = now;
         const std::uint64_t head = metrics_.height.load();
         request_sync(head + 1, head + kSyncBlocksPerResponseMax, /*probe=*/true);

@@ -233,7 +233,6 @@ public:
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;
     std::int64_t last_sync_probe_ms_ = 0;
-    std::int64_t last_consensus_commit_ms_ = -1'000'000;  // mono_ms of the last block consensus committed
     std::int64_t last_peer_check_ms_ = 0;
     std::vector<bool> peer_was_connected_;  // by validator index, as of the last peer check
 
