@@ -155,6 +155,41 @@ def wait_until(cond, deadline_s=30.0, interval_s=0.05):
         time.sleep(interval_s)
 
 
+def quiet_base_port(count, low_bound=10000):
+    """The first of `count` consecutive free loopback ports below the kernel's ephemeral range.
+
+    `jointclear init` otherwise picks ports by binding port 0 and letting them go. Until the
+    nodes bind them, any bind(0) or connect() on the machine (another test's init, a link proxy,
+    a client) can be handed one of them, and the node that needs it exits with "Address already
+    in use" (issue 12: one CI run of node_faults did not start). The kernel never hands out a
+    port below ip_local_port_range that way, so only a process naming the port can collide: a
+    candidate run is taken only if every port binds. None if no run is found.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral_low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    if ephemeral_low - count <= low_bound:
+        return None
+    rng = random.SystemRandom()
+    for _ in range(100):
+        base = rng.randrange(low_bound, ephemeral_low - count)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    return None
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -254,6 +289,10 @@ class Cluster:
                  init_args=(), name=None):
         self.jointcleard = jointcleard
         self.dir = os.path.join(root, name or "c%d" % validators)
+        if not any(a in init_args for a in ("--base-port", "--p2p-port")):
+            base = quiet_base_port(2 * validators)
+            if base is not None:
+                init_args = ("--base-port", str(base), *init_args)
         subprocess.run([jointclear, "init", "--out", self.dir, "--validators", str(validators),
                         "--banks", ",".join(banks), *init_args],
                        check=True, stdout=subprocess.DEVNULL)
@@ -273,9 +312,9 @@ class Cluster:
         if proxied:
             # Node i dials every j > i (p2p/transport.h): route each such link through its own
             # proxy, so a test can cut exactly the links of one validator.
-            # `jointclear init` chose the nodes' ports by binding port 0 and let them go, so a
-            # proxy's own port 0 can come back as one of them; such a proxy would hold a port a
-            # node must listen on. Draw again until none does.
+            # Where the nodes' ports came from bind(0) (no quiet run below the ephemeral range
+            # was found), a proxy's own port 0 can come back as one of them; such a proxy would
+            # hold a port a node must listen on. Draw again until none does.
             node_ports = set(self.p2p_port) | {int(url.rsplit(":", 1)[1]) for url in self.rpc}
             for i in range(validators):
                 for j in range(i + 1, validators):
