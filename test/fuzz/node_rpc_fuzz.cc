@@ -97,8 +97,8 @@ public:
         c.data_dir = dir_ + "/data";
         c.consensus_key = dir_ + "/consensus_key.json";
         c.p2p.listen = "127.0.0.1:0";
-        c.rpc.wait_timeout_ms_default = 20;  // submitTransaction with wait times out fast:
-        c.rpc.wait_timeout_ms_max = 50;      // nothing commits while fuzzing
+        c.rpc.wait_timeout_ms_default = 5;  // submitTransaction with wait times out fast:
+        c.rpc.wait_timeout_ms_max = 10;     // nothing commits while fuzzing
         c.rpc.reader_threads = 1;
         c.pool.verify_threads = 1;
         c.pool.txs_max = 1000;
