@@ -164,8 +164,8 @@ public:
         return done->text;
     }
 
-    // Back to the seeded state: the pool, the gossip queue, subscriptions and the signature
-    // cache as before the input (the ledger itself never changes while fuzzing).
+    // Back to the seeded state: the pool, the gossip queue, subscriptions and the verified-
+    // transaction cache as before the input (the ledger itself never changes while fuzzing).
     void reset() {
         auto& n = *impl_;
         std::vector<jc::Hash> pooled;
@@ -183,11 +183,10 @@ public:
             n.subscriptions_.clear();
             n.next_subscription_ = 1;
         }
-        {
-            std::lock_guard lock(n.verified_mutex_);
-            n.verified_.clear();
-            n.verified_order_.clear();
-        }
+        // A fresh verified-transaction cache: an envelope an input verified must not skip the
+        // signature check of a later input (within one input, a batch, it may: that is the
+        // node's behaviour). The RPC path never asks the cache what committed recently.
+        n.tx_cache_ = std::make_unique<jc::node::VerifiedTxCache>(n.config_.pool.txs_max, n.config_.pool.bytes_max);
         std::lock_guard lock(n.waiters_mutex_);
         JC_ASSERT(n.waiters_.empty(), "fuzz.node_rpc.no_waiter_outlives_its_reply");
     }
