@@ -165,10 +165,15 @@ Result<std::shared_ptr<Db>> open_db(const StoreOptions& options, bool create) {
             // holds tables and logs. Only a directory with nothing but what a failed open leaves
             // behind (LOCK, LOG) is a missing store; anything else is a damaged one, and treating
             // it as missing would let the caller create a fresh empty ledger over it.
+            // A creation killed part way is missing too: LevelDB creates a database by writing
+            // MANIFEST-000001 (through 000001.dbtmp) and only then CURRENT, and writes no log or
+            // table before that, so those two files hold nothing a ledger could lose; the next
+            // creation rewrites them (regression: jc_ledger_crash_test, a kill during creation).
             std::error_code ec;
             for (const auto& entry : std::filesystem::directory_iterator(options.path, ec)) {
                 const auto name = entry.path().filename().string();
-                if (name != "LOCK" && name != "LOG" && name != "LOG.old") {
+                if (name != "LOCK" && name != "LOG" && name != "LOG.old" && name != "MANIFEST-000001" &&
+                    name != "000001.dbtmp") {
                     return Error(Errc::kCorruption, "ledger store: " + options.path + " holds " + name +
                                                         " but no readable CURRENT file: " + s.ToString());
                 }

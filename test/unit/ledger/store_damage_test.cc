@@ -110,6 +110,36 @@ TEST_CASE("a store without CURRENT is damaged, not missing", "[ledger][store][re
     CHECK(none.error().code() == Errc::kNotFound);
 }
 
+TEST_CASE("a store whose creation was killed before CURRENT is missing and can be created",
+          "[ledger][store][regress]") {
+    // LevelDB creates a database by writing MANIFEST-000001 (via 000001.dbtmp), then CURRENT.
+    // A kill in between (jc_ledger_crash_test, seed 184868104) left a directory the next start
+    // refused as damaged, so a node killed during its first start could never start again.
+    TempDir dir;
+    const auto path = dir.path() + "/ledger";
+    fs::create_directories(path);
+    std::ofstream(path + "/LOCK");
+    std::ofstream(path + "/LOG") << "leveldb info log\n";
+    std::ofstream(path + "/MANIFEST-000001") << std::string(40, '\x01');
+    std::ofstream(path + "/000001.dbtmp") << "MANIFEST-000001\n";
+    auto none = Store::open(options_at(path), chain().genesis());
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().code() == Errc::kNotFound);
+    build_store(path, 2);
+    auto opened = Store::open(options_at(path), chain().genesis());
+    REQUIRE(opened.ok());
+    CHECK((*opened)->head().height == 2);
+
+    // With a log beside the manifest, writes may have happened: damaged, as before.
+    const auto logged = dir.path() + "/logged";
+    fs::create_directories(logged);
+    std::ofstream(logged + "/MANIFEST-000001") << std::string(40, '\x01');
+    std::ofstream(logged + "/000003.log") << std::string(40, '\x02');
+    auto damaged = Store::open(options_at(logged), chain().genesis());
+    REQUIRE_FALSE(damaged.ok());
+    CHECK(damaged.error().code() == Errc::kCorruption);
+}
+
 TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in any table", "[ledger][store]") {
     TempDir dir;
     const auto pristine = dir.path() + "/pristine";
