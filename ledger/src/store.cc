@@ -148,6 +148,7 @@ Result<std::shared_ptr<Db>> open_db(const StoreOptions& options, bool create) {
     opts.paranoid_checks = true;
     opts.write_buffer_size = options.write_buffer_bytes;
     opts.max_file_size = options.table_file_bytes;
+    opts.max_open_files = options.max_open_files;
     db->filter.reset(leveldb::NewBloomFilterPolicy(10));
     opts.filter_policy = db->filter.get();
     db->cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <span>
 
+#include "fd_budget.h"
 #include "frame_limits.h"
 #include "node_impl.h"
 
@@ -169,6 +170,17 @@ Status Node::Impl::init() {
     }
     ledger::StoreOptions options;
     options.path = config_.data_dir + "/ledger";
+    const FdBudget fds =
+        plan_file_descriptors(raise_open_file_limit(), config_.rpc.connections_max, validator_keys_.size());
+    options.max_open_files = static_cast<int>(fds.leveldb_files);
+    if (fds.tight) {
+        log_->warn("open-file limit {} leaves LevelDB {} open tables (sockets may take {}): past ~{} MB of ledger "
+                   "reads will reopen tables; raise the limit (systemd LimitNOFILE=, docker --ulimit nofile=)",
+                   fds.limit, fds.leveldb_files, fds.sockets, fds.leveldb_files * 2);
+    } else {
+        log_->info("open-file limit {}: LevelDB may keep {} tables open, sockets {}", fds.limit, fds.leveldb_files,
+                   fds.sockets);
+    }
     auto store = ledger::Store::open(options, *genesis_);
     if (!store && store.error().code() == Errc::kNotFound) {
         contracts::GenesisParams params;

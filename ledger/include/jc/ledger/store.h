@@ -71,6 +71,10 @@ struct StoreOptions {
     std::size_t write_buffer_bytes = std::size_t{32} << 20;
     // LevelDB's target table file size (its max_file_size).
     std::size_t table_file_bytes = std::size_t{2} << 20;
+    // LevelDB's max_open_files: it keeps up to this many - 10 tables open. Its default (1000)
+    // is reached at ~2 GB of 2 MiB tables, after which reads reopen tables; the node sets it
+    // from its open-file limit (src/node/src/fd_budget.h).
+    int max_open_files = 1000;
 };
 
 // The last committed block. At height 0 (nothing committed yet) `hash` is the genesis hash and

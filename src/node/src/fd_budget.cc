@@ -1,0 +1,35 @@
+#include "fd_budget.h"
+
+#include <algorithm>
+
+#include <sys/resource.h>
+
+namespace jc::node {
+
+FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators) {
+    FdBudget b;
+    b.limit = limit;
+    // Two connections per peer: the one it dialled and the one we dialled, while they settle.
+    b.sockets = rpc_connections_max + 2 * (validators > 0 ? validators - 1 : 0);
+    const std::uint64_t spare = limit > b.sockets + kFdReserve ? limit - b.sockets - kFdReserve : 0;
+    b.leveldb_files = std::clamp(spare, kLevelDbFilesMin, kLevelDbFilesMax);
+    b.tight = b.leveldb_files < 1000;
+    return b;
+}
+
+std::uint64_t raise_open_file_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) {
+        return 1024;  // the usual soft default; the plan then stays modest
+    }
+    if (r.rlim_cur != RLIM_INFINITY && (r.rlim_max == RLIM_INFINITY || r.rlim_cur < r.rlim_max)) {
+        rlimit raised = r;
+        raised.rlim_cur = r.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            r = raised;
+        }
+    }
+    return r.rlim_cur == RLIM_INFINITY ? kLevelDbFilesMax * 16 : static_cast<std::uint64_t>(r.rlim_cur);
+}
+
+}  // namespace jc::node

@@ -1,0 +1,37 @@
+// Private: how many files LevelDB may keep open, given the process's open-file limit.
+//
+// A validator's file descriptors go to sockets (RPC clients up to rpc.connections_max, two per
+// peer, listeners), a few files of its own (logs, LevelDB's log, manifest and lock), and LevelDB's
+// open tables. LevelDB keeps at most max_open_files - 10 tables open; with 2 MiB tables its
+// default of 1000 is reached at about 2 GB of ledger (ADR 0100), after which reads reopen tables.
+// So at start the node raises its soft RLIMIT_NOFILE to the hard limit and gives LevelDB what is
+// left after the sockets, up to kLevelDbFilesMax. Pure arithmetic here; the syscall is in
+// raise_open_file_limit().
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace jc::node {
+
+inline constexpr std::uint64_t kLevelDbFilesMax = 4096;
+inline constexpr std::uint64_t kLevelDbFilesMin = 64;
+// Listeners, log files, LevelDB's own non-table files, the crypto and reader pools' odds and
+// ends, and what the OS and libraries open behind our back.
+inline constexpr std::uint64_t kFdReserve = 128;
+
+struct FdBudget {
+    std::uint64_t limit = 0;         // the soft RLIMIT_NOFILE after raising
+    std::uint64_t sockets = 0;       // what the config allows connections to take
+    std::uint64_t leveldb_files = 0; // LevelDB's max_open_files
+    bool tight = false;              // below LevelDB's own default of 1000: say so at start
+};
+
+// `limit` open files in all; `rpc_connections_max` clients; `validators` in the genesis.
+FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators);
+
+// Raises the soft RLIMIT_NOFILE to the hard one (never lowers it); returns the soft limit in
+// force afterwards.
+std::uint64_t raise_open_file_limit();
+
+}  // namespace jc::node

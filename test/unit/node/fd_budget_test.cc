@@ -1,0 +1,48 @@
+// Goal: LevelDB gets the open files the process can spare after the sockets the config allows,
+// within [kLevelDbFilesMin, kLevelDbFilesMax], and a limit that leaves it fewer than LevelDB's
+// own default is flagged; raising the limit never lowers it. Method: the arithmetic on chosen
+// limits; the real getrlimit before and after raise_open_file_limit().
+#include "fd_budget.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/resource.h>
+
+namespace jc::node {
+namespace {
+
+TEST_CASE("LevelDB gets what the sockets leave of the open-file limit", "[node][fd]") {
+    // The container test's limit: plenty.
+    const auto roomy = plan_file_descriptors(20'000, 512, 4);
+    CHECK(roomy.sockets == 512 + 6);
+    CHECK(roomy.leveldb_files == kLevelDbFilesMax);
+    CHECK_FALSE(roomy.tight);
+    // Between: exactly the rest.
+    const auto mid = plan_file_descriptors(2'000, 512, 4);
+    CHECK(mid.leveldb_files == 2'000 - 518 - kFdReserve);
+    CHECK_FALSE(mid.tight);
+    // A shell's usual soft limit: fewer than LevelDB's default, so the node warns.
+    const auto shell = plan_file_descriptors(1'024, 512, 4);
+    CHECK(shell.leveldb_files == 1'024 - 518 - kFdReserve);
+    CHECK(shell.tight);
+    // Never below the floor, even when the sockets alone could take everything.
+    const auto starved = plan_file_descriptors(256, 512, 4);
+    CHECK(starved.leveldb_files == kLevelDbFilesMin);
+    CHECK(starved.tight);
+    // A single validator has no peers.
+    CHECK(plan_file_descriptors(20'000, 10, 1).sockets == 10);
+}
+
+TEST_CASE("raising the open-file limit reaches the hard limit and never lowers it", "[node][fd]") {
+    rlimit before{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+    const std::uint64_t now = raise_open_file_limit();
+    rlimit after{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &after) == 0);
+    CHECK(after.rlim_cur >= before.rlim_cur);
+    CHECK(after.rlim_cur == after.rlim_max);
+    CHECK((after.rlim_cur == RLIM_INFINITY || now == after.rlim_cur));
+}
+
+}  // namespace
+}  // namespace jc::node
