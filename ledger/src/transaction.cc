@@ -41,6 +41,20 @@ const std::string& string_field(const json::Value& v, std::string_view key, Stat
     return it->get_ref<const std::string&>();
 }
 
+// RFC 8785 string form for the subset (printable ASCII): only '"' and '\\' are escaped. The
+// envelope's own fields cannot contain either after their checks; escaping anyway keeps this
+// exact for any input.
+void append_json_string(std::string& out, std::string_view s) {
+    out.push_back('"');
+    for (char c : s) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+        }
+        out.push_back(c);
+    }
+    out.push_back('"');
+}
+
 }  // namespace
 
 Status check_chain_id(std::string_view chain_id) {
@@ -88,18 +102,43 @@ Status check_tx_type(std::string_view type) {
     return {};
 }
 
-void Transaction::seal() {
-    json::Value v = json::Value::object();
-    v["chain_id"] = chain_id_;
-    v["type"] = type_;
-    v["sender"] = sender_;
-    v["signer"] = signer_.hex();
-    v["client_ref"] = client_ref_;
-    v["body"] = body_;
-    signing_bytes_ = json::canonicalize(v);
-    hash_ = sha256(signing_bytes_);
-    v["sig"] = sig_.hex();
-    canonical_json_ = json::canonicalize(v);
+// The envelope's members in key-byte order (RFC 8785): body, chain_id, client_ref, sender, sig,
+// signer, type. Writing them directly, with the body canonicalised once, gives the same bytes as
+// canonicalising an envelope object (the path before ADR 0115) without building or copying one,
+// and the form with "sig" is the signing bytes with one member spliced in.
+std::size_t Transaction::seal_signing_bytes() {
+    const std::string body = json::canonicalize(body_);
+    const std::string signer_hex = signer_.hex();
+    std::string& out = signing_bytes_;
+    out.clear();
+    out.reserve(body.size() + chain_id_.size() + client_ref_.size() + sender_.size() +
+                signer_hex.size() + type_.size() + 80);
+    out += "{\"body\":";
+    out += body;
+    out += ",\"chain_id\":";
+    append_json_string(out, chain_id_);
+    out += ",\"client_ref\":";
+    append_json_string(out, client_ref_);
+    out += ",\"sender\":";
+    append_json_string(out, sender_);
+    const std::size_t sig_at = out.size();
+    out += ",\"signer\":";
+    append_json_string(out, signer_hex);
+    out += ",\"type\":";
+    append_json_string(out, type_);
+    out.push_back('}');
+    hash_ = sha256(out);
+    return sig_at;
+}
+
+void Transaction::seal_canonical_json(std::size_t sig_at) {
+    const std::string sig_hex = sig_.hex();
+    canonical_json_.clear();
+    canonical_json_.reserve(signing_bytes_.size() + sig_hex.size() + 9);
+    canonical_json_.append(signing_bytes_, 0, sig_at);
+    canonical_json_ += ",\"sig\":";
+    append_json_string(canonical_json_, sig_hex);
+    canonical_json_.append(signing_bytes_, sig_at, std::string::npos);
 }
 
 json::Value Transaction::to_value() const {
@@ -127,7 +166,15 @@ Result<Transaction> Transaction::parse(std::string_view envelope_json, const TxL
     if (!value) {
         return value.error();
     }
-    return from_value(*value, limits);
+    // No check_subset here (ADR 0115): parse_strict refuses everything check_subset refuses, with
+    // the same depth limit, so on this path it could never fail. The tree is ours: move the body.
+    auto tx = unsealed_from(*value);
+    if (!tx) {
+        return tx;
+    }
+    tx->body_ = std::move(*value->find("body"));
+    tx->seal_canonical_json(tx->seal_signing_bytes());
+    return tx;
 }
 
 Result<Transaction> Transaction::from_value(const json::Value& envelope, const TxLimits& limits) {
@@ -135,6 +182,19 @@ Result<Transaction> Transaction::from_value(const json::Value& envelope, const T
         return Error(Errc::kInvalidArgument, "transaction must be a JSON object");
     }
     JC_TRY_STATUS(json::check_subset(envelope, limits.body_depth_max + 1));
+    auto tx = unsealed_from(envelope);
+    if (!tx) {
+        return tx;
+    }
+    tx->body_ = *envelope.find("body");
+    tx->seal_canonical_json(tx->seal_signing_bytes());
+    return tx;
+}
+
+Result<Transaction> Transaction::unsealed_from(const json::Value& envelope) {
+    if (!envelope.is_object()) {
+        return Error(Errc::kInvalidArgument, "transaction must be a JSON object");
+    }
     for (auto it = envelope.begin(); it != envelope.end(); ++it) {
         bool known = false;
         for (auto key : kEnvelopeKeys) {
@@ -172,7 +232,6 @@ Result<Transaction> Transaction::from_value(const json::Value& envelope, const T
     if (!body->is_object()) {
         return field_error("body", "must be an object");
     }
-    tx.body_ = *body;
     const std::string& sig_hex = string_field(envelope, "sig", status);
     JC_TRY_STATUS(status);
     auto sig = crypto::Signature::from_hex(sig_hex);
@@ -180,7 +239,6 @@ Result<Transaction> Transaction::from_value(const json::Value& envelope, const T
         return field_error("sig", sig.error().message());
     }
     tx.sig_ = *sig;
-    tx.seal();
     return tx;
 }
 
@@ -200,9 +258,9 @@ Result<Transaction> Transaction::sign(const UnsignedTx& unsigned_tx, const crypt
     tx.signer_ = key.public_key();
     tx.client_ref_ = unsigned_tx.client_ref;
     tx.body_ = unsigned_tx.body;
-    tx.seal();  // computes the hash over the fields without sig
+    const std::size_t sig_at = tx.seal_signing_bytes();  // the hash over the fields without sig
     tx.sig_ = key.sign(tx.hash_);
-    tx.seal();
+    tx.seal_canonical_json(sig_at);
     return tx;
 }
 

@@ -81,7 +81,15 @@ public:
 
 private:
     Transaction() = default;
-    void seal();  // computes signing_bytes, hash and canonical_json from the fields
+    // Checks an envelope object whose values lie inside the JSON subset: exact key set and every
+    // field's form, in the order that fixes which error a bad envelope gets. Fills every field
+    // except body_ (the caller copies or moves it: parse owns its tree, from_value does not).
+    static Result<Transaction> unsealed_from(const json::Value& envelope);
+    // Writes signing_bytes and hash from the fields, serialising the envelope's members directly
+    // in RFC 8785 key order; returns the offset where the "sig" member belongs in the full form.
+    std::size_t seal_signing_bytes();
+    // Writes canonical_json: signing_bytes with the "sig" member inserted at `sig_at`.
+    void seal_canonical_json(std::size_t sig_at);
 
     std::string chain_id_;
     std::string type_;
