@@ -336,8 +336,7 @@ def final_checks(t, c, load, monitor):
     for i in list(c.paused):
         c.resume(i)
     load.join()
-    monitor.stop.set()
-    monitor.thread.join(timeout=10)
+    monitor.finish()
 
     def same_head():
         heads = [c.result(i, "getHeight", timeout=5) for i in HONEST]

@@ -216,8 +216,7 @@ def final_checks(c, load, monitor):
         proxy.heal()
     wait_until(lambda: all(c.ready(i) for i in range(N)), 30)
     load.join()
-    monitor.stop.set()
-    monitor.thread.join(timeout=10)
+    monitor.finish()
 
     def same_head():
         heads = [c.result(i, "getHeight", timeout=5) for i in range(N)]

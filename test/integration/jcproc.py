@@ -586,7 +586,9 @@ class Load:
 class Monitor:
     """Every 0.3 s: heads never go down per node (not even across a kill: a committed block is
     fsynced); two nodes never report different hashes at one height. Paused and stopped nodes
-    are skipped; a failure goes to `fail(what)`. Start with monitor.thread.start()."""
+    are skipped; a failure goes to `fail(what)`. Start with monitor.thread.start(); end with
+    finish(), which fails the test if the monitor died or never sampled (its checks would then
+    have passed without checking anything)."""
 
     def __init__(self, cluster, fail, call_timeout_s):
         self.c = cluster
@@ -596,9 +598,26 @@ class Monitor:
         self.max_height = [0] * cluster.n
         self.hash_at = {}  # height -> (hash, first node that reported it)
         self.samples = 0
+        self.error = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
+    def finish(self, samples_min=10):
+        self.stop.set()
+        self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            self.fail("head monitor did not stop within 10 s")
+        if self.error is not None:
+            self.fail("head monitor died: %r" % (self.error,))
+        if self.samples < samples_min:
+            self.fail("head monitor took %d samples (< %d): heads were not watched" % (self.samples, samples_min))
+
     def _run(self):
+        try:
+            self._watch()
+        except Exception as e:  # noqa: BLE001 - reported by finish(), never swallowed
+            self.error = e
+
+    def _watch(self):
         while not self.stop.is_set():
             for i in range(self.c.n):
                 if i not in self.c.procs or i in self.c.paused:
