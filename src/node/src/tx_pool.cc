@@ -9,8 +9,9 @@ namespace jc::node {
 TxPool::TxPool(std::size_t txs_max, std::size_t bytes_max, std::size_t validators)
     : txs_max_(txs_max),
       bytes_max_(bytes_max),
-      client_txs_max_(std::max<std::size_t>(1, txs_max / (validators + 1))),
-      client_bytes_max_(bytes_max / (validators + 1)) {}
+      // A lone validator has no peers whose gossip needs room: its clients may fill the pool.
+      client_txs_max_(validators <= 1 ? txs_max : std::max<std::size_t>(1, txs_max / (validators + 1))),
+      client_bytes_max_(validators <= 1 ? bytes_max : bytes_max / (validators + 1)) {}
 
 TxPool::AddResult TxPool::add(ledger::TxPtr tx, Origin origin) {
     if (index_.count(tx->hash()) != 0) {

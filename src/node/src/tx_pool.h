@@ -33,7 +33,8 @@ public:
     enum class Origin : std::uint8_t { kClient, kPeer };
 
     // `validators` sets the client share: txs_max / (validators + 1) transactions and
-    // bytes_max / (validators + 1) bytes (at least one transaction).
+    // bytes_max / (validators + 1) bytes (at least one transaction); the whole pool for a
+    // single validator, which has no peers.
     TxPool(std::size_t txs_max, std::size_t bytes_max, std::size_t validators);
 
     // kFull if the pool is at a bound, or a client transaction would take the clients past

@@ -179,6 +179,15 @@ TEST_CASE("clients fill only their share; peers' gossip fills the rest", "[node]
     CHECK(pool.client_txs() == 2);
 }
 
+TEST_CASE("a single validator's clients may fill the whole pool", "[node][pool]") {
+    const auto txs = signed_txs(4);
+    TxPool pool(3, 1 << 20, 1);
+    for (std::size_t i = 0; i < 3; ++i) {
+        REQUIRE(pool.add(txs[i], TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
+    }
+    CHECK(pool.add(txs[3], TxPool::Origin::kClient) == TxPool::AddResult::kFull);
+}
+
 TEST_CASE("the clients' byte share holds at least one transaction", "[node][pool]") {
     const auto txs = signed_txs(3);
     const std::size_t one = txs[0]->canonical_json().size();
