@@ -62,19 +62,14 @@ void VerifiedTxCache::erase(const ledger::Transaction& tx) {
     if (it == by_envelope_.end()) {
         return;
     }
-    bytes_ -= it->first.envelope.size();
-    by_envelope_.erase(it);
-    // The order_ slot stays until it reaches the front; evict_locked() keeps order_ bounded.
-    evict_locked();
+    erase_locked(it);
 }
 
 void VerifiedTxCache::erase_committed(const ledger::Transaction& tx) {
     const Key key = key_of(tx.canonical_json());
     std::lock_guard lock(mutex_);
     if (const auto it = by_envelope_.find(key); it != by_envelope_.end()) {
-        bytes_ -= it->first.envelope.size();
-        by_envelope_.erase(it);
-        evict_locked();
+        erase_locked(it);
     }
     if (committed_max_ == 0 || !committed_.insert(key.hash).second) {
         return;
@@ -93,16 +88,35 @@ bool VerifiedTxCache::committed_recently(std::string_view envelope) const {
     return committed_.count(key.hash) != 0;
 }
 
+void VerifiedTxCache::erase_locked(Table::iterator it) {
+    // order_ holds consecutive insertion numbers (one slot per insert, popped only at the
+    // front), so the entry's slot is found by subtraction. Dropping its transaction here, not
+    // when the slot reaches the front, is what keeps memory bounded by the live entries: a slot
+    // behind a long-pooled transaction could otherwise pin up to 2 * txs_max erased
+    // transactions (~2.5 KB each; ADR 0116).
+    JC_ASSERT(!order_.empty() && it->second.insertion >= order_.front().insertion,
+              "node.tx_cache.entry_has_order_slot");
+    const auto pos = static_cast<std::size_t>(it->second.insertion - order_.front().insertion);
+    JC_ASSERT(pos < order_.size() && order_[pos].insertion == it->second.insertion,
+              "node.tx_cache.order_slot_found");
+    order_[pos].tx.reset();
+    bytes_ -= it->first.envelope.size();
+    by_envelope_.erase(it);
+    evict_locked();
+}
+
 void VerifiedTxCache::evict_locked() {
     while (!order_.empty() &&
-           (by_envelope_.size() > txs_max_ || bytes_ > bytes_max_ || order_.size() > 2 * txs_max_)) {
+           (order_.front().tx == nullptr || by_envelope_.size() > txs_max_ || bytes_ > bytes_max_ ||
+            order_.size() > 2 * txs_max_)) {
         const Slot oldest = std::move(order_.front());
         order_.pop_front();
-        const auto it = by_envelope_.find(key_of(oldest.tx->canonical_json()));
-        // Erased already, or erased and inserted again (a later order_ slot owns it then).
-        if (it == by_envelope_.end() || it->second.insertion != oldest.insertion) {
-            continue;
+        if (oldest.tx == nullptr) {
+            continue;  // erased: its transaction was released then
         }
+        const auto it = by_envelope_.find(key_of(oldest.tx->canonical_json()));
+        JC_ASSERT(it != by_envelope_.end() && it->second.insertion == oldest.insertion,
+                  "node.tx_cache.live_slot_is_mapped");
         bytes_ -= it->first.envelope.size();
         by_envelope_.erase(it);
         ++evictions_;
@@ -114,6 +128,11 @@ void VerifiedTxCache::evict_locked() {
 std::size_t VerifiedTxCache::size() const {
     std::lock_guard lock(mutex_);
     return by_envelope_.size();
+}
+
+std::size_t VerifiedTxCache::slots() const {
+    std::lock_guard lock(mutex_);
+    return order_.size();
 }
 
 std::size_t VerifiedTxCache::bytes() const {

@@ -60,6 +60,9 @@ public:
 
     [[nodiscard]] std::size_t size() const;
     [[nodiscard]] std::size_t bytes() const;
+    // Insertion-order slots, live and erased (erased ones hold no transaction); at most
+    // 2 * txs_max, and none at the front once the oldest live entry is gone.
+    [[nodiscard]] std::size_t slots() const;
     [[nodiscard]] std::uint64_t hits() const;
     [[nodiscard]] std::uint64_t misses() const;
     [[nodiscard]] std::uint64_t evictions() const;
@@ -89,10 +92,14 @@ private:
         std::uint64_t insertion = 0;  // which insertion of this envelope an order_ slot belongs to
     };
     // Keys view the canonical_json() of the mapped transaction, which the map keeps alive.
-    std::unordered_map<Key, Slot, KeyHasher> by_envelope_;
-    // Insertion order for eviction; may still hold erased entries (skipped when popped, and
-    // never more than 2 * txs_max_ of them).
+    using Table = std::unordered_map<Key, Slot, KeyHasher>;
+    Table by_envelope_;
+    // Insertion order for eviction: one slot per insert, consecutive insertion numbers, popped
+    // only at the front. An erased entry's slot stays (without its transaction, released at
+    // once) until it reaches the front; never more than 2 * txs_max_ slots.
     std::deque<Slot> order_;
+    // Forgets a mapped entry and releases the transaction its order_ slot holds.
+    void erase_locked(Table::iterator it);
     std::uint64_t insertions_ = 0;
     const std::size_t committed_max_;
     std::unordered_set<std::uint64_t> committed_;  // keyed hashes, already uniform

@@ -4,8 +4,9 @@
 // decoder that takes transactions from it accepts and refuses exactly what
 // ledger::Block::decode does, with the same error codes and messages. Method: real signed
 // envelopes; a forgery made by replacing the signature (same tx_hash); bounds driven past their
-// limits and checked after every step; every truncation and each structural violation of a
-// block decoded by both decoders, with and without the transactions cached.
+// limits and checked after every step; erased and committed transactions checked to be released
+// at once (use_count) however long an older entry stays; every truncation and each structural
+// violation of a block decoded by both decoders, with and without the transactions cached.
 #include "tx_cache.h"
 
 #include <jc/core/codec.h>
@@ -193,6 +194,63 @@ TEST_CASE("committed envelopes are remembered, boundedly, and only those exact e
     VerifiedTxCache none(100, 1 << 20);
     none.erase_committed(*txs[0]);
     CHECK_FALSE(none.committed_recently(txs[0]->canonical_json()));
+}
+
+TEST_CASE("an erased or committed transaction is released at once, not when its slot ages out",
+          "[node][tx_cache][regress]") {
+    // Issue 11 / ADR 0116: erased entries' insertion-order slots kept their transactions alive
+    // until 2 * txs_max slots had piled up (400 000 at the default pool size, ~1 GB), so a
+    // validator's memory grew with every committed transaction. The cache is sized like a
+    // busy pool here (txs_max far above what is inserted), as in a node.
+    constexpr std::size_t kTxsMax = 200'000;
+    constexpr std::size_t kRounds = 600;
+    VerifiedTxCache cache(kTxsMax, std::size_t{256} << 20, /*committed_max=*/1000);
+    // A transaction that stays pooled the whole time sits at the front of the insertion order.
+    const auto pinned = signed_tx(1'000'000);
+    cache.insert(pinned);
+    auto txs = signed_txs(kRounds);
+    for (std::size_t i = 0; i < kRounds; ++i) {
+        cache.insert(txs[i]);
+        if (i % 3 == 0) {
+            cache.erase(*txs[i]);  // refused or evicted from the pool
+        } else {
+            cache.erase_committed(*txs[i]);
+        }
+        CHECK(txs[i].use_count() == 1);  // only this test holds it now
+        CHECK(cache.size() == 1);
+    }
+    CHECK(cache.contains(*pinned));
+    CHECK(pinned.use_count() == 3);  // this test, the map entry and its insertion-order slot
+    // Once the long-lived entry goes, the released slots behind it go with it.
+    cache.erase_committed(*pinned);
+    CHECK(pinned.use_count() == 1);
+    CHECK(cache.size() == 0);
+    CHECK(cache.slots() == 0);
+    CHECK(cache.bytes() == 0);
+    // Erasing again and re-inserting an erased envelope still behave.
+    cache.erase(*txs[0]);
+    cache.insert(txs[0]);
+    CHECK(cache.contains(*txs[0]));
+    CHECK(cache.slots() == 1);
+}
+
+TEST_CASE("insertion-order slots stay within 2 * txs_max behind a long-lived entry", "[node][tx_cache]") {
+    constexpr std::size_t kTxsMax = 20;
+    VerifiedTxCache cache(kTxsMax, 1 << 20);
+    const auto txs = signed_txs(200);
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+        cache.insert(txs[i]);
+        if (i != 0) {
+            cache.erase(*txs[i]);
+            CHECK(txs[i].use_count() == 1);
+        }
+        CHECK(cache.slots() <= 2 * kTxsMax);
+        CHECK(cache.size() <= 1);
+    }
+    // The slot bound evicted the long-lived entry as before (oldest first) and trimmed the rest.
+    CHECK_FALSE(cache.contains(*txs[0]));
+    CHECK(cache.slots() == 0);
+    CHECK(cache.evictions() == 1);
 }
 
 namespace {
