@@ -934,12 +934,17 @@ void Node::Impl::on_tick() {
 
 void Node::Impl::submit(ledger::TxPtr tx, std::function<void(Status, bool)> done) {
     asio::post(consensus_io_, [this, tx = std::move(tx), done = std::move(done)]() mutable {
+        // Admission cached the verified envelope; what does not enter the pool leaves the cache
+        // too, as on the gossip path, so refusals under overload do not push pooled
+        // transactions out of it (ADR 0105).
         if (recently_committed_.count(tx->hash()) != 0) {
+            tx_cache_->erase(*tx);
             done({}, false);
             return;
         }
         switch (pool_->add(tx, TxPool::Origin::kClient)) {
             case TxPool::AddResult::kFull:
+                tx_cache_->erase(*tx);
                 metrics_.txs_refused++;
                 done(Error(Errc::kUnavailable, "POOL_FULL: the transaction pool is full (" + std::to_string(pool_->size()) +
                                                    " transactions, " + std::to_string(pool_->client_txs()) +
