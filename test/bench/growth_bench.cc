@@ -38,6 +38,8 @@
 #include <jc/ledger/store.h>
 #include <jc/ledger/transaction.h>
 
+#include "bench_bodies.h"
+
 #include <unistd.h>
 
 #include <ctime>
@@ -334,11 +336,7 @@ public:
             if (k % 100 < kRepayPct) {
                 const std::size_t j = k % kBaseLoans;
                 txs.push_back(sign(banks_[j % kBanks], "loan.repay",
-                                   json::Value{{"loan_id", "BASE-" + std::to_string(j)},
-                                               {"value_date", "2024-02-15"},
-                                               {"amount", "5000"},
-                                               {"channel_ref", "R-" + ref}},
-                                   ref));
+                                   testsupport::bench_repay_body("BASE-" + std::to_string(j), 5000, "R-" + ref), ref));
             } else {
                 const Bank& b = banks_[k % kBanks];
                 txs.push_back(sign(b, "loan.originate", loan_body("L-" + ref, b, 800000), ref));
@@ -358,26 +356,8 @@ private:
         }
     }
 
-    json::Value loan_body(const std::string& loan_id, const Bank& servicer, std::int64_t principal) const {
-        return json::Value{
-            {"loan_id", loan_id},
-            {"product_code", "CONSUMER"},
-            {"borrower_ref", sha256("bench borrower " + loan_id).hex()},
-            {"principal", std::to_string(principal)},
-            {"currency", "CNY"},
-            {"value_date", "2024-01-15"},
-            {"rate_ppb", "500000"},
-            {"basis", "DAILY"},
-            {"interest_method", "ACTUAL_DAYS"},
-            {"penalty_rate_ppb", "750000"},
-            {"penalty_mode", "REPLACE"},
-            {"schedule", json::Value{{"type", "EQUAL_PRINCIPAL"}, {"n", 12}, {"first_due_date", "2024-02-15"}}},
-            {"prepay_mode", "SHORTEN"},
-            {"tranches", json::Value::array({json::Value{{"bank_id", servicer.id}, {"share_bps", 3000}},
-                                             json::Value{{"bank_id", servicer.partner},
-                                                         {"share_bps", 7000},
-                                                         {"partnership_id", servicer.partnership}}})},
-            {"disbursement", json::Value{{"channel_ref", "D-" + loan_id}, {"mode", "FRONTED"}}}};
+    static json::Value loan_body(const std::string& loan_id, const Bank& servicer, std::int64_t principal) {
+        return testsupport::bench_loan_body(loan_id, servicer.id, servicer.partner, servicer.partnership, principal);
     }
 
     std::string genesis_json() const {

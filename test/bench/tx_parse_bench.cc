@@ -10,8 +10,9 @@
 //
 // Run from a release build: jc_tx_parse_bench --benchmark_repetitions=5
 // --benchmark_report_aggregates_only=true. Record results in docs/performance.md.
-#include <jc/core/sha256.h>
 #include <jc/ledger/transaction.h>
+
+#include "bench_bodies.h"
 
 #include <benchmark/benchmark.h>
 
@@ -48,33 +49,11 @@ ledger::UnsignedTx workload_tx(bool originate) {
     u.client_ref = ref;
     if (!originate) {
         u.type = "loan.repay";
-        u.body = json::Value{{"loan_id", tag + "-BASE-7"},
-                             {"value_date", "2024-02-15"},
-                             {"amount", "5000"},
-                             {"channel_ref", "R-" + ref}};
+        u.body = testsupport::bench_repay_body(tag + "-BASE-7", 5000, "R-" + ref);
         return u;
     }
-    const std::string loan_id = "L-" + ref;
     u.type = "loan.originate";
-    u.body = json::Value{
-        {"loan_id", loan_id},
-        {"product_code", "CONSUMER"},
-        {"borrower_ref", sha256("bench borrower " + loan_id).hex()},
-        {"principal", "800000"},
-        {"currency", "CNY"},
-        {"value_date", "2024-01-15"},
-        {"rate_ppb", "500000"},
-        {"basis", "DAILY"},
-        {"interest_method", "ACTUAL_DAYS"},
-        {"penalty_rate_ppb", "750000"},
-        {"penalty_mode", "REPLACE"},
-        {"schedule", json::Value{{"type", "EQUAL_PRINCIPAL"}, {"n", 12}, {"first_due_date", "2024-02-15"}}},
-        {"prepay_mode", "SHORTEN"},
-        {"tranches", json::Value::array({json::Value{{"bank_id", "WEBANK"}, {"share_bps", 3000}},
-                                         json::Value{{"bank_id", "CITIC"},
-                                                     {"share_bps", 7000},
-                                                     {"partnership_id", "P-" + tag + "-0"}}})},
-        {"disbursement", json::Value{{"channel_ref", "D-" + loan_id}, {"mode", "FRONTED"}}}};
+    u.body = testsupport::bench_loan_body("L-" + ref, "WEBANK", "CITIC", "P-" + tag + "-0", 800000);
     return u;
 }
 

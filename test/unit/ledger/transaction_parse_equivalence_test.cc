@@ -12,6 +12,8 @@
 #include <jc/core/sha256.h>
 #include <jc/ledger/transaction.h>
 
+#include "bench_bodies.h"
+
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -204,29 +206,10 @@ Transaction workload_tx(bool originate) {
     u.client_ref = "B7abc-4711";
     if (!originate) {
         u.type = "loan.repay";
-        u.body = json::Value{
-            {"loan_id", "B7abc-BASE-7"}, {"value_date", "2024-02-15"}, {"amount", "5000"}, {"channel_ref", "R-4711"}};
+        u.body = testsupport::bench_repay_body("B7abc-BASE-7", 5000, "R-4711");
     } else {
         u.type = "loan.originate";
-        u.body = json::Value{
-            {"loan_id", "L-B7abc-4711"},
-            {"product_code", "CONSUMER"},
-            {"borrower_ref", sha256("bench borrower L-B7abc-4711").hex()},
-            {"principal", "800000"},
-            {"currency", "CNY"},
-            {"value_date", "2024-01-15"},
-            {"rate_ppb", "500000"},
-            {"basis", "DAILY"},
-            {"interest_method", "ACTUAL_DAYS"},
-            {"penalty_rate_ppb", "750000"},
-            {"penalty_mode", "REPLACE"},
-            {"schedule", json::Value{{"type", "EQUAL_PRINCIPAL"}, {"n", 12}, {"first_due_date", "2024-02-15"}}},
-            {"prepay_mode", "SHORTEN"},
-            {"tranches", json::Value::array({json::Value{{"bank_id", "WEBANK"}, {"share_bps", 3000}},
-                                             json::Value{{"bank_id", "CITIC"},
-                                                         {"share_bps", 7000},
-                                                         {"partnership_id", "P-B7abc-0"}}})},
-            {"disbursement", json::Value{{"channel_ref", "D-L-B7abc-4711"}, {"mode", "FRONTED"}}}};
+        u.body = testsupport::bench_loan_body("L-B7abc-4711", "WEBANK", "CITIC", "P-B7abc-0", 800000);
     }
     return Transaction::sign(u, key()).value();
 }
