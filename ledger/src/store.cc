@@ -831,7 +831,9 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, const Ge
                      "ledger store: " + options.path + " belongs to the chain with genesis " +
                          stored.hex() + ", but the configured genesis is " + genesis.hash().hex());
     }
+    JC_ASSIGN_OR_RETURN(const auto legacy_writes, db_get(*db, nullptr, std::string(1, keys::kHeadWrites)));
     std::unique_ptr<Store> store(new Store(options, genesis, std::move(db)));
+    store->legacy_head_writes_ = legacy_writes.has_value();
     JC_TRY_STATUS(store->check_head());
     return store;
 }
@@ -1013,10 +1015,13 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
     batch.Put(keys::at_height(keys::kCommitCert, height), slice_of(commit_certificate.encode()));
     batch.Put(keys::at_height(keys::kResults, height), slice_of(results.encode()));
     batch.Put(std::string(1, keys::kHeadWriteKeys), slice_of(encode_head_write_keys(height, state_writes)));
-    batch.Delete(std::string(1, keys::kHeadWrites));  // a store written before ADR 0100
+    if (legacy_head_writes_) {
+        batch.Delete(std::string(1, keys::kHeadWrites));  // superseded by V (ADR 0100)
+    }
     put_state_writes(batch, state_writes);
     batch.Put(keys::meta(keys::kHead), slice_of(encode_head(HeadRecord{height, block.hash()})));
     JC_TRY_STATUS(db_write(*db_, batch, "committing block " + std::to_string(height)));
+    legacy_head_writes_ = false;
 
     std::lock_guard head_lock(head_mutex_);
     head_.height = height;

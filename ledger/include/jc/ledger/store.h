@@ -243,6 +243,9 @@ private:
 
     // Serialises commit_block and put_checkpoint_certificate (held across their fsync).
     std::mutex write_mutex_;
+    // A store written before ADR 0100 still holds its head's legacy write record (W); the next
+    // commit deletes it, and only that one (guarded by write_mutex_).
+    bool legacy_head_writes_ = false;
     // Guards head_; held only to copy or replace it, so readers never wait for a disk write.
     mutable std::mutex head_mutex_;
     LedgerHead head_;
