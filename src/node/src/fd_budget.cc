@@ -6,11 +6,13 @@
 
 namespace jc::node {
 
-FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators) {
+FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators,
+                               std::uint64_t p2p_inbound_max) {
     FdBudget b;
     b.limit = limit;
-    // Two connections per peer: the one it dialled and the one we dialled, while they settle.
-    b.sockets = rpc_connections_max + 2 * (validators > 0 ? validators - 1 : 0);
+    // Outbound: at most one dialled socket per peer. Inbound: the transport's own bound, which
+    // also covers unknown dialers holding handshakes open.
+    b.sockets = rpc_connections_max + (validators > 0 ? validators - 1 : 0) + p2p_inbound_max;
     const std::uint64_t spare = limit > b.sockets + kFdReserve ? limit - b.sockets - kFdReserve : 0;
     b.leveldb_files = std::clamp(spare, kLevelDbFilesMin, kLevelDbFilesMax);
     b.tight = b.leveldb_files < 1000;

@@ -1,7 +1,8 @@
 // Private: how many files LevelDB may keep open, given the process's open-file limit.
 //
-// A validator's file descriptors go to sockets (RPC clients up to rpc.connections_max, two per
-// peer, listeners), a few files of its own (logs, LevelDB's log, manifest and lock), and LevelDB's
+// A validator's file descriptors go to sockets (RPC clients up to rpc.connections_max, one dialled
+// per higher-indexed peer, inbound p2p connections and pending handshakes up to the transport's
+// inbound_connections_max, listeners), a few files of its own (logs, LevelDB's log, manifest and lock), and LevelDB's
 // open tables. LevelDB keeps at most max_open_files - 10 tables open; with 2 MiB tables its
 // default of 1000 is reached at about 2 GB of ledger (ADR 0100), after which reads reopen tables.
 // So at start the node raises its soft RLIMIT_NOFILE to the hard limit and gives LevelDB what is
@@ -27,8 +28,11 @@ struct FdBudget {
     bool tight = false;              // below LevelDB's own default of 1000: say so at start
 };
 
-// `limit` open files in all; `rpc_connections_max` clients; `validators` in the genesis.
-FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators);
+// `limit` open files in all; `rpc_connections_max` clients; `validators` in the genesis;
+// `p2p_inbound_max` accepted p2p sockets, sessions and pending handshakes together (anyone may
+// dial the p2p port, so this counts in full whatever the consortium's size).
+FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators,
+                               std::uint64_t p2p_inbound_max);
 
 // Raises the soft RLIMIT_NOFILE to the hard one (never lowers it); returns the soft limit in
 // force afterwards.

@@ -170,8 +170,8 @@ Status Node::Impl::init() {
     }
     ledger::StoreOptions options;
     options.path = config_.data_dir + "/ledger";
-    const FdBudget fds =
-        plan_file_descriptors(raise_open_file_limit(), config_.rpc.connections_max, validator_keys_.size());
+    const FdBudget fds = plan_file_descriptors(raise_open_file_limit(), config_.rpc.connections_max,
+                                               validator_keys_.size(), p2p::Limits{}.inbound_connections_max);
     options.max_open_files = static_cast<int>(fds.leveldb_files);
     if (fds.tight) {
         log_->warn("open-file limit {} leaves LevelDB {} open tables (sockets may take {}): past ~{} MB of ledger "

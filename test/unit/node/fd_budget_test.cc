@@ -13,24 +13,24 @@ namespace {
 
 TEST_CASE("LevelDB gets what the sockets leave of the open-file limit", "[node][fd]") {
     // The container test's limit: plenty.
-    const auto roomy = plan_file_descriptors(20'000, 512, 4);
-    CHECK(roomy.sockets == 512 + 6);
+    const auto roomy = plan_file_descriptors(20'000, 512, 4, 64);
+    CHECK(roomy.sockets == 512 + 3 + 64);
     CHECK(roomy.leveldb_files == kLevelDbFilesMax);
     CHECK_FALSE(roomy.tight);
     // Between: exactly the rest.
-    const auto mid = plan_file_descriptors(2'000, 512, 4);
-    CHECK(mid.leveldb_files == 2'000 - 518 - kFdReserve);
+    const auto mid = plan_file_descriptors(2'000, 512, 4, 64);
+    CHECK(mid.leveldb_files == 2'000 - 579 - kFdReserve);
     CHECK_FALSE(mid.tight);
     // A shell's usual soft limit: fewer than LevelDB's default, so the node warns.
-    const auto shell = plan_file_descriptors(1'024, 512, 4);
-    CHECK(shell.leveldb_files == 1'024 - 518 - kFdReserve);
+    const auto shell = plan_file_descriptors(1'100, 512, 4, 64);
+    CHECK(shell.leveldb_files == 1'100 - 579 - kFdReserve);
     CHECK(shell.tight);
     // Never below the floor, even when the sockets alone could take everything.
-    const auto starved = plan_file_descriptors(256, 512, 4);
+    const auto starved = plan_file_descriptors(256, 512, 4, 64);
     CHECK(starved.leveldb_files == kLevelDbFilesMin);
     CHECK(starved.tight);
-    // A single validator has no peers.
-    CHECK(plan_file_descriptors(20'000, 10, 1).sockets == 10);
+    // A single validator dials no peer, but strangers may still dial it.
+    CHECK(plan_file_descriptors(20'000, 10, 1, 64).sockets == 10 + 64);
 }
 
 TEST_CASE("raising the open-file limit reaches the hard limit and never lowers it", "[node][fd]") {
