@@ -15,8 +15,8 @@
 // are dropped after it.
 //
 // Input: byte 0 picks the caller as the RPC server would pass it — bits 0-1: no token, or the
-// token of WEBANK, HUARUI or BANKC; bit 2: a WebSocket connection (a notification sink) —
-// and the rest is the request body.
+// token of WEBANK, HUARUI or BANKC; bit 3 (over bits 0-1): the auditor's token (ADR 0097);
+// bit 2: a WebSocket connection (a notification sink) — and the rest is the request body.
 //
 // Properties, for every input: the reply comes (within 10 s) exactly once; it is JSON-RPC 2.0
 // with result xor error and a documented code; a single request with a valid id gets it back.
@@ -24,6 +24,9 @@
 // tokenless method never succeeds, an own-bank method with another bank_id is FORBIDDEN, a full
 // block or the receipts topic is never served, a transaction read by hash succeeds only for the
 // bank's own transactions, and submitTransaction succeeds only for the bank's own envelopes.
+// With the auditor's token, judged from the table's x-auditor-access: a refused method never
+// succeeds, an any-bank method without bank_id is FORBIDDEN, a full block, the receipts topic
+// and submitTransaction never succeed.
 // Admission: a successful submitTransaction names an envelope that parses strictly, is for this
 // chain, is signed by a registered key of its sender with a signature that verifies, and is
 // then in the pool (PENDING) or in the ledger (COMMITTED). Seeds: corpus/node_rpc_fuzz.
@@ -121,6 +124,7 @@ public:
         const Value discovered = Value::parse(*doc);
         for (const auto& m : discovered["result"]["methods"]) {
             access_[m["name"].get<std::string>()] = m["x-token-access"].get<std::string>();
+            auditor_access_[m["name"].get<std::string>()] = m["x-auditor-access"].get<std::string>();
         }
         JC_ASSERT(access_.count("submitTransaction") == 1 && access_.count("getInvariantDigest") == 1,
                   "fuzz.node_rpc.method_table");
@@ -185,8 +189,12 @@ public:
         }
         // A fresh verified-transaction cache: an envelope an input verified must not skip the
         // signature check of a later input (within one input, a batch, it may: that is the
-        // node's behaviour). The RPC path never asks the cache what committed recently.
-        n.tx_cache_ = std::make_unique<jc::node::VerifiedTxCache>(n.config_.pool.txs_max, n.config_.pool.bytes_max);
+        // node's behaviour). Built as the node builds it (its recently-committed window too),
+        // and told what the seeding committed, as the node's cache was.
+        n.tx_cache_ = n.make_tx_cache();
+        for (const auto& tx : seeded_) {
+            n.tx_cache_->erase_committed(tx);
+        }
         std::lock_guard lock(n.waiters_mutex_);
         JC_ASSERT(n.waiters_.empty(), "fuzz.node_rpc.no_waiter_outlives_its_reply");
     }
@@ -195,6 +203,11 @@ public:
         static const std::string none;
         const auto it = access_.find(method);
         return it == access_.end() ? none : it->second;
+    }
+    [[nodiscard]] const std::string& auditor_access(const std::string& method) const {
+        static const std::string none;
+        const auto it = auditor_access_.find(method);
+        return it == auditor_access_.end() ? none : it->second;
     }
     jc::node::Node::Impl& node() { return *impl_; }
 
@@ -322,6 +335,7 @@ private:
                              committed ? receipt->error.c_str() : "not committed within 20 s");
                 std::abort();
             }
+            seeded_.push_back(*tx);
             std::fprintf(stderr, "node_rpc_fuzz: seeded %s %s at height %llu\n", s.type.c_str(), h.hex().c_str(),
                          static_cast<unsigned long long>(receipt->height));
         }
@@ -330,7 +344,9 @@ private:
     std::string dir_;
     std::unique_ptr<jc::node::Node::Impl> impl_;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
-    std::map<std::string, std::string> access_;
+    std::map<std::string, std::string> access_;          // x-token-access by method
+    std::map<std::string, std::string> auditor_access_;  // x-auditor-access by method
+    std::vector<jc::ledger::Transaction> seeded_;        // committed by seed_ledger()
 };
 
 Harness& harness() {
@@ -377,7 +393,8 @@ std::optional<std::string> committed_sender(jc::node::Node::Impl& node, const Va
 }
 
 // The access and admission properties for one request object and its response.
-void check_request(Harness& h, const Value& request, const Value& response, const std::string& bank) {
+void check_request(Harness& h, const Value& request, const Value& response, const jc::rpc::CallContext& ctx) {
+    const std::string& bank = ctx.bank;
     // Only requests the dispatcher hands to a method: the checks below judge the method table.
     if (!request.is_object() || request.value("jsonrpc", Value()) != Value("2.0") || !request.contains("method") ||
         !request["method"].is_string() || (request.contains("params") && !request["params"].is_object())) {
@@ -412,6 +429,22 @@ void check_request(Harness& h, const Value& request, const Value& response, cons
             JC_ASSERT(sender && *sender == bank, "fuzz.node_rpc.own_transactions_only");
         }
     }
+    if (ctx.auditor) {
+        const std::string& reach = h.auditor_access(method);
+        if (reach == "refused") {
+            JC_ASSERT(!ok, "fuzz.node_rpc.auditor_refused_method");
+        }
+        if (reach == "any-bank" && !params.contains("bank_id")) {
+            JC_ASSERT(code == jc::rpc::kForbidden, "fuzz.node_rpc.auditor_names_the_bank");
+        }
+        if (method == "getBlock" && params.value("full", Value(false)) == Value(true)) {
+            JC_ASSERT(!ok, "fuzz.node_rpc.no_full_blocks_for_auditor");
+        }
+        if (method == "subscribe" && params.value("topic", Value()) == Value("receipts")) {
+            JC_ASSERT(!ok, "fuzz.node_rpc.no_receipts_topic_for_auditor");
+        }
+        JC_ASSERT(!(ok && method == "submitTransaction"), "fuzz.node_rpc.auditor_never_submits");
+    }
     if (method == "submitTransaction" && ok) {
         JC_ASSERT(params.contains("tx"), "fuzz.node_rpc.submitted_has_tx");
         auto tx = jc::ledger::Transaction::from_value(params["tx"]);
@@ -444,14 +477,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     jc::rpc::CallContext ctx;
-    ctx.bank = kBanks[data[0] & 3];
+    if ((data[0] & 8) != 0) {
+        ctx.auditor = true;  // the auditor's token: no bank
+    } else {
+        ctx.bank = kBanks[data[0] & 3];
+    }
     if ((data[0] & 4) != 0) {
         ctx.sink = std::make_shared<Sink>();
     }
     const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
     const auto sent = h.call(body, ctx);
     if (std::getenv("JC_FUZZ_PRINT") != nullptr) {  // to see what a corpus is served
-        std::fprintf(stderr, "[%s%s] %.*s\n  -> %.600s\n", ctx.bank.empty() ? "no token" : ctx.bank.c_str(),
+        std::fprintf(stderr, "[%s%s] %.*s\n  -> %.600s\n",
+                     ctx.auditor ? "auditor" : ctx.bank.empty() ? "no token" : ctx.bank.c_str(),
                      ctx.sink ? ", ws" : "", static_cast<int>(body.size()), body.data(),
                      sent ? sent->c_str() : "(nothing: notifications only)");
     }
@@ -484,7 +522,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 check_shape(r);
                 const auto id = r["id"].dump();
                 if (const auto it = by_id.find(id); it != by_id.end() && repeated.count(id) == 0) {
-                    check_request(h, *it->second, r, ctx.bank);
+                    check_request(h, *it->second, r, ctx);
                 }
             }
         } else {
@@ -494,7 +532,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     !out.contains("error")) {
                     JC_ASSERT(out["id"] == in["id"], "fuzz.node_rpc.id_echoed");
                 }
-                check_request(h, in, out, ctx.bank);
+                check_request(h, in, out, ctx);
             }
         }
     }

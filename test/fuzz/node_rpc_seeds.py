@@ -3,12 +3,13 @@
 
 Goal: start the fuzzer from requests that reach every method of the node's table with the ids
 the harness's seeded ledger really holds (loan L-1, partnerships P-1/P-2, the seven seeded
-transactions), under each caller the harness models (no token, a bank's token, a WebSocket),
+transactions), under each caller the harness models (no token, a bank's token, the auditor's
+token, a WebSocket),
 plus the request examples of docs/rpc.md and envelopes signed for the harness's chain: a new
 valid one, a replay of a committed one, a bad signature, another chain, an unknown signer.
 
 Method: each seed is one byte (the caller: bits 0-1 no token / WEBANK / HUARUI / BANKC,
-bit 2 a WebSocket) followed by the request body. Envelopes are signed with
+bit 3 the auditor instead, bit 2 a WebSocket) followed by the request body. Envelopes are signed with
 scripts/protocol_reference.py (the executable spec) and the harness's fixed test keys.
 
 Usage: node_rpc_seeds.py OUT_DIR   (then merge into corpus/node_rpc_fuzz with -merge=1)
@@ -23,7 +24,7 @@ import protocol_reference as ref  # noqa: E402
 
 CHAIN = "jc-node-rpc-fuzz"
 SECRETS = {"WEBANK": "22" * 32, "HUARUI": "33" * 32, "BANKC": "44" * 32}
-NONE, WEBANK, HUARUI, BANKC, WS = 0, 1, 2, 3, 4
+NONE, WEBANK, HUARUI, BANKC, WS, AUDITOR = 0, 1, 2, 3, 4, 8
 # The transactions the harness commits at start (deterministic: fixed keys and contents).
 SEEDED = {
     "partnership.propose P-1 (WEBANK)": "ac662075df5a2538f3ce53e7c54515eb763a95ce6d646d5b54ab9d1c0f391ee0",
@@ -115,6 +116,28 @@ def main(out):
                                                        "channel_ref": "R-1"})
     add(NONE, req("submitTransaction", {"tx": committed}))
     add(NONE, req("submitTransaction", {"tx": committed, "wait": True}))
+    # The auditor's token (ADR 0097): every bank's reads, bank_id required where a bank's token
+    # would default to its own, and refused: tokenless methods, full blocks, the receipts topic,
+    # submissions.
+    for m in ("getPositions", "listInstructions", "getCycleReport", "getInvariantDigest", "getHeight"):
+        add(AUDITOR, req(m, {}))
+    add(AUDITOR, req("getPositions", {"bank_id": "HUARUI"}))
+    add(AUDITOR, req("listInstructions", {"bank_id": "BANKC", "status": "PENDING"}))
+    add(AUDITOR, req("getCycleReport", {"cycle_id": "2026-11-27-1", "bank_id": "WEBANK"}))
+    add(AUDITOR, req("getEventByClientRef", {"bank_id": "WEBANK", "client_ref": "seed-5"}))
+    add(AUDITOR, req("getEventByClientRef", {"client_ref": "seed-5"}))
+    for h in TX:
+        add(AUDITOR, req("getTransaction", {"tx_hash": h}))
+    add(AUDITOR, req("getProof", {"tx_hash": TX[2]}))
+    add(AUDITOR, req("getLoan", {"loan_id": "L-1"}))
+    add(AUDITOR, req("getPartnership", {"partnership_id": "P-2"}))
+    add(AUDITOR, req("getBlock", {"height": 5}))
+    add(AUDITOR, req("getBlock", {"height": 5, "full": True}))
+    add(WS | AUDITOR, req("subscribe", {"topic": "receipts"}))
+    add(WS | AUDITOR, req("subscribe", {"topic": "bank_events", "bank_id": "HUARUI"}))
+    add(WS | AUDITOR, req("subscribe", {"topic": "blocks"}))
+    add(AUDITOR, req("submitTransaction", {"tx": valid}))
+    add(AUDITOR, [req("getHeight", None, 1), req("submitTransaction", {"tx": valid}, 2)])
     for seed in seeds:
         with open(os.path.join(out, hashlib.sha1(seed).hexdigest()), "wb") as f:
             f.write(seed)

@@ -292,7 +292,7 @@ Status Node::Impl::init() {
     pool_ = std::make_unique<TxPool>(config_.pool.txs_max, config_.pool.bytes_max, validator_keys_.size());
     // As many transactions and bytes as the pool may hold: every pooled transaction can stay
     // cached until it commits (the entries share the pool's objects).
-    tx_cache_ = std::make_unique<VerifiedTxCache>(config_.pool.txs_max, config_.pool.bytes_max, kRecentlyCommittedMax);
+    tx_cache_ = make_tx_cache();
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
     gossip_intake_ = std::make_unique<GossipIntake>(
         crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
@@ -342,6 +342,10 @@ Status Node::Impl::init() {
     log_->info("validator {} of {} at height {} (chain {})", config_.validator_index, validator_keys_.size(),
                head.height, genesis_->chain_id());
     return {};
+}
+
+std::unique_ptr<VerifiedTxCache> Node::Impl::make_tx_cache() const {
+    return std::make_unique<VerifiedTxCache>(config_.pool.txs_max, config_.pool.bytes_max, kRecentlyCommittedMax);
 }
 
 Status Node::Impl::wire() {

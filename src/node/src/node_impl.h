@@ -127,6 +127,9 @@ public:
     // calls it; test/fuzz/node_rpc_fuzz.cc calls it alone to drive the real method table.
     Status wire();
     Status start();
+    // A verified-transaction cache as init() builds it: the pool's bounds and the node's
+    // recently-committed window. test/fuzz/node_rpc_fuzz.cc starts a fresh one per input.
+    [[nodiscard]] std::unique_ptr<VerifiedTxCache> make_tx_cache() const;
     void stop();
     int wait();
 
