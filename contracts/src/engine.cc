@@ -11,6 +11,7 @@
 #include "tx_env.h"
 
 #include <jc/contracts/arith/date.h>
+#include <jc/core/assert.h>
 #include <jc/core/sha256.h>
 
 #include <algorithm>
@@ -22,6 +23,17 @@ BlockContext BlockContext::at(std::uint64_t height, std::int64_t timestamp_ms) {
     return BlockContext{height, timestamp_ms,
                         static_cast<std::int32_t>(arith::business_date_from_ms(timestamp_ms))};
 }
+
+namespace {
+json::Value parse_own(const std::string& text) {
+    auto parsed = json::parse_strict(text);
+    JC_ASSERT(parsed.ok(), "contracts.receipt.text_parses");
+    return std::move(parsed).value();
+}
+}  // namespace
+
+json::Value TxReceipt::detail_json() const { return detail.empty() ? json::Value(nullptr) : parse_own(detail); }
+json::Value TxReceipt::result_json() const { return parse_own(result); }
 
 std::string_view tx_status_name(TxStatus status) {
     switch (status) {
@@ -88,8 +100,8 @@ TxReceipt rejected(const Reject& r) {
     out.status = TxStatus::kRejected;
     out.code = code_number(r.code);
     out.error = std::string(code_name(r.code));
-    out.detail = r.detail;
-    out.result = nullptr;
+    out.detail = r.detail.is_null() ? std::string() : json::canonicalize(r.detail);
+    out.result = "null";
     return out;
 }
 
@@ -102,8 +114,8 @@ Hash request_digest(const ledger::Transaction& tx) {
     return h.finish();
 }
 
-// The original result of an idempotency record.
-Exec<json::Value> original_result(const ledger::StateReader& r, const IdempotencyRecord& rec) {
+// The original result of an idempotency record, as canonical text.
+Exec<std::string> original_result(const ledger::StateReader& r, const IdempotencyRecord& rec) {
     if (!rec.loan_id.empty()) {
         JC_EXEC_ASSIGN(auto loan, load(store::loan(r, rec.loan_id)));
         JC_EXEC_ASSIGN(auto ev, load(store::event(r, rec.loan_id, rec.event_seq)));
@@ -111,13 +123,13 @@ Exec<json::Value> original_result(const ledger::StateReader& r, const Idempotenc
             return fail(Error(Errc::kCorruption, "idempotency record points at missing event " + rec.loan_id + "/" +
                                                      std::to_string(rec.event_seq)));
         }
-        return render::event_result(*loan, *ev);
+        return render::event_result_text(*loan, *ev);
     }
     auto parsed = json::parse_strict(rec.result_json);
     if (!parsed) {
         return fail(Error(Errc::kCorruption, "stored result does not parse: " + parsed.error().message()));
     }
-    return std::move(parsed).value();
+    return json::canonicalize(*parsed);
 }
 
 struct BatchItem {
@@ -196,9 +208,13 @@ Exec<TxEffect> apply_batch(TxEnv& t, const json::Value& body) {
                                           {"detail", rj.detail}});
             continue;
         }
-        results.push_back(json::Value{{"index", i}, {"status", "OK"}, {"result", std::move(r).value().result}});
+        // Parsed back into the batch's tree: batches are rare, and the text is canonicalised once
+        // more with the whole result below.
+        auto item_result = json::parse_strict(std::move(r).value().result);
+        JC_ASSERT(item_result.ok(), "contracts.batch.item_result_parses");
+        results.push_back(json::Value{{"index", i}, {"status", "OK"}, {"result", std::move(item_result).value()}});
     }
-    return TxEffect{json::Value{{"atomic", *atomic}, {"items", std::move(results)}}, "", 0};
+    return TxEffect(json::Value{{"atomic", *atomic}, {"items", std::move(results)}}, "", 0);
 }
 
 Exec<TxReceipt> execute_tx(Overlay& ov, const BlockEnv& env, const ledger::Transaction& tx, std::uint32_t index) {
@@ -241,12 +257,12 @@ Exec<TxReceipt> execute_tx(Overlay& ov, const BlockEnv& env, const ledger::Trans
                                                {"original_height", prior->height},
                                                {"reason", "this client_ref was used for a different request"}}});
         }
-        JC_EXEC_ASSIGN(json::Value original, original_result(ov, *prior));
+        JC_EXEC_ASSIGN(std::string original, original_result(ov, *prior));
         TxReceipt dup;
         dup.status = TxStatus::kDuplicate;
-        dup.detail = json::Value{{"original_tx_hash", prior->tx_hash.hex()},
-                                 {"original_height", prior->height},
-                                 {"original_tx_index", prior->tx_index}};
+        dup.detail = json::canonicalize(json::Value{{"original_tx_hash", prior->tx_hash.hex()},
+                                                    {"original_height", prior->height},
+                                                    {"original_tx_index", prior->tx_index}});
         dup.result = std::move(original);
         return dup;
     }
@@ -268,12 +284,11 @@ Exec<TxReceipt> execute_tx(Overlay& ov, const BlockEnv& env, const ledger::Trans
     rec.loan_id = e.loan_id;
     rec.event_seq = e.event_seq;
     if (e.loan_id.empty()) {
-        rec.result_json = json::canonicalize(e.result);
+        rec.result_json = e.result;
     }
     ov.put(keys::idempotency(tx.sender(), tx.client_ref()), encode(rec));
     TxReceipt ok;
     ok.status = TxStatus::kOk;
-    ok.detail = nullptr;
     ok.result = std::move(e.result);
     return ok;
 }

@@ -1,5 +1,7 @@
 #include "render.h"
 
+#include "canon_text.h"
+
 #include <jc/contracts/arith/checked.h>
 #include <jc/contracts/arith/date.h>
 
@@ -110,91 +112,91 @@ json::Value postings(const LoanEvent& ev) {
     return out;
 }
 
-json::Value originate_result(const Loan& loan, const LoanEvent& ev) {
-    json::Value tranches = json::Value::array();
+std::string originate_result(const Loan& loan, const LoanEvent& ev) {
+    canon::Arr tranches;
     for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
-        tranches.push_back(Obj()
-                               .add("bank_id", loan.tranches[i].bank_id)
-                               .add("share_bps", loan.tranches[i].share_bps)
-                               .amt("principal", ev.tranches[i].funded)
-                               .take());
+        tranches.raw(canon::Obj()
+                         .str("bank_id", loan.tranches[i].bank_id)
+                         .amt("principal", ev.tranches[i].funded)
+                         .num("share_bps", loan.tranches[i].share_bps)
+                         .take());
     }
-    json::Value schedule = json::Value::array();
+    canon::Arr schedule;
     for (std::size_t i = 0; i < loan.installments.size(); ++i) {
-        schedule.push_back(Obj()
-                               .add("seq", i + 1)
-                               .add("due_date", arith::format_date(loan.installments[i].due_date))
-                               .amt("principal", loan.installments[i].principal_due)
-                               .take());
+        schedule.raw(canon::Obj()
+                         .str("due_date", arith::format_date(loan.installments[i].due_date))
+                         .amt("principal", loan.installments[i].principal_due)
+                         .num("seq", static_cast<std::int64_t>(i + 1))
+                         .take());
     }
-    return Obj()
-        .add("loan_id", loan.loan_id)
-        .add("event_seq", ev.event_seq)
-        .add("value_date", arith::format_date(ev.value_date))
+    return canon::Obj()
+        .str("cycle_id", ev.cycle_id)
+        .num("event_seq", ev.event_seq)
+        .str("loan_id", loan.loan_id)
         .amt("principal", ev.amount)
-        .add("status", std::string(name(ev.status_after)))
-        .add("cycle_id", ev.cycle_id)
-        .add("tranches", std::move(tranches))
-        .add("schedule", std::move(schedule))
+        .raw("schedule", schedule.take())
+        .str("status", name(ev.status_after))
+        .raw("tranches", tranches.take())
+        .str("value_date", arith::format_date(ev.value_date))
         .take();
 }
 
 // The repayment receipt: the shape of a DOMAIN.md E2 row, kept compact because one is built
 // for every repayment (the statement carries the full event: event_statement).
-json::Value repay_result(const Loan& loan, const LoanEvent& ev) {
-    json::Value tranches = json::Value::array();
+std::string repay_result(const Loan& loan, const LoanEvent& ev) {
+    canon::Arr tranches;
     for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
         const TrancheAllocation& a = ev.tranches[i];
         const std::string& bank = loan.tranches[i].bank_id;
-        Obj t;
-        t.add("bank_id", bank)
-            .amt("principal", a.principal())
+        canon::Obj t;
+        t.str("bank_id", bank)
+            .amt("fee", a.fee)
             .amt("interest", a.interest)
             .amt("penalty", a.penalty)
-            .amt("fee", a.fee);
+            .amt("principal", a.principal());
         if (bank != loan.servicer) {
             // What the servicer owes this partner for the event: its collections net of the fee.
             t.amt("servicer_owes", a.principal() + a.interest + a.penalty - a.fee);
         }
-        tranches.push_back(t.take());
+        tranches.raw(t.take());
     }
-    return Obj()
-        .add("loan_id", loan.loan_id)
-        .add("event_seq", ev.event_seq)
-        .add("value_date", arith::format_date(ev.value_date))
-        .amt("amount", ev.amount)
-        .add("accrual", Obj()
-                            .add("days", ev.accrual_days)
+    return canon::Obj()
+        .raw("accrual", canon::Obj()
+                            .num("days", ev.accrual_days)
                             .amt("interest", ev.interest_accrued)
                             .amt("penalty", ev.penalty_accrued)
                             .take())
-        .add("allocation", Obj()
+        .raw("allocation", canon::Obj()
                                .amt("fees", ev.fees)
-                               .amt("penalty", ev.penalty)
                                .amt("interest", ev.interest)
+                               .amt("penalty", ev.penalty)
                                .amt("principal_due", ev.principal_due)
                                .amt("principal_prepaid", ev.principal_prepaid)
                                .take())
-        .add("tranches", std::move(tranches))
+        .amt("amount", ev.amount)
+        .boolean("early_cycle_close", ev.early_close_flag)
+        .num("event_seq", ev.event_seq)
+        .str("loan_id", loan.loan_id)
         .amt("principal_out_after", ev.principal_out_after)
-        .add("status", std::string(name(ev.status_after)))
-        .add("early_cycle_close", ev.early_close_flag)
+        .str("status", name(ev.status_after))
+        .raw("tranches", tranches.take())
+        .str("value_date", arith::format_date(ev.value_date))
         .take();
 }
 
 // Write-off, recovery and correction receipts (ADR 0061).
-json::Value credit_result(const Loan& loan, const LoanEvent& ev) {
-    json::Value tranches = json::Value::array();
+std::string credit_result(const Loan& loan, const LoanEvent& ev) {
+    canon::Arr tranches;
     std::int64_t interest_written_off = 0;
     std::int64_t penalty_written_off = 0;
     for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
         const TrancheAllocation& a = ev.tranches[i];
         const std::string& bank = loan.tranches[i].bank_id;
-        Obj t;
-        t.add("bank_id", bank);
+        canon::Obj t;
+        t.str("bank_id", bank);
         switch (ev.type) {
             case EventType::kWriteOff:
-                t.amt("principal", a.written_off).amt("interest", a.interest_written_off).amt("penalty", a.penalty_written_off);
+                t.amt("interest", a.interest_written_off).amt("penalty", a.penalty_written_off).amt("principal", a.written_off);
                 interest_written_off += a.interest_written_off;
                 penalty_written_off += a.penalty_written_off;
                 break;
@@ -205,61 +207,68 @@ json::Value credit_result(const Loan& loan, const LoanEvent& ev) {
                 }
                 break;
             default:  // kCorrect: what is reversed
-                t.amt("principal", a.principal())
-                    .amt("interest", a.interest)
-                    .amt("penalty", a.penalty)
-                    .amt("fee", a.fee)
-                    .amt("recovered", a.recovered);
+                t.amt("fee", a.fee).amt("interest", a.interest);
                 if (bank != loan.servicer) {
                     t.amt("owed_back_to_servicer", a.principal() + a.interest + a.penalty - a.fee + a.recovered);
                 }
+                t.amt("penalty", a.penalty).amt("principal", a.principal()).amt("recovered", a.recovered);
                 break;
         }
-        tranches.push_back(t.take());
+        tranches.raw(t.take());
     }
-    Obj r;
-    r.add("loan_id", loan.loan_id)
-        .add("event_seq", ev.event_seq)
-        .add("type", std::string(name(ev.type)))
-        .add("value_date", arith::format_date(ev.value_date))
-        .amt("amount", ev.amount);
+    canon::Obj r;
     if (ev.type == EventType::kWriteOff) {
-        r.add("reason", ev.reason)
-            .add("accrual", Obj()
-                                .add("days", ev.accrual_days)
-                                .amt("interest", ev.interest_accrued)
-                                .amt("penalty", ev.penalty_accrued)
-                                .take())
-            .add("written_off", Obj()
-                                    .amt("principal", ev.amount)
-                                    .amt("interest", interest_written_off)
-                                    .amt("penalty", penalty_written_off)
-                                    .take());
+        r.raw("accrual", canon::Obj()
+                             .num("days", ev.accrual_days)
+                             .amt("interest", ev.interest_accrued)
+                             .amt("penalty", ev.penalty_accrued)
+                             .take());
     } else if (ev.type == EventType::kCorrect) {
-        r.add("reason", ev.reason)
-            .add("corrects_event_seq", ev.corrects_seq)
-            .add("allocation", Obj()
-                                   .amt("fees", ev.fees)
-                                   .amt("penalty", ev.penalty)
-                                   .amt("interest", ev.interest)
-                                   .amt("principal_due", ev.principal_due)
-                                   .amt("principal_prepaid", ev.principal_prepaid)
-                                   .take());
+        r.raw("allocation", canon::Obj()
+                                .amt("fees", ev.fees)
+                                .amt("interest", ev.interest)
+                                .amt("penalty", ev.penalty)
+                                .amt("principal_due", ev.principal_due)
+                                .amt("principal_prepaid", ev.principal_prepaid)
+                                .take());
     }
-    return r.add("tranches", std::move(tranches))
-        .amt("principal_out_after", ev.principal_out_after)
-        .add("status", std::string(name(ev.status_after)))
-        .take();
+    r.amt("amount", ev.amount);
+    if (ev.type == EventType::kCorrect) {
+        r.num("corrects_event_seq", ev.corrects_seq);
+    }
+    r.num("event_seq", ev.event_seq).str("loan_id", loan.loan_id).amt("principal_out_after", ev.principal_out_after);
+    if (ev.type == EventType::kWriteOff || ev.type == EventType::kCorrect) {
+        r.str("reason", ev.reason);
+    }
+    r.str("status", name(ev.status_after))
+        .raw("tranches", tranches.take())
+        .str("type", name(ev.type))
+        .str("value_date", arith::format_date(ev.value_date));
+    if (ev.type == EventType::kWriteOff) {
+        r.raw("written_off", canon::Obj()
+                                 .amt("interest", interest_written_off)
+                                 .amt("penalty", penalty_written_off)
+                                 .amt("principal", ev.amount)
+                                 .take());
+    }
+    return r.take();
 }
 
 }  // namespace
 
-json::Value event_result(const Loan& loan, const LoanEvent& ev) {
+std::string event_result_text(const Loan& loan, const LoanEvent& ev) {
     switch (ev.type) {
         case EventType::kOriginate: return originate_result(loan, ev);
         case EventType::kRepay: return repay_result(loan, ev);
         default: return credit_result(loan, ev);
     }
+}
+
+json::Value event_result(const Loan& loan, const LoanEvent& ev) {
+    // One renderer: the tree (for queries and statements) is the receipt text parsed back.
+    auto parsed = json::parse_strict(event_result_text(loan, ev));
+    JC_ASSERT(parsed.ok(), "contracts.render.event_result_parses");
+    return std::move(parsed).value();
 }
 
 json::Value event_statement(const Loan& loan, const LoanEvent& ev) {

@@ -23,7 +23,10 @@ json::Value terms(const PartnershipTerms& t);
 json::Value partnership(const Partnership& p);
 json::Value member(const Member& m);
 
-// The receipt result of a loan event (origination or repayment).
+// The receipt result of a loan event (origination, repayment, write-off, recovery, correction)
+// as canonical JSON text: the bytes a receipt stores (canon_text.h, ADR 0120).
+std::string event_result_text(const Loan& loan, const LoanEvent& ev);
+// The same as a tree (queries): event_result_text parsed back, so the two cannot differ.
 json::Value event_result(const Loan& loan, const LoanEvent& ev);
 // The statement line: the result plus postings and per-tranche detail.
 json::Value event_statement(const Loan& loan, const LoanEvent& ev);

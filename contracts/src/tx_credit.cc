@@ -330,7 +330,7 @@ Exec<TxEffect> execute_write_off(TxEnv& t, const Loan& before, Date value_date, 
     JC_EXEC_TRY(move_usage(t, before, after));
     t.ov.erase(request_key(RequestKind::kWriteOff, after.loan_id));
     JC_EXEC_TRY(finish_event(t, before, after, ev));
-    return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
+    return TxEffect{CanonicalText{render::event_result_text(after, ev)}, after.loan_id, ev.event_seq};
 }
 
 }  // namespace
@@ -479,7 +479,7 @@ Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body) {
     ev.obligations = partners.obligations();
     t.ov.put(keys::channel_ref(servicer, *channel_ref), encode(ChannelRefRecord{after.loan_id, ev.event_seq}));
     JC_EXEC_TRY(finish_event(t, before, after, ev));
-    return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
+    return TxEffect{CanonicalText{render::event_result_text(after, ev)}, after.loan_id, ev.event_seq};
 }
 
 namespace {
@@ -579,7 +579,7 @@ Exec<TxEffect> execute_correction(TxEnv& t, const Loan& before, const LoanEvent&
     }
     t.ov.erase(request_key(RequestKind::kCorrection, after.loan_id));
     JC_EXEC_TRY(finish_event(t, before, after, ev));
-    return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
+    return TxEffect{CanonicalText{render::event_result_text(after, ev)}, after.loan_id, ev.event_seq};
 }
 
 json::Value correction_request_json(const Loan& loan, const LoanEvent& o, const ApprovalRequest& r) {

@@ -41,8 +41,19 @@ struct TxEnv {
 
 // What a successful transaction produced: its result, and for loan events the event to point
 // the idempotency record at (so a DUPLICATE re-renders the journal entry).
+// `result` is canonical JSON text (ADR 0120): loan events render it directly
+// (render::event_result_text); the other handlers build a tree and it is canonicalised here.
+struct CanonicalText {
+    std::string text;
+};
 struct TxEffect {
-    json::Value result;
+    TxEffect() = default;
+    TxEffect(CanonicalText r, std::string loan, std::uint32_t seq)
+        : result(std::move(r.text)), loan_id(std::move(loan)), event_seq(seq) {}
+    TxEffect(const json::Value& r, std::string loan, std::uint32_t seq)
+        : result(json::canonicalize(r)), loan_id(std::move(loan)), event_seq(seq) {}
+
+    std::string result;
     std::string loan_id;
     std::uint32_t event_seq = 0;
 };

@@ -668,7 +668,7 @@ Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     JC_EXEC_ASSIGN(OriginationPlan plan, plan_origination(t, body, OriginationPath::kOriginate));
     t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + plan.loan.principal));
     JC_EXEC_ASSIGN(const LoanEvent ev, book_disbursement(t, plan.loan, plan.parts, plan.channel_ref));
-    return TxEffect{render::event_result(plan.loan, ev), plan.loan.loan_id, 1};
+    return TxEffect{CanonicalText{render::event_result_text(plan.loan, ev)}, plan.loan.loan_id, 1};
 }
 
 Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
@@ -812,7 +812,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));
         }
     }
-    return TxEffect{render::event_result(after, ev), after.loan_id, ev.event_seq};
+    return TxEffect{CanonicalText{render::event_result_text(after, ev)}, after.loan_id, ev.event_seq};
 }
 
 }  // namespace jc::contracts

@@ -294,7 +294,7 @@ Exec<TxEffect> apply_loan_disburse(TxEnv& t, const json::Value& body) {
     p.outcome = ProposalOutcome::kDisbursed;
     p.closed_height = t.env.block.height;
     t.ov.put(keys::proposal(loan.loan_id), encode(p));
-    return TxEffect{render::event_result(loan, ev), loan.loan_id, ev.event_seq};
+    return TxEffect{CanonicalText{render::event_result_text(loan, ev)}, loan.loan_id, ev.event_seq};
 }
 
 Status expire_proposals(Overlay& ov, const BlockContext& block) {

@@ -61,7 +61,7 @@ struct World {
         auto out = must(engine.execute_block(state, BlockContext::at(++height, noon_ms(date)), txs));
         for (const auto& r : out.receipts) {
             if (r.status != TxStatus::kOk) {
-                throw std::runtime_error("setup transaction rejected: " + r.error + " " + r.detail.dump());
+                throw std::runtime_error("setup transaction rejected: " + r.error + " " + r.detail);
             }
         }
         state.apply(out.writes);

@@ -243,7 +243,7 @@ public:
             if (r.status != contracts::TxStatus::kOk) {
                 if (t.rejected++ == 0) {
                     std::fprintf(stderr, "height %llu tx %u: %s %s\n", static_cast<unsigned long long>(h), i,
-                                 r.error.c_str(), r.detail.dump().c_str());
+                                 r.error.c_str(), r.detail.c_str());
                 }
             }
             ledger::Receipt out;
@@ -253,8 +253,8 @@ public:
             out.status = static_cast<ledger::ReceiptStatus>(static_cast<std::uint8_t>(r.status));
             out.code = r.code;
             out.error = r.error;
-            out.detail = r.detail.is_null() ? std::string() : json::canonicalize(r.detail);
-            out.result = json::canonicalize(r.result);
+            out.detail = r.detail;
+            out.result = r.result;
             receipts.push_back(std::move(out));
         }
         for (std::uint32_t i = 0; i < block.txs().size(); ++i) {

@@ -116,8 +116,8 @@ ledger::Receipt to_ledger_receipt(const contracts::TxReceipt& r, const Hash& tx_
     out.status = static_cast<ledger::ReceiptStatus>(static_cast<std::uint8_t>(r.status));
     out.code = r.code;
     out.error = r.error;
-    out.detail = r.detail.is_null() ? std::string() : json::canonicalize(r.detail);
-    out.result = json::canonicalize(r.result);
+    out.detail = r.detail;  // the engine's canonical text (ADR 0120): "" when none
+    out.result = r.result;
     return out;
 }
 

@@ -48,7 +48,7 @@ std::vector<std::int64_t> ref_lrm(std::int64_t amount, const std::vector<std::in
 }
 
 TxReceipt must_ok(const TxReceipt& r) {
-    INFO(r.code << " " << r.error << " " << json::canonicalize(r.detail));
+    INFO(r.code << " " << r.error << " " << r.detail);
     REQUIRE(r.status == TxStatus::kOk);
     return r;
 }
@@ -177,15 +177,15 @@ TEST_CASE("write-off past writeoff_preauth_dpd executes at once", "[contracts][c
     Book b(90);
     // DPD on 2024-06-15 = 06-15 - 03-15 (oldest unpaid due date) = 92 >= 90.
     const auto r = must_ok(b.c.run("2024-06-20", "WEBANK", "loan.write_off", write_off_body("2024-06-15")));
-    check_written_off(b.c, r.result);
+    check_written_off(b.c, r.result_json());
 }
 
 TEST_CASE("write-off below writeoff_preauth_dpd waits for the partner's approval", "[contracts][credit]") {
     Book b(93);  // DPD 92 < 93: HR must approve
     const auto pending = must_ok(b.c.run("2024-06-20", "WEBANK", "loan.write_off", write_off_body("2024-06-15")));
-    CHECK(pending.result["status"] == "PENDING_APPROVAL");
-    CHECK(pending.result["dpd"] == 92);
-    CHECK(pending.result["waiting_for"] == json::Value::array({"HUARUI"}));
+    CHECK(pending.result_json()["status"] == "PENDING_APPROVAL");
+    CHECK(pending.result_json()["dpd"] == 92);
+    CHECK(pending.result_json()["waiting_for"] == json::Value::array({"HUARUI"}));
     CHECK(b.c.loan("L-0001").status == LoanStatus::kActive);
     CHECK(b.c.account("HUARUI", AccountCode::kCreditLossExpense).debits_posted == 0);
     // A second request while one is pending, and an approval by the servicer: 5101.
@@ -197,12 +197,12 @@ TEST_CASE("write-off below writeoff_preauth_dpd waits for the partner's approval
     const auto approve_tx = b.c.tx("HUARUI", "loan.approve_write_off", json::Value{{"loan_id", "L-0001"}}, "HR-AWO-1");
     const auto done = b.c.block("2024-06-21", {approve_tx}).receipts.at(0);
     must_ok(done);
-    check_written_off(b.c, done.result);
+    check_written_off(b.c, done.result_json());
     // DUPLICATE: the same approval again returns the write-off event and changes nothing.
     const auto before = b.c.state().entries();
     const auto dup = b.c.block("2024-06-22", {approve_tx}).receipts.at(0);
     CHECK(dup.status == TxStatus::kDuplicate);
-    CHECK(json::canonicalize(dup.result) == json::canonicalize(done.result));
+    CHECK(dup.result == done.result);
     CHECK(b.c.state().entries() == before);
     // Approving again with a new client_ref: the loan is no longer ACTIVE.
     b.expect(5002, "HUARUI", "loan.approve_write_off", json::Value{{"loan_id", "L-0001"}});
@@ -217,8 +217,8 @@ TEST_CASE("write-off with preauth 0 (always approval) and a stale request", "[co
     // A fresh request replaces the stale one and the approval executes it.
     must_ok(b.c.run("2024-03-22", "WEBANK", "loan.write_off", write_off_body("2024-03-22")));
     const auto done = must_ok(b.c.run("2024-03-23", "HUARUI", "loan.approve_write_off", json::Value{{"loan_id", "L-0001"}}));
-    CHECK(done.result["status"] == "WRITTEN_OFF");
-    CHECK(done.result["value_date"] == "2024-03-22");
+    CHECK(done.result_json()["status"] == "WRITTEN_OFF");
+    CHECK(done.result_json()["value_date"] == "2024-03-22");
 }
 
 TEST_CASE("write-off errors change nothing", "[contracts][credit][errors]") {
@@ -255,16 +255,16 @@ TEST_CASE("write-off of a three-bank loan: approvals only from partners not pre-
     must_ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l)));
     // DPD on 2024-04-15 = 60 >= 30: HR pre-authorised, BANKC not.
     const auto pending = must_ok(c.run("2024-04-15", "WEBANK", "loan.write_off", write_off_body("2024-04-15")));
-    CHECK(pending.result["required_approvals"] == json::Value::array({"BANKC"}));
+    CHECK(pending.result_json()["required_approvals"] == json::Value::array({"BANKC"}));
     const auto before = c.state().entries();
     const auto r = c.block("2024-04-15", {c.tx("HUARUI", "loan.approve_write_off", json::Value{{"loan_id", "L-0001"}})});
     CHECK(r.receipts[0].code == 5101);
     CHECK(c.state().entries() == before);
     const auto done = must_ok(c.run("2024-04-16", "BANKC", "loan.approve_write_off", json::Value{{"loan_id", "L-0001"}}));
     // E1: 100 at 3333/3333/3334 = 33 / 33 / 34.
-    CHECK(done.result["tranches"][0]["principal"] == "33");
-    CHECK(done.result["tranches"][1]["principal"] == "33");
-    CHECK(done.result["tranches"][2]["principal"] == "34");
+    CHECK(done.result_json()["tranches"][0]["principal"] == "33");
+    CHECK(done.result_json()["tranches"][1]["principal"] == "33");
+    CHECK(done.result_json()["tranches"][2]["principal"] == "34");
     CHECK(c.account("BANKC", AccountCode::kCreditLossExpense).debits_posted == 34);
 }
 
@@ -275,11 +275,11 @@ TEST_CASE("recovery splits by unrecovered written-off principal and closes the l
     const auto first = ref_lrm(100001, {220000, 513333});
     REQUIRE(first == std::vector<std::int64_t>{30000, 70001});
     const auto r1 = must_ok(b.c.run("2024-07-01", "WEBANK", "loan.recover", recover_body("2024-07-01", "100001", "REC-1")));
-    CHECK(r1.result["type"] == "RECOVER");
-    CHECK(r1.result["status"] == "WRITTEN_OFF");
-    CHECK(r1.result["tranches"][0]["recovered"] == "30000");
-    CHECK(r1.result["tranches"][1]["recovered"] == "70001");
-    CHECK(r1.result["tranches"][1]["servicer_owes"] == "70001");
+    CHECK(r1.result_json()["type"] == "RECOVER");
+    CHECK(r1.result_json()["status"] == "WRITTEN_OFF");
+    CHECK(r1.result_json()["tranches"][0]["recovered"] == "30000");
+    CHECK(r1.result_json()["tranches"][1]["recovered"] == "70001");
+    CHECK(r1.result_json()["tranches"][1]["servicer_owes"] == "70001");
     // B.2: S Dr BORROWER_CLEARING R / Cr RECOVERY_INCOME r_S / Cr INTERBANK[i] r_i;
     //      i Dr INTERBANK[S] r_i / Cr RECOVERY_INCOME r_i.
     const auto ev = b.c.event("L-0001", b.c.loan("L-0001").event_seq);
@@ -300,9 +300,9 @@ TEST_CASE("recovery splits by unrecovered written-off principal and closes the l
     // The exact rest: by the remaining losses 190000 / 443332, so each tranche lands exactly on
     // its loss, and the loan is CLOSED.
     const auto r2 = must_ok(b.c.run("2024-07-02", "WEBANK", "loan.recover", recover_body("2024-07-02", "633332", "REC-2")));
-    CHECK(r2.result["tranches"][0]["recovered"] == "190000");
-    CHECK(r2.result["tranches"][1]["recovered"] == "443332");
-    CHECK(r2.result["status"] == "CLOSED");
+    CHECK(r2.result_json()["tranches"][0]["recovered"] == "190000");
+    CHECK(r2.result_json()["tranches"][1]["recovered"] == "443332");
+    CHECK(r2.result_json()["status"] == "CLOSED");
     const Loan l = b.c.loan("L-0001");
     CHECK(l.tranches[0].recovered == 220000);
     CHECK(l.tranches[1].recovered == 513333);
@@ -325,7 +325,7 @@ TEST_CASE("correction reverses the latest repayment with mirror postings", "[con
     const auto pay_tx = c.tx("WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "300000", "PAY-1"));
     const auto paid = c.block("2024-02-15", {pay_tx}).receipts.at(0);
     must_ok(paid);
-    CHECK(paid.result["allocation"]["principal_prepaid"] == "220933");
+    CHECK(paid.result_json()["allocation"]["principal_prepaid"] == "220933");
     const auto ev = c.event("L-0001", 2);
     REQUIRE(ev.has_value());
     const std::vector<InstallmentApplication> applied = {{0, 66667}, {8, 20935}, {9, 66666}, {10, 66666}, {11, 66666}};
@@ -336,10 +336,10 @@ TEST_CASE("correction reverses the latest repayment with mirror postings", "[con
                              json::Value{{"loan_id", "L-0001"}, {"original_event_id", ev->event_id()}, {"reason", "misapplied"}});
     const auto fixed = c.block("2024-02-16", {fix_tx}).receipts.at(0);
     must_ok(fixed);
-    CHECK(fixed.result["type"] == "CORRECT");
-    CHECK(fixed.result["corrects_event_seq"] == 2);
-    CHECK(fixed.result["status"] == "ACTIVE");
-    CHECK(fixed.result["principal_out_after"] == "800000");
+    CHECK(fixed.result_json()["type"] == "CORRECT");
+    CHECK(fixed.result_json()["corrects_event_seq"] == 2);
+    CHECK(fixed.result_json()["status"] == "ACTIVE");
+    CHECK(fixed.result_json()["principal_out_after"] == "800000");
     // The loan is back where it was, except that the interest accrued to 02-15 stays accrued
     // (unpaid) and the event counter moved on.
     Loan l = c.loan("L-0001");
@@ -377,16 +377,16 @@ TEST_CASE("correction reverses the latest repayment with mirror postings", "[con
         const auto before = c.state().entries();
         const auto dup = c.block("2024-02-16", {fix_tx}).receipts.at(0);
         CHECK(dup.status == TxStatus::kDuplicate);
-        CHECK(json::canonicalize(dup.result) == json::canonicalize(fixed.result));
+        CHECK(dup.result == fixed.result);
         CHECK(c.state().entries() == before);
     }
     // The payment's channel_ref is free again: applying it as the instalment it was gives E2 row 1.
     const auto again = must_ok(c.run("2024-02-16", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "79067", "PAY-1")));
-    CHECK(again.result["allocation"]["interest"] == "12400");
-    CHECK(again.result["allocation"]["principal_due"] == "66667");
-    CHECK(again.result["tranches"][0]["principal"] == "20000");
-    CHECK(again.result["tranches"][0]["interest"] == "3720");
-    CHECK(again.result["tranches"][1]["servicer_owes"] == "55347");
+    CHECK(again.result_json()["allocation"]["interest"] == "12400");
+    CHECK(again.result_json()["allocation"]["principal_due"] == "66667");
+    CHECK(again.result_json()["tranches"][0]["principal"] == "20000");
+    CHECK(again.result_json()["tranches"][0]["interest"] == "3720");
+    CHECK(again.result_json()["tranches"][1]["servicer_owes"] == "55347");
     CHECK(c.pos("WEBANK", "HUARUI") == -504653);
 }
 
@@ -396,7 +396,7 @@ TEST_CASE("correction of a payoff reopens the loan; of a recovery restores the l
     // Payoff on 2024-02-20: 733333 + interest 733333 x 0.0005 x 5 = 1833.3325 -> 1833.
     const auto off = must_ok(b.c.run("2024-02-20", "WEBANK", "loan.repay",
                                      repay_body("L-0001", "2024-02-20", "735166", "PAY-OFF", "PAYOFF")));
-    CHECK(off.result["status"] == "PAID_OFF");
+    CHECK(off.result_json()["status"] == "PAID_OFF");
     const auto ev = b.c.event("L-0001", 3);
     REQUIRE(ev.has_value());
     must_ok(b.c.run("2024-02-21", "WEBANK", "loan.correct",
@@ -417,8 +417,8 @@ TEST_CASE("correction of a payoff reopens the loan; of a recovery restores the l
     REQUIRE(rec.has_value());
     const auto fixed = must_ok(w.c.run("2024-07-01", "WEBANK", "loan.correct",
                                        json::Value{{"loan_id", "L-0001"}, {"original_event_id", rec->event_id()}, {"reason", "reversed"}}));
-    CHECK(fixed.result["status"] == "WRITTEN_OFF");
-    CHECK(fixed.result["tranches"][1]["owed_back_to_servicer"] == "513333");
+    CHECK(fixed.result_json()["status"] == "WRITTEN_OFF");
+    CHECK(fixed.result_json()["tranches"][1]["owed_back_to_servicer"] == "513333");
     CHECK(w.c.loan("L-0001").tranches[1].recovered == 0);
     CHECK(w.c.pos("WEBANK", "HUARUI") == -504653);
     CHECK(w.c.account("HUARUI", AccountCode::kRecoveryIncome).net_debit() == 0);
@@ -480,14 +480,14 @@ TEST_CASE("correction after the cycle closed executes once the affected partner 
     const Loan before = b.c.loan("L-0001");
 
     const auto req = must_ok(b.c.run("2024-02-16", "WEBANK", "loan.correct", correct_body(pay->event_id())));
-    CHECK(req.result["status"] == "PENDING_APPROVAL");
-    CHECK(req.result["type"] == "CORRECTION");
-    CHECK(req.result["corrects_event_seq"] == 2);
-    CHECK(req.result["original_event_id"] == pay->event_id());
-    CHECK(req.result["original_cycle_id"] == c1);
-    CHECK(req.result["required_approvals"] == json::Value::array({"HUARUI"}));
-    CHECK(req.result["waiting_for"] == json::Value::array({"HUARUI"}));
-    CHECK(req.result["value_date"] == "2024-02-15");
+    CHECK(req.result_json()["status"] == "PENDING_APPROVAL");
+    CHECK(req.result_json()["type"] == "CORRECTION");
+    CHECK(req.result_json()["corrects_event_seq"] == 2);
+    CHECK(req.result_json()["original_event_id"] == pay->event_id());
+    CHECK(req.result_json()["original_cycle_id"] == c1);
+    CHECK(req.result_json()["required_approvals"] == json::Value::array({"HUARUI"}));
+    CHECK(req.result_json()["waiting_for"] == json::Value::array({"HUARUI"}));
+    CHECK(req.result_json()["value_date"] == "2024-02-15");
     // Nothing moved yet.
     CHECK(b.c.loan("L-0001") == before);
     CHECK_FALSE(b.c.event("L-0001", 3).has_value());
@@ -503,10 +503,10 @@ TEST_CASE("correction after the cycle closed executes once the affected partner 
 
     const auto approve_tx = b.c.tx("HUARUI", "loan.approve_correction", approve_correction_body(pay->event_id()));
     const auto done = must_ok(b.c.block("2024-02-17", {approve_tx}).receipts.at(0));
-    CHECK(done.result["type"] == "CORRECT");
-    CHECK(done.result["corrects_event_seq"] == 2);
-    CHECK(done.result["reason"] == "posted twice");
-    CHECK(done.result["tranches"][1]["owed_back_to_servicer"] == "55347");
+    CHECK(done.result_json()["type"] == "CORRECT");
+    CHECK(done.result_json()["corrects_event_seq"] == 2);
+    CHECK(done.result_json()["reason"] == "posted twice");
+    CHECK(done.result_json()["tranches"][1]["owed_back_to_servicer"] == "55347");
     const auto cev = b.c.event("L-0001", 3);
     REQUIRE(cev.has_value());
     CHECK(cev->cycle_id == c2);
@@ -526,15 +526,15 @@ TEST_CASE("correction after the cycle closed executes once the affected partner 
         const auto snapshot = b.c.state().entries();
         const auto dup = b.c.block("2024-02-17", {approve_tx}).receipts.at(0);
         CHECK(dup.status == TxStatus::kDuplicate);
-        CHECK(json::canonicalize(dup.result) == json::canonicalize(done.result));
+        CHECK(dup.result == done.result);
         CHECK(b.c.state().entries() == snapshot);
     }
     b.expect(5203, "HUARUI", "loan.approve_correction", approve_correction_body(pay->event_id()), "2024-02-17");
     // C2 closes with the reversal as its only obligation: HR pays WB back 55347.
     const auto closed = must_ok(b.c.run("2024-02-17", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", c2}}));
-    REQUIRE(closed.result["instructions"].size() == 1);
-    CHECK(closed.result["instructions"][0]["debtor"] == "HUARUI");
-    CHECK(closed.result["instructions"][0]["amount"] == "55347");
+    REQUIRE(closed.result_json()["instructions"].size() == 1);
+    CHECK(closed.result_json()["instructions"][0]["debtor"] == "HUARUI");
+    CHECK(closed.result_json()["instructions"][0]["amount"] == "55347");
 }
 
 TEST_CASE("a pending correction goes stale with the loan's next event", "[contracts][credit]") {
@@ -545,11 +545,11 @@ TEST_CASE("a pending correction goes stale with the loan's next event", "[contra
     // E2 #2 on its due date: 66667 + 10633 = 77300.
     must_ok(b.c.run("2024-03-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-03-15", "77300", "PAY-2")));
     const auto r = b.expect(5203, "HUARUI", "loan.approve_correction", approve_correction_body(pay->event_id()), "2024-03-15");
-    CHECK(r.detail["reason"].get<std::string>().find("stale") != std::string::npos);
+    CHECK(r.detail_json()["reason"].get<std::string>().find("stale") != std::string::npos);
     // The new latest event can be corrected in its own (open) cycle at once, no approval needed.
     const auto pay2 = b.c.event("L-0001", 3);
     const auto fixed = must_ok(b.c.run("2024-03-15", "WEBANK", "loan.correct", correct_body(pay2->event_id())));
-    CHECK(fixed.result["type"] == "CORRECT");
+    CHECK(fixed.result_json()["type"] == "CORRECT");
     CHECK(b.c.pos("WEBANK", "HUARUI") == -504653);
 }
 

@@ -72,7 +72,7 @@ TEST_CASE("1xxx request errors", "[contracts][errors]") {
         REQUIRE(forged.ok());
         const auto out = f.c.block("2024-02-15", {std::make_shared<const ledger::Transaction>(*forged)});
         CHECK(out.receipts[0].code == 1001);
-        CHECK(out.receipts[0].detail["field"] == "signer");
+        CHECK(out.receipts[0].detail_json()["field"] == "signer");
         CHECK(f.c.state().entries() == before);
     }
     // 1002 cannot reach the engine: the envelope parser refuses such a client_ref.
@@ -108,7 +108,7 @@ TEST_CASE("1xxx precedence: the lowest code wins, then field order", "[contracts
     b["currency"] = "EUR";         // 1004
     b["principal"] = "1.5";        // 1003
     auto r = f.expect(1003, "WEBANK", "loan.originate", b);
-    CHECK(r.detail["field"] == "principal");
+    CHECK(r.detail_json()["field"] == "principal");
     b["principal"] = "800000";
     f.expect(1004, "WEBANK", "loan.originate", b);
     b["unknown"] = true;  // 1001 beats everything
@@ -293,13 +293,13 @@ TEST_CASE("5xxx servicing errors", "[contracts][errors]") {
     f.expect(5004, "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-16", "100", "PAY-X"));
     f.expect(5005, "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "812401", "PAY-X"));  // owed 812400
     auto r = f.expect(5006, "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "812399", "PAY-X", "PAYOFF"));
-    CHECK(r.detail["payoff_amount"] == "812400");
+    CHECK(r.detail_json()["payoff_amount"] == "812400");
     // 5005 precedes 5006.
     f.expect(5005, "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "812401", "PAY-X", "PAYOFF"));
     REQUIRE(f.c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "812400", "PAY-X", "PAYOFF"))
                 .status == TxStatus::kOk);
     r = f.expect(5002, "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "1", "PAY-Y"));
-    CHECK(r.detail["status"] == "PAID_OFF");
+    CHECK(r.detail_json()["status"] == "PAID_OFF");
 }
 
 TEST_CASE("9001 arithmetic overflow rejects instead of wrapping", "[contracts][errors]") {

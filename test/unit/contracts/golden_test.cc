@@ -64,7 +64,7 @@ void pay_rows(Chain& c, const Row (&rows)[12], const std::string& loan_id) {
         const auto receipt = c.run(r.due, "WEBANK", "loan.repay",
                                    repay_body(loan_id, r.due, std::to_string(r.total), "PAY-" + loan_id + "-" + std::to_string(k + 1)));
         REQUIRE(receipt.status == TxStatus::kOk);
-        const json::Value& res = receipt.result;
+        const json::Value res = receipt.result_json();
         CHECK(res["accrual"]["days"] == r.days);
         CHECK(amt(res["allocation"]["principal_due"]) == r.principal);
         CHECK(amt(res["allocation"]["principal_prepaid"]) == 0);
@@ -265,15 +265,15 @@ TEST_CASE("E3a: bullet payoff at 20/80 with a 12.5 % fee", "[contracts][golden][
     const auto r = c.run("2024-02-15", "WEBANK", "loan.repay",
                          repay_body("L-0002", "2024-02-15", "812400", "PAY-L2", "PAYOFF"));
     REQUIRE(r.status == TxStatus::kOk);
-    const json::Value& wb = r.result["tranches"][0];
-    const json::Value& hr = r.result["tranches"][1];
+    const json::Value wb = r.result_json()["tranches"][0];
+    const json::Value hr = r.result_json()["tranches"][1];
     CHECK(amt(wb["principal"]) == 160000);
     CHECK(amt(wb["interest"]) == 2480);
     CHECK(amt(hr["principal"]) == 640000);
     CHECK(amt(hr["interest"]) == 9920);
     CHECK(amt(hr["fee"]) == 1240);
     CHECK(amt(hr["servicer_owes"]) == 648680);
-    CHECK(r.result["status"] == "PAID_OFF");
+    CHECK(r.result_json()["status"] == "PAID_OFF");
     // Quote and repayment agree tranche by tranche.
     CHECK((*quote)["tranches"][1]["servicer_owes"] == "648680");
     CHECK((*quote)["tranches"][1]["fee"] == "1240");
@@ -332,9 +332,9 @@ TEST_CASE("E8: idempotency, natural keys and the atomic batch", "[contracts][gol
     const TxReceipt& dup = out2.receipts[0];
     CHECK(dup.status == TxStatus::kDuplicate);
     CHECK(dup.code == 0);
-    CHECK(json::canonicalize(dup.result) == json::canonicalize(out1.receipts[0].result));
-    CHECK(dup.detail["original_tx_hash"] == orig->hash().hex());
-    CHECK(dup.detail["original_height"] == out1.receipts.size() + 2);  // 2 partnership blocks before
+    CHECK(dup.result == out1.receipts[0].result);
+    CHECK(dup.detail_json()["original_tx_hash"] == orig->hash().hex());
+    CHECK(dup.detail_json()["original_height"] == out1.receipts.size() + 2);  // 2 partnership blocks before
     CHECK(out2.writes.size() == 0);
     CHECK(c.state().entries() == snapshot);
     CHECK(c.pos("WEBANK", "HUARUI") == -560000);
@@ -378,10 +378,10 @@ TEST_CASE("E8: idempotency, natural keys and the atomic batch", "[contracts][gol
     r = c.run("2024-02-15", "WEBANK", "batch", batch);
     CHECK(r.status == TxStatus::kRejected);
     CHECK(r.code == 4102);
-    CHECK(r.detail["failed_item"] == 1);
-    CHECK(r.detail["items"][0]["code"] == 1007);
-    CHECK(r.detail["items"][0]["error"] == "ERR_LINKED_EVENT_FAILED");
-    CHECK(r.detail["items"][1]["code"] == 4102);
+    CHECK(r.detail_json()["failed_item"] == 1);
+    CHECK(r.detail_json()["items"][0]["code"] == 1007);
+    CHECK(r.detail_json()["items"][0]["error"] == "ERR_LINKED_EVENT_FAILED");
+    CHECK(r.detail_json()["items"][1]["code"] == 4102);
     CHECK(c.state().entries() == snapshot2);
     CHECK_FALSE(c.state().get(keys::loan("L-0003"))->has_value());
 }

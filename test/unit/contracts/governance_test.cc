@@ -20,7 +20,7 @@ namespace jc::contracts::test {
 namespace {
 
 TxReceipt must_ok(const TxReceipt& r) {
-    INFO(r.code << " " << r.error << " " << json::canonicalize(r.detail));
+    INFO(r.code << " " << r.error << " " << r.detail);
     REQUIRE(r.status == TxStatus::kOk);
     return r;
 }
@@ -71,7 +71,7 @@ TEST_CASE("set_params executes at quorum and applies from the next block", "[con
     Gov g;
     const Params before = g.params();
     const auto proposed = must_ok(g.c.run("2024-03-01", "WEBANK", "governance.set_params", kSetParams));
-    const json::Value& p = proposed.result["proposal"];
+    const json::Value p = proposed.result_json()["proposal"];
     CHECK(p["status"] == "OPEN");
     CHECK(p["approvals"] == json::Value::array({"WEBANK"}));
     CHECK(p["voters"] == 3);
@@ -91,8 +91,8 @@ TEST_CASE("set_params executes at quorum and applies from the next block", "[con
     const auto out = g.c.block("2024-03-01", {approve_tx, g.c.tx("WEBANK", "loan.originate", originate_body(l))});
     must_ok(out.receipts[0]);
     must_ok(out.receipts[1]);
-    CHECK(out.receipts[0].result["proposal"]["status"] == "EXECUTED");
-    CHECK(out.receipts[0].result["executed"]["effective"] == "from the next block");
+    CHECK(out.receipts[0].result_json()["proposal"]["status"] == "EXECUTED");
+    CHECK(out.receipts[0].result_json()["executed"]["effective"] == "from the next block");
     const Params after = g.params();
     CHECK(after.cycle_cutoffs_minutes == std::vector<std::uint32_t>{600, 930, 1440});
     CHECK(after.rate_bases == 1);
@@ -110,7 +110,7 @@ TEST_CASE("set_params executes at quorum and applies from the next block", "[con
         const auto snapshot = g.c.state().entries();
         const auto dup = g.c.block("2024-03-02", {approve_tx}).receipts.at(0);
         CHECK(dup.status == TxStatus::kDuplicate);
-        CHECK(json::canonicalize(dup.result) == json::canonicalize(out.receipts[0].result));
+        CHECK(dup.result == out.receipts[0].result);
         CHECK(g.c.state().entries() == snapshot);
     }
     // An executed proposal takes no more approvals (6006).
@@ -167,7 +167,7 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
     must_ok(g.c.run("2024-03-01", "WEBANK", "member.register", reg));
     CHECK_FALSE(g.member("NEWBK").has_value());
     const auto done = must_ok(g.c.run("2024-03-01", "HUARUI", "governance.approve", approve("GP-M1", digest("member.register", reg))));
-    CHECK(done.result["executed"]["member"]["bank_id"] == "NEWBK");
+    CHECK(done.result_json()["executed"]["member"]["bank_id"] == "NEWBK");
     const auto m = g.member("NEWBK");
     REQUIRE(m.has_value());
     CHECK(m->status == MemberStatus::kActive);
@@ -182,8 +182,8 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
         REQUIRE(signed_tx.ok());
         const auto r = g.c.block("2024-03-01", {std::make_shared<const ledger::Transaction>(*signed_tx)}).receipts.at(0);
         must_ok(r);
-        CHECK(r.result["proposal"]["quorum"] == 3);
-        CHECK(r.result["proposal"]["status"] == "OPEN");  // BANKC + NEWBK = 2 of 3
+        CHECK(r.result_json()["proposal"]["quorum"] == 3);
+        CHECK(r.result_json()["proposal"]["status"] == "OPEN");  // BANKC + NEWBK = 2 of 3
     }
     g.expect(6008, "WEBANK", "member.register", [&] {
         json::Value b = reg;
@@ -227,7 +227,7 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
                                               g.c.tx("BANKC", "governance.set_params",
                                                      json::Value{{"proposal_id", "GP-X"}, {"npl_dpd_threshold", 80}})});
     must_ok(out.receipts[0]);
-    CHECK(out.receipts[0].result["proposal"]["status"] == "EXECUTED");
+    CHECK(out.receipts[0].result_json()["proposal"]["status"] == "EXECUTED");
     CHECK(g.member("BANKC")->status == MemberStatus::kSuspended);
     CHECK(out.receipts[1].code == 2002);
     // Voters are now WEBANK, HUARUI, NEWBK: BANKC's earlier approval of GP-0 no longer counts.

@@ -78,15 +78,15 @@ TEST_CASE("gross next to net in one cycle: each gross event is an instruction at
     ok(sent(c, "2024-01-15", "BANKC", Mixed::kFunding, "864197"));
     const auto rc = received(c, "2024-01-15", "WEBANK", Mixed::kFunding, "864197");
     ok(rc);
-    CHECK(rc.result["cycle_status"] == "OPEN");
+    CHECK(rc.result_json()["cycle_status"] == "OPEN");
     CHECK(c.pos("WEBANK", "BANKC") == 0);
 
     // The repayment: one instruction for the event, net of the fee (4481 = 700 + 4321 - 540).
     const auto rp = c.run("2024-01-25", "WEBANK", "loan.repay", repay_body("L-0102", "2024-01-25", "7173", "PAY-102"));
     ok(rp);
-    REQUIRE(rp.result["tranches"][1]["interest"] == "4321");
-    REQUIRE(rp.result["tranches"][1]["principal"] == "700");
-    REQUIRE(rp.result["tranches"][1]["fee"] == "540");
+    REQUIRE(rp.result_json()["tranches"][1]["interest"] == "4321");
+    REQUIRE(rp.result_json()["tranches"][1]["principal"] == "700");
+    REQUIRE(rp.result_json()["tranches"][1]["fee"] == "540");
     const SettlementInstruction g2 = instruction(c, Mixed::kRepay);
     CHECK(g2.amount == 4481);
     CHECK(g2.debtor == "WEBANK");
@@ -114,10 +114,10 @@ TEST_CASE("gross next to net in one cycle: each gross event is an instruction at
     // The close nets only HR's funding; the cycle stays CLOSED for the unpaid gross instruction.
     const auto cl = close(c, "2024-01-25", "HUARUI", "20240101-01");
     ok(cl);
-    REQUIRE(cl.result["instructions"].size() == 1);
-    CHECK(cl.result["instructions"][0]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
-    CHECK(cl.result["instructions"][0]["amount"] == "560000");
-    CHECK(cl.result["closed_cycle_status"] == "CLOSED");
+    REQUIRE(cl.result_json()["instructions"].size() == 1);
+    CHECK(cl.result_json()["instructions"][0]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
+    CHECK(cl.result_json()["instructions"][0]["amount"] == "560000");
+    CHECK(cl.result_json()["closed_cycle_status"] == "CLOSED");
     q = get_cycle(c, "20240101-01");
     CHECK(q["instructions"]["by_kind"] == json::Value{{"BILATERAL", 1}, {"GROSS", 2}});
     CHECK(q["instructions"]["total"] == std::to_string(864197 + 4481 + 560000));
@@ -131,7 +131,7 @@ TEST_CASE("gross next to net in one cycle: each gross event is an instruction at
     CHECK(rw["gross_instructions"][1]["status"] == "PENDING");
     CHECK(rw["event_count"] == 2);
 
-    settle_all(c, "2024-01-25", cl.result);
+    settle_all(c, "2024-01-25", cl.result_json());
     CHECK(cycle(c, "20240101-01").status == CycleStatus::kClosed);
 
     // The gross payment fails and is rolled: CARRY_FORWARD into the open cycle, which settles
@@ -140,15 +140,15 @@ TEST_CASE("gross next to net in one cycle: each gross event is an instruction at
              json::Value{{"instruction_id", Mixed::kRepay}, {"reason", "HVPS return"}}));
     const auto roll = c.run("2024-01-25", "WEBANK", "settlement.roll", json::Value{{"instruction_id", Mixed::kRepay}});
     ok(roll);
-    CHECK(roll.result["cycle_status"] == "SETTLED");
+    CHECK(roll.result_json()["cycle_status"] == "SETTLED");
     CHECK(c.obligation("WEBANK", "BANKC", Category::kCarryForward).amount == 4481);
     const auto cl2 = close(c, "2024-01-26", "BANKC", "20240125-01");
     ok(cl2);
-    REQUIRE(cl2.result["instructions"].size() == 1);
-    CHECK(cl2.result["instructions"][0]["instruction_id"] == "SI-20240125-01-WEBANK-BANKC");
-    CHECK(cl2.result["instructions"][0]["kind"] == "BILATERAL");
-    CHECK(cl2.result["instructions"][0]["categories"] == json::Value{{"CARRY_FORWARD", "4481"}});
-    settle_all(c, "2024-01-26", cl2.result);
+    REQUIRE(cl2.result_json()["instructions"].size() == 1);
+    CHECK(cl2.result_json()["instructions"][0]["instruction_id"] == "SI-20240125-01-WEBANK-BANKC");
+    CHECK(cl2.result_json()["instructions"][0]["kind"] == "BILATERAL");
+    CHECK(cl2.result_json()["instructions"][0]["categories"] == json::Value{{"CARRY_FORWARD", "4481"}});
+    settle_all(c, "2024-01-26", cl2.result_json());
     for (const char* a : {"WEBANK", "HUARUI", "BANKC"}) {
         for (const char* b : {"WEBANK", "HUARUI", "BANKC"}) {
             if (std::string(a) != b) {
@@ -173,8 +173,8 @@ TEST_CASE("a cycle whose gross instructions are all settled closes SETTLED; an a
     ok(received(c, "2024-01-15", "WEBANK", Mixed::kFunding, "864197"));
     const auto cl = close(c, "2024-01-16", "WEBANK", "20240101-01");
     ok(cl);
-    CHECK(cl.result["instructions"].empty());
-    CHECK(cl.result["closed_cycle_status"] == "SETTLED");
+    CHECK(cl.result_json()["instructions"].empty());
+    CHECK(cl.result_json()["closed_cycle_status"] == "SETTLED");
 
     // Amended to NET (proposed by BANKC, accepted by WEBANK): the next event's obligations net.
     ok(c.run("2024-01-20", "BANKC", "partnership.amend",
@@ -193,7 +193,7 @@ TEST_CASE("a bad settlement_mode is refused and changes nothing", "[contracts][s
     auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& body, int code) {
         const auto before = c.state().entries();
         const auto r = c.run("2024-01-02", bank, type, body);
-        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail.dump());
+        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail);
         CHECK(r.status == TxStatus::kRejected);
         CHECK(r.code == code);
         CHECK(c.state().entries() == before);

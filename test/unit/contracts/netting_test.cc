@@ -31,7 +31,7 @@ void set_params(Chain& c, const std::string& date, const std::string& id, json::
     const auto r = c.run(date, "HUARUI", "governance.approve",
                          json::Value{{"proposal_id", id}, {"action_digest", digest("governance.set_params", change)}});
     ok(r);
-    REQUIRE(r.result["proposal"]["status"] == "EXECUTED");
+    REQUIRE(r.result_json()["proposal"]["status"] == "EXECUTED");
 }
 
 std::function<void(Chain&)> multilateral_via(const std::string& agent) {
@@ -61,10 +61,10 @@ TEST_CASE("E6 multilateral through REGUL: three agent instructions, exactly E6's
 
     const auto r = close(c, "2024-02-15", "HUARUI", "20240215-01");
     ok(r);
-    CHECK(r.result["netting_mode"] == "MULTILATERAL");
-    CHECK(r.result["settlement_agent"] == "REGUL");
-    CHECK(r.result["funds_moved"] == "1094197");
-    const json::Value& list = r.result["instructions"];
+    CHECK(r.result_json()["netting_mode"] == "MULTILATERAL");
+    CHECK(r.result_json()["settlement_agent"] == "REGUL");
+    CHECK(r.result_json()["funds_moved"] == "1094197");
+    const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 3);
     // One per bank other than the agent, in bank-id order.
     CHECK(list[0]["instruction_id"] == "SI-20240215-01-BANKC-REGUL");
@@ -129,7 +129,7 @@ TEST_CASE("E6 multilateral through REGUL: three agent instructions, exactly E6's
     CHECK((*report)["multilateral_net"] == "-1094197");
 
     // Everything settles through the agent: REGUL receives 1094197 and pays it all out.
-    settle_all(c, "2024-02-15", r.result);
+    settle_all(c, "2024-02-15", r.result_json());
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
     for (const char* a : kBanks) {
         for (const char* b : kBanks) {
@@ -149,8 +149,8 @@ TEST_CASE("E6 multilateral with a participating agent (WEBANK): two instructions
     Chain& c = e.c;
     const auto r = close(c, "2024-02-15", "BANKC", "20240215-01");
     ok(r);
-    CHECK(r.result["funds_moved"] == "1094197");
-    const json::Value& list = r.result["instructions"];
+    CHECK(r.result_json()["funds_moved"] == "1094197");
+    const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 2);
     CHECK(list[0]["instruction_id"] == "SI-20240215-01-BANKC-WEBANK");
     CHECK(list[0]["amount"] == "1094197");
@@ -160,7 +160,7 @@ TEST_CASE("E6 multilateral with a participating agent (WEBANK): two instructions
     CHECK(c.pos("BANKC", "WEBANK") == 1094197);
     CHECK(c.pos("WEBANK", "HUARUI") == 374027);
     CHECK(interbank(c, "BANKC", "HUARUI") == 0);
-    settle_all(c, "2024-02-15", r.result);
+    settle_all(c, "2024-02-15", r.result_json());
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
     CHECK(interbank(c, "WEBANK", "HUARUI") == 0);
     CHECK(interbank(c, "WEBANK", "BANKC") == 0);
@@ -194,16 +194,16 @@ TEST_CASE("an agent instruction fails, is rolled at the next close and settles t
     // agent's own net needs no instruction, BANKC pays the same 1094197 again.
     const auto r2 = close(c, "2024-02-16", "HUARUI", "20240215-02");
     ok(r2);
-    CHECK(r2.result["rolled_instructions"] == json::Value::array({pay_in}));
+    CHECK(r2.result_json()["rolled_instructions"] == json::Value::array({pay_in}));
     CHECK(instruction(c, pay_in).status == InstructionStatus::kRolled);
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
-    REQUIRE(r2.result["instructions"].size() == 1);
-    CHECK(r2.result["instructions"][0]["instruction_id"] == "SI-20240215-02-BANKC-REGUL");
-    CHECK(r2.result["instructions"][0]["categories"] == json::Value{{"CARRY_FORWARD", "1094197"}});
-    CHECK(r2.result["funds_moved"] == "1094197");
+    REQUIRE(r2.result_json()["instructions"].size() == 1);
+    CHECK(r2.result_json()["instructions"][0]["instruction_id"] == "SI-20240215-02-BANKC-REGUL");
+    CHECK(r2.result_json()["instructions"][0]["categories"] == json::Value{{"CARRY_FORWARD", "1094197"}});
+    CHECK(r2.result_json()["funds_moved"] == "1094197");
     CHECK(cycle(c, "20240216-01").netting == NettingMode::kBilateral);
     CHECK(cycle(c, "20240216-01").settlement_agent.empty());
-    settle_all(c, "2024-02-16", r2.result);
+    settle_all(c, "2024-02-16", r2.result_json());
     for (const char* a : kBanks) {
         for (const char* b : kBanks) {
             if (std::string(a) != b) {
@@ -219,7 +219,7 @@ TEST_CASE("bad netting parameters are rejected and change nothing", "[contracts]
     auto unchanged = [&](const json::Value& body, int code) {
         const auto before = c.state().entries();
         const auto r = c.run("2024-03-01", "WEBANK", "governance.set_params", body);
-        INFO(body.dump() << " -> " << r.error << " " << r.detail.dump());
+        INFO(body.dump() << " -> " << r.error << " " << r.detail);
         CHECK(r.status == TxStatus::kRejected);
         CHECK(r.code == code);
         CHECK(c.state().entries() == before);

@@ -19,7 +19,7 @@ namespace jc::contracts::test {
 namespace {
 
 TxReceipt must_ok(const TxReceipt& r) {
-    INFO(r.code << " " << r.error << " " << json::canonicalize(r.detail));
+    INFO(r.code << " " << r.error << " " << r.detail);
     REQUIRE(r.status == TxStatus::kOk);
     return r;
 }
@@ -79,13 +79,13 @@ TEST_CASE("propose -> accept -> disburse books exactly what loan.originate books
 
     // 1. The proposal: PENDING, nothing posted, capacity reserved.
     const auto proposed = must_ok(a.run("2024-01-15", "WEBANK", "loan.propose", propose_body(l)));
-    CHECK(proposed.result["status"] == "PENDING");
-    CHECK(proposed.result["proposed_date"] == "2024-01-15");
-    CHECK(proposed.result["expires_after"] == "2024-01-20");  // 2024-01-15 + accept_timeout_days 5
-    CHECK(proposed.result["tranches"][0]["principal"] == "240000");
-    CHECK(proposed.result["tranches"][0]["acceptance"] == "NOT_REQUIRED");
-    CHECK(proposed.result["tranches"][1]["principal"] == "560000");
-    CHECK(proposed.result["tranches"][1]["acceptance"] == "PENDING");
+    CHECK(proposed.result_json()["status"] == "PENDING");
+    CHECK(proposed.result_json()["proposed_date"] == "2024-01-15");
+    CHECK(proposed.result_json()["expires_after"] == "2024-01-20");  // 2024-01-15 + accept_timeout_days 5
+    CHECK(proposed.result_json()["tranches"][0]["principal"] == "240000");
+    CHECK(proposed.result_json()["tranches"][0]["acceptance"] == "NOT_REQUIRED");
+    CHECK(proposed.result_json()["tranches"][1]["principal"] == "560000");
+    CHECK(proposed.result_json()["tranches"][1]["acceptance"] == "PENDING");
     CHECK_FALSE(has_prefix(a, "ac/"));
     CHECK_FALSE(has_prefix(a, "ob/"));
     CHECK_FALSE(has_prefix(a, "ev/"));
@@ -109,16 +109,16 @@ TEST_CASE("propose -> accept -> disburse books exactly what loan.originate books
 
     // 2. HR accepts its tranche: still nothing posted.
     const auto accepted = must_ok(a.run("2024-01-16", "HUARUI", "loan.accept_tranche", id_body("L-0001")));
-    CHECK(accepted.result["status"] == "PENDING");
-    CHECK(accepted.result["tranches"][1]["acceptance"] == "ACCEPTED");
-    CHECK(accepted.result["tranches"][1]["decided_height"] == a.height());
+    CHECK(accepted.result_json()["status"] == "PENDING");
+    CHECK(accepted.result_json()["tranches"][1]["acceptance"] == "ACCEPTED");
+    CHECK(accepted.result_json()["tranches"][1]["decided_height"] == a.height());
     CHECK_FALSE(has_prefix(a, "ac/"));
 
     // 3. Disbursement: E1's postings and obligation, the reservation becomes usage.
     const auto disbursed = must_ok(a.run("2024-01-17", "WEBANK", "loan.disburse", disburse_body("L-0001", l.channel_ref)));
-    CHECK(disbursed.result["status"] == "ACTIVE");
-    CHECK(disbursed.result["event_seq"] == 1);
-    CHECK(disbursed.result["tranches"][1]["principal"] == "560000");
+    CHECK(disbursed.result_json()["status"] == "ACTIVE");
+    CHECK(disbursed.result_json()["event_seq"] == 1);
+    CHECK(disbursed.result_json()["tranches"][1]["principal"] == "560000");
     CHECK(a.pos("WEBANK", "HUARUI") == -560000);
     CHECK(a.obligation("HUARUI", "WEBANK", Category::kFunding).amount == 560000);
     CHECK(a.account("WEBANK", AccountCode::kLoanPrincipal).net_debit() == 240000);
@@ -137,7 +137,7 @@ TEST_CASE("propose -> accept -> disburse books exactly what loan.originate books
     b.block("2024-01-16", {});
     const auto originated = must_ok(b.run("2024-01-17", "WEBANK", "loan.originate", originate_body(l)));
     REQUIRE(a.height() == b.height());
-    CHECK(json::canonicalize(disbursed.result) == json::canonicalize(originated.result));
+    CHECK(disbursed.result == originated.result);
 
     // Whole-state comparison: every record equal except the idempotency records, the proposal,
     // the partnership's acceptance terms and the journal entry's transaction identity.
@@ -177,7 +177,7 @@ TEST_CASE("propose -> accept -> disburse books exactly what loan.originate books
     CHECK(compared > 15);
     // After disbursement the loan services like any other: E2 instalment #1.
     const auto paid = must_ok(a.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "79067", "PAY-1")));
-    CHECK(paid.result["tranches"][1]["servicer_owes"] == "55347");
+    CHECK(paid.result_json()["tranches"][1]["servicer_owes"] == "55347");
     CHECK(a.pos("WEBANK", "HUARUI") == -504653);
 }
 
@@ -189,9 +189,9 @@ TEST_CASE("two pending proposals cannot together overrun a cap; rejection releas
     // L-1: HR 560000 reserved. L-2 of 800000 would add another 560000: 1120000 > 1000000.
     must_ok(c.run("2024-01-15", "WEBANK", "loan.propose", propose_body(loan("L-1"))));
     const auto over = expect_rejected(c, 4401, "WEBANK", "loan.propose", propose_body(loan("L-2")), "2024-01-15");
-    CHECK(over.detail["used"] == "0");
-    CHECK(over.detail["reserved"] == "560000");
-    CHECK(over.detail["tranche"] == "560000");
+    CHECK(over.detail_json()["used"] == "0");
+    CHECK(over.detail_json()["reserved"] == "560000");
+    CHECK(over.detail_json()["tranche"] == "560000");
     // 600000 at 30/70 -> HR 420000: 560000 + 420000 = 980000 fits.
     must_ok(c.run("2024-01-15", "WEBANK", "loan.propose", propose_body(loan("L-3", "600000"))));
     CHECK(reserved(c, keys::reserved_partnership("P-WB-HR")) == 980000);
@@ -199,10 +199,10 @@ TEST_CASE("two pending proposals cannot together overrun a cap; rejection releas
     expect_rejected(c, 4401, "WEBANK", "loan.propose", propose_body(loan("L-2")), "2024-01-16");
     const auto rejected = must_ok(c.run("2024-01-16", "HUARUI", "loan.reject_tranche",
                                         json::Value{{"loan_id", "L-1"}, {"reason", "outside our risk appetite"}}));
-    CHECK(rejected.result["status"] == "CANCELLED");
-    CHECK(rejected.result["outcome"] == "REJECTED");
-    CHECK(rejected.result["rejected_by"] == "HUARUI");
-    CHECK(rejected.result["tranches"][1]["acceptance"] == "REJECTED");
+    CHECK(rejected.result_json()["status"] == "CANCELLED");
+    CHECK(rejected.result_json()["outcome"] == "REJECTED");
+    CHECK(rejected.result_json()["rejected_by"] == "HUARUI");
+    CHECK(rejected.result_json()["tranches"][1]["acceptance"] == "REJECTED");
     CHECK(c.loan("L-1").status == LoanStatus::kCancelled);
     CHECK(reserved(c, keys::reserved_partnership("P-WB-HR")) == 420000);
     CHECK(reserved(c, keys::reserved_pair("WEBANK", "HUARUI")) == 420000);
@@ -234,7 +234,7 @@ TEST_CASE("pending reservations count against the fronting limit and the reserve
     must_ok(c.run("2024-01-15", "WEBANK", "loan.propose", propose_body(loan("L-1"))));
     // pos 0 - reserved 560000 - 560000 = -1120000 < -1000000, through either partnership.
     const auto d1 = expect_rejected(c, 4402, "WEBANK", "loan.propose", propose_body(loan("L-2")), "2024-01-15");
-    CHECK(d1.detail["position_after"] == "-1120000");
+    CHECK(d1.detail_json()["position_after"] == "-1120000");
     LoanSpec other = loan("L-3");
     other.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-WB-HR-2"}};
     expect_rejected(c, 4402, "WEBANK", "loan.originate", originate_body(other), "2024-01-15");
@@ -267,7 +267,7 @@ TEST_CASE("pending reservations count against the fronting limit and the reserve
     direct.mode = "PREFUNDED_RESERVE";
     direct.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-PRE"}};
     const auto d2 = expect_rejected(r, 4403, "WEBANK", "loan.originate", originate_body(direct), "2024-02-16");
-    CHECK(d2.detail["reserve"] == "0");
+    CHECK(d2.detail_json()["reserve"] == "0");
     must_ok(r.run("2024-02-16", "HUARUI", "loan.accept_tranche", id_body("L-0002")));
     must_ok(r.run("2024-02-16", "WEBANK", "loan.disburse", disburse_body("L-0002", "D-2")));
     CHECK(r.pos("WEBANK", "HUARUI") == 0);
@@ -302,7 +302,7 @@ TEST_CASE("expiry: the acceptance window's last day still counts, the next day c
     CHECK((*view)["status"] == "CANCELLED");
     CHECK((*view)["proposal"]["outcome"] == "EXPIRED");
     const auto late = expect_rejected(c, 5002, "HUARUI", "loan.accept_tranche", id_body("L-2"), "2024-01-19");
-    CHECK(late.detail["outcome"] == "EXPIRED");
+    CHECK(late.detail_json()["outcome"] == "EXPIRED");
     expect_rejected(c, 5002, "WEBANK", "loan.disburse", disburse_body("L-2", "D-L2"), "2024-01-19");
     // The borrower's exposure counts only the funded loan.
     CHECK(c.loan("L-1").principal_out() == 800000);
@@ -315,7 +315,7 @@ TEST_CASE("expiry: the acceptance window's last day still counts, the next day c
     CHECK(proposal(d, "L-1").expires_after == day("2024-01-15"));
     const auto out16 = d.block("2024-01-16", {d.tx("HUARUI", "loan.accept_tranche", id_body("L-1"))});
     CHECK(out16.receipts.at(0).code == 5002);
-    CHECK(out16.receipts.at(0).detail["outcome"] == "EXPIRED");
+    CHECK(out16.receipts.at(0).detail_json()["outcome"] == "EXPIRED");
     CHECK(d.loan("L-1").status == LoanStatus::kCancelled);  // the prologue's writes, not the tx's
     CHECK(proposal(d, "L-1").tranches[1].acceptance == Acceptance::kPending);
 }
@@ -330,8 +330,8 @@ TEST_CASE("disbursing twice, and idempotency of each new type", "[contracts][ori
         const auto out = c.block("2024-01-16", {tx});
         const TxReceipt& dup = out.receipts.at(0);
         CHECK(dup.status == TxStatus::kDuplicate);
-        CHECK(json::canonicalize(dup.result) == json::canonicalize(original.result));
-        CHECK(dup.detail["original_tx_hash"] == tx->hash().hex());
+        CHECK(dup.result == original.result);
+        CHECK(dup.detail_json()["original_tx_hash"] == tx->hash().hex());
         CHECK(c.state().entries() == before);
     };
     replay(propose_tx, proposed);
@@ -402,7 +402,7 @@ TEST_CASE("two-step origination errors change nothing", "[contracts][origination
     LoanSpec three = loan("L-3");
     three.tranches = {{"WEBANK", 4000, ""}, {"HUARUI", 4000, "P-WB-HR"}, {"BANKC", 2000, "P-WB-BC"}};
     const auto p3 = must_ok(c.run(d, "WEBANK", "loan.propose", propose_body(three)));
-    CHECK(p3.result["tranches"][2]["acceptance"] == "NOT_REQUIRED");
+    CHECK(p3.result_json()["tranches"][2]["acceptance"] == "NOT_REQUIRED");
     CHECK(reserved(c, keys::reserved_partnership("P-WB-BC")) == 160000);
     // 2004: REGUL holds no tranche. 5001: no such loan.
     expect_rejected(c, 2004, "REGUL", "loan.accept_tranche", id_body("L-3"), d);
@@ -414,7 +414,7 @@ TEST_CASE("two-step origination errors change nothing", "[contracts][origination
     expect_rejected(c, 4008, "BANKC", "loan.reject_tranche", id_body("L-3"), d);
     // 4009: HR has not accepted yet. 2003 / 5001 / 5002 for disbursement.
     const auto waiting = expect_rejected(c, 4009, "WEBANK", "loan.disburse", disburse_body("L-3", "D-3"), d);
-    CHECK(waiting.detail["waiting_for"] == json::Value::array({"HUARUI"}));
+    CHECK(waiting.detail_json()["waiting_for"] == json::Value::array({"HUARUI"}));
     expect_rejected(c, 2003, "HUARUI", "loan.disburse", disburse_body("L-3", "D-3"), d);
     expect_rejected(c, 5001, "WEBANK", "loan.disburse", disburse_body("L-NONE", "D-3"), d);
     must_ok(c.run(d, "HUARUI", "loan.accept_tranche", id_body("L-3")));

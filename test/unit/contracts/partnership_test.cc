@@ -94,7 +94,7 @@ TEST_CASE("amendments need the other party and apply to new loans only", "[contr
     CHECK(c.loan("L-0001").tranches[1].fee_bps == 0);
     CHECK(c.loan("L-0002").tranches[1].fee_bps == 1250);
     const auto r = c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "79067", "PAY-1"));
-    CHECK(r.result["tranches"][1]["fee"] == "0");
+    CHECK(r.result_json()["tranches"][1]["fee"] == "0");
 }
 
 TEST_CASE("suspension stops originations, not repayments", "[contracts][partnership]") {

@@ -48,11 +48,11 @@ TEST_CASE("quotePayoff is what loan.repay with PAYOFF does", "[contracts][query]
     const auto r = c.run("2024-05-01", "WEBANK", "loan.repay",
                          repay_body("L-0001", "2024-05-01", (*q)["payoff_amount"].get<std::string>(), "PAY-3", "PAYOFF"));
     REQUIRE(r.status == TxStatus::kOk);
-    CHECK(r.result["status"] == "PAID_OFF");
-    CHECK(r.result["allocation"] == (*q)["allocation"]);
+    CHECK(r.result_json()["status"] == "PAID_OFF");
+    CHECK(r.result_json()["allocation"] == (*q)["allocation"]);
     for (std::size_t i = 0; i < 2; ++i) {
         for (const char* field : {"principal", "interest", "penalty", "fee"}) {
-            CHECK(r.result["tranches"][i][field] == (*q)["tranches"][i][field]);
+            CHECK(r.result_json()["tranches"][i][field] == (*q)["tranches"][i][field]);
         }
     }
     // A paid-off loan has nothing to quote: the refusal names the code.

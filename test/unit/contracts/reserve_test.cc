@@ -64,7 +64,7 @@ TEST_CASE("reserve: top-up, originations draw it down to 4403, bounded withdrawa
     // HUARUI sends 1000000 (SENT: nothing posted yet, pos unchanged, still 4403).
     const auto t = c.run("2024-01-15", "HUARUI", "reserve.topup", move(kP, "1000000", "HVPS-T-1"));
     ok(t);
-    const json::Value& ti = t.result["instruction"];
+    const json::Value ti = t.result_json()["instruction"];
     CHECK(ti["instruction_id"] == "RV-P-WB-HR-PRE-000001");
     CHECK(ti["kind"] == "RESERVE_TOPUP");
     CHECK(ti["status"] == "SENT");
@@ -72,7 +72,7 @@ TEST_CASE("reserve: top-up, originations draw it down to 4403, bounded withdrawa
     CHECK(ti["creditor"] == "WEBANK");
     CHECK(ti["payer_ref"] == "HVPS-T-1");
     CHECK(ti["categories"] == json::Value{{"RESERVE_TOPUP", "1000000"}});
-    CHECK(t.result["reserve"]["pending_topups"] == "1000000");
+    CHECK(t.result_json()["reserve"]["pending_topups"] == "1000000");
     CHECK(c.pos("WEBANK", "HUARUI") == 0);
     CHECK(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(prefunded_loan("L-0001", "800000"))).code ==
           4403);
@@ -80,7 +80,7 @@ TEST_CASE("reserve: top-up, originations draw it down to 4403, bounded withdrawa
     // WEBANK confirms receipt: B.2 settlement entries, partner as debtor; pos(WB,HR) rises.
     const auto r = received(c, "2024-01-15", "WEBANK", "RV-P-WB-HR-PRE-000001", "1000000");
     ok(r);
-    CHECK(r.result["instruction"]["status"] == "SETTLED");
+    CHECK(r.result_json()["instruction"]["status"] == "SETTLED");
     CHECK(c.pos("WEBANK", "HUARUI") == 1000000);
     CHECK(c.account("WEBANK", AccountCode::kSettlementCash).debits_posted == 1000000);
     CHECK(c.account("HUARUI", AccountCode::kSettlementCash).credits_posted == 1000000);
@@ -96,8 +96,8 @@ TEST_CASE("reserve: top-up, originations draw it down to 4403, bounded withdrawa
         const auto before = c.state().entries();
         const auto no = c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(prefunded_loan("L-0003", "100000")));
         CHECK(no.code == 4403);
-        CHECK(no.detail["reserve"] == "20000");
-        CHECK(no.detail["tranche"] == "70000");
+        CHECK(no.detail_json()["reserve"] == "20000");
+        CHECK(no.detail_json()["tranche"] == "70000");
         CHECK(c.state().entries() == before);
     }
 
@@ -106,15 +106,15 @@ TEST_CASE("reserve: top-up, originations draw it down to 4403, bounded withdrawa
         const auto before = c.state().entries();
         const auto no = c.run("2024-01-16", "WEBANK", "reserve.withdraw", move(kP, "20001", "HVPS-W-1"));
         CHECK(no.code == 4403);
-        CHECK(no.detail["available"] == "20000");
+        CHECK(no.detail_json()["available"] == "20000");
         CHECK(c.state().entries() == before);
     }
     const auto w = c.run("2024-01-16", "WEBANK", "reserve.withdraw", move(kP, "20000", "HVPS-W-1"));
     ok(w);
-    CHECK(w.result["instruction"]["instruction_id"] == "RV-P-WB-HR-PRE-000002");
-    CHECK(w.result["instruction"]["kind"] == "RESERVE_WITHDRAWAL");
-    CHECK(w.result["instruction"]["debtor"] == "WEBANK");
-    CHECK(w.result["instruction"]["categories"] == json::Value{{"RESERVE_TOPUP", "-20000"}});
+    CHECK(w.result_json()["instruction"]["instruction_id"] == "RV-P-WB-HR-PRE-000002");
+    CHECK(w.result_json()["instruction"]["kind"] == "RESERVE_WITHDRAWAL");
+    CHECK(w.result_json()["instruction"]["debtor"] == "WEBANK");
+    CHECK(w.result_json()["instruction"]["categories"] == json::Value{{"RESERVE_TOPUP", "-20000"}});
     // While it is on its way, neither a second withdrawal nor a prefunded origination can use it.
     CHECK(c.run("2024-01-16", "WEBANK", "reserve.withdraw", move(kP, "1", "HVPS-W-2")).code == 4403);
     CHECK(c.run("2024-01-16", "WEBANK", "loan.originate", originate_body(prefunded_loan("L-0004", "100"))).code == 4403);
@@ -147,10 +147,10 @@ TEST_CASE("reserve: top-up, originations draw it down to 4403, bounded withdrawa
     // The close nets the two fundings (HR owes WB 980000); paying them refills pos to the reserve.
     const auto cl = close(c, "2024-01-16", "WEBANK", "20240101-01");
     ok(cl);
-    REQUIRE(cl.result["instructions"].size() == 1);
-    CHECK(cl.result["instructions"][0]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
-    CHECK(cl.result["instructions"][0]["amount"] == "980000");
-    settle_all(c, "2024-01-16", cl.result);
+    REQUIRE(cl.result_json()["instructions"].size() == 1);
+    CHECK(cl.result_json()["instructions"][0]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
+    CHECK(cl.result_json()["instructions"][0]["amount"] == "980000");
+    settle_all(c, "2024-01-16", cl.result_json());
     CHECK(c.pos("WEBANK", "HUARUI") == 980000);
     CHECK(cycle(c, "20240101-01").status == CycleStatus::kSettled);
     // The whole reserve can now go back.
@@ -180,7 +180,7 @@ TEST_CASE("reserve: a failed move is final and releases its amount; replays are 
         CHECK(c.run("2024-01-15", "HUARUI", "reserve.topup", move(kP, "500001", "HVPS-T-1"), "HR-TOPUP-1").code == 3001);
         const auto dup = c.run("2024-01-15", "HUARUI", "reserve.topup", body, "HR-TOPUP-2");
         CHECK(dup.code == 3003);
-        CHECK(dup.detail["instruction_id"] == "RV-P-WB-HR-PRE-000001");
+        CHECK(dup.detail_json()["instruction_id"] == "RV-P-WB-HR-PRE-000001");
         CHECK(c.state().entries() == before);
     }
     // The cash never arrived: WEBANK reports the failure. FAILED is final (no roll), nothing was
@@ -193,7 +193,7 @@ TEST_CASE("reserve: a failed move is final and releases its amount; replays are 
     auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& b, int code) {
         const auto before = c.state().entries();
         const auto r = c.run("2024-01-15", bank, type, b);
-        INFO(type << " " << b.dump() << " -> " << r.error << " " << r.detail.dump());
+        INFO(type << " " << b.dump() << " -> " << r.error << " " << r.detail);
         CHECK(r.status == TxStatus::kRejected);
         CHECK(r.code == code);
         CHECK(c.state().entries() == before);
@@ -204,7 +204,7 @@ TEST_CASE("reserve: a failed move is final and releases its amount; replays are 
     // The close does not roll it either.
     const auto cl = close(c, "2024-01-16", "WEBANK", "20240101-01");
     ok(cl);
-    CHECK(cl.result["rolled_instructions"].empty());
+    CHECK(cl.result_json()["rolled_instructions"].empty());
 }
 
 TEST_CASE("reserve rejections carry their B.5 codes and change nothing", "[contracts][reserve][errors]") {
@@ -222,7 +222,7 @@ TEST_CASE("reserve rejections carry their B.5 codes and change nothing", "[contr
     auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& b, int code) {
         const auto before = c.state().entries();
         const auto r = c.run("2024-01-15", bank, type, b);
-        INFO(type << " " << b.dump() << " -> " << r.error << " " << r.detail.dump());
+        INFO(type << " " << b.dump() << " -> " << r.error << " " << r.detail);
         CHECK(r.status == TxStatus::kRejected);
         CHECK(r.code == code);
         CHECK(c.state().entries() == before);
@@ -301,8 +301,8 @@ TEST_CASE("reserve: what a pending proposal reserves cannot be withdrawn", "[con
         const auto before = c.state().entries();
         const auto no = c.run("2024-01-15", "WEBANK", "reserve.withdraw", move(kP, "300001", "HVPS-W-1"));
         CHECK(no.code == 4403);
-        CHECK(no.detail["reserved_by_proposals"] == "700000");
-        CHECK(no.detail["available"] == "300000");
+        CHECK(no.detail_json()["reserved_by_proposals"] == "700000");
+        CHECK(no.detail_json()["available"] == "300000");
         CHECK(c.state().entries() == before);
     }
     ok(c.run("2024-01-15", "WEBANK", "reserve.withdraw", move(kP, "300000", "HVPS-W-1")));

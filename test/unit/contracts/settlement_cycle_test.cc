@@ -55,7 +55,7 @@ json::Value new_year_loan() {
 }
 
 void ok(const TxReceipt& r) {
-    INFO(r.error << " " << r.detail.dump());
+    INFO(r.error << " " << r.detail);
     REQUIRE(r.status == TxStatus::kOk);
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("cutoffs close the open cycle in the block prologue, once, at 11:00, 1
     REQUIRE(empty.ok());
     const auto out = c.block_at(cst_ms("2024-01-02", "11:00"), {late_close});
     CHECK(out.receipts[0].code == 7001);
-    CHECK(out.receipts[0].detail["current_cycle_id"] == "20240102-01");
+    CHECK(out.receipts[0].detail_json()["current_cycle_id"] == "20240102-01");
     CHECK(out.writes == empty->writes);
     const Cycle closed = cycle(c, "20240101-01");
     CHECK(closed.status == CycleStatus::kClosed);
@@ -155,8 +155,8 @@ TEST_CASE("an explicit close settles today inside HVPS hours and the next busine
     auto out = c.block_at(cst_ms("2024-01-02", "10:00"),
                           {c.tx("BANKC", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240101-01"}})});
     ok(out.receipts[0]);
-    CHECK(out.receipts[0].result["close_trigger"] == "EXPLICIT");
-    CHECK(out.receipts[0].result["settlement_date"] == "2024-01-02");
+    CHECK(out.receipts[0].result_json()["close_trigger"] == "EXPLICIT");
+    CHECK(out.receipts[0].result_json()["settlement_date"] == "2024-01-02");
     CHECK(cycle(c, "20240101-01").close_trigger == CloseTrigger::kExplicit);
     // The new cycle still closes at Tuesday's 11:00.
     CHECK(cycle(c, "20240102-01").cutoff_ms == cst_ms("2024-01-02", "11:00"));
@@ -167,7 +167,7 @@ TEST_CASE("an explicit close settles today inside HVPS hours and the next busine
     out = c.block_at(cst_ms("2024-01-05", "20:30"),
                      {c.tx("WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", "20240105-01"}})});
     ok(out.receipts[0]);
-    CHECK(out.receipts[0].result["settlement_date"] == "2024-01-08");
+    CHECK(out.receipts[0].result_json()["settlement_date"] == "2024-01-08");
     CHECK(cycle(c, "20240105-01").settlement_date == day("2024-01-08"));
     // The next cutoff after Friday 20:30 is Friday's 24:00.
     CHECK(cycle(c, "20240105-02").cutoff_ms == cst_ms("2024-01-06", "00:00"));
@@ -185,7 +185,7 @@ TEST_CASE("a repayment above collection_limit closes the cycle early in the next
     ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l)));
     const auto r = c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "79067", "PAY-1"));
     ok(r);
-    CHECK(r.result["early_cycle_close"] == true);  // WEBANK now owes HUARUI 55347 in this cycle
+    CHECK(r.result_json()["early_cycle_close"] == true);  // WEBANK now owes HUARUI 55347 in this cycle
     CHECK(c.cycle_id() == "20240101-01");
     c.block("2024-02-15", {});
     const Cycle early = cycle(c, "20240101-01");

@@ -36,7 +36,7 @@ inline void partnerships(Chain& c) {
 }
 
 inline void ok(const TxReceipt& r) {
-    INFO(r.error << " " << r.detail.dump());
+    INFO(r.error << " " << r.detail);
     REQUIRE(r.status == TxStatus::kOk);
 }
 
@@ -111,13 +111,13 @@ struct E6 {
         REQUIRE(c.cycle_id() == "20240101-01");
         const auto first = close(c, "2024-02-14", "BANKC", "20240101-01");
         ok(first);
-        CHECK(first.result["next_cycle_id"] == "20240214-01");
-        REQUIRE(first.result["instructions"].size() == 2);
-        CHECK(first.result["instructions"][0]["instruction_id"] == "SI-20240101-01-BANKC-HUARUI");
-        CHECK(first.result["instructions"][0]["amount"] == "120000");
-        CHECK(first.result["instructions"][1]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
-        CHECK(first.result["instructions"][1]["amount"] == "1200000");
-        settle_all(c, "2024-02-14", first.result);
+        CHECK(first.result_json()["next_cycle_id"] == "20240214-01");
+        REQUIRE(first.result_json()["instructions"].size() == 2);
+        CHECK(first.result_json()["instructions"][0]["instruction_id"] == "SI-20240101-01-BANKC-HUARUI");
+        CHECK(first.result_json()["instructions"][0]["amount"] == "120000");
+        CHECK(first.result_json()["instructions"][1]["instruction_id"] == "SI-20240101-01-HUARUI-WEBANK");
+        CHECK(first.result_json()["instructions"][1]["amount"] == "1200000");
+        settle_all(c, "2024-02-14", first.result_json());
         CHECK(cycle(c, "20240101-01").status == CycleStatus::kSettled);
 
         if (before_e6_cycle) {
@@ -127,8 +127,8 @@ struct E6 {
         // and the first cycle of the new business date is -01.
         const auto empty = close(c, "2024-02-15", "WEBANK", "20240214-01");
         ok(empty);
-        CHECK(empty.result["instructions"].empty());
-        CHECK(empty.result["closed_cycle_status"] == "SETTLED");
+        CHECK(empty.result_json()["instructions"].empty());
+        CHECK(empty.result_json()["closed_cycle_status"] == "SETTLED");
         REQUIRE(c.cycle_id() == "20240215-01");
 
         // E6's obligations.

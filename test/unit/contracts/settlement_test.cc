@@ -51,13 +51,13 @@ TEST_CASE("E6: bilateral DNS gives exactly three instructions; the next cycle op
     Chain& c = e.c;
     const auto r = close(c, "2024-02-15", "HUARUI", "20240215-01");
     ok(r);
-    CHECK(r.result["closed_cycle_id"] == "20240215-01");
-    CHECK(r.result["closed_cycle_status"] == "CLOSED");
-    CHECK(r.result["next_cycle_id"] == "20240215-02");
+    CHECK(r.result_json()["closed_cycle_id"] == "20240215-01");
+    CHECK(r.result_json()["closed_cycle_status"] == "CLOSED");
+    CHECK(r.result_json()["next_cycle_id"] == "20240215-02");
     CHECK(c.cycle_id() == "20240215-02");
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kClosed);
     CHECK(cycle(c, "20240215-02").status == CycleStatus::kOpen);
-    const json::Value& list = r.result["instructions"];
+    const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 3);
     // Ordered by the unordered pair's names.
     CHECK(list[0]["instruction_id"] == "SI-20240215-01-BANKC-HUARUI");
@@ -126,20 +126,20 @@ TEST_CASE("E6: confirming all three settles the cycle and zeroes every INTERBANK
     Chain& c = e.c;
     const auto r = close(c, "2024-02-15", "WEBANK", "20240215-01");
     ok(r);
-    const json::Value& list = r.result["instructions"];
+    const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 3);
     const Account cash_wb = c.account("WEBANK", AccountCode::kSettlementCash);
     for (std::size_t i = 0; i < list.size(); ++i) {
         const auto& si = list[i];
         const auto s = sent(c, "2024-02-15", si["debtor"], si["instruction_id"], si["amount"]);
         ok(s);
-        CHECK(s.result["instruction"]["status"] == "SENT");
+        CHECK(s.result_json()["instruction"]["status"] == "SENT");
         // Sending alone posts nothing.
         CHECK(cycle(c, "20240215-01").status == CycleStatus::kClosed);
         const auto rc = received(c, "2024-02-15", si["creditor"], si["instruction_id"], si["amount"]);
         ok(rc);
-        CHECK(rc.result["instruction"]["status"] == "SETTLED");
-        CHECK(rc.result["cycle_status"] == (i + 1 == list.size() ? "SETTLED" : "CLOSED"));
+        CHECK(rc.result_json()["instruction"]["status"] == "SETTLED");
+        CHECK(rc.result_json()["cycle_status"] == (i + 1 == list.size() ? "SETTLED" : "CLOSED"));
     }
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
     for (const char* a : {"WEBANK", "HUARUI", "BANKC"}) {
@@ -160,7 +160,7 @@ TEST_CASE("settlement rejections carry their codes and change nothing", "[contra
     auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& body, int code) {
         const auto before = c.state().entries();
         const auto r = c.run("2024-02-15", bank, type, body);
-        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail.dump());
+        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail);
         CHECK(r.status == TxStatus::kRejected);
         CHECK(r.code == code);
         CHECK(c.state().entries() == before);
@@ -235,7 +235,8 @@ struct E6Failed : E6 {
     E6Failed() {
         const auto r = close(c, "2024-02-15", "WEBANK", "20240215-01");
         ok(r);
-        for (const auto& si : r.result["instructions"]) {
+        const json::Value res = r.result_json();
+        for (const auto& si : res["instructions"]) {
             if (si["debtor"] == "BANKC" && si["creditor"] == "WEBANK") {
                 ok(sent(c, "2024-02-15", "BANKC", si["instruction_id"], si["amount"]));
                 continue;
@@ -245,9 +246,9 @@ struct E6Failed : E6 {
         }
         const auto f = fail_report(c, "2024-02-15", "WEBANK", kBw);
         ok(f);
-        CHECK(f.result["instruction"]["status"] == "FAILED");
-        CHECK(f.result["instruction"]["failed_by"] == "WEBANK");
-        CHECK(f.result["instruction"]["failure_reason"] == "HVPS return: account closed");
+        CHECK(f.result_json()["instruction"]["status"] == "FAILED");
+        CHECK(f.result_json()["instruction"]["failed_by"] == "WEBANK");
+        CHECK(f.result_json()["instruction"]["failure_reason"] == "HVPS return: account closed");
     }
     static constexpr const char* kBw = "SI-20240215-01-BANKC-WEBANK";
 };
@@ -269,7 +270,7 @@ TEST_CASE("a FAILED instruction is rolled at the next close as CARRY_FORWARD and
     REQUIRE(c.cycle_id() == "20240215-02");
     const auto r = close(c, "2024-02-16", "HUARUI", "20240215-02");
     ok(r);
-    CHECK(r.result["rolled_instructions"] == json::Value::array({E6Failed::kBw}));
+    CHECK(r.result_json()["rolled_instructions"] == json::Value::array({E6Failed::kBw}));
     const auto rolled = instruction(c, E6Failed::kBw);
     CHECK(rolled.status == InstructionStatus::kRolled);
     CHECK(rolled.carried_to_cycle == "20240215-02");
@@ -280,7 +281,7 @@ TEST_CASE("a FAILED instruction is rolled at the next close as CARRY_FORWARD and
     REQUIRE(cf->has_value());
     CHECK(decode_obligation(**cf)->amount == 864197);
     CHECK(decode_obligation(**cf)->count == 1);
-    const json::Value& list = r.result["instructions"];
+    const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 1);
     CHECK(list[0]["instruction_id"] == "SI-20240215-02-BANKC-WEBANK");
     CHECK(list[0]["amount"] == "864197");
@@ -289,7 +290,7 @@ TEST_CASE("a FAILED instruction is rolled at the next close as CARRY_FORWARD and
     // An explicit close on 2024-02-16 at noon (before the last intraday cutoff of an empty
     // schedule, 23:59) settles the same business day.
     CHECK(list[0]["settlement_date"] == "2024-02-16");
-    settle_all(c, "2024-02-16", r.result);
+    settle_all(c, "2024-02-16", r.result_json());
     CHECK(cycle(c, "20240215-02").status == CycleStatus::kSettled);
     for (const char* a : {"WEBANK", "HUARUI", "BANKC"}) {
         for (const char* b : {"WEBANK", "HUARUI", "BANKC"}) {
@@ -316,22 +317,22 @@ TEST_CASE("settlement.roll carries a FAILED amount into the open cycle, netted w
     // Either party may roll (the debtor here).
     const auto rr = roll(c, "2024-02-16", "BANKC", E6Failed::kBw);
     ok(rr);
-    CHECK(rr.result["carried_to_cycle"] == "20240215-02");
-    CHECK(rr.result["cycle_status"] == "SETTLED");
-    CHECK(rr.result["instruction"]["status"] == "ROLLED");
+    CHECK(rr.result_json()["carried_to_cycle"] == "20240215-02");
+    CHECK(rr.result_json()["cycle_status"] == "SETTLED");
+    CHECK(rr.result_json()["instruction"]["status"] == "ROLLED");
     CHECK(c.obligation("BANKC", "WEBANK", Category::kCarryForward).amount == 864197);
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
     const auto r = close(c, "2024-02-16", "WEBANK", "20240215-02");
     ok(r);
-    CHECK(r.result["rolled_instructions"].empty());
-    const json::Value& list = r.result["instructions"];
+    CHECK(r.result_json()["rolled_instructions"].empty());
+    const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 1);
     CHECK(list[0]["instruction_id"] == "SI-20240215-02-BANKC-WEBANK");
     CHECK(list[0]["amount"] == "863497");  // 864197 - 700
     CHECK(list[0]["categories"] ==
           json::Value{{"INTEREST", "-432"}, {"PRINCIPAL", "-268"}, {"CARRY_FORWARD", "864197"}});
     CHECK(list[0]["counts"] == json::Value{{"INTEREST", 1}, {"PRINCIPAL", 1}, {"CARRY_FORWARD", 1}});
-    settle_all(c, "2024-02-16", r.result);
+    settle_all(c, "2024-02-16", r.result_json());
     CHECK(interbank(c, "WEBANK", "BANKC") == 0);
 }
 
@@ -342,7 +343,7 @@ TEST_CASE("report_failure and roll rejections carry their codes and change nothi
     auto unchanged = [&](const std::string& bank, const std::string& type, const json::Value& body, int code) {
         const auto before = c.state().entries();
         const auto r = c.run("2024-02-15", bank, type, body);
-        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail.dump());
+        INFO(type << " " << body.dump() << " -> " << r.error << " " << r.detail);
         CHECK(r.status == TxStatus::kRejected);
         CHECK(r.code == code);
         CHECK(c.state().entries() == before);
@@ -393,11 +394,11 @@ TEST_CASE("every settlement type replays as DUPLICATE with the original result a
         const std::uint64_t height = c.height();
         const auto before = c.state().entries();
         const auto again = c.run(date, bank, type, body, ref);
-        INFO(type << " -> " << again.error << " " << again.detail.dump());
+        INFO(type << " -> " << again.error << " " << again.detail);
         CHECK(again.status == TxStatus::kDuplicate);
         CHECK(again.code == 0);
-        CHECK(json::canonicalize(again.result) == json::canonicalize(first.result));
-        CHECK(again.detail["original_height"] == height);
+        CHECK(again.result == first.result);
+        CHECK(again.detail_json()["original_height"] == height);
         CHECK(c.state().entries() == before);
         // The same client_ref with another body is a conflict (3001), also without effect.
         json::Value other = body;
@@ -656,7 +657,9 @@ TEST_CASE("B7: the engine's replay check passes on a real block and flags any di
     REQUIRE(out.ok());
     CHECK(invariants::check_replay(*out, *out, 7).ok());
     BlockOutput changed = *out;
-    changed.receipts[0].result["next_cycle_id"] = "20240215-03";
+    json::Value altered = changed.receipts[0].result_json();
+    altered["next_cycle_id"] = "20240215-03";
+    changed.receipts[0].result = json::canonicalize(altered);
     const auto r = invariants::check_replay(*out, changed, 7);
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message(), Catch::Contains("B7") && Catch::Contains("at height 7"));

@@ -1136,12 +1136,12 @@ private:
                 ++stats_.negatives;
                 b.txs.push_back(chain_.tx(servicer, "batch", json::Value{{"atomic", true}, {"items", bad}}));
                 b.expect.push_back(Expect{bad_code, "atomic batch with a failing item", [n, bad_code](const TxReceipt& r) {
-                                              CHECK(r.detail["failed_item"] == n);
-                                              REQUIRE(r.detail["items"].size() == n + 1);
+                                              CHECK(r.detail_json()["failed_item"] == n);
+                                              REQUIRE(r.detail_json()["items"].size() == n + 1);
                                               for (std::size_t i = 0; i < n; ++i) {
-                                                  CHECK(r.detail["items"][i]["code"] == 1007);
+                                                  CHECK(r.detail_json()["items"][i]["code"] == 1007);
                                               }
-                                              CHECK(r.detail["items"][n]["code"] == bad_code);
+                                              CHECK(r.detail_json()["items"][n]["code"] == bad_code);
                                           }});
             }
             const bool with_bad = !atomic && chance(50);
@@ -1154,13 +1154,13 @@ private:
             ++stats_.batches;
             b.txs.push_back(tx);
             b.expect.push_back(Expect{0, "batch of " + std::to_string(n), [n, with_bad, bad_code](const TxReceipt& r) {
-                                          REQUIRE(r.result["items"].size() == n + (with_bad ? 1 : 0));
+                                          REQUIRE(r.result_json()["items"].size() == n + (with_bad ? 1 : 0));
                                           for (std::size_t i = 0; i < n; ++i) {
-                                              CHECK(r.result["items"][i]["status"] == "OK");
+                                              CHECK(r.result_json()["items"][i]["status"] == "OK");
                                           }
                                           if (with_bad) {
-                                              CHECK(r.result["items"][n]["status"] == "REJECTED");
-                                              CHECK(r.result["items"][n]["code"] == bad_code);
+                                              CHECK(r.result_json()["items"][n]["status"] == "REJECTED");
+                                              CHECK(r.result_json()["items"][n]["code"] == bad_code);
                                           }
                                       }});
         }
@@ -1252,7 +1252,7 @@ private:
         for (std::size_t i = 0; i < out.receipts.size(); ++i) {
             const TxReceipt& r = out.receipts[i];
             const Expect& e = b.expect[i];
-            INFO("tx " << i << " " << b.txs[i]->type() << " (" << e.what << "): " << r.error << " " << r.detail.dump());
+            INFO("tx " << i << " " << b.txs[i]->type() << " (" << e.what << "): " << r.error << " " << r.detail);
             if (e.code == 0) {
                 REQUIRE(r.status == TxStatus::kOk);
             } else if (e.code == -1) {
@@ -1412,7 +1412,7 @@ private:
         ++stats_.proposals;
         l.st = LoanState::kProposed;
         push(b, chain_.tx(l.servicer, "loan.propose", propose_body(l.spec)),
-             Expect{0, "propose " + l.id, [](const TxReceipt& r) { CHECK(r.result["status"] == "PENDING"); }});
+             Expect{0, "propose " + l.id, [](const TxReceipt& r) { CHECK(r.result_json()["status"] == "PENDING"); }});
     }
 
     void answer(Batch& b, SimLoan& l, int t) {
@@ -1650,12 +1650,12 @@ private:
             execute_write_off(l, t);
             push(b, chain_.tx(l.servicer, "loan.write_off", body),
                  Expect{0, "pre-authorised write-off " + l.id,
-                        [](const TxReceipt& r) { CHECK(r.result["status"] == "WRITTEN_OFF"); }});
+                        [](const TxReceipt& r) { CHECK(r.result_json()["status"] == "WRITTEN_OFF"); }});
             return;
         }
         push(b, chain_.tx(l.servicer, "loan.write_off", body),
              Expect{0, "write-off request " + l.id,
-                    [](const TxReceipt& r) { CHECK(r.result["status"] == "PENDING_APPROVAL"); }});
+                    [](const TxReceipt& r) { CHECK(r.result_json()["status"] == "PENDING_APPROVAL"); }});
         if (chance(30)) {
             ++stats_.negatives;
             push(b, chain_.tx(l.servicer, "loan.write_off", body), Expect{5101, "second write-off request", {}});
@@ -1716,7 +1716,7 @@ private:
             ++stats_.approvals;
             push(b, chain_.tx(l.wo_waiting[k], "loan.approve_write_off", json::Value{{"loan_id", l.id}}),
                  Expect{0, "approval " + l.wo_waiting[k] + " " + l.id, [last](const TxReceipt& r) {
-                            CHECK(r.result["status"] == (last ? "WRITTEN_OFF" : "PENDING_APPROVAL"));
+                            CHECK(r.result_json()["status"] == (last ? "WRITTEN_OFF" : "PENDING_APPROVAL"));
                         }});
         }
         l.wo_waiting.clear();
@@ -1861,8 +1861,8 @@ private:
                  chain_.tx(l.servicer, "loan.correct",
                            json::Value{{"loan_id", l.id}, {"original_event_id", l.last_event_id}, {"reason", "late"}}),
                  Expect{0, "correction after the cycle closed", [waiting](const TxReceipt& r) {
-                            REQUIRE(r.result["status"] == "PENDING_APPROVAL");
-                            CHECK(r.result["waiting_for"] == waiting);
+                            REQUIRE(r.result_json()["status"] == "PENDING_APPROVAL");
+                            CHECK(r.result_json()["waiting_for"] == waiting);
                         }});
         }
         if (l.last_tx && !l.last_is_recovery) {
@@ -1893,7 +1893,7 @@ private:
             const bool last = k + 1 == l.co_waiting.size();
             push(b, chain_.tx(l.co_waiting[k], "loan.approve_correction", body),
                  Expect{0, "co-sign " + l.id, [last, recovery](const TxReceipt& r) {
-                            CHECK(r.result["status"] ==
+                            CHECK(r.result_json()["status"] ==
                                   (last ? (recovery ? "WRITTEN_OFF" : "ACTIVE") : "PENDING_APPROVAL"));
                         }});
         }
@@ -1931,7 +1931,7 @@ private:
             change["proposal_id"] = id;
             push(b, chain_.tx(WB, "governance.set_params", change), Expect{0, "propose " + id, {}});
             push(b, chain_.tx(HR, "governance.approve", json::Value{{"proposal_id", id}, {"action_digest", digest("governance.set_params", change)}}),
-                 Expect{0, "approve " + id, [](const TxReceipt& r) { CHECK(r.result["proposal"]["status"] == "EXECUTED"); }});
+                 Expect{0, "approve " + id, [](const TxReceipt& r) { CHECK(r.result_json()["proposal"]["status"] == "EXECUTED"); }});
             book_.set_netting(agent);  // from the next cycle opened
         };
         if (day_no == 100) {
@@ -2047,7 +2047,7 @@ private:
                 const std::string own = book_.cycle_status(si.cycle);
                 push(b, chain_.tx(party, "settlement.roll", json::Value{{"instruction_id", si.id}}),
                      Expect{0, "roll " + si.id,
-                            [own](const TxReceipt& r) { CHECK(r.result["cycle_status"] == own); }});
+                            [own](const TxReceipt& r) { CHECK(r.result_json()["cycle_status"] == own); }});
                 continue;
             }
             if (si.status == SiStatus::kRolled) {
@@ -2112,7 +2112,7 @@ private:
                            json::Value{{"instruction_id", si.id}, {"amount", amount}}),
                  Expect{0, "received " + si.id, [own](const TxReceipt& r) {
                             if (!own.empty()) {
-                                CHECK(r.result["cycle_status"] == own);
+                                CHECK(r.result_json()["cycle_status"] == own);
                             }
                         }});
         }

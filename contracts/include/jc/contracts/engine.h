@@ -47,12 +47,19 @@ struct BlockContext {
 enum class TxStatus : std::uint8_t { kOk = 0, kDuplicate = 1, kRejected = 2 };
 std::string_view tx_status_name(TxStatus status);  // "OK" | "DUPLICATE" | "REJECTED"
 
+// `detail` and `result` are canonical JSON text (RFC 8785, json::canonicalize's bytes): exactly
+// what the ledger's receipt stores and hashes, produced once by the engine (ADR 0120).
 struct TxReceipt {
     TxStatus status = TxStatus::kOk;
-    std::int32_t code = 0;     // 0 when OK or DUPLICATE
-    std::string error;         // "" when OK or DUPLICATE, else e.g. "ERR_SHARES_NOT_100"
-    json::Value detail;        // what to fix (REJECTED) or the original tx (DUPLICATE); else null
-    json::Value result;        // the effect (OK) or the original result (DUPLICATE); else null
+    std::int32_t code = 0;       // 0 when OK or DUPLICATE
+    std::string error;           // "" when OK or DUPLICATE, else e.g. "ERR_SHARES_NOT_100"
+    std::string detail;          // what to fix (REJECTED) or the original tx (DUPLICATE); "" when none
+    std::string result = "null";  // the effect (OK) or the original result (DUPLICATE); "null" when none
+
+    // The texts parsed (tests, tools; not for hot paths): detail_json() is null when detail is "".
+    // REQUIRES: the texts came from the engine (they always parse).
+    [[nodiscard]] json::Value detail_json() const;
+    [[nodiscard]] json::Value result_json() const;
 };
 
 struct BlockOutput {
