@@ -45,6 +45,49 @@ bool VerifiedTxCache::contains(const ledger::Transaction& tx) const {
 void VerifiedTxCache::insert(ledger::TxPtr tx) {
     JC_ASSERT(tx != nullptr, "node.tx_cache.insert_not_null");
     std::lock_guard lock(mutex_);
+    insert_locked(std::move(tx));
+}
+
+Status VerifiedTxCache::verify_once(const ledger::TxPtr& tx,
+                                    const std::function<Status(const ledger::Transaction&)>& verify) {
+    JC_ASSERT(tx != nullptr, "node.tx_cache.verify_not_null");
+    const Key key = key_of(tx->canonical_json());
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (by_envelope_.count(key) != 0) {
+            ++hits_;
+            return {};
+        }
+        if (in_flight_.count(key) == 0) {
+            break;
+        }
+        // Another thread is checking these exact bytes. When it is done the envelope is cached
+        // (it verified) or not (it failed, or committed and was erased meanwhile): then this
+        // caller checks it itself.
+        ++waiting_;
+        in_flight_done_.wait(lock);
+        --waiting_;
+    }
+    ++misses_;
+    in_flight_.emplace(key, tx);
+    lock.unlock();
+    Status verified = verify(*tx);
+    lock.lock();
+    in_flight_.erase(key);
+    if (verified.ok()) {
+        insert_locked(tx);
+    }
+    lock.unlock();
+    in_flight_done_.notify_all();
+    return verified;
+}
+
+std::size_t VerifiedTxCache::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+}
+
+void VerifiedTxCache::insert_locked(ledger::TxPtr tx) {
     const Key key = key_of(tx->canonical_json());
     if (by_envelope_.count(key) != 0) {
         return;

@@ -20,6 +20,11 @@
 // it is parsed or verified again (without this ~5-10 % of a backup's signature checks were such
 // repeats).
 //
+// Two threads that meet the same envelope at once (a synced block and the proposal or gossip
+// carrying the same transaction) verify it once: `verify_once` marks the envelope in flight
+// while its caller verifies, and a second caller waits for that result instead of running
+// secp256k1 again (ADR 0125).
+//
 // Thread-safety: every method may be called from any thread (one mutex, held for a hash probe
 // and a compare; never while parsing or verifying).
 #pragma once
@@ -27,8 +32,10 @@
 #include <jc/core/hash_index.h>
 #include <jc/ledger/block.h>
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
@@ -49,6 +56,16 @@ public:
     // Records `tx` as verified, then evicts the oldest entries beyond the bounds.
     // REQUIRES: tx->verify_signature() succeeded on this node.
     void insert(ledger::TxPtr tx);
+    // Ok at once if `tx`'s exact envelope is cached. Otherwise, if another caller is verifying
+    // the same envelope now, waits for it and answers ok when it verified. Otherwise runs
+    // `verify(*tx)` here, with the envelope marked in flight meanwhile, and caches `tx` when it
+    // succeeds. A failure is not shared: a caller that waited for a failed check verifies
+    // itself, so every refusal carries its own checker's error. `verify` must not call back
+    // into this cache.
+    // REQUIRES: tx != nullptr.
+    Status verify_once(const ledger::TxPtr& tx, const std::function<Status(const ledger::Transaction&)>& verify);
+    // Callers of verify_once waiting for another's check right now (tests drive the race with it).
+    [[nodiscard]] std::size_t waiting() const;
     // Forgets `tx`.
     void erase(const ledger::Transaction& tx);
     // Forgets `tx`, which committed, and remembers that its envelope did.
@@ -73,6 +90,7 @@ private:
     const std::size_t txs_max_;
     const std::size_t bytes_max_;
     mutable std::mutex mutex_;
+    std::condition_variable in_flight_done_;
     // The table key: the envelope and its keyed hash, computed once per lookup (a hash table
     // that recomputed it for every erase and rehash spent ~5 % of a validator's CPU).
     struct Key {
@@ -100,6 +118,10 @@ private:
     std::deque<Slot> order_;
     // Forgets a mapped entry and releases the transaction its order_ slot holds.
     void erase_locked(Table::iterator it);
+    void insert_locked(ledger::TxPtr tx);
+    // Envelopes being verified by a verify_once caller, which keeps the viewed bytes alive.
+    std::unordered_map<Key, ledger::TxPtr, KeyHasher> in_flight_;
+    std::size_t waiting_ = 0;
     std::uint64_t insertions_ = 0;
     const std::size_t committed_max_;
     std::unordered_set<std::uint64_t> committed_;  // keyed hashes, already uniform

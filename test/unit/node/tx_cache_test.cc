@@ -7,6 +7,9 @@
 // limits and checked after every step; erased and committed transactions checked to be released
 // at once (use_count) however long an older entry stays; every truncation and each structural
 // violation of a block decoded by both decoders, with and without the transactions cached.
+// The in-flight marker (ADR 0125) is driven deterministically: the first checker is held
+// inside its check by a future the test releases, the second is released only once the cache
+// reports it waiting; no sleeps.
 #include "tx_cache.h"
 
 #include <jc/core/codec.h>
@@ -16,8 +19,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace jc::node {
@@ -339,6 +345,139 @@ TEST_CASE("the cached block decoder agrees with Block::decode on good and bad by
         pretty.str(txs[1]->canonical_json()).str(txs[2]->to_value().dump(1));
         check_same_verdict(pretty.data(), {}, *cache);
     }
+}
+
+}  // namespace jc::node
+
+namespace jc::node {
+namespace {
+
+// Spins (yielding) until `cond` holds; the threads it waits for make progress on their own.
+template <typename F>
+void until(F cond) {
+    while (!cond()) {
+        std::this_thread::yield();
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a second checker of an envelope in flight waits for the first and reuses its result",
+          "[node][tx_cache][regress]") {
+    VerifiedTxCache cache(100, 1 << 20);
+    const auto tx = signed_tx(7);
+    std::atomic<int> checks{0};
+    std::promise<void> entered;
+    std::promise<void> release;
+    auto release_future = release.get_future().share();
+    // The first checker (say the sync path) is held inside its secp256k1 check.
+    // Catch2's assertions are not thread-safe: the threads record, the test thread checks.
+    Status first_status = Error(Errc::kInternal, "not run");
+    std::thread first([&] {
+        first_status = cache.verify_once(tx, [&](const ledger::Transaction& t) {
+            checks++;
+            entered.set_value();
+            release_future.wait();
+            return t.verify_signature();
+        });
+    });
+    entered.get_future().wait();
+    // The second (the proposal check) meets the same bytes, parsed separately.
+    const auto same = std::make_shared<const ledger::Transaction>(
+        ledger::Transaction::parse(tx->canonical_json()).value());
+    Status second_status = Error(Errc::kInternal, "not run");
+    std::atomic<bool> second_done{false};
+    std::thread second([&] {
+        second_status = cache.verify_once(same, [&](const ledger::Transaction& t) {
+            checks++;
+            return t.verify_signature();
+        });
+        second_done = true;
+    });
+    // Without the marker the second checker does not wait: it verifies again and returns.
+    until([&] { return cache.waiting() == 1 || second_done.load(); });
+    CHECK_FALSE(second_done.load());
+    CHECK(checks.load() == 1);
+    release.set_value();
+    first.join();
+    second.join();
+    CHECK(first_status.ok());
+    CHECK(second_status.ok());
+    CHECK(checks.load() == 1);  // before the marker: 2 (the race of ADR 0125)
+    CHECK(cache.contains(*tx));
+    CHECK(cache.waiting() == 0);
+    // A later caller is a plain hit.
+    CHECK(cache.verify_once(same, [&](const ledger::Transaction&) {
+                   checks++;
+                   return Status();
+               }).ok());
+    CHECK(checks.load() == 1);
+}
+
+TEST_CASE("a failed check in flight is not shared: the waiter checks itself and fails on its own",
+          "[node][tx_cache][regress]") {
+    VerifiedTxCache cache(100, 1 << 20);
+    const auto forgery = forged(*signed_tx(8));
+    std::atomic<int> checks{0};
+    std::promise<void> entered;
+    std::promise<void> release;
+    auto release_future = release.get_future().share();
+    Status first_status = Error(Errc::kInternal, "not run");
+    std::thread first([&] {
+        first_status = cache.verify_once(forgery, [&](const ledger::Transaction& t) {
+            checks++;
+            entered.set_value();
+            release_future.wait();
+            return t.verify_signature();
+        });
+    });
+    entered.get_future().wait();
+    Status second_status = Error(Errc::kInternal, "not run");
+    std::atomic<bool> second_done{false};
+    std::thread second([&] {
+        second_status = cache.verify_once(forgery, [&](const ledger::Transaction& t) {
+            checks++;
+            return t.verify_signature();
+        });
+        second_done = true;
+    });
+    until([&] { return cache.waiting() == 1 || second_done.load(); });
+    CHECK_FALSE(second_done.load());
+    release.set_value();
+    first.join();
+    second.join();
+    CHECK_FALSE(first_status.ok());
+    CHECK_FALSE(second_status.ok());
+    CHECK(checks.load() == 2);
+    CHECK_FALSE(cache.contains(*forgery));
+    CHECK(cache.size() == 0);
+}
+
+TEST_CASE("checks of different envelopes do not wait for each other", "[node][tx_cache]") {
+    VerifiedTxCache cache(100, 1 << 20);
+    const auto a = signed_tx(9);
+    const auto b = signed_tx(10);
+    std::promise<void> entered;
+    std::promise<void> release;
+    auto release_future = release.get_future().share();
+    Status first_status = Error(Errc::kInternal, "not run");
+    std::thread first([&] {
+        first_status = cache.verify_once(a, [&](const ledger::Transaction& t) {
+            entered.set_value();
+            release_future.wait();
+            return t.verify_signature();
+        });
+    });
+    entered.get_future().wait();
+    // While a is held in flight, b verifies on this thread without waiting.
+    CHECK(cache.verify_once(b, [](const ledger::Transaction& t) { return t.verify_signature(); }).ok());
+    CHECK(cache.contains(*b));
+    CHECK_FALSE(cache.contains(*a));
+    CHECK(cache.waiting() == 0);
+    release.set_value();
+    first.join();
+    CHECK(first_status.ok());
+    CHECK(cache.contains(*a));
 }
 
 }  // namespace jc::node
