@@ -58,7 +58,10 @@ struct Limits {
     std::int64_t idle_timeout_ms = 5000;
     std::int64_t handshake_timeout_ms = 3000;
     std::int64_t reconnect_backoff_min_ms = 50;
-    std::int64_t reconnect_backoff_max_ms = 5000;
+    // Only the lower-indexed side of a pair dials, so a restarted validator waits for its
+    // lower-indexed peers' next attempt: their cap bounds that wait (P3, ADR 0125). One connect
+    // attempt a second to a peer that is down costs nothing.
+    std::int64_t reconnect_backoff_max_ms = 1000;
     std::size_t inbound_connections_max = 64;
     // Pending TLS handshakes from one IP address: unknown dialers cannot take every handshake
     // slot and starve a validator's reconnect.
