@@ -16,11 +16,10 @@
 #include <latch>
 #include <span>
 
-#include <pthread.h>
-
 #include "fd_budget.h"
 #include "frame_limits.h"
 #include "node_impl.h"
+#include "thread_names.h"
 
 namespace jc::node {
 namespace {
@@ -303,6 +302,7 @@ Status Node::Impl::init() {
     // cached until it commits (the entries share the pool's objects).
     tx_cache_ = make_tx_cache();
     crypto_pool_ = std::make_unique<asio::thread_pool>(config_.pool.verify_threads);
+    name_pool_threads(*crypto_pool_, config_.pool.verify_threads, "jc-crypto");
     gossip_intake_ = std::make_unique<GossipIntake>(
         crypto_pool_->get_executor(), config_.pool.verify_backlog_txs_max, config_.pool.gossip_batch_txs_max * 4,
         [this](std::uint32_t from, std::vector<std::string> texts) {
@@ -346,8 +346,11 @@ Status Node::Impl::init() {
             });
         });
     reader_pool_ = std::make_unique<asio::thread_pool>(config_.rpc.reader_threads);
+    name_pool_threads(*reader_pool_, config_.rpc.reader_threads, "jc-reader");
     proposal_pool_ = std::make_unique<asio::thread_pool>(1);
+    name_pool_threads(*proposal_pool_, 1, "jc-propcheck");
     sync_check_pool_ = std::make_unique<asio::thread_pool>(1);
+    name_pool_threads(*sync_check_pool_, 1, "jc-synccheck");
     sync_limiter_ = std::make_unique<SyncLimiter>(config_.p2p.sync_requests_per_second, config_.p2p.sync_queue_bytes_max);
     log_->info("validator {} of {} at height {} (chain {})", config_.validator_index, validator_keys_.size(),
                head.height, genesis_->chain_id());
@@ -505,16 +508,16 @@ Status Node::Impl::start() {
     };
     // Named (≤ 15 characters) so top -H, perf and /proc/<pid>/task/*/comm tell them apart.
     threads_.emplace_back([this, run] {
-        pthread_setname_np(pthread_self(), "jc-consensus");
+        name_this_thread("jc-consensus");
         run(consensus_io_);
     });
     threads_.emplace_back([this, run] {
-        pthread_setname_np(pthread_self(), "jc-storage");
+        name_this_thread("jc-storage");
         run(storage_io_);
     });
     for (int i = 0; i < 2; ++i) {
-        threads_.emplace_back([this, run] {
-            pthread_setname_np(pthread_self(), "jc-io");
+        threads_.emplace_back([this, run, i] {
+            name_this_thread("jc-io-" + std::to_string(i));
             run(io_);
         });
     }
