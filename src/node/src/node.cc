@@ -1156,6 +1156,48 @@ void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::
     });
 }
 
+// Answers the callers waiting for these receipts (submitTransaction with wait). The answers are
+// rendered and sent on the reader pool: the storage thread is the one thread every committed
+// transaction passes through, and rendering receipts there was ~18 % of its time on a single
+// validator (ADR 0135). Claiming a waiter (its `done` flag) stays here, under the lock, so a
+// timeout or a halt can never answer the same call twice.
+void Node::Impl::wake_waiters(std::vector<ledger::Receipt> receipts) {
+    using Wake = std::pair<std::function<void(const ledger::Receipt&)>, std::size_t>;
+    std::vector<Wake> wake;
+    {
+        std::lock_guard lock(waiters_mutex_);
+        if (waiters_.empty()) {
+            return;
+        }
+        for (std::size_t i = 0; i < receipts.size(); ++i) {
+            auto [first, last] = waiters_.equal_range(receipts[i].tx_hash);
+            for (auto it = first; it != last; ++it) {
+                if (!it->second.done->exchange(true)) {
+                    wake.emplace_back(std::move(it->second.on_receipt), i);
+                }
+            }
+            waiters_.erase(first, last);
+        }
+    }
+    if (wake.empty()) {
+        return;
+    }
+    // A few tasks rather than one per caller or one per block: both reader threads share a
+    // large block's answers, and a small one costs a single post.
+    constexpr std::size_t kWakesPerTask = 256;
+    auto shared = std::make_shared<const std::vector<ledger::Receipt>>(std::move(receipts));
+    for (std::size_t begin = 0; begin < wake.size(); begin += kWakesPerTask) {
+        const std::size_t end = std::min(wake.size(), begin + kWakesPerTask);
+        std::vector<Wake> part(std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(begin)),
+                               std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(end)));
+        asio::post(*reader_pool_, [shared, part = std::move(part)] {
+            for (const auto& [on_receipt, index] : part) {
+                on_receipt((*shared)[index]);
+            }
+        });
+    }
+}
+
 void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, bool from_sync) {
     if (halted()) {
         return;  // nothing is written after a fatal error
@@ -1239,19 +1281,7 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     // Every commit, from consensus or from sync, clears its transactions from the pool and
     // keeps them from coming back through late gossip.
     asio::post(consensus_io_, [this, hashes = block.tx_hashes()] { forget_committed(hashes); });
-    // Wake callers waiting for these receipts.
-    {
-        std::lock_guard lock(waiters_mutex_);
-        for (const auto& r : receipts) {
-            auto [first, last] = waiters_.equal_range(r.tx_hash);
-            for (auto it = first; it != last; ++it) {
-                if (!it->second.done->exchange(true)) {
-                    it->second.on_receipt(r);
-                }
-            }
-            waiters_.erase(first, last);
-        }
-    }
+    wake_waiters(std::move(receipts));
     // Drop consensus records the ledger now makes redundant (every 64 heights).
     if (committed_height_ >= records_gc_height_ + 64) {
         std::vector<ledger::ConsensusRecordWrite> erase;

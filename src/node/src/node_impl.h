@@ -171,6 +171,7 @@ public:
 
     // ---- storage thread ----
     void persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq);
+    void wake_waiters(std::vector<ledger::Receipt> receipts);
     void commit(const ledger::Block& block, const Certificate& cert, bool from_sync);
     void serve_sync_request(std::uint32_t peer, ByteView payload);
     // A sync response's blocks above what is already applied or on its way, decoded, each
