@@ -144,7 +144,7 @@ std::string originate_result(const Loan& loan, const LoanEvent& ev) {
 // The repayment receipt: the shape of a DOMAIN.md E2 row, kept compact because one is built
 // for every repayment (the statement carries the full event: event_statement).
 std::string repay_result(const Loan& loan, const LoanEvent& ev) {
-    canon::Arr tranches;
+    canon::Arr tranches(192 * ev.tranches.size());
     for (std::size_t i = 0; i < ev.tranches.size(); ++i) {
         const TrancheAllocation& a = ev.tranches[i];
         const std::string& bank = loan.tranches[i].bank_id;
@@ -160,7 +160,7 @@ std::string repay_result(const Loan& loan, const LoanEvent& ev) {
         }
         tranches.raw(t.take());
     }
-    return canon::Obj()
+    return canon::Obj(384 + 192 * ev.tranches.size())
         .raw("accrual", canon::Obj()
                             .num("days", ev.accrual_days)
                             .amt("interest", ev.interest_accrued)
