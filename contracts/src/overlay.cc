@@ -88,13 +88,21 @@ void Overlay::rollback(Savepoint sp) {
 }
 
 ledger::StateWrites Overlay::take_writes() {
-    ledger::StateWrites out;
-    out.reserve(entries_.size());
+    // The nodes are sorted as handles (a pointer each) and only then moved into the write list
+    // once: sorting the StateWrites themselves moved two strings per swap.
+    std::vector<Map::node_type> nodes;
+    nodes.reserve(entries_.size());
     while (!entries_.empty()) {
-        auto node = entries_.extract(entries_.begin());
+        nodes.push_back(entries_.extract(entries_.begin()));
+    }
+    // Keys are unique, so the order is total: the same on every node whatever the hash order.
+    std::sort(nodes.begin(), nodes.end(),
+              [](const Map::node_type& a, const Map::node_type& b) { return a.key() < b.key(); });
+    ledger::StateWrites out;
+    out.reserve(nodes.size());
+    for (auto& node : nodes) {
         out.push_back(ledger::StateWrite{std::move(node.key()), std::move(node.mapped())});
     }
-    std::sort(out.begin(), out.end(), [](const ledger::StateWrite& a, const ledger::StateWrite& b) { return a.key < b.key; });
     undo_.clear();
     return out;
 }
