@@ -1,6 +1,7 @@
 #include "tx_cache.h"
 
 #include <jc/core/assert.h>
+#include <jc/core/canonical_json.h>
 #include <jc/core/codec.h>
 
 #include <algorithm>
@@ -16,6 +17,12 @@ VerifiedTxCache::Key VerifiedTxCache::key_of(std::string_view envelope) {
     const std::string_view tail =
         envelope.size() > kTailBytes ? envelope.substr(envelope.size() - kTailBytes) : envelope;
     return Key{envelope, keyed_hash64(tail) ^ (envelope.size() * 0x9e3779b97f4a7c15ULL)};
+}
+
+bool VerifiedTxCache::within_default_limits(const ledger::Transaction& tx) {
+    const ledger::TxLimits defaults;
+    return tx.canonical_json().size() <= defaults.envelope_bytes_max &&
+           json::check_subset(tx.body(), defaults.body_depth_max).ok();
 }
 
 VerifiedTxCache::VerifiedTxCache(std::size_t txs_max, std::size_t bytes_max, std::size_t committed_max)
@@ -88,6 +95,13 @@ std::size_t VerifiedTxCache::waiting() const {
 }
 
 void VerifiedTxCache::insert_locked(ledger::TxPtr tx) {
+    // A hit stands in for a parse under the default limits (gossip, RPC, blocks). A transaction
+    // parsed under looser limits that the defaults would refuse must not become such a hit, or
+    // this node would accept bytes its peers refuse: it stays uncached, and every later sight of
+    // it is parsed, and refused, again.
+    if (!within_default_limits(*tx)) {
+        return;
+    }
     const Key key = key_of(tx->canonical_json());
     if (by_envelope_.count(key) != 0) {
         return;

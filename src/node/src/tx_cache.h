@@ -55,6 +55,7 @@ public:
     [[nodiscard]] bool contains(const ledger::Transaction& tx) const;
     // Records `tx` as verified, then evicts the oldest entries beyond the bounds.
     // REQUIRES: tx->verify_signature() succeeded on this node.
+    // Transactions outside the default TxLimits (parsed under looser ones) are not cached.
     void insert(ledger::TxPtr tx);
     // Ok at once if `tx`'s exact envelope is cached. Otherwise, if another caller is verifying
     // the same envelope now, waits for it and answers ok when it verified. Otherwise runs
@@ -83,6 +84,9 @@ public:
     [[nodiscard]] std::uint64_t hits() const;
     [[nodiscard]] std::uint64_t misses() const;
     [[nodiscard]] std::uint64_t evictions() const;
+
+    // Whether `tx` is within the default TxLimits, the limits every cached entry stands in for.
+    [[nodiscard]] static bool within_default_limits(const ledger::Transaction& tx);
 
 private:
     void evict_locked();

@@ -94,6 +94,45 @@ TEST_CASE("a forged signature never rides on a cached verification", "[node][tx_
     }
 }
 
+TEST_CASE("a transaction parsed under looser limits than the defaults is never cached",
+          "[node][tx_cache][regress]") {
+    // A hit stands in for a parse under the default TxLimits; an envelope those limits refuse
+    // (a body one level deeper than body_depth_max) must not become one.
+    const auto honest = signed_tx(1);
+    json::Value deep = json::Value{{"leaf", "x"}};
+    for (std::size_t level = 1; level < ledger::TxLimits{}.body_depth_max + 1; ++level) {
+        deep = json::Value{{"next", deep}};
+    }
+    json::Value v = honest->to_value();
+    v["body"] = deep;
+    const std::string text = json::canonicalize(v);
+    REQUIRE_FALSE(ledger::Transaction::parse(text).ok());
+    ledger::TxLimits loose;
+    loose.body_depth_max += 4;
+    const auto tx = std::make_shared<const ledger::Transaction>(ledger::Transaction::parse(text, loose).value());
+    CHECK_FALSE(VerifiedTxCache::within_default_limits(*tx));
+    CHECK(VerifiedTxCache::within_default_limits(*honest));
+
+    VerifiedTxCache cache(16, 1 << 20);
+    cache.insert(tx);
+    CHECK_FALSE(cache.contains(*tx));
+    CHECK(cache.find(tx->canonical_json()) == nullptr);
+    CHECK(cache.size() == 0);
+    // Through verify_once too: checked every time (the check is the caller's), cached never.
+    int checks = 0;
+    const auto count = [&](const ledger::Transaction&) -> Status {
+        ++checks;
+        return {};
+    };
+    CHECK(cache.verify_once(tx, count).ok());
+    CHECK(cache.verify_once(tx, count).ok());
+    CHECK(checks == 2);
+    CHECK(cache.size() == 0);
+    // The honest transaction is cached as before.
+    cache.insert(honest);
+    CHECK(cache.contains(*honest));
+}
+
 TEST_CASE("the verified cache is bounded by count and bytes, oldest first", "[node][tx_cache]") {
     const auto txs = signed_txs(12);
     const std::size_t one = txs[0]->canonical_json().size();
