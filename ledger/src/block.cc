@@ -144,6 +144,11 @@ Result<Block> Block::from_parts(const BlockHeader& header, std::vector<TxPtr> tx
 }
 
 Result<Block> Block::decode(ByteView bytes, const BlockLimits& limits) {
+    return decode(bytes, limits, nullptr, nullptr);
+}
+
+Result<Block> Block::decode(ByteView bytes, const BlockLimits& limits, const ParsedLookup& parsed,
+                            std::vector<std::size_t>* parsed_here) {
     const std::size_t bytes_max = std::min(limits.bytes_max, kBlockBytesMax);
     if (bytes.size() > bytes_max) {
         return block_error(Errc::kLimit, "encoding of " + std::to_string(bytes.size()) +
@@ -163,6 +168,13 @@ Result<Block> Block::decode(ByteView bytes, const BlockLimits& limits) {
             return text.error().with_context("block: transaction " + std::to_string(i));
         }
         const std::string_view json(reinterpret_cast<const char*>(text->data()), text->size());
+        if (parsed) {
+            if (auto known = parsed(json)) {
+                JC_ASSERT(known->canonical_json() == json, "ledger.block.lookup_exact");
+                txs.push_back(std::move(known));
+                continue;
+            }
+        }
         auto tx = Transaction::parse(json, limits.tx);
         if (!tx) {
             return Error(Errc::kParse, "block: transaction " + std::to_string(i) + ": " +
@@ -171,6 +183,9 @@ Result<Block> Block::decode(ByteView bytes, const BlockLimits& limits) {
         if (tx->canonical_json() != json) {
             return block_error(Errc::kParse, "transaction " + std::to_string(i) +
                                                  " is not in canonical (RFC 8785) form");
+        }
+        if (parsed_here != nullptr) {
+            parsed_here->push_back(txs.size());
         }
         txs.push_back(std::make_shared<const Transaction>(std::move(*tx)));
     }

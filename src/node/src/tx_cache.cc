@@ -214,56 +214,16 @@ std::uint64_t VerifiedTxCache::evictions() const {
 
 Result<DecodedBlock> decode_block(ByteView bytes, const ledger::BlockLimits& limits,
                                   const VerifiedTxCache& cache) {
-    // Mirrors ledger::Block::decode step by step (same order of checks, same codes and
-    // messages); only the parse of a cached envelope is skipped. Every cached entry was parsed
-    // with the default TxLimits, so it is used only under limits at least as loose.
-    const bool use_cache = limits.tx.body_depth_max >= ledger::TxLimits{}.body_depth_max;
-    const std::size_t bytes_max = std::min(limits.bytes_max, ledger::kBlockBytesMax);
-    if (bytes.size() > bytes_max) {
-        return Error(Errc::kLimit, "block: encoding of " + std::to_string(bytes.size()) +
-                                       " bytes exceeds limit " + std::to_string(bytes_max));
+    // Every cached entry is within the default TxLimits (insert refuses others), so the cache
+    // stands in for a parse only under a body depth limit at least as loose; a tighter envelope
+    // limit is enforced on the bytes before any lookup.
+    ledger::Block::ParsedLookup lookup;
+    if (limits.tx.body_depth_max >= ledger::TxLimits{}.body_depth_max) {
+        lookup = [&cache](std::string_view envelope) { return cache.find(envelope); };
     }
-    codec::Reader r(bytes);
-    JC_ASSIGN_OR_RETURN(const ledger::BlockHeader header, ledger::BlockHeader::decode(r));
-    if (header.tx_count > limits.txs_max) {
-        return Error(Errc::kLimit, "block: tx_count " + std::to_string(header.tx_count) +
-                                       " exceeds limit " + std::to_string(limits.txs_max));
-    }
-    std::vector<ledger::TxPtr> txs;
-    txs.reserve(header.tx_count);
     std::vector<std::size_t> unverified;
-    for (std::uint32_t i = 0; i < header.tx_count; ++i) {
-        auto text = r.bytes(limits.tx.envelope_bytes_max);
-        if (!text) {
-            return text.error().with_context("block: transaction " + std::to_string(i));
-        }
-        const std::string_view json(reinterpret_cast<const char*>(text->data()), text->size());
-        if (use_cache) {
-            if (auto cached = cache.find(json)) {
-                txs.push_back(std::move(cached));
-                continue;
-            }
-        }
-        auto tx = ledger::Transaction::parse(json, limits.tx);
-        if (!tx) {
-            return Error(Errc::kParse, "block: transaction " + std::to_string(i) + ": " +
-                                           tx.error().message());
-        }
-        if (tx->canonical_json() != json) {
-            return Error(Errc::kParse, "block: transaction " + std::to_string(i) +
-                                           " is not in canonical (RFC 8785) form");
-        }
-        unverified.push_back(txs.size());
-        txs.push_back(std::make_shared<const ledger::Transaction>(std::move(*tx)));
-    }
-    JC_TRY_STATUS(r.finish());
-    auto block = ledger::Block::from_parts(header, std::move(txs), limits);
-    if (!block) {
-        // Inconsistent bytes from a peer are a parse failure, not local corruption.
-        return Error(Errc::kParse, block.error().message());
-    }
-    JC_ASSERT(block->encoded_size() == bytes.size(), "node.decode_block.decoded_size");
-    return DecodedBlock{std::move(*block), std::move(unverified)};
+    JC_ASSIGN_OR_RETURN(auto block, ledger::Block::decode(bytes, limits, lookup, &unverified));
+    return DecodedBlock{std::move(block), std::move(unverified)};
 }
 
 }  // namespace jc::node

@@ -143,9 +143,8 @@ struct DecodedBlock {
     std::vector<std::size_t> unverified;  // indexes into block.txs(), increasing
 };
 
-// Decodes exactly as ledger::Block::decode does (same checks, same error codes), but takes
-// each transaction whose envelope bytes are cached from `cache` instead of parsing them.
-// Signatures of the `unverified` ones are the caller's to check.
+// ledger::Block::decode, taking each transaction whose envelope bytes are cached from `cache`
+// instead of parsing it. Signatures of the `unverified` ones are the caller's to check.
 Result<DecodedBlock> decode_block(ByteView bytes, const ledger::BlockLimits& limits,
                                   const VerifiedTxCache& cache);
 

@@ -29,7 +29,9 @@
 #include <jc/ledger/transaction.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace jc::ledger {
@@ -82,6 +84,14 @@ public:
     static Result<Block> from_parts(const BlockHeader& header, std::vector<TxPtr> txs,
                                     const BlockLimits& limits = {});
     static Result<Block> decode(ByteView bytes, const BlockLimits& limits = {});
+    // Same checks, codes and messages, but each transaction's envelope is first looked up with
+    // `parsed`, and only those it does not return (null) are parsed here; their indexes go to
+    // `parsed_here` (increasing) when it is given. For a cache of transactions this node has
+    // already parsed and verified (ADR 0105). REQUIRES: a returned transaction was parsed from
+    // exactly `envelope` under limits no looser than `limits.tx`.
+    using ParsedLookup = std::function<TxPtr(std::string_view envelope)>;
+    static Result<Block> decode(ByteView bytes, const BlockLimits& limits, const ParsedLookup& parsed,
+                                std::vector<std::size_t>* parsed_here);
 
     [[nodiscard]] const BlockHeader& header() const { return header_; }
     [[nodiscard]] std::uint64_t height() const { return header_.height; }
