@@ -1507,6 +1507,15 @@ void Node::Impl::check_sync_response(ByteView payload, const std::shared_ptr<voi
             break;
         }
         group.certificate_us += us_since(t);
+        if (block.height() <= metrics_.height.load()) {
+            // Consensus committed it while this response was decoded (a probe answered with the
+            // block in flight): its transactions left the verified cache as they committed, so
+            // checking them now would verify each one a second time. The storage thread would
+            // skip it anyway. (Its certificate is checked first, so a forged one is still noticed.)
+            previous = block.hash();
+            expected = block.height() + 1;
+            continue;
+        }
         t = Clock::now();
         std::vector<ledger::TxPtr> unverified;
         unverified.reserve(decoded->unverified.size());
