@@ -453,7 +453,185 @@ void write_canonical(const Value& v, std::string& out) {
     JC_UNREACHABLE("core.json.canonicalize_requires_subset");
 }
 
+
+// A scanner that says whether `text` is already the canonical form of a value inside the subset,
+// without building the value (ADR 0130). It is sound, not complete: whenever it is unsure (a
+// limit reached, any byte the canonical form would not have) it answers false, and the caller
+// runs parse_strict + canonicalize for the verdict and the precise error.
+class CanonicalScanner {
+public:
+    CanonicalScanner(std::string_view text, const ParseLimits& limits) : text_(text), limits_(limits) {}
+
+    bool document() { return value(1) && pos_ == text_.size(); }
+
+private:
+    bool at(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
+
+    bool value(std::size_t depth) {
+        if (pos_ >= text_.size()) {
+            return false;
+        }
+        switch (text_[pos_]) {
+            case '{':
+                return object(depth);
+            case '[':
+                return array(depth);
+            case '"':
+                return string(nullptr);
+            case 't':
+                return literal("true");
+            case 'f':
+                return literal("false");
+            case 'n':
+                return literal("null");
+            default:
+                return integer();
+        }
+    }
+
+    bool literal(std::string_view word) {
+        if (text_.substr(pos_, word.size()) != word) {
+            return false;
+        }
+        pos_ += word.size();
+        return true;
+    }
+
+    // Shortest decimal form of an integer in [-(2^53 - 1), 2^53 - 1]: no '+', no leading zero,
+    // no "-0".
+    bool integer() {
+        const bool negative = at('-');
+        pos_ += negative ? 1 : 0;
+        if (pos_ >= text_.size() || text_[pos_] < '0' || text_[pos_] > '9') {
+            return false;
+        }
+        if (text_[pos_] == '0') {
+            ++pos_;
+            return !negative;  // "0" alone; "-0" and a digit after "0" are never canonical
+        }
+        std::uint64_t magnitude = 0;
+        std::size_t digits = 0;
+        while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
+            if (++digits > 16) {
+                return false;  // 2^53 - 1 has 16 digits
+            }
+            magnitude = magnitude * 10 + static_cast<std::uint64_t>(text_[pos_] - '0');
+            ++pos_;
+        }
+        return magnitude <= static_cast<std::uint64_t>(kIntegerMax);
+    }
+
+    // Canonical strings escape exactly '"' and '\' and hold printable ASCII otherwise. With `key`,
+    // the unescaped bytes are stored there (for the key order check).
+    bool string(std::string* key) {
+        ++pos_;  // opening quote
+        const std::size_t start = pos_;
+        if (key != nullptr) {
+            key->clear();
+        }
+        while (pos_ < text_.size()) {
+            const auto c = static_cast<unsigned char>(text_[pos_]);
+            if (c == '"') {
+                // Raw length bounds the unescaped length from above, so this is conservative.
+                if (pos_ - start > limits_.string_bytes_max) {
+                    return false;
+                }
+                ++pos_;
+                return true;
+            }
+            if (c == '\\') {
+                if (pos_ + 1 >= text_.size() || (text_[pos_ + 1] != '"' && text_[pos_ + 1] != '\\')) {
+                    return false;
+                }
+                ++pos_;
+            } else if (!is_printable_ascii(c)) {
+                return false;
+            }
+            if (key != nullptr) {
+                key->push_back(text_[pos_]);
+            }
+            ++pos_;
+        }
+        return false;
+    }
+
+    bool array(std::size_t depth) {
+        if (depth > limits_.depth_max) {
+            return false;
+        }
+        ++pos_;
+        if (at(']')) {
+            ++pos_;
+            return true;
+        }
+        for (std::size_t n = 1;; ++n) {
+            if (n > limits_.container_elements_max || !value(depth + 1)) {
+                return false;
+            }
+            if (at(']')) {
+                ++pos_;
+                return true;
+            }
+            if (!at(',')) {
+                return false;
+            }
+            ++pos_;
+        }
+    }
+
+    // Members in strictly increasing key-byte order: sorted (RFC 8785 order for ASCII keys) and
+    // without duplicates.
+    bool object(std::size_t depth) {
+        if (depth > limits_.depth_max) {
+            return false;
+        }
+        ++pos_;
+        if (at('}')) {
+            ++pos_;
+            return true;
+        }
+        std::string previous;
+        std::string key;
+        for (std::size_t n = 1;; ++n) {
+            if (n > limits_.container_elements_max || !at('"') || !string(&key)) {
+                return false;
+            }
+            if (n > 1 && !(previous < key)) {
+                return false;
+            }
+            if (!at(':')) {
+                return false;
+            }
+            ++pos_;
+            if (!value(depth + 1)) {
+                return false;
+            }
+            if (at('}')) {
+                ++pos_;
+                return true;
+            }
+            if (!at(',')) {
+                return false;
+            }
+            ++pos_;
+            previous.swap(key);
+        }
+    }
+
+    std::string_view text_;
+    const ParseLimits& limits_;
+    std::size_t pos_ = 0;
+};
+
 }  // namespace
+
+bool is_canonical(std::string_view text, const ParseLimits& limits) {
+    if (text.size() > limits.document_bytes_max) {
+        return false;
+    }
+    CanonicalScanner scanner(text, limits);
+    return scanner.document();
+}
 
 Result<Value> parse_strict(std::string_view text, const ParseLimits& limits) {
     if (text.size() > limits.document_bytes_max) {

@@ -47,4 +47,10 @@ Status check_subset(const Value& value, std::size_t depth_max = ParseLimits{}.de
 // RFC 8785 serialisation. REQUIRES: check_subset(value) succeeds.
 std::string canonicalize(const Value& value);
 
+// True only if `text` is the canonical form of a value inside the subset within `limits`, i.e.
+// parse_strict(text, limits) succeeds and canonicalize() of its value equals `text`; found in one
+// pass without building the value. May answer false for a canonical text at a limit's edge, so a
+// caller that needs the verdict or the error falls back to parse_strict + canonicalize (ADR 0130).
+bool is_canonical(std::string_view text, const ParseLimits& limits = {});
+
 }  // namespace jc::json
