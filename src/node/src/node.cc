@@ -1162,7 +1162,7 @@ void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::
 // validator (ADR 0135). Claiming a waiter (its `done` flag) stays here, under the lock, so a
 // timeout or a halt can never answer the same call twice.
 void Node::Impl::wake_waiters(std::vector<ledger::Receipt> receipts) {
-    using Wake = std::pair<std::function<void(const ledger::Receipt&)>, std::size_t>;
+    using Wake = std::pair<Waiter, std::size_t>;
     std::vector<Wake> wake;
     {
         std::lock_guard lock(waiters_mutex_);
@@ -1173,7 +1173,7 @@ void Node::Impl::wake_waiters(std::vector<ledger::Receipt> receipts) {
             auto [first, last] = waiters_.equal_range(receipts[i].tx_hash);
             for (auto it = first; it != last; ++it) {
                 if (!it->second.done->exchange(true)) {
-                    wake.emplace_back(std::move(it->second.on_receipt), i);
+                    wake.emplace_back(std::move(it->second), i);
                 }
             }
             waiters_.erase(first, last);
@@ -1190,9 +1190,22 @@ void Node::Impl::wake_waiters(std::vector<ledger::Receipt> receipts) {
         const std::size_t end = std::min(wake.size(), begin + kWakesPerTask);
         std::vector<Wake> part(std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(begin)),
                                std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(end)));
-        asio::post(*reader_pool_, [shared, part = std::move(part)] {
-            for (const auto& [on_receipt, index] : part) {
-                on_receipt((*shared)[index]);
+        asio::post(*reader_pool_, [this, shared, part = std::move(part)] {
+            for (const auto& [waiter, index] : part) {
+                // A pool thread has no handler of last resort: an exception here (only
+                // bad_alloc is plausible) must answer this caller and spare the others.
+                try {
+                    waiter.on_receipt((*shared)[index]);
+                } catch (const std::exception& e) {
+                    log_->error("answering a waiting submission failed: {}", e.what());
+                    try {
+                        if (waiter.on_error) {
+                            waiter.on_error(rpc::RpcError::internal("the receipt could not be rendered; poll getReceipt"));
+                        }
+                    } catch (const std::exception&) {
+                        // Nothing more can be said to this caller; its connection's timeout ends it.
+                    }
+                }
             }
         });
     }
@@ -1471,6 +1484,11 @@ void Node::Impl::check_sync_response(ByteView payload, const std::shared_ptr<voi
     std::optional<Hash> previous;
     std::uint64_t expected = staged + 1;
     for (std::uint64_t i = 0; i < *count; ++i) {
+        // A response holds up to 64 blocks (seconds of signature checks): a stopping node
+        // gives up between blocks instead of checking blocks nobody will apply.
+        if (halted() || storage_io_.stopped()) {
+            return;
+        }
         auto block_bytes = r.bytes(ledger::kBlockBytesMax);
         auto cert_bytes = r.bytes(1 << 20);
         if (!block_bytes || !cert_bytes) {

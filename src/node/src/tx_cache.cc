@@ -51,6 +51,9 @@ bool VerifiedTxCache::contains(const ledger::Transaction& tx) const {
 
 void VerifiedTxCache::insert(ledger::TxPtr tx) {
     JC_ASSERT(tx != nullptr, "node.tx_cache.insert_not_null");
+    if (!within_default_limits(*tx)) {  // a body walk: outside the lock
+        return;
+    }
     std::lock_guard lock(mutex_);
     insert_locked(std::move(tx));
 }
@@ -78,14 +81,28 @@ Status VerifiedTxCache::verify_once(const ledger::TxPtr& tx,
     ++misses_;
     in_flight_.emplace(key, tx);
     lock.unlock();
-    Status verified = verify(*tx);
-    lock.lock();
-    in_flight_.erase(key);
-    if (verified.ok()) {
-        insert_locked(tx);
-    }
-    lock.unlock();
-    in_flight_done_.notify_all();
+    // The marker must go on every exit, a throwing check included (only bad_alloc can throw
+    // here), or every later caller for these bytes would wait for ever.
+    Status verified = Error(Errc::kInternal, "transaction check did not complete");
+    const bool cacheable = within_default_limits(*tx);  // a body walk: outside the lock
+    struct ClearMarker {
+        VerifiedTxCache& cache;
+        const Key& key;
+        const ledger::TxPtr& tx;
+        const Status& verified;
+        bool cacheable;
+        ~ClearMarker() {
+            {
+                std::lock_guard guard(cache.mutex_);
+                cache.in_flight_.erase(key);
+                if (verified.ok() && cacheable) {
+                    cache.insert_locked(tx);
+                }
+            }
+            cache.in_flight_done_.notify_all();
+        }
+    } clear{*this, key, tx, verified, cacheable};
+    verified = verify(*tx);
     return verified;
 }
 
@@ -95,13 +112,11 @@ std::size_t VerifiedTxCache::waiting() const {
 }
 
 void VerifiedTxCache::insert_locked(ledger::TxPtr tx) {
-    // A hit stands in for a parse under the default limits (gossip, RPC, blocks). A transaction
-    // parsed under looser limits that the defaults would refuse must not become such a hit, or
-    // this node would accept bytes its peers refuse: it stays uncached, and every later sight of
+    // REQUIRES (checked by the callers, outside the lock): within_default_limits(*tx). A hit
+    // stands in for a parse under the default limits (gossip, RPC, blocks); a transaction parsed
+    // under looser limits that the defaults would refuse must not become one, or this node would
+    // accept bytes its peers refuse. Such a transaction stays uncached, and every later sight of
     // it is parsed, and refused, again.
-    if (!within_default_limits(*tx)) {
-        return;
-    }
     const Key key = key_of(tx->canonical_json());
     if (by_envelope_.count(key) != 0) {
         return;

@@ -25,8 +25,10 @@
 // while its caller verifies, and a second caller waits for that result instead of running
 // secp256k1 again (ADR 0125).
 //
-// Thread-safety: every method may be called from any thread (one mutex, held for a hash probe
-// and a compare; never while parsing or verifying).
+// Thread-safety: every method may be called from any thread (one mutex, held for a hash probe,
+// a compare and the table's bookkeeping; never while parsing, verifying or walking a body).
+// verify_once may block its caller while another thread checks the same envelope: for at most
+// one signature check, unless that thread is descheduled.
 #pragma once
 
 #include <jc/core/hash_index.h>

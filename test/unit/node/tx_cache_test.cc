@@ -22,6 +22,7 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -131,6 +132,24 @@ TEST_CASE("a transaction parsed under looser limits than the defaults is never c
     // The honest transaction is cached as before.
     cache.insert(honest);
     CHECK(cache.contains(*honest));
+}
+
+TEST_CASE("a check that throws leaves no in-flight marker behind", "[node][tx_cache][regress]") {
+    // Otherwise every later caller for the same bytes would wait for ever (the consensus
+    // thread among them).
+    VerifiedTxCache cache(16, 1 << 20);
+    const auto tx = signed_tx(7);
+    const auto throwing = [](const ledger::Transaction&) -> Status { throw std::bad_alloc(); };
+    CHECK_THROWS_AS(cache.verify_once(tx, throwing), std::bad_alloc);
+    CHECK(cache.size() == 0);
+    int checks = 0;
+    const auto count = [&](const ledger::Transaction&) -> Status {
+        ++checks;
+        return {};
+    };
+    CHECK(cache.verify_once(tx, count).ok());  // would block here with the marker left behind
+    CHECK(checks == 1);
+    CHECK(cache.contains(*tx));
 }
 
 TEST_CASE("the verified cache is bounded by count and bytes, oldest first", "[node][tx_cache]") {
