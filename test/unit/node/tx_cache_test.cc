@@ -418,6 +418,72 @@ void until(F cond) {
     }
 }
 
+// A caller of verify_once on its own thread, held inside its check (say the sync path in
+// secp256k1) from construction until release(). Catch2's assertions are not thread-safe: the
+// thread records, the test thread checks.
+class HeldChecker {
+public:
+    HeldChecker(VerifiedTxCache& cache, ledger::TxPtr tx, std::atomic<int>& checks) {
+        thread_ = std::thread([this, &cache, tx = std::move(tx), &checks, held = release_.get_future().share()] {
+            status_ = cache.verify_once(tx, [&](const ledger::Transaction& t) {
+                checks++;
+                entered_.set_value();
+                held.wait();
+                return t.verify_signature();
+            });
+        });
+        entered_.get_future().wait();
+    }
+    HeldChecker(const HeldChecker&) = delete;
+    HeldChecker& operator=(const HeldChecker&) = delete;
+    ~HeldChecker() { (void)release(); }
+
+    // Lets the check finish; returns its result.
+    Status release() {
+        if (thread_.joinable()) {
+            release_.set_value();
+            thread_.join();
+        }
+        return status_;
+    }
+
+private:
+    std::promise<void> entered_;
+    std::promise<void> release_;
+    Status status_ = Error(Errc::kInternal, "not run");
+    std::thread thread_;
+};
+
+// A second caller of verify_once for the same bytes, on its own thread, checking freely.
+class FreeChecker {
+public:
+    FreeChecker(VerifiedTxCache& cache, ledger::TxPtr tx, std::atomic<int>& checks) {
+        thread_ = std::thread([this, &cache, tx = std::move(tx), &checks] {
+            status_ = cache.verify_once(tx, [&](const ledger::Transaction& t) {
+                checks++;
+                return t.verify_signature();
+            });
+            done_ = true;
+        });
+    }
+    FreeChecker(const FreeChecker&) = delete;
+    FreeChecker& operator=(const FreeChecker&) = delete;
+    ~FreeChecker() { (void)join(); }
+
+    [[nodiscard]] bool done() const { return done_.load(); }
+    Status join() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        return status_;
+    }
+
+private:
+    Status status_ = Error(Errc::kInternal, "not run");
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("a second checker of an envelope in flight waits for the first and reuses its result",
@@ -425,47 +491,22 @@ TEST_CASE("a second checker of an envelope in flight waits for the first and reu
     VerifiedTxCache cache(100, 1 << 20);
     const auto tx = signed_tx(7);
     std::atomic<int> checks{0};
-    std::promise<void> entered;
-    std::promise<void> release;
-    auto release_future = release.get_future().share();
-    // The first checker (say the sync path) is held inside its secp256k1 check.
-    // Catch2's assertions are not thread-safe: the threads record, the test thread checks.
-    Status first_status = Error(Errc::kInternal, "not run");
-    std::thread first([&] {
-        first_status = cache.verify_once(tx, [&](const ledger::Transaction& t) {
-            checks++;
-            entered.set_value();
-            release_future.wait();
-            return t.verify_signature();
-        });
-    });
-    entered.get_future().wait();
+    HeldChecker first(cache, tx, checks);
     // The second (the proposal check) meets the same bytes, parsed separately.
-    const auto same = std::make_shared<const ledger::Transaction>(
-        ledger::Transaction::parse(tx->canonical_json()).value());
-    Status second_status = Error(Errc::kInternal, "not run");
-    std::atomic<bool> second_done{false};
-    std::thread second([&] {
-        second_status = cache.verify_once(same, [&](const ledger::Transaction& t) {
-            checks++;
-            return t.verify_signature();
-        });
-        second_done = true;
-    });
+    FreeChecker second(cache,
+                       std::make_shared<const ledger::Transaction>(ledger::Transaction::parse(tx->canonical_json()).value()),
+                       checks);
     // Without the marker the second checker does not wait: it verifies again and returns.
-    until([&] { return cache.waiting() == 1 || second_done.load(); });
-    CHECK_FALSE(second_done.load());
+    until([&] { return cache.waiting() == 1 || second.done(); });
+    CHECK_FALSE(second.done());
     CHECK(checks.load() == 1);
-    release.set_value();
-    first.join();
-    second.join();
-    CHECK(first_status.ok());
-    CHECK(second_status.ok());
+    CHECK(first.release().ok());
+    CHECK(second.join().ok());
     CHECK(checks.load() == 1);  // before the marker: 2 (the race of ADR 0125)
     CHECK(cache.contains(*tx));
     CHECK(cache.waiting() == 0);
     // A later caller is a plain hit.
-    CHECK(cache.verify_once(same, [&](const ledger::Transaction&) {
+    CHECK(cache.verify_once(tx, [&](const ledger::Transaction&) {
                    checks++;
                    return Status();
                }).ok());
@@ -477,35 +518,12 @@ TEST_CASE("a failed check in flight is not shared: the waiter checks itself and 
     VerifiedTxCache cache(100, 1 << 20);
     const auto forgery = forged(*signed_tx(8));
     std::atomic<int> checks{0};
-    std::promise<void> entered;
-    std::promise<void> release;
-    auto release_future = release.get_future().share();
-    Status first_status = Error(Errc::kInternal, "not run");
-    std::thread first([&] {
-        first_status = cache.verify_once(forgery, [&](const ledger::Transaction& t) {
-            checks++;
-            entered.set_value();
-            release_future.wait();
-            return t.verify_signature();
-        });
-    });
-    entered.get_future().wait();
-    Status second_status = Error(Errc::kInternal, "not run");
-    std::atomic<bool> second_done{false};
-    std::thread second([&] {
-        second_status = cache.verify_once(forgery, [&](const ledger::Transaction& t) {
-            checks++;
-            return t.verify_signature();
-        });
-        second_done = true;
-    });
-    until([&] { return cache.waiting() == 1 || second_done.load(); });
-    CHECK_FALSE(second_done.load());
-    release.set_value();
-    first.join();
-    second.join();
-    CHECK_FALSE(first_status.ok());
-    CHECK_FALSE(second_status.ok());
+    HeldChecker first(cache, forgery, checks);
+    FreeChecker second(cache, forgery, checks);
+    until([&] { return cache.waiting() == 1 || second.done(); });
+    CHECK_FALSE(second.done());
+    CHECK_FALSE(first.release().ok());
+    CHECK_FALSE(second.join().ok());
     CHECK(checks.load() == 2);
     CHECK_FALSE(cache.contains(*forgery));
     CHECK(cache.size() == 0);
@@ -515,26 +533,14 @@ TEST_CASE("checks of different envelopes do not wait for each other", "[node][tx
     VerifiedTxCache cache(100, 1 << 20);
     const auto a = signed_tx(9);
     const auto b = signed_tx(10);
-    std::promise<void> entered;
-    std::promise<void> release;
-    auto release_future = release.get_future().share();
-    Status first_status = Error(Errc::kInternal, "not run");
-    std::thread first([&] {
-        first_status = cache.verify_once(a, [&](const ledger::Transaction& t) {
-            entered.set_value();
-            release_future.wait();
-            return t.verify_signature();
-        });
-    });
-    entered.get_future().wait();
+    std::atomic<int> checks{0};
+    HeldChecker first(cache, a, checks);
     // While a is held in flight, b verifies on this thread without waiting.
     CHECK(cache.verify_once(b, [](const ledger::Transaction& t) { return t.verify_signature(); }).ok());
     CHECK(cache.contains(*b));
     CHECK_FALSE(cache.contains(*a));
     CHECK(cache.waiting() == 0);
-    release.set_value();
-    first.join();
-    CHECK(first_status.ok());
+    CHECK(first.release().ok());
     CHECK(cache.contains(*a));
 }
 
