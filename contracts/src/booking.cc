@@ -63,28 +63,32 @@ void Booking::set_event(std::string event_id, std::uint64_t height, Date busines
 }
 
 ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
-    // Net the event's movements per account first: one read and one write per account.
+    // Net the event's movements per account first: one read and one write per account. Accounts
+    // are matched by their parts and the key is built once per distinct account (ADR 0140).
     struct Delta {
-        std::string key;
+        const std::string* bank;
+        AccountCode code;
+        const std::string* counterparty;
         U128 debits = 0;
         U128 credits = 0;
     };
     std::vector<Delta> deltas;
     deltas.reserve(postings_.size() * 2);
-    auto delta_for = [&deltas](std::string key) -> Delta& {
+    auto delta_for = [&deltas](const std::string& bank, AccountCode code, const std::string& cp) -> Delta& {
         for (auto& d : deltas) {
-            if (d.key == key) {
+            if (d.code == code && *d.bank == bank && *d.counterparty == cp) {
                 return d;
             }
         }
-        return deltas.emplace_back(Delta{std::move(key)});
+        return deltas.emplace_back(Delta{&bank, code, &cp});
     };
     for (const auto& p : postings_) {
-        delta_for(keys::account(p.bank_id, p.debit, p.debit_counterparty)).debits += static_cast<U128>(p.amount);
-        delta_for(keys::account(p.bank_id, p.credit, p.credit_counterparty)).credits += static_cast<U128>(p.amount);
+        delta_for(p.bank_id, p.debit, p.debit_counterparty).debits += static_cast<U128>(p.amount);
+        delta_for(p.bank_id, p.credit, p.credit_counterparty).credits += static_cast<U128>(p.amount);
     }
-    for (auto& d : deltas) {
-        JC_EXEC_ASSIGN(Account a, load(store::account(ov, d.key)));
+    for (const auto& d : deltas) {
+        std::string key = keys::account(*d.bank, d.code, *d.counterparty);
+        JC_EXEC_ASSIGN(Account a, load(store::account(ov, key)));
         const auto debits = arith::add_checked(a.debits_posted, d.debits);
         const auto credits = arith::add_checked(a.credits_posted, d.credits);
         if (!debits || !credits) {
@@ -92,7 +96,7 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
         }
         a.debits_posted = *debits;
         a.credits_posted = *credits;
-        ov.put(std::move(d.key), encode(a));
+        ov.put(std::move(key), encode(a));
     }
     // GROSS partnerships (ADR 0056): their lines become instructions, grouped per partnership in
     // first-appearance order; the rest nets in the cycle.
