@@ -12,9 +12,11 @@
 #include <jc/contracts/records.h>
 #include <jc/ledger/transaction.h>
 
+#include <concepts>
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace jc::contracts {
@@ -46,11 +48,18 @@ struct TxEnv {
 struct CanonicalText {
     std::string text;
 };
+// Both constructors are explicit, and the tree one takes a json::Value and nothing that merely
+// converts to one: a canonical-text std::string passed by mistake would otherwise become a JSON
+// string ("\"{...}\""), a receipt that still looks plausible. Such a call does not compile;
+// text goes through CanonicalText, trees through json::Value (test/unit/contracts/
+// tx_effect_test.cc).
 struct TxEffect {
     TxEffect() = default;
-    TxEffect(CanonicalText r, std::string loan, std::uint32_t seq)
+    explicit TxEffect(CanonicalText r, std::string loan, std::uint32_t seq)
         : result(std::move(r.text)), loan_id(std::move(loan)), event_seq(seq) {}
-    TxEffect(const json::Value& r, std::string loan, std::uint32_t seq)
+    template <typename Tree>
+        requires std::same_as<std::remove_cvref_t<Tree>, json::Value>
+    explicit TxEffect(const Tree& r, std::string loan, std::uint32_t seq)
         : result(json::canonicalize(r)), loan_id(std::move(loan)), event_seq(seq) {}
 
     std::string result;
