@@ -41,23 +41,6 @@ ledger::TxPtr VerifiedTxCache::find(std::string_view envelope) const {
     return it->second.tx;
 }
 
-bool VerifiedTxCache::contains(const ledger::Transaction& tx) const {
-    std::lock_guard lock(mutex_);
-    const auto it = by_envelope_.find(key_of(tx.canonical_json()));
-    const bool found = it != by_envelope_.end();
-    ++(found ? hits_ : misses_);
-    return found;
-}
-
-void VerifiedTxCache::insert(ledger::TxPtr tx) {
-    JC_ASSERT(tx != nullptr, "node.tx_cache.insert_not_null");
-    if (!within_default_limits(*tx)) {  // a body walk: outside the lock
-        return;
-    }
-    std::lock_guard lock(mutex_);
-    insert_locked(std::move(tx));
-}
-
 Status VerifiedTxCache::verify_once(const ledger::TxPtr& tx,
                                     const std::function<Status(const ledger::Transaction&)>& verify) {
     JC_ASSERT(tx != nullptr, "node.tx_cache.verify_not_null");
@@ -229,7 +212,7 @@ std::uint64_t VerifiedTxCache::evictions() const {
 
 Result<DecodedBlock> decode_block(ByteView bytes, const ledger::BlockLimits& limits,
                                   const VerifiedTxCache& cache) {
-    // Every cached entry is within the default TxLimits (insert refuses others), so the cache
+    // Every cached entry is within the default TxLimits (verify_once caches no other), so the cache
     // stands in for a parse only under a body depth limit at least as loose; a tighter envelope
     // limit is enforced on the bytes before any lookup.
     ledger::Block::ParsedLookup lookup;

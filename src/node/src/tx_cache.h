@@ -53,18 +53,15 @@ public:
 
     // The cached transaction whose canonical envelope is exactly `envelope`, or null.
     [[nodiscard]] ledger::TxPtr find(std::string_view envelope) const;
-    // Whether `tx`'s exact envelope is cached (its signature verified here).
-    [[nodiscard]] bool contains(const ledger::Transaction& tx) const;
-    // Records `tx` as verified, then evicts the oldest entries beyond the bounds.
-    // REQUIRES: tx->verify_signature() succeeded on this node.
-    // Transactions outside the default TxLimits (parsed under looser ones) are not cached.
-    void insert(ledger::TxPtr tx);
     // Ok at once if `tx`'s exact envelope is cached. Otherwise, if another caller is verifying
     // the same envelope now, waits for it and answers ok when it verified. Otherwise runs
     // `verify(*tx)` here, with the envelope marked in flight meanwhile, and caches `tx` when it
     // succeeds. A failure is not shared: a caller that waited for a failed check verifies
     // itself, so every refusal carries its own checker's error. `verify` must not call back
-    // into this cache.
+    // into this cache. This is the only way in: an entry always stands for a check that ran
+    // (no separate insert that could cache an unchecked envelope). Caching evicts the oldest
+    // entries beyond the bounds; transactions outside the default TxLimits (parsed under looser
+    // ones) are never cached.
     // REQUIRES: tx != nullptr.
     Status verify_once(const ledger::TxPtr& tx, const std::function<Status(const ledger::Transaction&)>& verify);
     // Callers of verify_once waiting for another's check right now (tests drive the race with it).
