@@ -246,6 +246,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("deliver_frames_max", c.p2p.deliver_frames_max, 1, 1'000'000)
                 .integer("deliver_bytes_max", c.p2p.deliver_bytes_max, 1 << 16, 1ull << 34)
                 .integer("pending_handshakes_per_ip_max", c.p2p.pending_handshakes_per_ip_max, 1, 10'000)
+                .integer("inbound_connections_max", c.p2p.inbound_connections_max, 1, 65'536)
                 .integer("sync_requests_per_second", c.p2p.sync_requests_per_second, 1, 10'000)
                 .integer("sync_queue_bytes_max", c.p2p.sync_queue_bytes_max, 1 << 20, 1ull << 34)
                 .strings("revoked_serials", c.p2p.revoked_serials)

@@ -1,5 +1,7 @@
 #include "fd_budget.h"
 
+#include "frame_limits.h"
+
 #include <algorithm>
 
 #include <sys/resource.h>
@@ -17,6 +19,11 @@ FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connection
     b.leveldb_files = std::clamp(spare, kLevelDbFilesMin, kLevelDbFilesMax);
     b.tight = b.leveldb_files < 1000;
     return b;
+}
+
+FdBudget plan_file_descriptors(std::uint64_t limit, const NodeConfig& config, std::uint64_t validators) {
+    return plan_file_descriptors(limit, config.rpc.connections_max, validators,
+                                 transport_limits(config.p2p).inbound_connections_max);
 }
 
 std::uint64_t raise_open_file_limit() {

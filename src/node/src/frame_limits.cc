@@ -60,4 +60,15 @@ Status resolve_frame_limits(P2pConfig& p2p, std::size_t message_bytes_max, const
     return {};
 }
 
+p2p::Limits transport_limits(const P2pConfig& p2p) {
+    p2p::Limits limits;
+    limits.frame_bytes_max = p2p.frame_bytes_max;
+    limits.send_queue_bytes_max = p2p.send_queue_bytes_max;
+    limits.deliver_frames_max = p2p.deliver_frames_max;
+    limits.deliver_bytes_max = p2p.deliver_bytes_max;
+    limits.pending_handshakes_per_ip_max = p2p.pending_handshakes_per_ip_max;
+    limits.inbound_connections_max = p2p.inbound_connections_max;
+    return limits;
+}
+
 }  // namespace jc::node

@@ -6,12 +6,16 @@
 // A frame limit below it would make a view change undeliverable exactly when it is needed, so a
 // node refuses to start with such a config rather than stall in the first view change.
 //
+// Also the one place the node's p2p config becomes the limits handed to the transport, so what
+// the transport enforces and what the open-file budget counts (fd_budget.h) cannot drift.
+//
 // Thread-safety: pure functions.
 #pragma once
 
 #include <jc/consensus/types.h>
 #include <jc/core/error.h>
 #include <jc/node/config.h>
+#include <jc/p2p/transport.h>
 
 #include <cstddef>
 
@@ -27,5 +31,10 @@ std::size_t consensus_message_bytes_max(const consensus::CodecLimits& limits);
 // frame limit); a set value below what the bound needs is an error naming the key, the bound
 // and what it is made of (`what`).
 Status resolve_frame_limits(P2pConfig& p2p, std::size_t message_bytes_max, const std::string& what);
+
+// The limits the node hands its p2p transport: every configured one, the transport's defaults
+// for the rest. The frame and send-queue sizes are as configured or resolved so far (0 before
+// resolve_frame_limits runs); the connection counts do not depend on that resolution.
+p2p::Limits transport_limits(const P2pConfig& p2p);
 
 }  // namespace jc::node

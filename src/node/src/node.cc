@@ -175,8 +175,7 @@ Status Node::Impl::init() {
     }
     ledger::StoreOptions options;
     options.path = config_.data_dir + "/ledger";
-    const FdBudget fds = plan_file_descriptors(raise_open_file_limit(), config_.rpc.connections_max,
-                                               validator_keys_.size(), p2p::Limits{}.inbound_connections_max);
+    const FdBudget fds = plan_file_descriptors(raise_open_file_limit(), config_, validator_keys_.size());
     options.max_open_files = static_cast<int>(fds.leveldb_files);
     if (fds.tight) {
         log_->warn("open-file limit {} leaves LevelDB {} open tables (sockets may take {}): past ~{} MB of ledger "
@@ -378,11 +377,7 @@ Status Node::Impl::wire() {
     pc.ca_cert_file = config_.p2p.ca_cert;
     pc.cert_file = config_.p2p.cert;
     pc.key_file = config_.p2p.key;
-    pc.limits.frame_bytes_max = config_.p2p.frame_bytes_max;
-    pc.limits.send_queue_bytes_max = config_.p2p.send_queue_bytes_max;
-    pc.limits.deliver_frames_max = config_.p2p.deliver_frames_max;
-    pc.limits.deliver_bytes_max = config_.p2p.deliver_bytes_max;
-    pc.limits.pending_handshakes_per_ip_max = config_.p2p.pending_handshakes_per_ip_max;
+    pc.limits = transport_limits(config_.p2p);
     pc.revocations.certificate_serials.insert(config_.p2p.revoked_serials.begin(), config_.p2p.revoked_serials.end());
     for (const auto& id : config_.p2p.revoked_identities) {
         pc.revocations.identities.insert(Hash::from_hex(id).value());

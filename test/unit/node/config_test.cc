@@ -43,6 +43,9 @@ TEST_CASE("config errors name the key path", "[node][config]") {
     };
     CHECK_THAT(error_of(with(R"("pool": {"txs_max": 0})")), Catch::Contains("pool.txs_max: must be an integer"));
     CHECK_THAT(error_of(with(R"("pool": {"txs_maxx": 5})")), Catch::Contains("pool.txs_maxx: unknown key"));
+    CHECK_THAT(error_of(R"({"node": "n", "genesis": "g", "data_dir": "d", "consensus_key": "k",
+                            "p2p": {"ca_cert": "c", "cert": "t", "key": "k", "inbound_connections_max": 0}})"),
+               Catch::Contains("p2p.inbound_connections_max: must be an integer in [1, 65536]"));
     CHECK_THAT(error_of(with(R"("rpc": {"listen": 5})")), Catch::Contains("rpc.listen: must be a string"));
     CHECK_THAT(error_of(with(R"("log": {"format": "xml"})")), Catch::Contains("log.format"));
     CHECK_THAT(error_of(with(R"("typo": 1)")), Catch::Contains("typo: unknown key"));

@@ -1,8 +1,15 @@
 // Goal: LevelDB gets the open files the process can spare after the sockets the config allows,
 // within [kLevelDbFilesMin, kLevelDbFilesMax], and a limit that leaves it fewer than LevelDB's
-// own default is flagged; raising the limit never lowers it. Method: the arithmetic on chosen
-// limits; the real getrlimit before and after raise_open_file_limit().
+// own default is flagged; raising the limit never lowers it; and the node's plan counts the very
+// inbound bound it hands the p2p transport, as configured (review of session 5: it read the
+// transport's default instead, so the two could drift). Method: the arithmetic on chosen
+// limits; a parsed config with a non-default p2p.inbound_connections_max planned as the node
+// plans it and turned into the transport's limits as wire() does; the real getrlimit before and
+// after raise_open_file_limit().
 #include "fd_budget.h"
+#include "frame_limits.h"
+
+#include <jc/node/config.h>
 
 #include <catch2/catch.hpp>
 
@@ -31,6 +38,30 @@ TEST_CASE("LevelDB gets what the sockets leave of the open-file limit", "[node][
     CHECK(starved.tight);
     // A single validator dials no peer, but strangers may still dial it.
     CHECK(plan_file_descriptors(20'000, 10, 1, 64).sockets == 10 + 64);
+}
+
+TEST_CASE("the node's plan counts the inbound bound it hands the transport, as configured", "[node][fd][regress]") {
+    const auto config = parse_config(R"({"node": "n0", "genesis": "g.json", "data_dir": "d", "consensus_key": "k.json",
+        "p2p": {"ca_cert": "ca.crt", "cert": "tls.crt", "key": "tls.key", "inbound_connections_max": 300,
+                "pending_handshakes_per_ip_max": 5, "deliver_frames_max": 77},
+        "rpc": {"connections_max": 100}})",
+                                     "/etc/jc");
+    REQUIRE(config.ok());
+    const p2p::Limits handed = transport_limits(config->p2p);
+    CHECK(handed.inbound_connections_max == 300);
+    CHECK(handed.inbound_connections_max != p2p::Limits{}.inbound_connections_max);  // not the default
+    CHECK(handed.pending_handshakes_per_ip_max == 5);
+    CHECK(handed.deliver_frames_max == 77);
+    const auto plan = plan_file_descriptors(20'000, *config, 4);
+    CHECK(plan.sockets == 100 + 3 + handed.inbound_connections_max);
+    CHECK(plan.sockets == plan_file_descriptors(20'000, 100, 4, 300).sockets);
+    // Left out, the key is the transport's own default, and the plan counts that.
+    const auto defaults = parse_config(R"({"node": "n0", "genesis": "g.json", "data_dir": "d",
+        "consensus_key": "k.json", "p2p": {"ca_cert": "ca.crt", "cert": "tls.crt", "key": "tls.key"}})",
+                                       "/etc/jc");
+    REQUIRE(defaults.ok());
+    CHECK(transport_limits(defaults->p2p).inbound_connections_max == p2p::Limits{}.inbound_connections_max);
+    CHECK(plan_file_descriptors(20'000, *defaults, 4).sockets == 512 + 3 + p2p::Limits{}.inbound_connections_max);
 }
 
 TEST_CASE("raising the open-file limit reaches the hard limit and never lowers it", "[node][fd]") {

@@ -30,6 +30,9 @@ struct P2pConfig {
     std::uint64_t deliver_frames_max = 1024;          // per peer, received and not yet handled
     std::uint64_t deliver_bytes_max = 32 << 20;
     std::uint64_t pending_handshakes_per_ip_max = 8;
+    // Accepted p2p sockets, sessions and pending handshakes together (anyone may dial the port);
+    // the open-file budget counts exactly this many (fd_budget.h).
+    std::uint64_t inbound_connections_max = 64;
     std::uint64_t sync_requests_per_second = 20;      // per peer
     std::uint64_t sync_queue_bytes_max = 64 << 20;    // no new sync response while the peer's queue is fuller
     std::vector<std::string> revoked_serials;     // certificate serials, lowercase hex
