@@ -542,14 +542,9 @@ void Node::Impl::fatal(const std::string& message) {
     state_cv_.notify_all();
     // Callers waiting for a receipt learn why there will be none from this node, instead of a
     // closed connection (wait() gives the answers a moment to leave before closing).
-    decltype(waiters_) waiting;
-    {
-        std::lock_guard lock(waiters_mutex_);
-        waiting.swap(waiters_);
-    }
     const rpc::RpcError error = halt_error();
-    for (auto& [hash, waiter] : waiting) {
-        if (!waiter.done->exchange(true) && waiter.on_error) {
+    for (auto& waiter : waiters_.claim_all()) {
+        if (waiter.on_error) {
             waiter.on_error(error);
         }
     }
@@ -1151,59 +1146,9 @@ void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::
     });
 }
 
-// Answers the callers waiting for these receipts (submitTransaction with wait). The answers are
-// rendered and sent on the reader pool: the storage thread is the one thread every committed
-// transaction passes through, and rendering receipts there was ~18 % of its time on a single
-// validator (ADR 0135). Claiming a waiter (its `done` flag) stays here, under the lock, so a
-// timeout or a halt can never answer the same call twice.
 void Node::Impl::wake_waiters(std::vector<ledger::Receipt> receipts) {
-    using Wake = std::pair<Waiter, std::size_t>;
-    std::vector<Wake> wake;
-    {
-        std::lock_guard lock(waiters_mutex_);
-        if (waiters_.empty()) {
-            return;
-        }
-        for (std::size_t i = 0; i < receipts.size(); ++i) {
-            auto [first, last] = waiters_.equal_range(receipts[i].tx_hash);
-            for (auto it = first; it != last; ++it) {
-                if (!it->second.done->exchange(true)) {
-                    wake.emplace_back(std::move(it->second), i);
-                }
-            }
-            waiters_.erase(first, last);
-        }
-    }
-    if (wake.empty()) {
-        return;
-    }
-    // A few tasks rather than one per caller or one per block: both reader threads share a
-    // large block's answers, and a small one costs a single post.
-    constexpr std::size_t kWakesPerTask = 256;
-    auto shared = std::make_shared<const std::vector<ledger::Receipt>>(std::move(receipts));
-    for (std::size_t begin = 0; begin < wake.size(); begin += kWakesPerTask) {
-        const std::size_t end = std::min(wake.size(), begin + kWakesPerTask);
-        std::vector<Wake> part(std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(begin)),
-                               std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(end)));
-        asio::post(*reader_pool_, [this, shared, part = std::move(part)] {
-            for (const auto& [waiter, index] : part) {
-                // A pool thread has no handler of last resort: an exception here (only
-                // bad_alloc is plausible) must answer this caller and spare the others.
-                try {
-                    waiter.on_receipt((*shared)[index]);
-                } catch (const std::exception& e) {
-                    log_->error("answering a waiting submission failed: {}", e.what());
-                    try {
-                        if (waiter.on_error) {
-                            waiter.on_error(rpc::RpcError::internal("the receipt could not be rendered; poll getReceipt"));
-                        }
-                    } catch (const std::exception&) {
-                        // Nothing more can be said to this caller; its connection's timeout ends it.
-                    }
-                }
-            }
-        });
-    }
+    // Claimed here, answered on the reader pool (ADR 0135, waiters.h).
+    waiters_.wake(std::move(receipts), *reader_pool_, log_);
 }
 
 void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, bool from_sync) {

@@ -32,6 +32,7 @@
 #include "refusal_log.h"
 #include "tx_cache.h"
 #include "tx_pool.h"
+#include "waiters.h"
 
 #if defined(JC_BYZANTINE)
 #include "byzantine_layer.h"
@@ -115,13 +116,6 @@ struct Subscription {
     std::weak_ptr<rpc::NotificationSink> sink;
     std::string topic;
     std::string bank_id;  // bank_events only
-};
-
-// A caller waiting for a transaction's receipt (submitTransaction with wait).
-struct Waiter {
-    std::function<void(const ledger::Receipt&)> on_receipt;
-    std::shared_ptr<std::atomic<bool>> done;
-    std::function<void(const rpc::RpcError&)> on_error;  // the node halted (fatal) first
 };
 
 class Node::Impl : public consensus::ProposalValidator {
@@ -291,8 +285,7 @@ public:
     // INCLUDING sig (tx_hash does not cover the signature, so keying by it would let a forged
     // sig ride on an honest verification). Bounded like the pool (ADR 0105).
     std::unique_ptr<VerifiedTxCache> tx_cache_;
-    std::mutex waiters_mutex_;
-    std::unordered_multimap<Hash, Waiter, HashHasher> waiters_;
+    WaiterTable waiters_;  // callers of submitTransaction{wait:true} (waiters.h)
     std::mutex subscriptions_mutex_;
     std::map<std::string, Subscription> subscriptions_;
     std::uint64_t next_subscription_ = 1;

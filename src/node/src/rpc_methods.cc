@@ -266,28 +266,17 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       return;
                   }
                   const Hash h = tx->hash();
-                  std::shared_ptr<std::atomic<bool>> done;
+                  WaiterTable::Token done;
                   if (wait) {
                       // Register before submitting, so a fast commit cannot be missed.
-                      done = std::make_shared<std::atomic<bool>>(false);
                       auto shared_reply = std::make_shared<Reply>(reply);
-                      {
-                          std::lock_guard lock(waiters_mutex_);
-                          waiters_.emplace(h, Waiter{[shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_json(r)); },
-                                                     done,
-                                                     [shared_reply](const RpcError& e) { (*shared_reply)(e); }});
-                      }
+                      done = waiters_.add(
+                          h, [shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_json(r)); },
+                          [shared_reply](const RpcError& e) { (*shared_reply)(e); });
                       auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
                       timer->async_wait([this, timer, done, shared_reply, h](const boost::system::error_code&) {
-                          if (done->exchange(true)) {
-                              return;
-                          }
-                          {
-                              std::lock_guard lock(waiters_mutex_);
-                              auto [first, last] = waiters_.equal_range(h);
-                              for (auto it = first; it != last;) {
-                                  it = it->second.done == done ? waiters_.erase(it) : std::next(it);
-                              }
+                          if (!waiters_.expire(h, done)) {
+                              return;  // the receipt, a halt or the submission answered first
                           }
                           (*shared_reply)(RpcError::server(rpc::kTimeout, "TIMEOUT",
                                                            "no receipt yet for " + h.hex() +
@@ -297,13 +286,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   // Completes a waiting call early: the waiter must not outlive its answer, or it
                   // pins the client's connection until the node stops.
                   auto forget_waiter = [this, h, done] {
-                      if (!done) {
-                          return;
-                      }
-                      std::lock_guard lock(waiters_mutex_);
-                      auto [first, last] = waiters_.equal_range(h);
-                      for (auto it = first; it != last;) {
-                          it = it->second.done == done ? waiters_.erase(it) : std::next(it);
+                      if (done) {
+                          waiters_.forget(h, done);
                       }
                   };
                   // fatal() answers the waiters it finds; one registered after it must not wait

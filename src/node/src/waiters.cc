@@ -1,0 +1,113 @@
+#include "waiters.h"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <iterator>
+
+namespace jc::node {
+
+WaiterTable::Token WaiterTable::add(const Hash& tx_hash, std::function<void(const ledger::Receipt&)> on_receipt,
+                                    std::function<void(const rpc::RpcError&)> on_error) {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::lock_guard lock(mutex_);
+    waiters_.emplace(tx_hash, Waiter{std::move(on_receipt), done, std::move(on_error)});
+    return done;
+}
+
+void WaiterTable::erase_locked(const Hash& tx_hash, const Token& token) {
+    auto [first, last] = waiters_.equal_range(tx_hash);
+    for (auto it = first; it != last;) {
+        it = it->second.done == token ? waiters_.erase(it) : std::next(it);
+    }
+}
+
+bool WaiterTable::expire(const Hash& tx_hash, const Token& token) {
+    if (token->exchange(true)) {
+        return false;  // answered already; whoever claimed it removed the entry
+    }
+    std::lock_guard lock(mutex_);
+    erase_locked(tx_hash, token);
+    return true;
+}
+
+void WaiterTable::forget(const Hash& tx_hash, const Token& token) {
+    std::lock_guard lock(mutex_);
+    erase_locked(tx_hash, token);
+}
+
+// The storage thread claims the waiters (under the lock, as before); their answers are
+// rendered and sent on the reader pool: the storage thread is the one thread every committed
+// transaction passes through, and rendering receipts there was ~18 % of its time on a single
+// validator (ADR 0135). Claiming (the `done` flag) stays here, under the lock, so a timeout or
+// a halt can never answer the same call twice.
+void WaiterTable::wake(std::vector<ledger::Receipt> receipts, boost::asio::thread_pool& pool,
+                       const std::shared_ptr<spdlog::logger>& log) {
+    using Wake = std::pair<Waiter, std::size_t>;
+    std::vector<Wake> wake;
+    {
+        std::lock_guard lock(mutex_);
+        if (waiters_.empty()) {
+            return;
+        }
+        for (std::size_t i = 0; i < receipts.size(); ++i) {
+            auto [first, last] = waiters_.equal_range(receipts[i].tx_hash);
+            for (auto it = first; it != last; ++it) {
+                if (!it->second.done->exchange(true)) {
+                    wake.emplace_back(std::move(it->second), i);
+                }
+            }
+            waiters_.erase(first, last);
+        }
+    }
+    if (wake.empty()) {
+        return;
+    }
+    auto shared = std::make_shared<const std::vector<ledger::Receipt>>(std::move(receipts));
+    for (std::size_t begin = 0; begin < wake.size(); begin += kWakesPerTask) {
+        const std::size_t end = std::min(wake.size(), begin + kWakesPerTask);
+        std::vector<Wake> part(std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(begin)),
+                               std::make_move_iterator(wake.begin() + static_cast<std::ptrdiff_t>(end)));
+        boost::asio::post(pool, [log, shared, part = std::move(part)] {
+            for (const auto& [waiter, index] : part) {
+                // A pool thread has no handler of last resort: an exception here (only
+                // bad_alloc is plausible) must answer this caller and spare the others.
+                try {
+                    waiter.on_receipt((*shared)[index]);
+                } catch (const std::exception& e) {
+                    log->error("answering a waiting submission failed: {}", e.what());
+                    try {
+                        if (waiter.on_error) {
+                            waiter.on_error(rpc::RpcError::internal("the receipt could not be rendered; poll getReceipt"));
+                        }
+                    } catch (const std::exception&) {
+                        // Nothing more can be said to this caller; its connection's timeout ends it.
+                    }
+                }
+            }
+        });
+    }
+}
+
+std::vector<Waiter> WaiterTable::claim_all() {
+    decltype(waiters_) waiting;
+    {
+        std::lock_guard lock(mutex_);
+        waiting.swap(waiters_);
+    }
+    std::vector<Waiter> claimed;
+    for (auto& [hash, waiter] : waiting) {
+        if (!waiter.done->exchange(true)) {
+            claimed.push_back(std::move(waiter));
+        }
+    }
+    return claimed;
+}
+
+std::size_t WaiterTable::size() const {
+    std::lock_guard lock(mutex_);
+    return waiters_.size();
+}
+
+}  // namespace jc::node
