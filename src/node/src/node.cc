@@ -37,11 +37,7 @@ std::int64_t mono_ms() {
 }
 
 constexpr std::string_view kRecordPrefix = "rec/";
-constexpr std::uint64_t kSyncBlocksPerResponseMax = 64;
 constexpr std::size_t kSyncResponseBytesMax = 8 << 20;
-// Checked sync blocks go to the storage thread in groups of about this many transactions: the
-// storage thread starts executing after the first group, and logs one line per group.
-constexpr std::size_t kSyncApplyGroupTxs = 2000;
 constexpr std::int64_t kSyncProbeIntervalMs = 1000;
 // How often the consensus thread looks for peers that (re)connected, and how many of the pool's
 // oldest transactions it sends each of them (in gossip batches).
@@ -1274,16 +1270,14 @@ bool Node::Impl::request_sync(std::uint64_t from, std::uint64_t to, bool probe) 
         metrics_.syncing = true;
         sync_requested_to_ = std::max(sync_requested_to_, to);
     }
-    // Blocks already fetched and checked, or being applied, are not asked again: a fetch made
-    // while the storage thread applies the previous response asks for the next range, so
-    // fetching overlaps applying (ADR 0125).
-    from = std::max(from, sync_staged_height_.load() + 1);
-    if (to < from) {
+    // Not the heights already fetched and checked, or being applied (sync_pipeline.h).
+    const auto range = sync_.fetch_range(from, to);
+    if (!range) {
         return true;  // everything asked for is on its way
     }
     const std::uint32_t peer = peers[sync_peer_rotation_++ % peers.size()];
     codec::Writer w;
-    w.u64(from).u64(std::min(to, from + kSyncBlocksPerResponseMax - 1));
+    w.u64(range->first).u64(range->second);
     transport_->send(peer, p2p::Channel::kSyncRequest, w.data());
     return true;
 }
@@ -1387,144 +1381,30 @@ std::size_t Node::Impl::verify_all(const std::vector<ledger::TxPtr>& txs) {
 }
 
 void Node::Impl::check_sync_response(ByteView payload, const std::shared_ptr<void>& credit) {
-    using Clock = std::chrono::steady_clock;
-    const auto us_since = [](Clock::time_point t) {
-        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count());
+    SyncChecks checks;
+    checks.decode = [this](ByteView bytes) { return decode_block(bytes, ledger::BlockLimits{}); };
+    checks.verify_certificate = [this](const Certificate& cert) {
+        return verify_certificate(cert, genesis_->chain_id(), validator_keys_);
     };
-    if (halted()) {
-        return;
-    }
-    codec::Reader r(payload);
-    auto count = r.varint_max(kSyncBlocksPerResponseMax, "sync block count");
-    if (!count) {
-        return;
-    }
-    CheckedSync group;
-    group.received_ms = mono_ms();
-    std::size_t group_txs = 0;
-    const auto hand_over = [&] {
-        if (group.blocks.empty()) {
-            return;
-        }
-        // Raised before the blocks are posted, so a fetch made meanwhile asks above them.
-        std::uint64_t seen = sync_staged_height_.load();
-        const std::uint64_t last = group.blocks.back().block.height();
-        while (seen < last && !sync_staged_height_.compare_exchange_weak(seen, last)) {
-        }
+    checks.verify_signatures = [this](const std::vector<ledger::TxPtr>& txs) { return verify_all(txs); };
+    checks.committed_height = [this] { return metrics_.height.load(); };
+    checks.stopping = [this] { return halted() || storage_io_.stopped(); };
+    sync_.check(payload, checks, [this, &credit](CheckedSync group) {
         asio::post(storage_io_, [this, c = std::move(group), credit]() mutable { apply_sync_response(std::move(c)); });
-        group = CheckedSync{};
-        group.received_ms = mono_ms();
-        group_txs = 0;
-    };
-    // Heights up to `staged` are applied or on their way to the storage thread (fetched twice:
-    // the probe and a fetch overlapping); the first block kept must be the next one after it,
-    // and each later one must extend the one before. The storage thread checks the chain
-    // against its head again before it executes anything.
-    const std::uint64_t staged = std::max(sync_staged_height_.load(), metrics_.height.load());
-    std::optional<Hash> previous;
-    std::uint64_t expected = staged + 1;
-    for (std::uint64_t i = 0; i < *count; ++i) {
-        // A response holds up to 64 blocks (seconds of signature checks): a stopping node
-        // gives up between blocks instead of checking blocks nobody will apply.
-        if (halted() || storage_io_.stopped()) {
-            return;
-        }
-        auto block_bytes = r.bytes(ledger::kBlockBytesMax);
-        auto cert_bytes = r.bytes(1 << 20);
-        if (!block_bytes || !cert_bytes) {
-            break;
-        }
-        // Skipped on its header alone: decoding it would parse every transaction again.
-        if (block_bytes->size() >= ledger::BlockHeader::kEncodedSize) {
-            auto header = ledger::BlockHeader::decode(block_bytes->first(ledger::BlockHeader::kEncodedSize));
-            if (header && header->height <= staged) {
-                continue;
-            }
-        }
-        auto t = Clock::now();
-        auto decoded = decode_block(*block_bytes, ledger::BlockLimits{});
-        auto cert = Certificate::decode(*cert_bytes);
-        group.decode_us += us_since(t);
-        if (!decoded || !cert) {
-            log_->warn("sync: undecodable block or certificate");
-            break;
-        }
-        const ledger::Block& block = decoded->block;
-        if (block.height() != expected || (previous && block.header().parent_hash != *previous)) {
-            log_->debug("sync: block {} does not follow height {}", block.height(), expected - 1);
-            break;
-        }
-        // A synced block is trusted only through its commit certificate from a quorum.
-        if (cert->kind != VoteKind::kCommit || cert->height != block.height() || cert->digest != block.hash()) {
-            log_->warn("sync: certificate does not match block {}", block.height());
-            break;
-        }
-        t = Clock::now();
-        if (auto s = verify_certificate(*cert, genesis_->chain_id(), validator_keys_); !s) {
-            log_->warn("sync: block {} certificate refused: {}", block.height(), s.error().message());
-            break;
-        }
-        group.certificate_us += us_since(t);
-        if (block.height() <= metrics_.height.load()) {
-            // Consensus committed it while this response was decoded (a probe answered with the
-            // block in flight): its transactions left the verified cache as they committed, so
-            // checking them now would verify each one a second time. The storage thread would
-            // skip it anyway. (Its certificate is checked first, so a forged one is still noticed.)
-            previous = block.hash();
-            expected = block.height() + 1;
-            continue;
-        }
-        t = Clock::now();
-        std::vector<ledger::TxPtr> unverified;
-        unverified.reserve(decoded->unverified.size());
-        for (const std::size_t at : decoded->unverified) {
-            unverified.push_back(block.txs()[at]);
-        }
-        const std::size_t bad = verify_all(unverified);
-        group.signature_us += us_since(t);
-        if (bad < unverified.size()) {
-            // A quorum certified this block, so a bad signature in it means more than f
-            // validators are faulty: say so loudly.
-            log_->error("sync: block {} has a badly signed transaction ({}) under a valid commit certificate",
-                        block.height(), unverified[bad]->hash().hex());
-            break;
-        }
-        previous = block.hash();
-        expected = block.height() + 1;
-        group_txs += block.txs().size();
-        group.blocks.push_back(CheckedSyncBlock{std::move(decoded->block), std::move(*cert)});
-        if (group_txs >= kSyncApplyGroupTxs) {
-            hand_over();
-        }
-    }
-    hand_over();
+    });
 }
 
 void Node::Impl::apply_sync_response(CheckedSync checked) {
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
-    std::uint64_t txs = 0;
-    std::uint64_t first_applied = 0;
-    std::uint64_t last_applied = 0;
-    for (auto& [block, cert] : checked.blocks) {
-        if (block.height() <= committed_height_) {
-            continue;  // committed by consensus meanwhile
-        }
-        if (block.height() != committed_height_ + 1 || block.header().parent_hash != store_->head().hash ||
-            cert.kind != VoteKind::kCommit || cert.height != block.height() || cert.digest != block.hash()) {
-            log_->warn("sync: block {} does not extend our head {}", block.height(), committed_height_);
-            sync_staged_height_ = committed_height_;  // fetch again from the head
-            break;
-        }
-        commit(block, cert, /*from_sync=*/true);
-        if (committed_height_ != block.height()) {
-            sync_staged_height_ = committed_height_;
-            break;  // halted
-        }
-        first_applied = first_applied == 0 ? block.height() : first_applied;
-        last_applied = block.height();
-        txs += block.txs().size();
-    }
+    SyncStore store;
+    store.head_height = [this] { return committed_height_; };
+    store.head_hash = [this] { return store_->head().hash; };
+    store.commit = [this](const ledger::Block& block, const Certificate& cert) { commit(block, cert, /*from_sync=*/true); };
+    const SyncPipeline::Applied applied = sync_.apply(checked, store);
+    const std::uint64_t first_applied = applied.first;
+    const std::uint64_t last_applied = applied.last;
+    const std::uint64_t txs = applied.txs;
     const auto commit_us =
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
     // Where the time of a response went: the catch-up's timeline in the log, totals in /metrics.

@@ -30,6 +30,7 @@
 #include "member_register.h"
 #include "proposal_lineage.h"
 #include "refusal_log.h"
+#include "sync_pipeline.h"
 #include "tx_cache.h"
 #include "tx_pool.h"
 #include "waiters.h"
@@ -170,18 +171,8 @@ public:
     void serve_sync_request(std::uint32_t peer, ByteView payload);
     // A sync response's blocks above what is already applied or on its way, decoded, each
     // checked against its commit certificate and its transactions' signatures verified; built
-    // on the sync-check thread, applied in order on the storage thread (ADR 0125).
-    struct CheckedSyncBlock {
-        ledger::Block block;
-        Certificate cert;
-    };
-    struct CheckedSync {
-        std::vector<CheckedSyncBlock> blocks;
-        std::uint64_t decode_us = 0;
-        std::uint64_t certificate_us = 0;
-        std::uint64_t signature_us = 0;
-        std::int64_t received_ms = 0;  // when the sync-check thread began checking them
-    };
+    // on the sync-check thread, applied in order on the storage thread (ADR 0125). The
+    // decisions are SyncPipeline's (sync_pipeline.h); these run them with the node's checks.
     // Sync-check thread: checks a response block by block and hands the checked blocks to the
     // storage thread in groups as it goes (so execution starts after the first group, not the
     // whole response); `credit` (the frame's delivery credit) is held until they are applied.
@@ -228,10 +219,10 @@ public:
     // Decodes sync responses and checks their certificates and signatures (spreading the
     // signatures over the crypto pool) while the storage thread executes the previous one.
     std::unique_ptr<asio::thread_pool> sync_check_pool_;
-    // The highest height checked and handed to the storage thread (at least the head while
-    // syncing): a response's blocks at or below it are skipped, and fetches ask above it.
-    // Lowered to the head by the storage thread when it refuses a handed-over block.
-    std::atomic<std::uint64_t> sync_staged_height_{0};
+    // The catch-up pipeline's decisions and its staged height: the highest height checked and
+    // handed to the storage thread; a response's blocks at or below it are skipped, fetches ask
+    // above it, and the storage thread lowers it to the head when it refuses a block.
+    SyncPipeline sync_{log_};
     std::vector<std::thread> threads_;
     std::unique_ptr<p2p::Transport> transport_;
     std::shared_ptr<rpc::Dispatcher> dispatcher_;
