@@ -181,6 +181,7 @@ Status Node::Impl::init() {
         log_->info("open-file limit {}: LevelDB may keep {} tables open, sockets {}", fds.limit, fds.leveldb_files,
                    fds.sockets);
     }
+    ledger::name_background_thread("jc-leveldb");  // compaction's CPU shows as its own (docs/threads.md)
     auto store = ledger::Store::open(options, *genesis_);
     if (!store && store.error().code() == Errc::kNotFound) {
         contracts::GenesisParams params;
@@ -346,6 +347,8 @@ Status Node::Impl::init() {
     name_pool_threads(*proposal_pool_, 1, "jc-propcheck");
     sync_check_pool_ = std::make_unique<asio::thread_pool>(1);
     name_pool_threads(*sync_check_pool_, 1, "jc-synccheck");
+    persist_pool_ = std::make_unique<asio::thread_pool>(1);
+    name_pool_threads(*persist_pool_, 1, "jc-persist");
     sync_limiter_ = std::make_unique<SyncLimiter>(config_.p2p.sync_requests_per_second, config_.p2p.sync_queue_bytes_max);
     log_->info("validator {} of {} at height {} (chain {})", config_.validator_index, validator_keys_.size(),
                head.height, genesis_->chain_id());
@@ -602,7 +605,7 @@ int Node::Impl::wait() {
         crypto_pool_->stop();  // drop the backlog: its results would go to stopped loops
         crypto_pool_->join();
     }
-    for (auto* pool : {reader_pool_.get(), proposal_pool_.get()}) {
+    for (auto* pool : {reader_pool_.get(), proposal_pool_.get(), persist_pool_.get()}) {
         if (pool != nullptr) {
             pool->stop();
             pool->join();
@@ -784,7 +787,9 @@ void Node::Impl::drain() {
                 writes.push_back({record_key(record_key_base_ + r.seq), to_string(encoded)});
                 max_seq = std::max(max_seq, r.seq);
             }
-            asio::post(storage_io_, [this, w = std::move(writes), max_seq]() mutable { persist(std::move(w), max_seq); });
+            asio::post(*persist_pool_, [this, w = std::move(writes), max_seq, handed = std::chrono::steady_clock::now()]() mutable {
+                persist(std::move(w), max_seq, handed);
+            });
         }
         for (const auto& out : ready.to_send) {
 #if defined(JC_BYZANTINE)
@@ -1125,7 +1130,8 @@ void Node::Impl::pump_inbox(std::uint32_t from) {
 // ---------------------------------------------------------------------------------------------
 // Storage thread
 
-void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq) {
+void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq,
+                         std::chrono::steady_clock::time_point handed) {
     if (halted()) {
         return;  // nothing is written after a fatal error; the votes stay unsent
     }
@@ -1136,6 +1142,8 @@ void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::
         return;
     }
     records_durable_seq_ = seq;
+    metrics_.consensus_persist.observe_us(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - handed).count());
     asio::post(consensus_io_, [this, seq] {
         step(consensus::Persisted{seq});
         maybe_propose();
@@ -1198,17 +1206,7 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     metrics_.blocks_committed++;
     metrics_.txs_committed += block.txs().size();
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-    metrics_.commit_latency_us_sum += static_cast<std::uint64_t>(us);
-    metrics_.commit_latency_count++;
-    static constexpr std::int64_t kBucketsMs[] = {1, 2, 5, 10, 20, 50, 100};
-    std::size_t bucket = 7;
-    for (std::size_t i = 0; i < 7; ++i) {
-        if (us <= kBucketsMs[i] * 1000) {
-            bucket = i;
-            break;
-        }
-    }
-    metrics_.commit_latency_buckets[bucket]++;
+    metrics_.block_commit.observe_us(us);
 
     const Hash digest = results.digest();
     asio::post(consensus_io_, [this, h = block.height(), digest, from_sync, block_hash = block.hash(),
@@ -1541,19 +1539,11 @@ std::string Node::Impl::metrics_text() const {
                   rc.tls_handshakes_refused.load(), "counter");
         }
     }
-    out += "# HELP jointclear_block_commit_seconds Execution plus durable commit of one block.\n"
-           "# TYPE jointclear_block_commit_seconds histogram\n";
-    static constexpr const char* kLe[] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "+Inf"};
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < 8; ++i) {
-        cumulative += metrics_.commit_latency_buckets[i].load();
-        out += std::string("jointclear_block_commit_seconds_bucket{le=\"") + kLe[i] + "\"} " +
-               std::to_string(cumulative) + "\n";
-    }
-    const auto sum_us = metrics_.commit_latency_us_sum.load();
-    out += "jointclear_block_commit_seconds_sum " + std::to_string(sum_us / 1'000'000) + "." +
-           std::to_string(1'000'000 + sum_us % 1'000'000).substr(1) + "\n";
-    out += "jointclear_block_commit_seconds_count " + std::to_string(metrics_.commit_latency_count.load()) + "\n";
+    metrics_.block_commit.append_text(out, "jointclear_block_commit_seconds",
+                                      "Execution plus durable commit of one block.");
+    metrics_.consensus_persist.append_text(
+        out, "jointclear_consensus_persist_seconds",
+        "From the replica handing over consensus records to their fsync: how long votes wait to be sent.");
 #if defined(JC_BYZANTINE)
     if (byzantine_) {
         out += byzantine_->metrics_text();

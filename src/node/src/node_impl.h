@@ -4,6 +4,7 @@
 #include <jc/consensus/replica.h>
 #include <jc/contracts/engine.h>
 #include <jc/core/log.h>
+#include <jc/ledger/background_thread.h>
 #include <jc/ledger/genesis.h>
 #include <jc/ledger/store.h>
 #include <jc/node/node.h>
@@ -27,6 +28,7 @@
 #include <unordered_set>
 
 #include "backpressure.h"
+#include "latency_histogram.h"
 #include "member_register.h"
 #include "proposal_lineage.h"
 #include "refusal_log.h"
@@ -51,9 +53,8 @@ struct Metrics {
     std::atomic<std::uint64_t> txs_committed{0};
     std::atomic<std::uint64_t> blocks_committed{0};
     std::atomic<std::uint64_t> view_changes{0};
-    std::atomic<std::uint64_t> commit_latency_us_sum{0};
-    std::atomic<std::uint64_t> commit_latency_count{0};
-    std::array<std::atomic<std::uint64_t>, 8> commit_latency_buckets{};  // ≤1,2,5,10,20,50,100,+Inf ms
+    LatencyHistogram block_commit;        // execution plus durable commit of one block
+    LatencyHistogram consensus_persist;   // a Ready's consensus records: handed over -> durable
     std::atomic<std::uint64_t> height{0};
     std::atomic<std::uint64_t> view{0};
     std::atomic<std::uint64_t> pool_txs{0};
@@ -165,7 +166,8 @@ public:
     void forget_committed(const std::vector<Hash>& hashes);
 
     // ---- storage thread ----
-    void persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq);
+    void persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq,
+                 std::chrono::steady_clock::time_point handed);
     void wake_waiters(std::vector<ledger::Receipt> receipts);
     void commit(const ledger::Block& block, const Certificate& cert, bool from_sync);
     void serve_sync_request(std::uint32_t peer, ByteView payload);
@@ -223,6 +225,10 @@ public:
     // handed to the storage thread; a response's blocks at or below it are skipped, fetches ask
     // above it, and the storage thread lowers it to the head when it refuses a block.
     SyncPipeline sync_{log_};
+    // Writes and fsyncs the replica's consensus records, in the order handed over, then posts
+    // Persisted back. Its own thread so votes never wait behind a block's execution on the
+    // storage thread; LevelDB orders its writes with the storage thread's (ADR 0150).
+    std::unique_ptr<asio::thread_pool> persist_pool_;
     std::vector<std::thread> threads_;
     std::unique_ptr<p2p::Transport> transport_;
     std::shared_ptr<rpc::Dispatcher> dispatcher_;

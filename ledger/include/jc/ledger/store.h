@@ -21,9 +21,10 @@
 //  - Disk and decoding failures come back as Status/Result; nothing here throws or aborts on bad
 //    data.
 //
-// Thread-safety: all methods may be called from any thread. Writes (commit_block, checkpoint
-// and consensus-record writes) are serialised by an internal mutex; the node has one storage
-// thread doing them anyway. Snapshots are immutable and may outlive the Store object (they keep
+// Thread-safety: all methods may be called from any thread. commit_block and checkpoint writes
+// are serialised by an internal mutex; consensus-record writes go straight to LevelDB, which
+// orders concurrent writers, so they never wait for a block being committed (the node writes
+// them from a thread of their own). Snapshots are immutable and may outlive the Store object (they keep
 // the database open).
 #pragma once
 
