@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "node_impl.h"
+#include "receipt_json.h"
 
 namespace jc::node {
 namespace {
@@ -21,20 +22,6 @@ using rpc::Reply;
 using rpc::RpcError;
 
 constexpr const char* kVersion = "0.1.0";
-
-Value receipt_json(const ledger::Receipt& r) {
-    Value v{{"tx_hash", r.tx_hash.hex()},
-            {"height", r.height},
-            {"index", r.index},
-            {"status", std::string(ledger::receipt_status_name(r.status))},
-            {"code", r.code},
-            {"error", r.error},
-            {"result", r.result.empty() ? Value(nullptr) : Value::parse(r.result)}};
-    if (!r.detail.empty()) {
-        v["detail"] = Value::parse(r.detail);
-    }
-    return v;
-}
 
 Value header_json(const ledger::BlockHeader& h) {
     return Value{{"height", h.height},
@@ -271,7 +258,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       // Register before submitting, so a fast commit cannot be missed.
                       auto shared_reply = std::make_shared<Reply>(reply);
                       done = waiters_.add(
-                          h, [shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_json(r)); },
+                          h, [shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_text(r)); },
                           [shared_reply](const RpcError& e) { (*shared_reply)(e); });
                       auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
                       timer->async_wait([this, timer, done, shared_reply, h](const boost::system::error_code&) {
@@ -304,11 +291,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   if (auto existing = snapshot->receipt(h); existing && *existing) {
                       forget_waiter();
                       if (!done || !done->exchange(true)) {
-                          Value v = receipt_json(**existing);
-                          if (!wait) {
-                              v = Value{{"tx_hash", h.hex()}, {"status", "COMMITTED"}, {"receipt", v}};
+                          if (wait) {
+                              reply(receipt_text(**existing));
+                          } else {
+                              reply(Value{{"tx_hash", h.hex()}, {"status", "COMMITTED"}, {"receipt", receipt_json(**existing)}});
                           }
-                          reply(v);
                       }
                       return;
                   }
@@ -344,7 +331,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::internal(r.error().message()));
                   return;
               }
-              reply(*r ? receipt_json(**r) : Value(nullptr));
+              if (*r) {
+                  reply(receipt_text(**r));
+              } else {
+                  reply(Value(nullptr));
+              }
           }));
 
     d.add("getTransaction", {.summary = "A committed transaction with its location, or null",
@@ -730,7 +721,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::internal(r.error().message()));
                   return;
               }
-              reply(*r ? receipt_json(**r) : Value(nullptr));
+              if (*r) {
+                  reply(receipt_text(**r));
+              } else {
+                  reply(Value(nullptr));
+              }
           }));
 
     d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root",

@@ -37,20 +37,26 @@ Value error_object(const RpcError& error) {
 
 namespace {
 
-Value response_value(const Value& id, const Outcome& outcome) {
-    Value r{{"jsonrpc", "2.0"}, {"id", id}};
-    if (const auto* v = std::get_if<Value>(&outcome)) {
-        r["result"] = *v;
-    } else {
-        r["error"] = error_object(std::get<RpcError>(outcome));
-    }
-    return r;
+Value response_value(const Value& id, const RpcError& error) {
+    return Value{{"jsonrpc", "2.0"}, {"id", id}, {"error", error_object(error)}};
 }
 
 }  // namespace
 
 std::string response_text(const Value& id, const Outcome& outcome) {
-    return response_value(id, outcome).dump();
+    if (const auto* error = std::get_if<RpcError>(&outcome)) {
+        return response_value(id, *error).dump();
+    }
+    // Written out in the order Value::dump() prints an object's members (id, jsonrpc, result),
+    // so a raw result and a tree result give the same bytes.
+    std::string out = "{\"id\":" + id.dump() + ",\"jsonrpc\":\"2.0\",\"result\":";
+    if (const auto* raw = std::get_if<RawJson>(&outcome)) {
+        out += raw->text;
+    } else {
+        out += std::get<Value>(outcome).dump();
+    }
+    out += '}';
+    return out;
 }
 
 void Dispatcher::add(std::string name, MethodInfo info, Method method) {
@@ -86,11 +92,11 @@ RpcError CallContext::forbidden(const std::string& what) const {
 }
 
 void Dispatcher::call_one(const Value& request, const CallContext& ctx,
-                          std::function<void(std::optional<Value>)> done) const {
+                          std::function<void(std::optional<std::string>)> done) const {
     counters_.requests++;
     auto fail = [&](const Value& id, const RpcError& e) {
         counters_.errors++;
-        done(response_value(id, e));
+        done(response_text(id, e));
     };
     if (!request.is_object()) {
         fail(nullptr, RpcError::invalid_request("a request must be an object"));
@@ -187,7 +193,7 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
         if (notification) {
             done(std::nullopt);
         } else {
-            done(response_value(id, outcome));
+            done(response_text(id, outcome));
         }
     };
     // A handler bug must cost one request, not the node: exceptions become -32603.
@@ -222,9 +228,7 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
         return;
     }
     if (!parsed->is_array()) {
-        call_one(*parsed, ctx, [done](std::optional<Value> response) {
-            done(response ? std::optional<std::string>(response->dump()) : std::nullopt);
-        });
+        call_one(*parsed, ctx, std::move(done));
         return;
     }
     const Value& batch = *parsed;
@@ -244,7 +248,7 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
     // Collect every member's response, in request order, then answer once.
     struct Collector {
         std::mutex mutex;
-        std::vector<std::optional<Value>> responses;
+        std::vector<std::optional<std::string>> responses;
         std::size_t outstanding;
         std::function<void(std::optional<std::string>)> done;
     };
@@ -253,7 +257,7 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
     collector->outstanding = batch.size();
     collector->done = std::move(done);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        call_one(batch[i], ctx, [collector, i](std::optional<Value> response) {
+        call_one(batch[i], ctx, [collector, i](std::optional<std::string> response) {
             bool last = false;
             {
                 std::lock_guard lock(collector->mutex);
@@ -263,13 +267,20 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
             if (!last) {
                 return;
             }
-            Value out = Value::array();
-            for (auto& r : collector->responses) {
+            // The array Value::dump() would print: members joined by commas, no spaces.
+            std::string out;
+            for (const auto& r : collector->responses) {
                 if (r) {
-                    out.push_back(std::move(*r));
+                    out += out.empty() ? '[' : ',';
+                    out += *r;
                 }
             }
-            collector->done(out.empty() ? std::nullopt : std::optional<std::string>(out.dump()));
+            if (out.empty()) {
+                collector->done(std::nullopt);  // every member was a notification
+                return;
+            }
+            out += ']';
+            collector->done(std::move(out));
         });
     }
 }

@@ -57,7 +57,16 @@ struct RpcError {
     static RpcError server(int code, std::string reason, std::string message);
 };
 
-using Outcome = std::variant<Value, RpcError>;
+// A result already rendered as JSON text, written into the response as it is. For results the
+// node holds as text anyway (a receipt's canonical `result` and `detail`, ADR 0120), so they are
+// not parsed into a tree only to be printed again (ADR 0151). The text must be exactly one valid
+// JSON value, without whitespace around it, as Value::dump() would print it; the caller vouches
+// for that (the dispatcher does not re-parse it).
+struct RawJson {
+    std::string text;
+};
+
+using Outcome = std::variant<Value, RpcError, RawJson>;
 using Reply = std::function<void(Outcome)>;
 
 // Where a call came from; WebSocket calls carry a sink for subscription notifications.
@@ -153,8 +162,9 @@ private:
         MethodInfo info;
         Method method;
     };
+    // `done` receives the response's JSON text, or nullopt for a notification.
     void call_one(const Value& request, const CallContext& ctx,
-                  std::function<void(std::optional<Value>)> done) const;
+                  std::function<void(std::optional<std::string>)> done) const;
 
     std::map<std::string, Entry, std::less<>> methods_;
     DispatchLimits limits_;
