@@ -103,6 +103,9 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
     std::vector<std::pair<std::string, std::vector<ObligationLine>>> gross;
     std::vector<const ObligationLine*> net;
     std::map<std::string, bool> is_gross;  // partnership id -> GROSS, read once per apply
+    for (const auto& [known_id, known_gross] : known_partnerships_) {
+        is_gross.emplace(*known_id, known_gross);
+    }
     for (std::size_t i = 0; i < obligations_.size(); ++i) {
         const std::string& pid = obligation_partnerships_[i];
         if (pid.empty()) {

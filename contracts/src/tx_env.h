@@ -93,6 +93,13 @@ public:
     void oblige(const std::string& debtor, const std::string& creditor, Category category, std::int64_t amount,
                 const std::string& partnership_id = "");
 
+    // Tells apply() the settlement mode of a partnership the caller has already read, so that
+    // apply() does not read the record again (a partnership not told is read from the overlay).
+    // REQUIRES: `partnership_id` outlives apply().
+    void know_partnership(const std::string& partnership_id, bool gross) {
+        known_partnerships_.emplace_back(&partnership_id, gross);
+    }
+
     // The loan event the obligations belong to, named in GROSS instructions. REQUIRED before
     // apply() when an obligation names a partnership.
     void set_event(std::string event_id, std::uint64_t height, Date business_date);
@@ -109,6 +116,7 @@ private:
     std::vector<Posting> postings_;
     std::vector<ObligationLine> obligations_;
     std::vector<std::string> obligation_partnerships_;  // parallel to obligations_
+    std::vector<std::pair<const std::string*, bool>> known_partnerships_;  // id -> GROSS
     std::string event_id_;
     std::uint64_t height_ = 0;
     Date business_date_ = 0;

@@ -722,10 +722,40 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
     JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
     ev.cycle_id = open_cycle.cycle_id;
 
+    // The tranches' partnerships, read once: their settlement mode routes the obligations
+    // (Booking::apply) and their usage follows the partner's principal below. Nothing between
+    // here and the usage update writes a partnership record (ADR 0140).
+    struct TranchePartnership {
+        const std::string* id;
+        std::optional<Partnership> record;
+    };
+    std::vector<TranchePartnership> partnerships;
+    auto partnership_of = [&partnerships](const std::string& id) -> std::optional<Partnership>& {
+        for (auto& p : partnerships) {
+            if (*p.id == id) {
+                return p.record;
+            }
+        }
+        JC_UNREACHABLE("contracts.repay.partnership_read");
+    };
+    for (const Tranche& tr : after.tranches) {
+        if (tr.partnership_id.empty() ||
+            std::any_of(partnerships.begin(), partnerships.end(),
+                        [&](const TranchePartnership& p) { return *p.id == tr.partnership_id; })) {
+            continue;
+        }
+        JC_EXEC_ASSIGN(auto p, load(store::partnership(t.ov, tr.partnership_id)));
+        partnerships.push_back(TranchePartnership{&tr.partnership_id, std::move(p)});
+    }
+
     // Postings (DOMAIN.md B.2): the servicer books the whole cash receipt against its own share
     // and what it now owes each partner; each partner books its share against the claim on the
     // servicer, net of the service fee it pays.
     Booking book;
+    for (const auto& p : partnerships) {
+        // A missing record nets, as Booking::apply treats it; the usage update below reports it.
+        book.know_partnership(*p.id, p.record && p.record->terms.settlement_mode == SettlementMode::kGross);
+    }
     std::vector<Booking::Leg> servicer_credits;
     std::int64_t principal_total = 0;
     for (std::size_t i = 0; i < k; ++i) {
@@ -773,7 +803,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
         if (tr.partnership_id.empty()) {
             continue;
         }
-        JC_EXEC_ASSIGN(auto p, load(store::partnership(t.ov, tr.partnership_id)));
+        std::optional<Partnership>& p = partnership_of(tr.partnership_id);
         if (!p) {
             return fail(Error(Errc::kCorruption, "loan " + after.loan_id + " names missing partnership " +
                                                      tr.partnership_id));
