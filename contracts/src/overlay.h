@@ -46,6 +46,29 @@ public:
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
 
+    // Calls `use` with the current value at `key` (nullopt when absent) and returns its result
+    // (a Result<T>). A buffered value is passed as a view, not copied as get() must: most of a
+    // repayment's reads are of accounts and aggregates written earlier in the block (ADR 0140).
+    // The view is valid only during the call.
+    template <typename Use>
+    auto read(std::string_view key, Use&& use) const -> decltype(use(std::optional<std::string_view>{})) {
+        const auto it = entries_.find(key);
+        if (it != entries_.end()) {
+            if (!it->second) {
+                return use(std::optional<std::string_view>{});
+            }
+            return use(std::optional<std::string_view>{*it->second});
+        }
+        auto raw = parent_.get(key);
+        if (!raw) {
+            return std::move(raw).error();
+        }
+        if (!raw->has_value()) {
+            return use(std::optional<std::string_view>{});
+        }
+        return use(std::optional<std::string_view>{**raw});
+    }
+
     struct Entry {
         const std::string* key;
         const std::optional<std::string>* value;  // nullopt: delete

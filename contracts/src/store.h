@@ -1,9 +1,13 @@
 // Typed reads of contract records over any StateReader (the engine's overlay, or a read-only
 // snapshot for queries). Absent records are nullopt (accounts, aggregates: zero values); a
-// record that does not decode is corruption (Errc::kCorruption).
+// record that does not decode is corruption (Errc::kCorruption). The readers are templates on
+// the reader type so that the engine's reads through its Overlay decode buffered values in
+// place (no copy) while other readers go through StateReader::get (ADR 0140).
 //
 // Private to jc_contracts.
 #pragma once
+
+#include "overlay.h"
 
 #include <jc/contracts/records.h>
 #include <jc/ledger/state.h>
@@ -30,39 +34,128 @@ Result<std::optional<T>> load(const ledger::StateReader& reader, const std::stri
     return std::optional<T>{std::move(decoded).value()};
 }
 
-inline Result<std::optional<Member>> member(const ledger::StateReader& r, std::string_view bank_id) {
+// The same over the engine's overlay, decoding a buffered value in place (Overlay::read). The
+// typed readers below are templates on the reader so that the engine's calls take this path and
+// queries over snapshots the one above; both decode the same bytes the same way.
+template <typename T, typename Decode>
+Result<std::optional<T>> load(const Overlay& ov, const std::string& key, Decode decode) {
+    return ov.read(key, [&](std::optional<std::string_view> raw) -> Result<std::optional<T>> {
+        if (!raw) {
+            return std::optional<T>{};
+        }
+        auto decoded = decode(*raw);
+        if (!decoded) {
+            return decoded.error().with_context(key);
+        }
+        return std::optional<T>{std::move(decoded).value()};
+    });
+}
+
+template <typename Reader>
+Result<std::optional<Member>> member(const Reader& r, std::string_view bank_id) {
     return load<Member>(r, keys::member(bank_id), decode_member);
 }
-inline Result<std::optional<Partnership>> partnership(const ledger::StateReader& r, std::string_view id) {
+template <typename Reader>
+Result<std::optional<Partnership>> partnership(const Reader& r, std::string_view id) {
     return load<Partnership>(r, keys::partnership(id), decode_partnership);
 }
-inline Result<std::optional<Loan>> loan(const ledger::StateReader& r, std::string_view loan_id) {
+template <typename Reader>
+Result<std::optional<Loan>> loan(const Reader& r, std::string_view loan_id) {
     return load<Loan>(r, keys::loan(loan_id), decode_loan);
 }
-inline Result<std::optional<LoanEvent>> event(const ledger::StateReader& r, std::string_view loan_id,
+template <typename Reader>
+Result<std::optional<LoanEvent>> event(const Reader& r, std::string_view loan_id,
                                               std::uint32_t seq) {
     return load<LoanEvent>(r, keys::event(loan_id, seq), decode_loan_event);
 }
-inline Result<std::optional<IdempotencyRecord>> idempotency(const ledger::StateReader& r, std::string_view bank,
+template <typename Reader>
+Result<std::optional<IdempotencyRecord>> idempotency(const Reader& r, std::string_view bank,
                                                             std::string_view client_ref) {
     return load<IdempotencyRecord>(r, keys::idempotency(bank, client_ref), decode_idempotency);
 }
-inline Result<std::optional<ChannelRefRecord>> channel_ref(const ledger::StateReader& r, std::string_view bank,
+template <typename Reader>
+Result<std::optional<ChannelRefRecord>> channel_ref(const Reader& r, std::string_view bank,
                                                            std::string_view ref) {
     return load<ChannelRefRecord>(r, keys::channel_ref(bank, ref), decode_channel_ref);
 }
 
 // Required records: absent is corruption (genesis writes them).
-Result<Params> params(const ledger::StateReader& r);
-Result<Cycle> current_cycle(const ledger::StateReader& r);
+template <typename Reader>
+Result<Params> params(const Reader& r) {
+    auto p = load<Params>(r, keys::params(), decode_params);
+    if (!p) {
+        return std::move(p).error();
+    }
+    if (!p->has_value()) {
+        return Error(Errc::kCorruption, "governance parameters missing (state has no genesis)");
+    }
+    return std::move(**p);
+}
+
+template <typename Reader>
+Result<Cycle> current_cycle(const Reader& r) {
+    auto id = load<std::string>(r, keys::current_cycle(), decode_current_cycle);
+    if (!id) {
+        return std::move(id).error();
+    }
+    if (!id->has_value()) {
+        return Error(Errc::kCorruption, "no open settlement cycle (state has no genesis)");
+    }
+    auto c = load<Cycle>(r, keys::cycle(**id), decode_cycle);
+    if (!c) {
+        return std::move(c).error();
+    }
+    if (!c->has_value()) {
+        return Error(Errc::kCorruption, "current cycle " + **id + " has no record");
+    }
+    return std::move(**c);
+}
 
 // Zero when absent.
-Result<Account> account(const ledger::StateReader& r, const std::string& key);
-Result<BankAggregate> bank_aggregate(const ledger::StateReader& r, std::string_view bank_id);
-Result<std::int64_t> borrower_outstanding(const ledger::StateReader& r, const std::string& key);
-Result<ObligationAggregate> obligation(const ledger::StateReader& r, const std::string& key);
+template <typename Reader>
+Result<Account> account(const Reader& r, const std::string& key) {
+    auto a = load<Account>(r, key, decode_account);
+    if (!a) {
+        return std::move(a).error();
+    }
+    return a->value_or(Account{});
+}
+
+template <typename Reader>
+Result<BankAggregate> bank_aggregate(const Reader& r, std::string_view bank_id) {
+    auto a = load<BankAggregate>(r, keys::aggregate(bank_id), decode_bank_aggregate);
+    if (!a) {
+        return std::move(a).error();
+    }
+    return a->value_or(BankAggregate{});
+}
+
+template <typename Reader>
+Result<std::int64_t> borrower_outstanding(const Reader& r, const std::string& key) {
+    auto a = load<std::int64_t>(r, key, decode_borrower_outstanding);
+    if (!a) {
+        return std::move(a).error();
+    }
+    return a->value_or(0);
+}
+
+template <typename Reader>
+Result<ObligationAggregate> obligation(const Reader& r, const std::string& key) {
+    auto a = load<ObligationAggregate>(r, key, decode_obligation);
+    if (!a) {
+        return std::move(a).error();
+    }
+    return a->value_or(ObligationAggregate{});
+}
 
 // pos(S, i): what servicer S owes partner i = the credit balance of S.INTERBANK[i].
-Result<I128> position(const ledger::StateReader& r, std::string_view servicer, std::string_view partner);
+template <typename Reader>
+Result<I128> position(const Reader& r, std::string_view servicer, std::string_view partner) {
+    auto a = account(r, keys::account(servicer, AccountCode::kInterbank, partner));
+    if (!a) {
+        return std::move(a).error();
+    }
+    return -a->net_debit();
+}
 
 }  // namespace jc::contracts::store
