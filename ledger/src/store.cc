@@ -11,6 +11,7 @@
 #include <leveldb/helpers/memenv.h>
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -19,14 +20,15 @@
 namespace jc::ledger {
 
 // ---------------------------------------------------------------------------------------------
-// The LevelDB handle. Members are destroyed in reverse order: the DB before the cache, filter
-// policy and environment it uses.
+// The two LevelDB handles (ADR 0136). Members are destroyed in reverse order: the databases
+// before the cache, filter policy and environment they share.
 namespace detail {
 struct Db {
     std::unique_ptr<leveldb::Env> mem_env;
     std::unique_ptr<const leveldb::FilterPolicy> filter;
     std::unique_ptr<leveldb::Cache> cache;
-    std::unique_ptr<leveldb::DB> db;
+    std::unique_ptr<leveldb::DB> chain;  // <path>/chain: per-height records, height-first keys
+    std::unique_ptr<leveldb::DB> state;  // <path>/state: everything else
     std::string path;
     // The first failed write, kept: after one, no write is attempted again (db_write).
     std::mutex failed_mutex;
@@ -38,8 +40,12 @@ namespace {
 
 using detail::Db;
 
-// Key layout (docs/spec/storage.md). One byte of prefix separates the keyspaces; heights and
-// indexes are big-endian so keys sort in chain order.
+// Key layout (docs/spec/storage.md section 6). In the state database one byte of prefix
+// separates the keyspaces. In the chain database every key begins with the height, big-endian,
+// then the record kind (and for transactions and receipts the index, big-endian), so each
+// memtable flush covers a range of heights above every older table and LevelDB never merges it
+// with them (ADR 0136). Nothing else may go into the chain database: one key that does not
+// begin with a height would make flushes overlap again.
 namespace keys {
 constexpr char kMeta = 'M';
 constexpr char kHeader = 'B';
@@ -51,7 +57,6 @@ constexpr char kTxLocation = 'L';
 constexpr char kClientRef = 'I';
 constexpr char kResults = 'X';
 constexpr char kCheckpointCert = 'K';
-constexpr char kHeadWrites = 'W';     // legacy: the head's writes with values (read, never written)
 constexpr char kHeadWriteKeys = 'V';  // the head's writes, values left in the state (ADR 0100)
 constexpr char kState = 'S';
 constexpr char kConsensus = 'P';
@@ -79,10 +84,36 @@ std::string at_height(char prefix, std::uint64_t height) {
     return k;
 }
 
-std::string at_index(char prefix, std::uint64_t height, std::uint32_t index) {
-    std::string k = at_height(prefix, height);
+// Chain database keys: be64(height) kind [be32(index)].
+constexpr std::size_t kChainKeyBytes = 9;
+constexpr std::size_t kChainIndexKeyBytes = 13;
+
+std::string height_prefix(std::uint64_t height) {
+    std::string k;
+    append_be(k, height, 8);
+    return k;
+}
+
+std::string chain(std::uint64_t height, char kind) {
+    std::string k = height_prefix(height);
+    k.push_back(kind);
+    return k;
+}
+
+std::string chain_at(std::uint64_t height, char kind, std::uint32_t index) {
+    std::string k = chain(height, kind);
     append_be(k, index, 4);
     return k;
+}
+
+// The height a chain key begins with.
+std::uint64_t height_of(std::string_view key) {
+    JC_ASSERT(key.size() >= 8, "ledger.store.chain_key_size");
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+        v = (v << 8) | static_cast<std::uint8_t>(key[i]);
+    }
+    return v;
 }
 
 std::string of_hash(char prefix, const Hash& hash) {
@@ -106,9 +137,9 @@ std::string in_space(char prefix, std::string_view key) {
     return k;
 }
 
-// The index encoded in the last four bytes of an at_index key.
+// The index encoded in the last four bytes of a chain_at key.
 std::uint32_t index_of(std::string_view key) {
-    JC_ASSERT(key.size() == 13, "ledger.store.index_key_size");
+    JC_ASSERT(key.size() == kChainIndexKeyBytes, "ledger.store.index_key_size");
     std::uint32_t v = 0;
     for (std::size_t i = 9; i < 13; ++i) {
         v = (v << 8) | static_cast<std::uint8_t>(key[i]);
@@ -140,51 +171,95 @@ Error corrupt(std::uint64_t height, std::string_view what) {
                  "ledger store at height " + std::to_string(height) + ": " + std::string(what));
 }
 
-Result<std::shared_ptr<Db>> open_db(const StoreOptions& options, bool create) {
+// The shared parts of the two databases: environment, Bloom filter, block cache.
+std::shared_ptr<Db> make_db(const StoreOptions& options) {
     auto db = std::make_shared<Db>();
     db->path = options.path;
+    db->filter.reset(leveldb::NewBloomFilterPolicy(10));
+    db->cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));
+    if (options.in_memory) {
+        db->mem_env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+    }
+    return db;
+}
+
+std::string chain_dir(const std::string& path) { return path + "/chain"; }
+std::string state_dir(const std::string& path) { return path + "/state"; }
+
+// Opens one of the two databases. Errc::kNotFound when `dir` holds no database (or only what a
+// failed open or a killed creation leaves); Errc::kCorruption when it holds files but no
+// readable CURRENT.
+Result<std::unique_ptr<leveldb::DB>> open_one(const StoreOptions& options, const Db& shared,
+                                              const std::string& dir, std::size_t write_buffer_bytes,
+                                              int max_open_files, bool create) {
     leveldb::Options opts;
     opts.create_if_missing = create;
     opts.paranoid_checks = true;
-    opts.write_buffer_size = options.write_buffer_bytes;
+    opts.write_buffer_size = write_buffer_bytes;
     opts.max_file_size = options.table_file_bytes;
-    opts.max_open_files = options.max_open_files;
-    db->filter.reset(leveldb::NewBloomFilterPolicy(10));
-    opts.filter_policy = db->filter.get();
-    db->cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));
-    opts.block_cache = db->cache.get();
-    if (options.in_memory) {
-        db->mem_env.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
-        opts.env = db->mem_env.get();
+    opts.max_open_files = max_open_files;
+    opts.filter_policy = shared.filter.get();
+    opts.block_cache = shared.cache.get();
+    if (shared.mem_env) {
+        opts.env = shared.mem_env.get();
     }
     leveldb::DB* raw = nullptr;
-    const leveldb::Status s = leveldb::DB::Open(opts, options.path, &raw);
+    const leveldb::Status s = leveldb::DB::Open(opts, dir, &raw);
     if (!s.ok()) {
         if (!create && s.IsInvalidArgument() &&
             s.ToString().find("does not exist") != std::string::npos) {
             // LevelDB says "does not exist" when CURRENT is missing, even if the directory still
             // holds tables and logs. Only a directory with nothing but what a failed open leaves
-            // behind (LOCK, LOG) is a missing store; anything else is a damaged one, and treating
-            // it as missing would let the caller create a fresh empty ledger over it.
+            // behind (LOCK, LOG) is a missing database; anything else is a damaged one, and
+            // treating it as missing would let the caller create a fresh empty ledger over it.
             // A creation killed part way is missing too: LevelDB creates a database by writing
             // MANIFEST-000001 (through 000001.dbtmp) and only then CURRENT, and writes no log or
             // table before that, so those two files hold nothing a ledger could lose; the next
             // creation rewrites them (regression: jc_ledger_crash_test, a kill during creation).
             std::error_code ec;
-            for (const auto& entry : std::filesystem::directory_iterator(options.path, ec)) {
+            for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
                 const auto name = entry.path().filename().string();
                 if (name != "LOCK" && name != "LOG" && name != "LOG.old" && name != "MANIFEST-000001" &&
                     name != "000001.dbtmp") {
-                    return Error(Errc::kCorruption, "ledger store: " + options.path + " holds " + name +
+                    return Error(Errc::kCorruption, "ledger store: " + dir + " holds " + name +
                                                         " but no readable CURRENT file: " + s.ToString());
                 }
             }
-            return Error(Errc::kNotFound, "ledger store: no store at " + options.path);
+            return Error(Errc::kNotFound, "ledger store: no database at " + dir);
         }
-        return db_error(s, "opening " + options.path);
+        return db_error(s, "opening " + dir);
     }
-    db->db.reset(raw);
-    return db;
+    return std::unique_ptr<leveldb::DB>(raw);
+}
+
+// A format-1 store (ADR 0021) is one LevelDB directly in the store directory.
+Status refuse_format_1(const StoreOptions& options) {
+    if (options.in_memory) {
+        return {};
+    }
+    std::error_code ec;
+    if (!std::filesystem::exists(options.path + "/CURRENT", ec)) {
+        return {};
+    }
+    return Error(Errc::kInvalidArgument,
+                 "ledger store: " + options.path + " holds a format-1 store (one LevelDB database in the "
+                 "directory itself); this build reads only format " + std::to_string(kStoreFormatVersion) +
+                 " (" + chain_dir(options.path) + " and " + state_dir(options.path) +
+                 "). Move " + options.path + " aside and restart: the validator creates a new store and "
+                 "catches up from its peers. Or restore a backup made by this version "
+                 "(docs/operations.md, \"Upgrading\")");
+}
+
+// True when the chain database holds any record above height 0 (a block).
+Result<bool> chain_has_blocks(leveldb::DB& chain) {
+    std::unique_ptr<leveldb::Iterator> it(chain.NewIterator(leveldb::ReadOptions()));
+    const std::string first = keys::height_prefix(1);
+    it->Seek(first);
+    const bool any = it->Valid();
+    if (!it->status().ok()) {
+        return db_error(it->status(), "scanning the chain database");
+    }
+    return any;
 }
 
 leveldb::ReadOptions read_options(const leveldb::Snapshot* snapshot) {
@@ -194,11 +269,11 @@ leveldb::ReadOptions read_options(const leveldb::Snapshot* snapshot) {
     return ro;
 }
 
-Result<std::optional<std::string>> db_get(const Db& db, const leveldb::Snapshot* snapshot,
+Result<std::optional<std::string>> db_get(leveldb::DB& db, const leveldb::Snapshot* snapshot,
                                           std::string_view key) {
     std::string value;
     const leveldb::Status s =
-        db.db->Get(read_options(snapshot), leveldb::Slice(key.data(), key.size()), &value);
+        db.Get(read_options(snapshot), leveldb::Slice(key.data(), key.size()), &value);
     if (s.IsNotFound()) {
         return std::optional<std::string>{};
     }
@@ -208,9 +283,9 @@ Result<std::optional<std::string>> db_get(const Db& db, const leveldb::Snapshot*
     return std::optional<std::string>{std::move(value)};
 }
 
-Status db_scan(const Db& db, const leveldb::Snapshot* snapshot, std::string_view prefix,
+Status db_scan(leveldb::DB& db, const leveldb::Snapshot* snapshot, std::string_view prefix,
                const std::function<bool(std::string_view key, std::string_view value)>& visit) {
-    std::unique_ptr<leveldb::Iterator> it(db.db->NewIterator(read_options(snapshot)));
+    std::unique_ptr<leveldb::Iterator> it(db.NewIterator(read_options(snapshot)));
     for (it->Seek(leveldb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
         const leveldb::Slice k = it->key();
         if (k.size() < prefix.size() || std::string_view(k.data(), prefix.size()) != prefix) {
@@ -231,8 +306,18 @@ Status db_scan(const Db& db, const leveldb::Snapshot* snapshot, std::string_view
 // (a later record after it would be unreadable at the next open), and a failed fsync may have
 // dropped pages the kernel will not report again (a retried fsync returns 0). So the first
 // failure is final for this handle: every later write is refused with it, and the caller must
-// stop and reopen the store (docs/decisions/0096-eio-injection.md).
-Status db_write(Db& db, leveldb::WriteBatch& batch, std::string_view what) {
+// stop and reopen the store (docs/decisions/0096-eio-injection.md). The two databases share the
+// flag: a failure in either stops both (a failed state batch after a written chain batch is
+// the torn commit that the next open removes).
+Error mark_failed(Db& db, Error e) {
+    std::lock_guard lock(db.failed_mutex);
+    if (!db.failed) {
+        db.failed = e;
+    }
+    return e;
+}
+
+Status db_write(Db& db, leveldb::DB& target, leveldb::WriteBatch& batch, std::string_view what) {
     {
         std::lock_guard lock(db.failed_mutex);
         if (db.failed) {
@@ -242,14 +327,9 @@ Status db_write(Db& db, leveldb::WriteBatch& batch, std::string_view what) {
     }
     leveldb::WriteOptions wo;
     wo.sync = true;
-    const leveldb::Status s = db.db->Write(wo, &batch);
+    const leveldb::Status s = target.Write(wo, &batch);
     if (!s.ok()) {
-        Error e = db_error(s, what);
-        std::lock_guard lock(db.failed_mutex);
-        if (!db.failed) {
-            db.failed = e;
-        }
-        return e;
+        return mark_failed(db, db_error(s, what));
     }
     return {};
 }
@@ -320,15 +400,6 @@ struct HeadWrites {
     std::uint64_t height = 0;
     StateWrites writes;
 };
-
-Result<HeadWrites> decode_head_writes(const std::string& bytes) {
-    codec::Reader r(view_of(bytes));
-    HeadWrites out;
-    JC_ASSIGN_OR_RETURN(out.height, r.u64());
-    JC_ASSIGN_OR_RETURN(out.writes, decode_state_writes(r));
-    JC_TRY_STATUS(r.finish());
-    return out;
-}
 
 // The head's write list without the values the state already holds (ADR 0100): per write its
 // key and a kind. A put that is the last write to its key keeps its value only in `S` (the head
@@ -438,9 +509,11 @@ void put_state_writes(leveldb::WriteBatch& batch, const StateWrites& writes) {
     }
 }
 
-// Reads the head the snapshot sees: the head record, the head block's timestamp and results.
-Result<LedgerHead> load_head(const Db& db, const leveldb::Snapshot* snap, const Genesis& genesis) {
-    JC_ASSIGN_OR_RETURN(const auto head_bytes, db_get(db, snap, keys::meta(keys::kHead)));
+// Reads the head the snapshots see: the head record (state database), the head block's
+// timestamp and results (chain database).
+Result<LedgerHead> load_head(const Db& db, const leveldb::Snapshot* state_snap, const leveldb::Snapshot* chain_snap,
+                             const Genesis& genesis) {
+    JC_ASSIGN_OR_RETURN(const auto head_bytes, db_get(*db.state, state_snap, keys::meta(keys::kHead)));
     if (!head_bytes) {
         return Error(Errc::kCorruption, "ledger store: the head record is missing");
     }
@@ -455,7 +528,7 @@ Result<LedgerHead> load_head(const Db& db, const leveldb::Snapshot* snap, const 
     head.timestamp_ms = genesis.genesis_time_ms();
     if (head.height > 0) {
         JC_ASSIGN_OR_RETURN(const auto header_bytes,
-                            db_get(db, snap, keys::at_height(keys::kHeader, head.height)));
+                            db_get(*db.chain, chain_snap, keys::chain(head.height, keys::kHeader)));
         if (!header_bytes) {
             return corrupt(head.height, "the head block's header is missing");
         }
@@ -467,7 +540,7 @@ Result<LedgerHead> load_head(const Db& db, const leveldb::Snapshot* snap, const 
         head.timestamp_ms = header->timestamp_ms;
     }
     JC_ASSIGN_OR_RETURN(const auto results_bytes,
-                        db_get(db, snap, keys::at_height(keys::kResults, head.height)));
+                        db_get(*db.chain, chain_snap, keys::chain(head.height, keys::kResults)));
     if (!results_bytes) {
         return corrupt(head.height, "the head's execution results are missing");
     }
@@ -485,33 +558,51 @@ Result<LedgerHead> load_head(const Db& db, const leveldb::Snapshot* snap, const 
 // ---------------------------------------------------------------------------------------------
 // StoreSnapshot
 
-StoreSnapshot::StoreSnapshot(std::shared_ptr<Db> db, const void* snapshot, LedgerHead head)
-    : db_(std::move(db)), snapshot_(snapshot), head_(std::move(head)) {}
+StoreSnapshot::StoreSnapshot(std::shared_ptr<Db> db, const void* state_snapshot, const void* chain_snapshot,
+                             LedgerHead head)
+    : db_(std::move(db)), state_snapshot_(state_snapshot), chain_snapshot_(chain_snapshot), head_(std::move(head)) {}
 
 StoreSnapshot::~StoreSnapshot() {
-    db_->db->ReleaseSnapshot(static_cast<const leveldb::Snapshot*>(snapshot_));
+    db_->chain->ReleaseSnapshot(static_cast<const leveldb::Snapshot*>(chain_snapshot_));
+    db_->state->ReleaseSnapshot(static_cast<const leveldb::Snapshot*>(state_snapshot_));
 }
 
-Result<std::optional<std::string>> StoreSnapshot::read(std::string_view key) const {
-    return db_get(*db_, static_cast<const leveldb::Snapshot*>(snapshot_), key);
+Result<std::optional<std::string>> StoreSnapshot::read_state(std::string_view key) const {
+    return db_get(*db_->state, static_cast<const leveldb::Snapshot*>(state_snapshot_), key);
+}
+
+Result<std::optional<std::string>> StoreSnapshot::read_chain(std::uint64_t height, std::string_view key) const {
+    if (height > head_.height) {
+        return std::optional<std::string>{};
+    }
+    return db_get(*db_->chain, static_cast<const leveldb::Snapshot*>(chain_snapshot_), key);
+}
+
+Status StoreSnapshot::scan_chain(
+    std::uint64_t height, std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+    if (height > head_.height) {
+        return {};
+    }
+    return db_scan(*db_->chain, static_cast<const leveldb::Snapshot*>(chain_snapshot_), prefix, visit);
 }
 
 Result<std::optional<std::string>> StoreSnapshot::get(std::string_view key) const {
-    return read(keys::in_space(keys::kState, key));
+    return read_state(keys::in_space(keys::kState, key));
 }
 
 Status StoreSnapshot::scan(
     std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
     const std::string full = keys::in_space(keys::kState, prefix);
-    return db_scan(*db_, static_cast<const leveldb::Snapshot*>(snapshot_), full,
+    return db_scan(*db_->state, static_cast<const leveldb::Snapshot*>(state_snapshot_), full,
                    [&](std::string_view key, std::string_view value) {
                        return visit(key.substr(1), value);
                    });
 }
 
 Result<std::optional<BlockHeader>> StoreSnapshot::header(std::uint64_t height) const {
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::at_height(keys::kHeader, height)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_chain(height, keys::chain(height, keys::kHeader)));
     if (!bytes) {
         return std::optional<BlockHeader>{};
     }
@@ -526,7 +617,7 @@ Result<std::optional<BlockHeader>> StoreSnapshot::header(std::uint64_t height) c
 }
 
 Result<std::optional<std::uint64_t>> StoreSnapshot::height_of(const Hash& block_hash) const {
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::of_hash(keys::kBlockHash, block_hash)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_state(keys::of_hash(keys::kBlockHash, block_hash)));
     if (!bytes) {
         return std::optional<std::uint64_t>{};
     }
@@ -544,10 +635,9 @@ Result<std::optional<Block>> StoreSnapshot::block(std::uint64_t height) const {
     }
     std::vector<TxPtr> txs;
     Status failure;
-    JC_TRY_STATUS(db_scan(*db_, static_cast<const leveldb::Snapshot*>(snapshot_),
-                          keys::at_height(keys::kTx, height),
+    JC_TRY_STATUS(scan_chain(height, keys::chain(height, keys::kTx),
                           [&](std::string_view key, std::string_view value) {
-                              if (key.size() != 13 || keys::index_of(key) != txs.size()) {
+                              if (key.size() != keys::kChainIndexKeyBytes || keys::index_of(key) != txs.size()) {
                                   failure = corrupt(height, "transaction records out of sequence at " +
                                                                 std::to_string(txs.size()));
                                   return false;
@@ -577,10 +667,9 @@ Result<std::vector<Hash>> StoreSnapshot::tx_hashes(std::uint64_t height) const {
     // The receipts carry the transaction hashes; the root check below vouches for them.
     std::vector<Hash> hashes;
     Status failure;
-    JC_TRY_STATUS(db_scan(*db_, static_cast<const leveldb::Snapshot*>(snapshot_),
-                          keys::at_height(keys::kReceipt, height),
+    JC_TRY_STATUS(scan_chain(height, keys::chain(height, keys::kReceipt),
                           [&](std::string_view key, std::string_view value) {
-                              if (key.size() != 13 || keys::index_of(key) != hashes.size() ||
+                              if (key.size() != keys::kChainIndexKeyBytes || keys::index_of(key) != hashes.size() ||
                                   value.size() < Hash::kSize) {
                                   failure = corrupt(height, "receipt records out of sequence at " +
                                                                 std::to_string(hashes.size()));
@@ -599,7 +688,7 @@ Result<std::vector<Hash>> StoreSnapshot::tx_hashes(std::uint64_t height) const {
 }
 
 Result<std::optional<Certificate>> StoreSnapshot::commit_certificate(std::uint64_t height) const {
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::at_height(keys::kCommitCert, height)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_chain(height, keys::chain(height, keys::kCommitCert)));
     if (!bytes) {
         return std::optional<Certificate>{};
     }
@@ -611,7 +700,7 @@ Result<std::optional<Certificate>> StoreSnapshot::commit_certificate(std::uint64
 }
 
 Result<std::optional<ExecutionResults>> StoreSnapshot::results(std::uint64_t height) const {
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::at_height(keys::kResults, height)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_chain(height, keys::chain(height, keys::kResults)));
     if (!bytes) {
         return std::optional<ExecutionResults>{};
     }
@@ -626,7 +715,7 @@ Result<std::optional<ExecutionResults>> StoreSnapshot::results(std::uint64_t hei
 }
 
 Result<std::optional<Certificate>> StoreSnapshot::checkpoint_certificate(std::uint64_t height) const {
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::at_height(keys::kCheckpointCert, height)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_state(keys::at_height(keys::kCheckpointCert, height)));
     if (!bytes) {
         return std::optional<Certificate>{};
     }
@@ -638,7 +727,7 @@ Result<std::optional<Certificate>> StoreSnapshot::checkpoint_certificate(std::ui
 }
 
 Result<std::optional<TxLocation>> StoreSnapshot::tx_location(const Hash& tx_hash) const {
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::of_hash(keys::kTxLocation, tx_hash)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_state(keys::of_hash(keys::kTxLocation, tx_hash)));
     if (!bytes) {
         return std::optional<TxLocation>{};
     }
@@ -656,7 +745,7 @@ Result<std::optional<StoredTx>> StoreSnapshot::transaction(const Hash& tx_hash) 
         return std::optional<StoredTx>{};
     }
     JC_ASSIGN_OR_RETURN(const auto bytes,
-                        read(keys::at_index(keys::kTx, loc->height, loc->index)));
+                        read_chain(loc->height, keys::chain_at(loc->height, keys::kTx, loc->index)));
     if (!bytes) {
         return corrupt(loc->height, "transaction " + std::to_string(loc->index) +
                                         " named by the index is missing");
@@ -672,7 +761,8 @@ Result<std::optional<StoredTx>> StoreSnapshot::transaction(const Hash& tx_hash) 
 
 Result<std::optional<Receipt>> StoreSnapshot::receipt_at(const TxLocation& location) const {
     JC_ASSIGN_OR_RETURN(const auto bytes,
-                        read(keys::at_index(keys::kReceipt, location.height, location.index)));
+                        read_chain(location.height,
+                                   keys::chain_at(location.height, keys::kReceipt, location.index)));
     if (!bytes) {
         return std::optional<Receipt>{};
     }
@@ -704,10 +794,9 @@ Result<std::optional<Receipt>> StoreSnapshot::receipt(const Hash& tx_hash) const
 Result<std::vector<Receipt>> StoreSnapshot::receipts(std::uint64_t height) const {
     std::vector<Receipt> out;
     Status failure;
-    JC_TRY_STATUS(db_scan(*db_, static_cast<const leveldb::Snapshot*>(snapshot_),
-                          keys::at_height(keys::kReceipt, height),
+    JC_TRY_STATUS(scan_chain(height, keys::chain(height, keys::kReceipt),
                           [&](std::string_view key, std::string_view value) {
-                              if (key.size() != 13 || keys::index_of(key) != out.size()) {
+                              if (key.size() != keys::kChainIndexKeyBytes || keys::index_of(key) != out.size()) {
                                   failure = corrupt(height, "receipt records out of sequence at " +
                                                                 std::to_string(out.size()));
                                   return false;
@@ -736,7 +825,7 @@ Result<std::optional<Receipt>> StoreSnapshot::receipt_by_client_ref(std::string_
     if (!check_bank_id(bank_id) || !check_client_ref(client_ref)) {
         return std::optional<Receipt>{};  // no such submission can exist
     }
-    JC_ASSIGN_OR_RETURN(const auto bytes, read(keys::client_ref(bank_id, client_ref)));
+    JC_ASSIGN_OR_RETURN(const auto bytes, read_state(keys::client_ref(bank_id, client_ref)));
     if (!bytes) {
         return std::optional<Receipt>{};
     }
@@ -798,28 +887,106 @@ Store::Store(StoreOptions options, Genesis genesis, std::shared_ptr<Db> db)
 
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, const Genesis& genesis) {
-    JC_ASSIGN_OR_RETURN(std::shared_ptr<Db> db, open_db(options, /*create=*/false));
-    JC_ASSIGN_OR_RETURN(const auto format, db_get(*db, nullptr, keys::meta(keys::kFormat)));
-    if (!format) {
-        bool empty = true;
-        JC_TRY_STATUS(db_scan(*db, nullptr, "", [&](std::string_view, std::string_view) {
+OpenFileSplit split_open_files(int max_open_files) {
+    // LevelDB clips max_open_files below 64 + 10 (the files it keeps besides tables) up to that.
+    constexpr int kLevelDbMin = 74;
+    const int total = std::max(max_open_files, 0);
+    OpenFileSplit split;
+    split.chain = std::max(total / 4, kLevelDbMin);
+    split.state = std::max(total - total / 4, kLevelDbMin);
+    return split;
+}
+
+namespace {
+
+// Opens the state database, then the chain database. Errc::kNotFound only when there is no
+// store: no state database (or an empty one) and no block in the chain database; a chain
+// database with blocks but no state, or an initialised state without a chain database, is
+// kCorruption. `state_empty` tells the caller (create) that the state database has no keys.
+Result<std::shared_ptr<Db>> open_dbs(const StoreOptions& options, bool create, bool* state_empty) {
+    auto db = make_db(options);
+    const OpenFileSplit files = split_open_files(options.max_open_files);
+    if (create && !options.in_memory) {
+        std::error_code ec;
+        std::filesystem::create_directories(options.path, ec);
+        if (ec) {
+            return Error(Errc::kIo, "ledger store: cannot create " + options.path + ": " + ec.message());
+        }
+    }
+    if (!options.in_memory) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(options.path, ec)) {
+            return Error(Errc::kNotFound, "ledger store: no store at " + options.path);
+        }
+        // Only the two databases live here. Anything else (the tables of a format-1 store that
+        // lost its CURRENT, say) means this is not a format-2 store, and must not become one.
+        for (const auto& entry : std::filesystem::directory_iterator(options.path, ec)) {
+            const auto name = entry.path().filename().string();
+            if (name != "chain" && name != "state") {
+                return Error(Errc::kCorruption, "ledger store: " + options.path + " holds " + name +
+                                                    ", which is not part of a format-" +
+                                                    std::to_string(kStoreFormatVersion) + " store");
+            }
+        }
+    }
+    // Chain first: creation writes it first, so a state database never exists without one.
+    auto chain = open_one(options, *db, chain_dir(options.path), options.chain_write_buffer_bytes, files.chain,
+                          create);
+    auto state = open_one(options, *db, state_dir(options.path), options.write_buffer_bytes, files.state, create);
+    if (!chain && chain.error().code() != Errc::kNotFound) {
+        return chain.error();
+    }
+    if (!state && state.error().code() != Errc::kNotFound) {
+        return state.error();
+    }
+    bool empty = true;
+    if (state) {
+        JC_TRY_STATUS(db_scan(**state, nullptr, "", [&](std::string_view, std::string_view) {
             empty = false;
             return false;
         }));
-        if (empty) {
-            return Error(Errc::kNotFound, "ledger store: the store at " + options.path +
-                                              " was never initialised");
+    }
+    if (!empty && !chain) {
+        return Error(Errc::kCorruption, "ledger store: " + state_dir(options.path) +
+                                            " is initialised but the chain database " + chain_dir(options.path) +
+                                            " is missing");
+    }
+    if (empty && chain) {
+        // A creation writes the chain database first: without a state, it may hold height 0's
+        // records only. Blocks there mean the state database was lost, not that none exists.
+        JC_ASSIGN_OR_RETURN(const bool blocks, chain_has_blocks(**chain));
+        if (blocks) {
+            return Error(Errc::kCorruption, "ledger store: " + chain_dir(options.path) +
+                                                " holds blocks but the state database " + state_dir(options.path) +
+                                                " is missing or empty");
         }
+    }
+    if (empty && !create) {
+        return Error(Errc::kNotFound, "ledger store: no store at " + options.path + " (never initialised)");
+    }
+    db->chain = std::move(chain).value();
+    db->state = std::move(state).value();
+    *state_empty = empty;
+    return db;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, const Genesis& genesis) {
+    JC_TRY_STATUS(refuse_format_1(options));
+    bool state_empty = false;
+    JC_ASSIGN_OR_RETURN(std::shared_ptr<Db> db, open_dbs(options, /*create=*/false, &state_empty));
+    JC_ASSIGN_OR_RETURN(const auto format, db_get(*db->state, nullptr, keys::meta(keys::kFormat)));
+    if (!format) {
         return Error(Errc::kCorruption,
-                     "ledger store: " + options.path + " has data but no format record");
+                     "ledger store: " + state_dir(options.path) + " has data but no format record");
     }
     if (*format != encode_be64(kStoreFormatVersion)) {
         return Error(Errc::kInvalidArgument, "ledger store: " + options.path +
                                                  " has an unsupported format (this build reads "
                                                  "version " + std::to_string(kStoreFormatVersion) + ")");
     }
-    JC_ASSIGN_OR_RETURN(const auto genesis_hash, db_get(*db, nullptr, keys::meta(keys::kGenesisHash)));
+    JC_ASSIGN_OR_RETURN(const auto genesis_hash, db_get(*db->state, nullptr, keys::meta(keys::kGenesisHash)));
     if (!genesis_hash || genesis_hash->size() != Hash::kSize) {
         return Error(Errc::kCorruption, "ledger store: " + options.path +
                                             " has no readable genesis hash");
@@ -831,9 +998,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options, const Ge
                      "ledger store: " + options.path + " belongs to the chain with genesis " +
                          stored.hex() + ", but the configured genesis is " + genesis.hash().hex());
     }
-    JC_ASSIGN_OR_RETURN(const auto legacy_writes, db_get(*db, nullptr, std::string(1, keys::kHeadWrites)));
     std::unique_ptr<Store> store(new Store(options, genesis, std::move(db)));
-    store->legacy_head_writes_ = legacy_writes.has_value();
+    JC_TRY_STATUS(store->remove_torn_commit());
     JC_TRY_STATUS(store->check_head());
     return store;
 }
@@ -843,19 +1009,34 @@ Result<std::unique_ptr<Store>> Store::create(const StoreOptions& options, const 
     if (auto s = check_state_writes(genesis_writes); !s) {
         return s.error().with_context("genesis state writes");
     }
-    JC_ASSIGN_OR_RETURN(std::shared_ptr<Db> db, open_db(options, /*create=*/true));
-    bool empty = true;
-    JC_TRY_STATUS(db_scan(*db, nullptr, "", [&](std::string_view, std::string_view) {
-        empty = false;
-        return false;
-    }));
-    if (!empty) {
+    JC_TRY_STATUS(refuse_format_1(options));
+    bool state_empty = false;
+    {
+        // Look before creating anything: a store that exists, or a damaged one (a lost CURRENT or
+        // a lost database), must not get a fresh database beside it.
+        auto existing = open_dbs(options, /*create=*/false, &state_empty);
+        if (existing) {
+            return Error(Errc::kAlreadyExists, "ledger store: a store already exists at " + options.path);
+        }
+        if (existing.error().code() != Errc::kNotFound) {
+            return existing.error();
+        }
+    }
+    JC_ASSIGN_OR_RETURN(std::shared_ptr<Db> db, open_dbs(options, /*create=*/true, &state_empty));
+    if (!state_empty) {
         return Error(Errc::kAlreadyExists, "ledger store: a store already exists at " + options.path);
     }
     ExecutionResults results;
     results.height = 0;
     results.state_root = genesis_state_root(genesis_writes);
     results.receipt_root = merkle::empty_root();
+
+    // The chain database first, the state database's batch last: a store is initialised once
+    // its state database has keys (open_dbs), and a creation killed in between leaves only
+    // height 0's results, which the next creation overwrites.
+    leveldb::WriteBatch chain_batch;
+    chain_batch.Put(keys::chain(0, keys::kResults), slice_of(results.encode()));
+    JC_TRY_STATUS(db_write(*db, *db->chain, chain_batch, "creating the store"));
 
     leveldb::WriteBatch batch;
     batch.Put(keys::meta(keys::kFormat), encode_be64(kStoreFormatVersion));
@@ -864,13 +1045,63 @@ Result<std::unique_ptr<Store>> Store::create(const StoreOptions& options, const 
               leveldb::Slice(reinterpret_cast<const char*>(genesis.hash().bytes.data()), Hash::kSize));
     put_state_writes(batch, genesis_writes);
     batch.Put(std::string(1, keys::kHeadWriteKeys), slice_of(encode_head_write_keys(0, genesis_writes)));
-    batch.Put(keys::at_height(keys::kResults, 0), slice_of(results.encode()));
     batch.Put(keys::meta(keys::kHead), slice_of(encode_head(HeadRecord{0, genesis.hash()})));
-    JC_TRY_STATUS(db_write(*db, batch, "creating the store"));
+    JC_TRY_STATUS(db_write(*db, *db->state, batch, "creating the store"));
 
     std::unique_ptr<Store> store(new Store(options, genesis, std::move(db)));
     JC_TRY_STATUS(store->check_head());
     return store;
+}
+
+// A crash between commit_block's two writes leaves the chain records of head + 1 without a head
+// that names them: delete them, synced, before anything reads the store. Chain records above
+// head + 1 cannot come from a crash (a commit writes its chain batch only once the head is its
+// parent): they mean the head went back (a lost or rolled-back state database), and are
+// reported rather than masked.
+Status Store::remove_torn_commit() {
+    JC_ASSIGN_OR_RETURN(const auto head_bytes, db_get(*db_->state, nullptr, keys::meta(keys::kHead)));
+    if (!head_bytes) {
+        return Error(Errc::kCorruption, "ledger store: the head record is missing");
+    }
+    auto head = decode_head(*head_bytes);
+    if (!head) {
+        return Error(Errc::kCorruption, "ledger store: the head record is unreadable: " + head.error().message());
+    }
+    const std::uint64_t height = head->height;
+    leveldb::WriteBatch batch;
+    std::uint64_t records = 0;
+    std::optional<std::uint64_t> beyond;
+    std::unique_ptr<leveldb::Iterator> it(db_->chain->NewIterator(read_options(nullptr)));
+    for (it->Seek(keys::height_prefix(height + 1)); it->Valid(); it->Next()) {
+        const leveldb::Slice k = it->key();
+        const std::string_view key(k.data(), k.size());
+        if (key.size() < keys::kChainKeyBytes) {
+            return corrupt(height, "the chain database holds a malformed key above the head (" +
+                                       std::to_string(key.size()) + " bytes)");
+        }
+        const std::uint64_t at = keys::height_of(key);
+        if (at != height + 1) {
+            beyond = at;
+            break;
+        }
+        batch.Delete(k);
+        ++records;
+    }
+    if (!it->status().ok()) {
+        return db_error(it->status(), "scanning the chain database above the head");
+    }
+    it.reset();
+    if (beyond) {
+        return corrupt(height, "the chain database holds records at height " + std::to_string(*beyond) +
+                                   ", more than one above the head: the state database (" + state_dir(options_.path) +
+                                   ") is older than the chain database (" + chain_dir(options_.path) + ")");
+    }
+    if (records > 0) {
+        JC_TRY_STATUS(db_write(*db_, *db_->chain, batch,
+                               "removing the torn commit at height " + std::to_string(height + 1)));
+        torn_commit_ = TornCommit{height + 1, records};
+    }
+    return {};
 }
 
 LedgerHead Store::head() const {
@@ -880,26 +1111,30 @@ LedgerHead Store::head() const {
 
 std::shared_ptr<const StoreSnapshot> Store::snapshot() const {
     LedgerHead head;
-    const leveldb::Snapshot* snap = nullptr;
+    const leveldb::Snapshot* state_snap = nullptr;
+    const leveldb::Snapshot* chain_snap = nullptr;
     {
         std::lock_guard lock(head_mutex_);
         head = head_;
-        snap = db_->db->GetSnapshot();
+        // State first, then chain: a commit writes its chain batch before its state batch, so
+        // the chain snapshot holds every block the state snapshot's head names.
+        state_snap = db_->state->GetSnapshot();
+        chain_snap = db_->chain->GetSnapshot();
     }
-    // A commit publishes head_ just after its batch lands, so the snapshot may already contain
+    // A commit publishes head_ just after its batches land, so the snapshot may already contain
     // the next block. Then the snapshot's head is read from the snapshot itself: head and data
     // always agree. (If that read fails the conservative in-memory head stands; every block up
     // to it is complete in the snapshot either way.)
-    auto record = db_get(*db_, snap, keys::meta(keys::kHead));
+    auto record = db_get(*db_->state, state_snap, keys::meta(keys::kHead));
     if (record && *record) {
         auto on_disk = decode_head(**record);
         if (on_disk && on_disk->height != head.height) {
-            if (auto loaded = load_head(*db_, snap, genesis_); loaded) {
+            if (auto loaded = load_head(*db_, state_snap, chain_snap, genesis_); loaded) {
                 head = std::move(*loaded);
             }
         }
     }
-    return std::shared_ptr<const StoreSnapshot>(new StoreSnapshot(db_, snap, std::move(head)));
+    return std::shared_ptr<const StoreSnapshot>(new StoreSnapshot(db_, state_snap, chain_snap, std::move(head)));
 }
 
 Status Store::check_certificate(const Certificate& cert, VoteKind kind, std::uint64_t height,
@@ -957,6 +1192,9 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
                     "results are for height " + std::to_string(results.height));
     }
 
+    // Two batches (ADR 0136): the block's per-height records into the chain database, then
+    // the indexes, state, head write record and head into the state database.
+    leveldb::WriteBatch chain_batch;
     leveldb::WriteBatch batch;
     std::vector<Hash> receipt_hashes;
     receipt_hashes.reserve(receipts.size());
@@ -980,20 +1218,20 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
         }
         const Bytes encoded = receipt.encode();
         receipt_hashes.push_back(sha256(encoded));
-        batch.Put(keys::at_index(keys::kTx, height, index), tx.canonical_json());
-        batch.Put(keys::at_index(keys::kReceipt, height, index), slice_of(encoded));
+        chain_batch.Put(keys::chain_at(height, keys::kTx, index), tx.canonical_json());
+        chain_batch.Put(keys::chain_at(height, keys::kReceipt, index), slice_of(encoded));
 
         // Indexes point at the FIRST inclusion: a replayed transaction or client_ref gets a
         // DUPLICATE receipt in its own block but never hides the original outcome.
         const TxLocation location{height, index};
         const std::string location_key = keys::of_hash(keys::kTxLocation, tx.hash());
-        JC_ASSIGN_OR_RETURN(const auto existing_location, db_get(*db_, nullptr, location_key));
+        JC_ASSIGN_OR_RETURN(const auto existing_location, db_get(*db_->state, nullptr, location_key));
         if (!existing_location) {
             batch.Put(location_key, slice_of(encode_location(location)));
         }
         const std::string ref_key = keys::client_ref(tx.sender(), tx.client_ref());
         if (client_refs_in_block.insert(ref_key).second) {
-            JC_ASSIGN_OR_RETURN(const auto existing_ref, db_get(*db_, nullptr, ref_key));
+            JC_ASSIGN_OR_RETURN(const auto existing_ref, db_get(*db_->state, nullptr, ref_key));
             if (!existing_ref) {
                 batch.Put(ref_key, slice_of(encode_client_ref(ClientRefRecord{tx.hash(), location})));
             }
@@ -1010,18 +1248,22 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
                                                 " is not the state chain's " + state_root.hex());
     }
 
-    batch.Put(keys::at_height(keys::kHeader, height), slice_of(header.encode()));
+    chain_batch.Put(keys::chain(height, keys::kHeader), slice_of(header.encode()));
+    chain_batch.Put(keys::chain(height, keys::kCommitCert), slice_of(commit_certificate.encode()));
+    chain_batch.Put(keys::chain(height, keys::kResults), slice_of(results.encode()));
     batch.Put(keys::of_hash(keys::kBlockHash, block.hash()), encode_be64(height));
-    batch.Put(keys::at_height(keys::kCommitCert, height), slice_of(commit_certificate.encode()));
-    batch.Put(keys::at_height(keys::kResults, height), slice_of(results.encode()));
     batch.Put(std::string(1, keys::kHeadWriteKeys), slice_of(encode_head_write_keys(height, state_writes)));
-    if (legacy_head_writes_) {
-        batch.Delete(std::string(1, keys::kHeadWrites));  // superseded by V (ADR 0100)
-    }
     put_state_writes(batch, state_writes);
     batch.Put(keys::meta(keys::kHead), slice_of(encode_head(HeadRecord{height, block.hash()})));
-    JC_TRY_STATUS(db_write(*db_, batch, "committing block " + std::to_string(height)));
-    legacy_head_writes_ = false;
+    // Chain first, synced: until the state batch (with the head) lands, nothing names these
+    // records, readers never look above their head, and open() removes them after a crash.
+    JC_TRY_STATUS(db_write(*db_, *db_->chain, chain_batch, "committing block " + std::to_string(height)));
+    if (options_.between_writes_for_test) {
+        if (auto s = options_.between_writes_for_test(height); !s) {
+            return mark_failed(*db_, s.error());
+        }
+    }
+    JC_TRY_STATUS(db_write(*db_, *db_->state, batch, "committing block " + std::to_string(height)));
 
     std::lock_guard head_lock(head_mutex_);
     head_.height = height;
@@ -1032,11 +1274,12 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
 }
 
 std::string Store::engine_stats() const {
-    std::string out;
-    if (!db_->db->GetProperty("leveldb.stats", &out)) {
+    std::string chain;
+    std::string state;
+    if (!db_->chain->GetProperty("leveldb.stats", &chain) || !db_->state->GetProperty("leveldb.stats", &state)) {
         return {};
     }
-    return out;
+    return "chain database:\n" + chain + "state database:\n" + state;
 }
 
 Status Store::put_checkpoint_certificate(const Certificate& certificate) {
@@ -1048,7 +1291,7 @@ Status Store::put_checkpoint_certificate(const Certificate& certificate) {
                                                  std::to_string(height) + " is above the head " +
                                                  std::to_string(head_height));
     }
-    JC_ASSIGN_OR_RETURN(const auto own_bytes, db_get(*db_, nullptr, keys::at_height(keys::kResults, height)));
+    JC_ASSIGN_OR_RETURN(const auto own_bytes, db_get(*db_->chain, nullptr, keys::chain(height, keys::kResults)));
     if (!own_bytes) {
         return corrupt(height, "own execution results are missing");
     }
@@ -1067,13 +1310,15 @@ Status Store::put_checkpoint_certificate(const Certificate& certificate) {
     JC_TRY_STATUS(check_certificate(certificate, VoteKind::kCheckpoint, height, own->digest(),
                                     "checkpoint certificate"));
     const std::string key = keys::at_height(keys::kCheckpointCert, height);
-    JC_ASSIGN_OR_RETURN(const auto existing, db_get(*db_, nullptr, key));
+    JC_ASSIGN_OR_RETURN(const auto existing, db_get(*db_->state, nullptr, key));
     if (existing) {
         return {};
     }
     leveldb::WriteBatch batch;
     batch.Put(key, slice_of(certificate.encode()));
-    return db_write(*db_, batch, "storing checkpoint certificate " + std::to_string(height));
+    // The state database: a record written later for an old height would make the chain
+    // database's flushes overlap its older tables again (ADR 0136).
+    return db_write(*db_, *db_->state, batch, "storing checkpoint certificate " + std::to_string(height));
 }
 
 Status Store::put_consensus_record(std::string_view key, std::string_view value) {
@@ -1107,17 +1352,17 @@ Status Store::write_consensus_records(const std::vector<ConsensusRecordWrite>& w
     }
     // LevelDB orders concurrent writers itself; consensus records need not wait for a block
     // commit holding write_mutex_.
-    return db_write(*db_, batch, "writing consensus records");
+    return db_write(*db_, *db_->state, batch, "writing consensus records");
 }
 
 Result<std::optional<std::string>> Store::get_consensus_record(std::string_view key) const {
-    return db_get(*db_, nullptr, keys::in_space(keys::kConsensus, key));
+    return db_get(*db_->state, nullptr, keys::in_space(keys::kConsensus, key));
 }
 
 Status Store::scan_consensus_records(
     std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
-    return db_scan(*db_, nullptr, keys::in_space(keys::kConsensus, prefix),
+    return db_scan(*db_->state, nullptr, keys::in_space(keys::kConsensus, prefix),
                    [&](std::string_view key, std::string_view value) {
                        return visit(key.substr(1), value);
                    });
@@ -1176,7 +1421,7 @@ Status Store::verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
                                            " is indexed at a position that does not hold it");
             }
         }
-        JC_ASSIGN_OR_RETURN(const auto by_ref, snap.read(keys::client_ref(tx.sender(), tx.client_ref())));
+        JC_ASSIGN_OR_RETURN(const auto by_ref, snap.read_state(keys::client_ref(tx.sender(), tx.client_ref())));
         if (!by_ref) {
             return corrupt(height, "transaction " + std::to_string(i) + " has no client_ref index entry");
         }
@@ -1215,9 +1460,12 @@ Status Store::verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
 }
 
 Status Store::check_head() {
-    const auto snap = snapshot();  // head_ is not loaded yet; the snapshot's own head is unused
-    const auto* raw = static_cast<const leveldb::Snapshot*>(snap->snapshot_);
-    JC_ASSIGN_OR_RETURN(LedgerHead head, load_head(*db_, raw, genesis_));
+    // head_ is not loaded yet: the snapshot takes its head from the state database (below,
+    // load_head reports a missing or unreadable one precisely).
+    const auto snap = snapshot();
+    JC_ASSIGN_OR_RETURN(LedgerHead head,
+                        load_head(*db_, static_cast<const leveldb::Snapshot*>(snap->state_snapshot_),
+                                  static_cast<const leveldb::Snapshot*>(snap->chain_snapshot_), genesis_));
     const std::uint64_t height = head.height;
     if (height == 0) {
         if (head.hash != genesis_.hash()) {
@@ -1238,19 +1486,28 @@ Status Store::check_head() {
             return corrupt(height, "the head record names block " + head.hash.hex() +
                                        " but the stored block is " + hash.hex());
         }
-        JC_ASSIGN_OR_RETURN(const auto above, snap->read(keys::at_height(keys::kHeader, height + 1)));
-        if (above) {
+    }
+    // remove_torn_commit() left nothing above the head; a record there now is damage.
+    {
+        std::unique_ptr<leveldb::Iterator> it(db_->chain->NewIterator(
+            read_options(static_cast<const leveldb::Snapshot*>(snap->chain_snapshot_))));
+        it->Seek(keys::height_prefix(height + 1));
+        if (it->Valid()) {
             return corrupt(height, "a block is stored above the head");
+        }
+        if (!it->status().ok()) {
+            return db_error(it->status(), "scanning the chain database above the head");
         }
     }
 
     // The head's state writes re-derive its state root from the parent's, and are in the state.
-    // Since ADR 0100 the record (V) leaves the final values in the state; a store written before
-    // keeps the full list (W).
+    // The record (V, ADR 0100) leaves the final values in the state.
     HeadWrites writes_record;
-    bool values_from_state = false;
-    JC_ASSIGN_OR_RETURN(const auto key_bytes, snap->read(std::string(1, keys::kHeadWriteKeys)));
-    if (key_bytes) {
+    JC_ASSIGN_OR_RETURN(const auto key_bytes, snap->read_state(std::string(1, keys::kHeadWriteKeys)));
+    if (!key_bytes) {
+        return corrupt(height, "the head's state writes are missing");
+    }
+    {
         auto decoded = decode_head_write_keys(*key_bytes);
         if (!decoded) {
             return corrupt(height, "the head's state writes are unreadable: " + decoded.error().message());
@@ -1270,17 +1527,6 @@ Status Store::check_head() {
             }
             writes_record.writes.push_back(std::move(w));
         }
-        values_from_state = true;
-    } else {
-        JC_ASSIGN_OR_RETURN(const auto writes_bytes, snap->read(std::string(1, keys::kHeadWrites)));
-        if (!writes_bytes) {
-            return corrupt(height, "the head's state writes are missing");
-        }
-        auto decoded = decode_head_writes(*writes_bytes);
-        if (!decoded) {
-            return corrupt(height, "the head's state writes are unreadable: " + decoded.error().message());
-        }
-        writes_record = std::move(decoded).value();
     }
     const HeadWrites* writes = &writes_record;
     if (writes->height != height) {
@@ -1296,15 +1542,11 @@ Status Store::check_head() {
         parent_state_root = parent_results->state_root;
     }
     if (next_state_root(parent_state_root, writes->writes) != head.results.state_root) {
-        if (values_from_state) {
-            // The values came from the state: either the recorded results or a value the head
-            // wrote was altered, and the root cannot tell which.
-            return corrupt(height, "the state root does not follow from the parent's state root and "
-                                   "the head's writes as the state holds them: the recorded results "
-                                   "are wrong or the state does not hold the head's writes");
-        }
+        // The values came from the state: either the recorded results or a value the head
+        // wrote was altered, and the root cannot tell which.
         return corrupt(height, "the state root does not follow from the parent's state root and "
-                               "the head's state writes");
+                               "the head's writes as the state holds them: the recorded results "
+                               "are wrong or the state does not hold the head's writes");
     }
     if (height == 0 && head.results.receipt_root != merkle::empty_root()) {
         return corrupt(0, "the genesis receipt root is not the empty root");
@@ -1330,16 +1572,20 @@ Result<Store::ChecksumReport> Store::verify_checksums() const {
     leveldb::ReadOptions ro;
     ro.verify_checksums = true;
     ro.fill_cache = false;  // a full pass would only evict the useful blocks
-    std::unique_ptr<leveldb::Iterator> it(db_->db->NewIterator(ro));
     ChecksumReport report;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        report.records++;
-        report.bytes += it->key().size() + it->value().size();
-    }
-    if (!it->status().ok()) {
-        return Error(Errc::kCorruption, "ledger store: checksum verification failed after " +
-                                            std::to_string(report.records) +
-                                            " records: " + it->status().ToString());
+    for (leveldb::DB* db : {db_->chain.get(), db_->state.get()}) {
+        std::unique_ptr<leveldb::Iterator> it(db->NewIterator(ro));
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+            report.records++;
+            report.bytes += it->key().size() + it->value().size();
+        }
+        if (!it->status().ok()) {
+            return Error(Errc::kCorruption, "ledger store: checksum verification of " +
+                                                (db == db_->chain.get() ? chain_dir(options_.path)
+                                                                        : state_dir(options_.path)) +
+                                                " failed after " + std::to_string(report.records) +
+                                                " records: " + it->status().ToString());
+        }
     }
     return report;
 }

@@ -16,8 +16,9 @@ Goal:
   2. A full disk (ENOSPC): the same clean stop, a start on the still-full disk is refused with a
      clear message, and after space returns the node restarts on its intact store.
   At the end the four agree on every block, state root, receipt root and acknowledged receipt.
-  3. A damaged store file (a flipped byte in a table, the MANIFEST, CURRENT, a deleted
-     CURRENT) is detected at start: exit status 1 with a message saying the store is damaged,
+  3. A damaged store file in either of the store's two databases (ADR 0136: ledger/chain and
+     ledger/state; a flipped byte in a table, the MANIFEST, CURRENT, a deleted CURRENT) or a
+     format-1 store (a LevelDB directly in ledger/) is detected at start: exit status 1 with a message saying the store is damaged,
      never a crash and never a silently re-created empty ledger.
 Method: every validator runs with test/integration/eio_shim.cc preloaded (LD_PRELOAD), which
 fails write/fsync calls on files under its data_dir with EIO once a control file appears
@@ -457,8 +458,9 @@ def corrupted_store(root):
         pristine = os.path.join(root, "pristine")
         shutil.copytree(data_dir, pristine)
         ledger = os.path.join(data_dir, "ledger")
-        tables = sorted(glob.glob(os.path.join(pristine, "ledger", "*.ldb")), key=os.path.getsize)
-        check(tables, "the store has a table file to damage")
+        tables = {db: sorted(glob.glob(os.path.join(pristine, "ledger", db, "*.ldb")), key=os.path.getsize)
+                  for db in ("chain", "state")}
+        check(tables["chain"] and tables["state"], "each database of the store has a table file to damage")
 
         def flip(path, offset_fraction):
             data = bytearray(open(path, "rb").read())
@@ -466,12 +468,26 @@ def corrupted_store(root):
             data[at] ^= 0x5A
             open(path, "wb").write(bytes(data))
 
-        cases = {
-            "flipped byte in the largest table": lambda d: flip(os.path.join(d, os.path.basename(tables[-1])), 0.3),
-            "flipped byte in the MANIFEST": lambda d: flip(glob.glob(os.path.join(d, "MANIFEST-*"))[0], 0.5),
-            "CURRENT names a missing MANIFEST": lambda d: open(os.path.join(d, "CURRENT"), "w").write("MANIFEST-999999\n"),
-            "CURRENT deleted": lambda d: os.remove(os.path.join(d, "CURRENT")),
-        }
+        def format_1(d):
+            # What a format-1 store looked like: the LevelDB files directly in ledger/.
+            for name in os.listdir(os.path.join(d, "state")):
+                shutil.move(os.path.join(d, "state", name), os.path.join(d, name))
+            shutil.rmtree(os.path.join(d, "state"))
+            shutil.rmtree(os.path.join(d, "chain"))
+
+        cases = {}
+        for db in ("chain", "state"):
+            cases.update({
+                db + ": flipped byte in the largest table":
+                    lambda d, db=db: flip(os.path.join(d, db, os.path.basename(tables[db][-1])), 0.3),
+                db + ": flipped byte in the MANIFEST":
+                    lambda d, db=db: flip(glob.glob(os.path.join(d, db, "MANIFEST-*"))[0], 0.5),
+                db + ": CURRENT names a missing MANIFEST":
+                    lambda d, db=db: open(os.path.join(d, db, "CURRENT"), "w").write("MANIFEST-999999\n"),
+                db + ": CURRENT deleted": lambda d, db=db: os.remove(os.path.join(d, db, "CURRENT")),
+                db + ": database deleted": lambda d, db=db: shutil.rmtree(os.path.join(d, db)),
+            })
+        cases["format-1 store"] = format_1
         for what, damage in cases.items():
             shutil.rmtree(data_dir)
             shutil.copytree(pristine, data_dir)
@@ -485,7 +501,11 @@ def corrupted_store(root):
             c.procs.pop(0, None)
             out = c.log_tail(0, 3)
             check(code == 1, "%s: start refused with status 1 (got %s)" % (what, code))
-            check("damaged" in out, "%s: the message says the store is damaged: %s" % (what, out.splitlines()[-1:]))
+            if what == "format-1 store":
+                check("format-1" in out and "docs/operations.md" in out,
+                      "%s: the message names the format and the upgrade note: %s" % (what, out.splitlines()[-1:]))
+            else:
+                check("damaged" in out, "%s: the message says the store is damaged: %s" % (what, out.splitlines()[-1:]))
             say("%s -> status %s: %s" % (what, code, (out.splitlines() or [""])[-1][:160]))
         # The undamaged copy still opens at the same head.
         shutil.rmtree(data_dir)

@@ -178,8 +178,9 @@ Status Node::Impl::init() {
                    "reads will reopen tables; raise the limit (systemd LimitNOFILE=, docker --ulimit nofile=)",
                    fds.limit, fds.leveldb_files, fds.sockets, fds.leveldb_files * 2);
     } else {
-        log_->info("open-file limit {}: LevelDB may keep {} tables open, sockets {}", fds.limit, fds.leveldb_files,
-                   fds.sockets);
+        const auto split = ledger::split_open_files(options.max_open_files);
+        log_->info("open-file limit {}: LevelDB may keep {} files open (chain database {}, state {}), sockets {}",
+                   fds.limit, fds.leveldb_files, split.chain, split.state, fds.sockets);
     }
     ledger::name_background_thread("jc-leveldb");  // compaction's CPU shows as its own (docs/threads.md)
     auto store = ledger::Store::open(options, *genesis_);
@@ -213,6 +214,13 @@ Status Node::Impl::init() {
     log_->info("ledger verified: {} records, {} bytes, checksums ok in {} ms", verified->records, verified->bytes,
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - verify_started)
                    .count());
+    if (const auto& torn = (*store)->torn_commit_removed()) {
+        // The previous run stopped between a commit's two writes (ADR 0136); the block was not
+        // committed here and comes back through consensus or catch-up.
+        log_->warn("ledger: removed {} records of an unfinished commit of block {} (the node stopped between "
+                   "writing the block and its state); the head is {}",
+                   torn->records, torn->height, (*store)->head().height);
+    }
     store_ = std::move(*store);
     const auto head = store_->head();
     {

@@ -4,7 +4,8 @@
 // fresh empty ledger over the old files).
 // Method: real stores of the deterministic TestChain in temp dirs, small LevelDB write buffers so
 // that committed blocks end up in several table files; then each damage is applied to a copy:
-// CURRENT deleted, a byte flipped at many offsets across the data part of every table. Every
+// CURRENT deleted, a byte flipped at many offsets across the data part of every table, in each
+// of the store's two databases (ADR 0136: <path>/chain and <path>/state). Every
 // copy must fail Store::open or Store::verify_checksums with Errc::kCorruption; the undamaged
 // store must pass both.
 #include <jc/ledger/store.h>
@@ -53,6 +54,7 @@ StoreOptions options_at(const std::string& path) {
     StoreOptions o;
     o.path = path;
     o.write_buffer_bytes = 64 << 10;  // LevelDB's minimum: flush to tables early and often
+    o.chain_write_buffer_bytes = 64 << 10;
     return o;
 }
 
@@ -96,15 +98,20 @@ TEST_CASE("a store without CURRENT is damaged, not missing", "[ledger][store][re
     TempDir dir;
     const auto path = dir.path() + "/ledger";
     build_store(path, 3);
-    fs::remove(path + "/CURRENT");
+    const std::string db = GENERATE(std::string("chain"), std::string("state"));
+    INFO("the " << db << " database");
+    fs::remove(path + "/" + db + "/CURRENT");
     auto opened = Store::open(options_at(path), chain().genesis());
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().code() == Errc::kCorruption);
     CHECK_THAT(opened.error().message(), Catch::Contains("CURRENT"));
+    CHECK_THAT(opened.error().message(), Catch::Contains(path + "/" + db));
     // A directory that never held a store (or only what a failed open leaves) is still "missing".
     const auto empty = dir.path() + "/empty";
-    fs::create_directories(empty);
-    std::ofstream(empty + "/LOG") << "leveldb info log\n";
+    fs::create_directories(empty + "/chain");
+    fs::create_directories(empty + "/state");
+    std::ofstream(empty + "/chain/LOG") << "leveldb info log\n";
+    std::ofstream(empty + "/state/LOCK");
     auto none = Store::open(options_at(empty), chain().genesis());
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().code() == Errc::kNotFound);
@@ -117,11 +124,13 @@ TEST_CASE("a store whose creation was killed before CURRENT is missing and can b
     // refused as damaged, so a node killed during its first start could never start again.
     TempDir dir;
     const auto path = dir.path() + "/ledger";
-    fs::create_directories(path);
-    std::ofstream(path + "/LOCK");
-    std::ofstream(path + "/LOG") << "leveldb info log\n";
-    std::ofstream(path + "/MANIFEST-000001") << std::string(40, '\x01');
-    std::ofstream(path + "/000001.dbtmp") << "MANIFEST-000001\n";
+    // The chain database is created first, so the kill is in its creation.
+    const auto chain_path = path + "/chain";
+    fs::create_directories(chain_path);
+    std::ofstream(chain_path + "/LOCK");
+    std::ofstream(chain_path + "/LOG") << "leveldb info log\n";
+    std::ofstream(chain_path + "/MANIFEST-000001") << std::string(40, '\x01');
+    std::ofstream(chain_path + "/000001.dbtmp") << "MANIFEST-000001\n";
     auto none = Store::open(options_at(path), chain().genesis());
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().code() == Errc::kNotFound);
@@ -132,9 +141,9 @@ TEST_CASE("a store whose creation was killed before CURRENT is missing and can b
 
     // With a log beside the manifest, writes may have happened: damaged, as before.
     const auto logged = dir.path() + "/logged";
-    fs::create_directories(logged);
-    std::ofstream(logged + "/MANIFEST-000001") << std::string(40, '\x01');
-    std::ofstream(logged + "/000003.log") << std::string(40, '\x02');
+    fs::create_directories(logged + "/state");
+    std::ofstream(logged + "/state/MANIFEST-000001") << std::string(40, '\x01');
+    std::ofstream(logged + "/state/000003.log") << std::string(40, '\x02');
     auto damaged = Store::open(options_at(logged), chain().genesis());
     REQUIRE_FALSE(damaged.ok());
     CHECK(damaged.error().code() == Errc::kCorruption);
@@ -153,13 +162,18 @@ TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in an
         CHECK(report->records > 40 * 20);
         CHECK(report->bytes > 100'000);
     }
-    std::vector<fs::path> tables;
-    for (const auto& entry : fs::directory_iterator(pristine)) {
-        if (entry.path().extension() == ".ldb") {
-            tables.push_back(entry.path().filename());
+    std::vector<fs::path> tables;  // relative to the store directory: chain/NNNNNN.ldb, state/...
+    std::size_t chain_tables = 0;
+    for (const std::string db : {"chain", "state"}) {
+        for (const auto& entry : fs::directory_iterator(pristine + "/" + db)) {
+            if (entry.path().extension() == ".ldb") {
+                tables.push_back(fs::path(db) / entry.path().filename());
+                chain_tables += db == "chain" ? 1U : 0U;
+            }
         }
     }
-    REQUIRE(tables.size() >= 2);
+    REQUIRE(chain_tables >= 2);
+    REQUIRE(tables.size() - chain_tables >= 2);
     std::size_t damaged = 0;
     std::size_t refused_only_by_the_scan = 0;
     std::size_t orphans = 0;
@@ -170,7 +184,7 @@ TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in an
         for (int eighth = 0; eighth < 4; ++eighth) {
             const auto copy = dir.path() + "/copy";
             fs::remove_all(copy);
-            fs::copy(pristine, copy);
+            fs::copy(pristine, copy, fs::copy_options::recursive);
             flip_byte(fs::path(copy) / table, size * static_cast<std::uintmax_t>(eighth) / 8 + 7);
             bool head_check_passed = false;
             {

@@ -5,9 +5,13 @@
 //  - isolation: a snapshot does not see later commits;
 //  - commit_block rejects each kind of inconsistent input and then writes nothing;
 //  - the head check: each record the head depends on is deleted or altered directly in
-//    LevelDB (using the key layout of docs/spec/storage.md), and opening must fail with
-//    Errc::kCorruption and a message naming the height and the problem; a flipped byte in the
-//    LevelDB log is refused by the paranoid checks;
+//    LevelDB (using the key layout of docs/spec/storage.md: the chain and state databases of
+//    ADR 0136), and opening must fail with Errc::kCorruption and a message naming the height
+//    and the problem; a flipped byte in either database's log is refused by the paranoid checks;
+//  - the two databases (ADR 0136): a commit torn between its chain and state batches (through
+//    the store's test hook) is removed at open and committed again; chain records two above the
+//    head, a lost database and a format-1 store are refused with precise errors; a snapshot
+//    taken while a commit is between its batches sees none of that block;
 //  - indexes keep the first inclusion; checkpoints, consensus records and error paths.
 #include <jc/ledger/store.h>
 
@@ -84,13 +88,25 @@ std::vector<test::ChainStep> commit_blocks(Store& store, std::size_t blocks, std
     return steps;
 }
 
-// Raw access to the LevelDB underneath a closed store, for deliberate damage.
-void with_raw_db(const TempDir& dir, const std::function<void(leveldb::DB&)>& f) {
+// Raw access to the two LevelDB databases underneath a closed store, for deliberate damage.
+// Keys are routed as the store does: chain keys begin with a big-endian height (a zero first
+// byte at the heights used here), state keys with a letter.
+struct Raw {
+    std::unique_ptr<leveldb::DB> chain;
+    std::unique_ptr<leveldb::DB> state;
+    leveldb::DB& of(const std::string& key) { return !key.empty() && key[0] == '\0' ? *chain : *state; }
+};
+
+std::unique_ptr<leveldb::DB> open_raw(const std::string& path) {
     leveldb::Options o;
     leveldb::DB* raw = nullptr;
-    REQUIRE(leveldb::DB::Open(o, dir.db(), &raw).ok());
-    std::unique_ptr<leveldb::DB> db(raw);
-    f(*db);
+    REQUIRE(leveldb::DB::Open(o, path, &raw).ok());
+    return std::unique_ptr<leveldb::DB>(raw);
+}
+
+void with_raw_db(const TempDir& dir, const std::function<void(Raw&)>& f) {
+    Raw raw{open_raw(dir.db() + "/chain"), open_raw(dir.db() + "/state")};
+    f(raw);
 }
 
 std::string be(std::uint64_t v, int bytes) {
@@ -100,29 +116,45 @@ std::string be(std::uint64_t v, int bytes) {
     }
     return s;
 }
-std::string key_h(char prefix, std::uint64_t h) { return std::string(1, prefix) + be(h, 8); }
+// The store's keys: per-height records (B T R C X) in the chain database as be64(h) kind
+// [be32(i)], the rest as kind be64(h).
+bool chain_kind(char prefix) { return std::string_view("BTRCX").find(prefix) != std::string_view::npos; }
+std::string key_h(char prefix, std::uint64_t h) {
+    return chain_kind(prefix) ? be(h, 8) + std::string(1, prefix) : std::string(1, prefix) + be(h, 8);
+}
 std::string key_hi(char prefix, std::uint64_t h, std::uint32_t i) { return key_h(prefix, h) + be(i, 4); }
 std::string key_hash(char prefix, const Hash& hash) {
     return std::string(1, prefix) + std::string(hash.bytes.begin(), hash.bytes.end());
 }
 
-std::string raw_get(leveldb::DB& db, const std::string& key) {
+std::string raw_get(Raw& db, const std::string& key) {
     std::string v;
-    REQUIRE(db.Get(leveldb::ReadOptions(), key, &v).ok());
+    REQUIRE(db.of(key).Get(leveldb::ReadOptions(), key, &v).ok());
     return v;
 }
-bool raw_has(leveldb::DB& db, const std::string& key) {
+bool raw_has(Raw& db, const std::string& key) {
     std::string v;
-    return db.Get(leveldb::ReadOptions(), key, &v).ok();
+    return db.of(key).Get(leveldb::ReadOptions(), key, &v).ok();
 }
-void raw_put(leveldb::DB& db, const std::string& key, const std::string& value) {
-    REQUIRE(db.Put(leveldb::WriteOptions(), key, value).ok());
+void raw_put(Raw& db, const std::string& key, const std::string& value) {
+    REQUIRE(db.of(key).Put(leveldb::WriteOptions(), key, value).ok());
 }
-void raw_put(leveldb::DB& db, const std::string& key, const Bytes& value) {
+void raw_put(Raw& db, const std::string& key, const Bytes& value) {
     raw_put(db, key, std::string(value.begin(), value.end()));
 }
-void raw_delete(leveldb::DB& db, const std::string& key) {
-    REQUIRE(db.Delete(leveldb::WriteOptions(), key).ok());
+void raw_delete(Raw& db, const std::string& key) {
+    REQUIRE(db.of(key).Delete(leveldb::WriteOptions(), key).ok());
+}
+// Every key of the chain database at height `h`.
+std::vector<std::string> chain_keys_at(Raw& db, std::uint64_t h) {
+    std::vector<std::string> out;
+    std::unique_ptr<leveldb::Iterator> it(db.chain->NewIterator(leveldb::ReadOptions()));
+    const std::string prefix = be(h, 8);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        out.push_back(it->key().ToString());
+    }
+    REQUIRE(it->status().ok());
+    return out;
 }
 
 std::string open_error(const TempDir& dir) {
@@ -593,7 +625,7 @@ TEST_CASE("opening refuses a store whose head is inconsistent", "[ledger][store]
 
     struct Damage {
         const char* name;
-        std::function<void(leveldb::DB&)> apply;
+        std::function<void(Raw&)> apply;
         const char* expect;
     };
     const std::vector<Damage> damages = {
@@ -725,9 +757,15 @@ TEST_CASE("opening refuses a store whose head is inconsistent", "[ledger][store]
          "is not the hash of the block below"},
         {"block below the head deleted", [&](auto& db) { raw_delete(db, key_h('B', 2)); },
          "the block below the head is missing"},
-        {"a block above the head",
-         [&](auto& db) { raw_put(db, key_h('B', 4), raw_get(db, key_h('B', 3))); },
-         "a block is stored above the head"},
+        {"a block two above the head",
+         [&](auto& db) { raw_put(db, key_h('B', 5), raw_get(db, key_h('B', 3))); },
+         "holds records at height 5, more than one above the head"},
+        {"results two above the head",
+         [&](auto& db) { raw_put(db, key_h('X', 5), raw_get(db, key_h('X', 3))); },
+         "holds records at height 5, more than one above the head"},
+        {"a malformed chain key above the head",
+         [&](auto& db) { raw_put(db, be(4, 8), std::string("x")); },
+         "malformed key above the head"},
     };
 
     for (const auto& damage : damages) {
@@ -755,10 +793,7 @@ TEST_CASE("the head's write record keeps only what the state does not hold", "[l
     }
     const auto& head = steps[2];
     std::string v;
-    with_raw_db(dir, [&](leveldb::DB& db) {
-        v = raw_get(db, "V");
-        CHECK_FALSE(raw_has(db, "W"));
-    });
+    with_raw_db(dir, [&](Raw& db) { v = raw_get(db, "V"); });
     // Keys and kinds, plus only the overwritten values: less than the full list (pre-ADR 0100),
     // more than the keys alone (the test chain repeats keys, so some values are inline).
     codec::Writer full;
@@ -772,38 +807,6 @@ TEST_CASE("the head's write record keeps only what the state does not hold", "[l
     CHECK(v.size() > keys_bytes);
     CHECK(Store::open(options_for(dir), chain().genesis()).ok());
 
-    SECTION("a store written before ADR 0100 (full W record) still opens and is checked") {
-        with_raw_db(dir, [&](leveldb::DB& db) {
-            codec::Writer w;
-            w.u64(3);
-            ledger::encode_state_writes(w, head.writes);
-            raw_put(db, "W", w.data());
-            raw_delete(db, "V");
-        });
-        {
-            auto store = Store::open(options_for(dir), chain().genesis());
-            REQUIRE(store.ok());
-            // The next commit replaces W with V.
-            const auto step = chain().next((*store)->head(), chain().txs_for(4, 6));
-            REQUIRE((*store)->commit_block(step.block, step.certificate, step.receipts, step.writes, step.results).ok());
-        }
-        with_raw_db(dir, [&](leveldb::DB& db) {
-            CHECK_FALSE(raw_has(db, "W"));
-            CHECK(raw_has(db, "V"));
-        });
-        CHECK(Store::open(options_for(dir), chain().genesis()).ok());
-    }
-    SECTION("with the legacy record, an altered state value is still found") {
-        with_raw_db(dir, [&](leveldb::DB& db) {
-            codec::Writer w;
-            w.u64(3);
-            ledger::encode_state_writes(w, head.writes);
-            raw_put(db, "W", w.data());
-            raw_delete(db, "V");
-            raw_put(db, "Sheight", std::string("999"));
-        });
-        CHECK_THAT(open_error(dir), Catch::Contains("does not hold the head's write"));
-    }
 }
 
 TEST_CASE("a flipped byte in LevelDB's files is refused, not served", "[ledger][store]") {
@@ -812,8 +815,10 @@ TEST_CASE("a flipped byte in LevelDB's files is refused, not served", "[ledger][
         auto store = create_store(dir);
         commit_blocks(*store, 3, 20);
     }
+    const std::string db = GENERATE(std::string("chain"), std::string("state"));
+    INFO("the " << db << " database's log");
     std::string log;
-    for (const auto& entry : fs::directory_iterator(dir.db())) {
+    for (const auto& entry : fs::directory_iterator(dir.db() + "/" + db)) {
         if (entry.path().extension() == ".log") {
             log = entry.path().string();
         }
@@ -889,4 +894,184 @@ TEST_CASE("an in-memory store works like a disk store", "[ledger][store]") {
     CHECK(store->verify_blocks(1, 3).ok());
     CHECK(store->snapshot()->get("height").value() == std::optional<std::string>("3"));
     CHECK_FALSE(fs::exists(o.path));
+}
+
+TEST_CASE("a commit torn between its chain and state batches is removed at open", "[ledger][store]") {
+    // ADR 0136: the chain batch is written (synced) first, then the state batch with the head.
+    // The test hook fails the commit in between, as a crash or a failed state write would.
+    TempDir dir;
+    std::vector<test::ChainStep> steps;
+    std::optional<test::ChainStep> torn_step;
+    std::size_t torn_records = 0;
+    {
+        auto options = options_for(dir);
+        options.between_writes_for_test = [](std::uint64_t height) -> Status {
+            if (height == 4) {
+                return Error(Errc::kIo, "injected: the state batch of block 4 was not written");
+            }
+            return {};
+        };
+        auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+        steps = commit_blocks(*store, 3);
+        torn_step = chain().next(store->head(), chain().txs_for(4, 6));
+        const auto& torn = *torn_step;
+        const auto s = store->commit_block(torn.block, torn.certificate, torn.receipts, torn.writes, torn.results);
+        REQUIRE_FALSE(s.ok());
+        CHECK_THAT(s.error().message(), Catch::Contains("injected"));
+        CHECK(store->head().height == 3);
+        // The handle refuses every later write, as after a real failure.
+        const auto again = store->put_consensus_record("k", "v");
+        REQUIRE_FALSE(again.ok());
+        CHECK_THAT(again.error().message(), Catch::Contains("an earlier write failed"));
+    }
+    const auto& torn = *torn_step;
+    with_raw_db(dir, [&](Raw& db) {
+        const auto keys = chain_keys_at(db, 4);
+        torn_records = keys.size();
+        // Header, certificate, results and a transaction and receipt per transaction.
+        CHECK(torn_records == 3 + 2 * torn.block.txs().size());
+        CHECK_FALSE(raw_has(db, key_hash('N', torn.block.hash())));
+    });
+    {
+        auto store = Store::open(options_for(dir), chain().genesis()).value();
+        CHECK(store->head().height == 3);
+        REQUIRE(store->torn_commit_removed().has_value());
+        CHECK(store->torn_commit_removed()->height == 4);
+        CHECK(store->torn_commit_removed()->records == torn_records);
+        CHECK(store->snapshot()->header(4).value() == std::nullopt);
+        // The same block commits again.
+        REQUIRE(store->commit_block(torn.block, torn.certificate, torn.receipts, torn.writes, torn.results).ok());
+        commit_blocks(*store, 1);
+    }
+    with_raw_db(dir, [&](Raw& db) { CHECK(chain_keys_at(db, 4).size() == torn_records); });
+    auto store = Store::open(options_for(dir), chain().genesis()).value();
+    CHECK_FALSE(store->torn_commit_removed().has_value());
+    CHECK(store->head().height == 5);
+    CHECK(store->verify_blocks(1, 5).ok());
+    CHECK(store->verify_checksums().ok());
+}
+
+TEST_CASE("a snapshot taken while a commit is between its two batches sees none of that block",
+          "[ledger][store]") {
+    TempDir dir;
+    Store* committing = nullptr;
+    std::vector<std::string> failures;
+    std::size_t checked = 0;
+    auto options = options_for(dir);
+    options.between_writes_for_test = [&](std::uint64_t height) -> Status {
+        // The chain records of `height` are in the chain database now; no reader may see them.
+        const auto snap = committing->snapshot();
+        const auto fail = [&](const std::string& what) {
+            failures.push_back("at " + std::to_string(height) + ": " + what);
+        };
+        if (snap->head().height != height - 1) {
+            fail("head " + std::to_string(snap->head().height));
+        }
+        if (snap->header(height).value() != std::nullopt) {
+            fail("header visible");
+        }
+        if (snap->block(height).value() != std::nullopt) {
+            fail("block visible");
+        }
+        if (!snap->receipts(height).value().empty()) {
+            fail("receipts visible");
+        }
+        if (snap->results(height).value() != std::nullopt) {
+            fail("results visible");
+        }
+        if (snap->commit_certificate(height).value() != std::nullopt) {
+            fail("certificate visible");
+        }
+        if (snap->receipt_at(ledger::TxLocation{height, 0}).value() != std::nullopt) {
+            fail("receipt 0 visible");
+        }
+        ++checked;
+        return {};
+    };
+    auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+    committing = store.get();
+    const auto steps = commit_blocks(*store, 4);
+    INFO((failures.empty() ? std::string() : failures.front()));
+    CHECK(failures.empty());
+    CHECK(checked == 4);
+    // After the commit every block is whole.
+    const auto snap = store->snapshot();
+    CHECK(snap->head().height == 4);
+    CHECK(snap->receipts(4).value().size() == steps[3].block.txs().size());
+}
+
+TEST_CASE("a format-1 store and a lost database are refused with precise errors", "[ledger][store]") {
+    SECTION("format 1: one LevelDB directly in the store directory") {
+        TempDir dir;
+        {
+            leveldb::Options o;
+            o.create_if_missing = true;
+            leveldb::DB* raw = nullptr;
+            REQUIRE(leveldb::DB::Open(o, dir.db(), &raw).ok());
+            std::unique_ptr<leveldb::DB> db(raw);
+            REQUIRE(db->Put(leveldb::WriteOptions(), "Mformat", be(1, 8)).ok());
+        }
+        for (const bool create : {false, true}) {
+            INFO((create ? "create" : "open"));
+            auto store = create ? Store::create(options_for(dir), chain().genesis(), chain().genesis_writes())
+                                : Store::open(options_for(dir), chain().genesis());
+            REQUIRE_FALSE(store.ok());
+            CHECK(store.error().code() == Errc::kInvalidArgument);
+            CHECK_THAT(store.error().message(), Catch::Contains(dir.db() + " holds a format-1 store"));
+            CHECK_THAT(store.error().message(), Catch::Contains("catches up from its peers"));
+            CHECK_THAT(store.error().message(), Catch::Contains("docs/operations.md"));
+        }
+        CHECK_FALSE(fs::exists(dir.db() + "/state"));
+    }
+    SECTION("a lost CURRENT or a lost database, in either database") {
+        TempDir dir;
+        {
+            auto store = create_store(dir);
+            commit_blocks(*store, 2);
+        }
+        for (const std::string db : {"chain", "state"}) {
+            for (const bool whole : {false, true}) {
+                INFO(db << (whole ? " deleted" : " lost CURRENT"));
+                TempDir copy;
+                fs::copy(dir.db(), copy.db(), fs::copy_options::recursive);
+                if (whole) {
+                    fs::remove_all(copy.db() + "/" + db);
+                } else {
+                    fs::remove(copy.db() + "/" + db + "/CURRENT");
+                }
+                auto opened = Store::open(options_for(copy), chain().genesis());
+                REQUIRE_FALSE(opened.ok());
+                CHECK(opened.error().code() == Errc::kCorruption);
+                CHECK_THAT(opened.error().message(), Catch::Contains(copy.db()));
+                // Nor may a creation start a fresh ledger over it.
+                CHECK_FALSE(Store::create(options_for(copy), chain().genesis(), chain().genesis_writes()).ok());
+            }
+        }
+    }
+    SECTION("a foreign file in the store directory") {
+        TempDir dir;
+        create_store(dir).reset();
+        std::ofstream(dir.db() + "/000005.ldb") << "x";
+        CHECK_THAT(open_error(dir), Catch::Contains("holds 000005.ldb"));
+    }
+}
+
+TEST_CASE("a creation interrupted after the chain database is no store yet", "[ledger][store]") {
+    // Creation writes height 0's results to the chain database, then the state database's batch;
+    // a kill in between leaves a store that does not exist yet and may be created again.
+    TempDir dir;
+    {
+        auto options = options_for(dir);
+        auto store = Store::create(options, chain().genesis(), chain().genesis_writes());
+        REQUIRE(store.ok());
+    }
+    fs::remove_all(dir.db() + "/state");
+    {
+        auto none = Store::open(options_for(dir), chain().genesis());
+        REQUIRE_FALSE(none.ok());
+        CHECK(none.error().code() == Errc::kNotFound);
+    }
+    auto store = create_store(dir);
+    commit_blocks(*store, 1);
+    CHECK(store->head().height == 1);
 }

@@ -1,31 +1,39 @@
 // Store: the node's durable ledger on LevelDB — blocks, commit certificates, receipts, indexes,
 // the ordered state, execution results, checkpoint certificates and the consensus records that
 // make "persist before send" possible. The on-disk format is docs/spec/storage.md; the choices
-// behind it are docs/decisions/0021-ledger-store.md.
+// behind it are docs/decisions/0021-ledger-store.md and 0136-two-leveldb-databases.md.
+//
+// Layout: two LevelDB databases under the store directory. `<path>/chain` holds only the
+// append-only per-height records (header, transactions, receipts, commit certificate, results),
+// keyed height first, so LevelDB never rewrites them in compaction; `<path>/state` holds
+// everything else (meta and head, state, indexes, checkpoint certificates, consensus records).
 //
 // Guarantees:
-//  - `commit_block` writes the block, its certificate, receipts, indexes, state writes, results
-//    and the new head in ONE LevelDB WriteBatch with sync = true. When it returns ok the block
-//    is durable; if the process dies before, none of it is visible after a restart.
+//  - `commit_block` writes the block's chain records in one synced LevelDB WriteBatch, then its
+//    indexes, state writes and the new head in one synced batch of the state database. When it
+//    returns ok the block is durable. If the process dies before, the block is not visible after
+//    a restart: a crash between the two writes leaves chain records at exactly head + 1, which
+//    `open` deletes (torn_commit_removed() says so); chain records any higher are corruption.
 //  - Nothing inconsistent is written: commit_block checks the height and parent link, the
 //    certificate's binding to the block (and its signatures, unless disabled), that every
 //    transaction is for this chain, every receipt, and recomputes the results it is given.
 //    Transaction signatures are NOT re-verified here: the node verifies each once, before
 //    consensus accepts the block.
-//  - `open` refuses a store made for another genesis, and checks the head (block, transactions,
-//    certificate, receipts, results, the head's state writes against the state) before serving
-//    anything; any inconsistency is an Errc::kCorruption error naming the height and the
-//    problem. LevelDB's paranoid checks and checksum verification are on.
+//  - `open` refuses a store made for another genesis or in another format (a format-1 store,
+//    one LevelDB directly in `<path>`, is refused with what to do), and checks the head (block,
+//    transactions, certificate, receipts, results, the head's state writes against the state)
+//    before serving anything; any inconsistency is an Errc::kCorruption error naming the height
+//    and the problem. LevelDB's paranoid checks and checksum verification are on.
 //  - Readers use `snapshot()`: a StoreSnapshot sees exactly the committed blocks up to its head,
-//    never half of one.
+//    never half of one (it never reads a chain record above its head).
 //  - Disk and decoding failures come back as Status/Result; nothing here throws or aborts on bad
 //    data.
 //
 // Thread-safety: all methods may be called from any thread. commit_block and checkpoint writes
-// are serialised by an internal mutex; consensus-record writes go straight to LevelDB, which
-// orders concurrent writers, so they never wait for a block being committed (the node writes
-// them from a thread of their own). Snapshots are immutable and may outlive the Store object (they keep
-// the database open).
+// are serialised by an internal mutex; consensus-record writes go straight to the state
+// database, which orders concurrent writers, so they never wait for a block being committed (the
+// node writes them from a thread of their own). Snapshots are immutable and may outlive the
+// Store object (they keep the databases open).
 #pragma once
 
 #include <jc/core/bytes.h>
@@ -50,32 +58,59 @@
 namespace jc::ledger {
 
 namespace detail {
-struct Db;  // the LevelDB handle and its environment; private to store.cc
+struct Db;  // the two LevelDB handles and their environment; private to store.cc
 }  // namespace detail
 
-inline constexpr std::uint32_t kStoreFormatVersion = 1;
+// 2: the chain and state databases (ADR 0136). 1: one LevelDB in the store directory (refused).
+inline constexpr std::uint32_t kStoreFormatVersion = 2;
 inline constexpr std::size_t kConsensusKeyBytesMax = 1024;
 inline constexpr std::size_t kConsensusValueBytesMax = std::size_t{16} << 20;
 
 struct StoreOptions {
-    std::string path;  // the LevelDB directory
+    std::string path;  // the store directory; the databases are <path>/chain and <path>/state
     // Keep everything in memory (leveldb::NewMemEnv): for the simulator and fast tests. Data is
     // gone when the last handle closes.
     bool in_memory = false;
     // Verify commit and checkpoint certificate signatures against the genesis validator set on
     // commit and when checking the head. Turn off only in benchmarks of the store itself.
     bool verify_signatures = true;
+    // One LRU block cache shared by both databases.
     std::size_t block_cache_bytes = std::size_t{32} << 20;
-    // LevelDB's memtable size. 32 MiB rather than LevelDB's 4 (or the 8 used before): with the
-    // ledger's write pattern it cuts compaction CPU per transaction by ~2.5x at 200,000
-    // transactions, for up to 2 x 32 MiB of memtables (docs/decisions/0100-ledger-growth.md).
+    // The state database's memtable size. 32 MiB rather than LevelDB's 4 (or the 8 used
+    // before): it cuts compaction CPU per transaction (docs/decisions/0100-ledger-growth.md).
     std::size_t write_buffer_bytes = std::size_t{32} << 20;
+    // The chain database's memtable size. Its records are written once and never compacted
+    // (flushed tables go straight to a deeper level, ADR 0136), so a small memtable costs no
+    // compaction and keeps memory down: up to 2 x 8 MiB.
+    std::size_t chain_write_buffer_bytes = std::size_t{8} << 20;
     // LevelDB's target table file size (its max_file_size).
     std::size_t table_file_bytes = std::size_t{2} << 20;
-    // LevelDB's max_open_files: it keeps up to this many - 10 tables open. Its default (1000)
-    // is reached at ~2 GB of 2 MiB tables, after which reads reopen tables; the node sets it
+    // The open-file budget of the two databases together (LevelDB's max_open_files, split by
+    // split_open_files below: each keeps up to its share - 10 tables open). The node sets it
     // from its open-file limit (src/node/src/fd_budget.h).
     int max_open_files = 1000;
+    // Test hook: when set, commit_block calls it between the chain batch and the state batch
+    // (the height being committed). An error is taken as a failed state write: commit_block
+    // returns it and the handle refuses every later write, as after a real disk failure. Used
+    // to test torn commits and readers racing a commit; never set in production.
+    std::function<Status(std::uint64_t height)> between_writes_for_test;
+};
+
+// How the open-file budget is shared: the state database, read at random by every block's
+// execution, gets three quarters; the chain database, append-only in large tables and read for
+// RPC, the rest. Each share is at least LevelDB's own minimum (74), so the sum may exceed a
+// budget below 148.
+struct OpenFileSplit {
+    int chain = 0;
+    int state = 0;
+};
+OpenFileSplit split_open_files(int max_open_files);
+
+// What open() repaired: a crash between a commit's two writes leaves chain records at head + 1
+// that no head names; open deletes them (synced) before the head check.
+struct TornCommit {
+    std::uint64_t height = 0;
+    std::uint64_t records = 0;
 };
 
 // The last committed block. At height 0 (nothing committed yet) `hash` is the genesis hash and
@@ -156,12 +191,20 @@ public:
 
 private:
     friend class Store;
-    StoreSnapshot(std::shared_ptr<detail::Db> db, const void* snapshot, LedgerHead head);
+    StoreSnapshot(std::shared_ptr<detail::Db> db, const void* state_snapshot, const void* chain_snapshot,
+                  LedgerHead head);
 
-    Result<std::optional<std::string>> read(std::string_view key) const;
+    // A record of the state database.
+    Result<std::optional<std::string>> read_state(std::string_view key) const;
+    // A record of the chain database at `height`: nullopt above the head, so a commit in flight
+    // (its chain batch written, its state batch not yet) is never seen.
+    Result<std::optional<std::string>> read_chain(std::uint64_t height, std::string_view key) const;
+    Status scan_chain(std::uint64_t height, std::string_view prefix,
+                      const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
     std::shared_ptr<detail::Db> db_;
-    const void* snapshot_;  // const leveldb::Snapshot*, released in the destructor
+    const void* state_snapshot_;  // const leveldb::Snapshot*s, released in the destructor
+    const void* chain_snapshot_;
     LedgerHead head_;
 };
 
@@ -214,7 +257,10 @@ public:
     // of older blocks are not kept). For audits and the crash test; O(blocks).
     Status verify_blocks(std::uint64_t first, std::uint64_t last) const;
 
-    // Reads every record of the database with checksum verification, so a flipped bit in any
+    // Set when open() removed a torn commit (see the top of this file); the node logs it.
+    [[nodiscard]] const std::optional<TornCommit>& torn_commit_removed() const { return torn_commit_; }
+
+    // Reads every record of both databases with checksum verification, so a flipped bit in any
     // table file (not only the head's records, which open() checks) is found before the node
     // serves anything: Errc::kCorruption naming the LevelDB error. Counts what it read.
     // O(store size); the node runs it at start (docs/decisions/0090-store-verified-at-start.md).
@@ -224,13 +270,15 @@ public:
     };
     Result<ChecksumReport> verify_checksums() const;
 
-    // LevelDB's own report ("leveldb.stats": files, size and compaction time and bytes per level),
-    // for benchmarks and operators' diagnostics. Empty when the database cannot say.
+    // LevelDB's own report ("leveldb.stats": files, size and compaction time and bytes per level)
+    // of each database, headed "chain database" and "state database", for benchmarks and
+    // operators' diagnostics. Empty when the databases cannot say.
     [[nodiscard]] std::string engine_stats() const;
 
 private:
     Store(StoreOptions options, Genesis genesis, std::shared_ptr<detail::Db> db);
 
+    Status remove_torn_commit();
     Status check_head();
     Status check_certificate(const Certificate& cert, VoteKind kind, std::uint64_t height,
                              const Hash& digest, std::string_view what) const;
@@ -244,9 +292,7 @@ private:
 
     // Serialises commit_block and put_checkpoint_certificate (held across their fsync).
     std::mutex write_mutex_;
-    // A store written before ADR 0100 still holds its head's legacy write record (W); the next
-    // commit deletes it, and only that one (guarded by write_mutex_).
-    bool legacy_head_writes_ = false;
+    std::optional<TornCommit> torn_commit_;
     // Guards head_; held only to copy or replace it, so readers never wait for a disk write.
     mutable std::mutex head_mutex_;
     LedgerHead head_;
