@@ -202,6 +202,7 @@ public:
 
     [[nodiscard]] const std::vector<Bank>& banks() const { return banks_; }
     [[nodiscard]] std::uint64_t height() const { return store_->head().height; }
+    [[nodiscard]] ledger::LedgerHead head() const { return store_->head(); }
     [[nodiscard]] std::string engine_stats() const { return store_->engine_stats(); }
 
     ledger::TxPtr sign(const Bank& bank, const std::string& type, json::Value body, const std::string& ref) const {
@@ -550,6 +551,12 @@ int main(int argc, char** argv) {
                     applied, static_cast<unsigned long long>(ledger.height()), wall_s() - started,
                     static_cast<unsigned long long>(disk), static_cast<double>(disk) / static_cast<double>(applied),
                     static_cast<double>(rss_bytes()) / (1024.0 * 1024.0), rejected);
+        // The chain's identity at the end: equal across store layouts and builds that must not
+        // change a hashed byte (ADR 0136 compares them).
+        const ledger::LedgerHead end_head = ledger.head();
+        std::printf("# head: height %llu block %s state_root %s receipt_root %s\n",
+                    static_cast<unsigned long long>(end_head.height), end_head.hash.hex().c_str(),
+                    end_head.results.state_root.hex().c_str(), end_head.results.receipt_root.hex().c_str());
         std::printf("# LevelDB at the end:\n%s", ledger.engine_stats().c_str());
         std::printf("# logical bytes written per tx by keyspace (before compression and compaction):\n");
         std::uint64_t all = 0;
