@@ -2,12 +2,13 @@
 //
 // A validator's file descriptors go to sockets (RPC clients up to rpc.connections_max, one dialled
 // per higher-indexed peer, inbound p2p connections and pending handshakes up to the transport's
-// inbound_connections_max, listeners), a few files of its own (logs, LevelDB's log, manifest and lock), and LevelDB's
-// open tables. LevelDB keeps at most max_open_files - 10 tables open; with 2 MiB tables its
-// default of 1000 is reached at about 2 GB of ledger (ADR 0100), after which reads reopen tables.
-// So at start the node raises its soft RLIMIT_NOFILE to the hard limit and gives LevelDB what is
-// left after the sockets, up to kLevelDbFilesMax. Pure arithmetic here; the syscall is in
-// raise_open_file_limit().
+// inbound_connections_max, listeners), a few files of its own (logs; each of the store's two
+// LevelDB databases' log, manifest, info log and lock), and LevelDB's open tables. The store
+// splits `leveldb_files` between its chain and state databases (ledger::split_open_files, a
+// quarter and three quarters, ADR 0136); each keeps at most its share - 10 tables open, after
+// which reads reopen tables (ADR 0100). So at start the node raises its soft RLIMIT_NOFILE to the
+// hard limit and gives LevelDB what is left after the sockets, up to kLevelDbFilesMax. Pure
+// arithmetic here; the syscall is in raise_open_file_limit().
 #pragma once
 
 #include <jc/node/config.h>
