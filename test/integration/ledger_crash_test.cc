@@ -1,7 +1,8 @@
 // Goal: a ledger store never holds a partial block, whatever moment the process dies at, and a
 // commit that returned is never lost.
 // Method: a child process (jc_ledger_crash_child) commits deterministic blocks in a loop, each
-// an fsynced WriteBatch, and reports each returned commit on a pipe. The parent kills it with
+// two fsynced WriteBatches (the chain database's, then the state database's with the head, ADR
+// 0136), and reports each returned commit on a pipe. The parent kills it with
 // SIGKILL many times at random moments — sometimes during start-up and recovery, mostly after a
 // random number of commits plus a random extra delay, so kills land inside LevelDB writes, log
 // syncs and memtable compactions. After every kill the parent opens the store itself and checks:
@@ -203,6 +204,7 @@ TEST_CASE("the store survives SIGKILL at random moments with no partial block",
     const auto started = Clock::now();
     std::uint64_t durable_height = 0;  // highest commit the child reported as returned
     std::uint64_t unreported = 0;      // kills after a batch landed but before it was reported
+    std::uint64_t torn = 0;            // opens that removed a commit torn between its two batches
     std::uint64_t early = 0;           // kills before the child had opened the store
     std::uint64_t verified_height = 0;
     std::uint64_t aimed = 0;  // kills aimed at a commit_block in progress
@@ -254,6 +256,7 @@ TEST_CASE("the store survives SIGKILL at random moments with no partial block",
         INFO((store ? std::string() : store.error().to_string()));
         REQUIRE(store.ok());
         const auto head = (*store)->head();
+        torn += (*store)->torn_commit_removed() ? 1U : 0U;
         // Durable: every reported commit survived; atomic: at most the one in flight more.
         REQUIRE(head.height >= durable_height);
         REQUIRE(head.height <= durable_height + 1);
@@ -282,10 +285,11 @@ TEST_CASE("the store survives SIGKILL at random moments with no partial block",
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     std::printf("ledger crash test: %llu kills (%llu before the store opened, %llu aimed at a "
-                "commit in progress, %llu between a durable batch and its report), final height "
-                "%llu, %.1f s\n",
+                "commit in progress, %llu between a durable batch and its report, %llu between a "
+                "commit's two batches), final height %llu, %.1f s\n",
                 static_cast<unsigned long long>(kills), static_cast<unsigned long long>(early),
                 static_cast<unsigned long long>(aimed), static_cast<unsigned long long>(unreported),
+                static_cast<unsigned long long>(torn),
                 static_cast<unsigned long long>(durable_height), seconds);
     CHECK(durable_height >= kills / 2);  // the child made progress between kills
     std::error_code ec;
