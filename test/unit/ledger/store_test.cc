@@ -1075,3 +1075,16 @@ TEST_CASE("a creation interrupted after the chain database is no store yet", "[l
     commit_blocks(*store, 1);
     CHECK(store->head().height == 1);
 }
+
+TEST_CASE("the open-file budget is split between the two databases, not doubled", "[ledger][store]") {
+    const auto roomy = ledger::split_open_files(4096);
+    CHECK(roomy.chain == 1024);
+    CHECK(roomy.state == 3072);
+    const auto usual = ledger::split_open_files(1000);
+    CHECK(usual.chain + usual.state == 1000);
+    CHECK(usual.state > usual.chain);
+    // Below LevelDB's own minimum per database (74) each share is raised to it.
+    const auto starved = ledger::split_open_files(64);
+    CHECK(starved.chain == 74);
+    CHECK(starved.state == 74);
+}
