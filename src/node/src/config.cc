@@ -294,6 +294,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .integer("window_heights", c.consensus.window_heights, 1, 64)
                 .integer("block_txs_max", c.consensus.block_txs_max, 1, 10'000)
                 .integer("block_interval_ms", c.consensus.block_interval_ms, 0, 60'000)
+                .integer("blocks_ahead_max", c.consensus.blocks_ahead_max, 1, 64)
                 .integer("timestamp_skew_ms_max", c.consensus.timestamp_skew_ms_max, 0, 3'600'000)
                 .run();
         })

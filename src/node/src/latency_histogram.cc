@@ -6,7 +6,7 @@ namespace jc::node {
 namespace {
 
 // The bucket bounds in seconds, as Prometheus writes them.
-constexpr const char* kLe[] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "+Inf"};
+constexpr const char* kLe[] = {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"};
 static_assert(std::size(kLe) == LatencyHistogram::kBoundsMs.size() + 1);
 
 }  // namespace

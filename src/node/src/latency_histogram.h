@@ -16,7 +16,9 @@ namespace jc::node {
 class LatencyHistogram {
 public:
     // Upper bounds of the buckets, in ms; one more bucket holds the rest (+Inf).
-    static constexpr std::array<std::int64_t, 7> kBoundsMs = {1, 2, 5, 10, 20, 50, 100};
+    // Up to 2.5 s: the per-stage histograms of a transaction's way (pool wait, consensus,
+    // durable) have tails of hundreds of ms under load (ADR 0155).
+    static constexpr std::array<std::int64_t, 11> kBoundsMs = {1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500};
 
     void observe_us(std::int64_t microseconds);
 

@@ -822,8 +822,20 @@ void Node::Impl::drain() {
             }
             forget_committed(decoded->block.tx_hashes());
             lineage_.prune_below(c.height);
-            asio::post(storage_io_, [this, b = std::move(decoded->block), cert = std::move(c.certificate)] {
+            const auto committed_at = std::chrono::steady_clock::now();
+            if (auto it = proposed_at_.find(c.height); it != proposed_at_.end()) {
+                metrics_.block_consensus.observe_us(
+                    std::chrono::duration_cast<std::chrono::microseconds>(committed_at - it->second).count());
+            }
+            // Heights at or below a commit are settled (a proposal of an abandoned view included).
+            proposed_at_.erase(proposed_at_.begin(), proposed_at_.upper_bound(c.height));
+            asio::post(storage_io_, [this, b = std::move(decoded->block), cert = std::move(c.certificate), committed_at] {
                 commit(b, cert, /*from_sync=*/false);
+                if (committed_height_ >= b.height()) {
+                    metrics_.block_durable.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                          std::chrono::steady_clock::now() - committed_at)
+                                                          .count());
+                }
             });
         }
         for (const auto& f : ready.fetch_requests) {
@@ -876,15 +888,24 @@ void Node::Impl::maybe_propose() {
         pool_nonempty_since_ms_ = now;
     }
     const std::size_t txs_max = std::min<std::size_t>(config_.consensus.block_txs_max, genesis_->params().block_txs_max);
-    // Cut a block when it is full or the block interval has passed since work arrived.
-    if (pool_->proposable() < txs_max &&
-        now - pool_nonempty_since_ms_ < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
-        return;
+    // Cut a block when it is full, or when the block interval has passed since work arrived and
+    // fewer than blocks_ahead_max heights lie between the executed head and this one. Under load
+    // the storage thread (a block's execution and its two fsyncs) is the slowest stage; small
+    // blocks cut every interval only queue there, so the pool fills bigger ones instead. The
+    // head's Executed calls maybe_propose again (ADR 0155).
+    if (pool_->proposable() < txs_max) {
+        if (now - pool_nonempty_since_ms_ < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
+            return;
+        }
+        if (slot->height > metrics_.height.load() + config_.consensus.blocks_ahead_max) {
+            return;
+        }
     }
     // Not what the block's uncommitted ancestors carry: after a view change the pool has
     // released them, but the new view may re-propose those ancestors as they were.
+    std::vector<std::chrono::steady_clock::time_point> added;
     auto txs = pool_->take_for_block(txs_max, genesis_->params().block_bytes_max - 4096,
-                                     lineage_.txs_on_branch(slot->parent_digest));
+                                     lineage_.txs_on_branch(slot->parent_digest), &added);
     if (txs.empty()) {
         pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : pool_nonempty_since_ms_;
         return;
@@ -902,6 +923,11 @@ void Node::Impl::maybe_propose() {
     }
     pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : now;
     // valid() records the proposal in the lineage when the replica checks it.
+    const auto proposed = std::chrono::steady_clock::now();
+    for (const auto& t : added) {
+        metrics_.tx_pool_wait.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(proposed - t).count());
+    }
+    proposed_at_[slot->height] = proposed;
     consensus::Proposal proposal{block->hash(), slot->parent_digest, block->encode()};
     step(consensus::Propose{slot->height, std::move(proposal)});
 }
@@ -1552,6 +1578,14 @@ std::string Node::Impl::metrics_text() const {
     metrics_.consensus_persist.append_text(
         out, "jointclear_consensus_persist_seconds",
         "From the replica handing over consensus records to their fsync: how long votes wait to be sent.");
+    metrics_.tx_pool_wait.append_text(
+        out, "jointclear_tx_pool_wait_seconds",
+        "Per transaction this node proposed: from entering its pool (client or gossip) to the proposal.");
+    metrics_.block_consensus.append_text(out, "jointclear_block_consensus_seconds",
+                                         "Per block this node proposed: from the proposal to its commit by consensus.");
+    metrics_.block_durable.append_text(
+        out, "jointclear_block_durable_seconds",
+        "Per block committed by consensus: from the commit to executed and durable (storage queue included).");
 #if defined(JC_BYZANTINE)
     if (byzantine_) {
         out += byzantine_->metrics_text();

@@ -55,6 +55,10 @@ struct Metrics {
     std::atomic<std::uint64_t> view_changes{0};
     LatencyHistogram block_commit;        // execution plus durable commit of one block
     LatencyHistogram consensus_persist;   // a Ready's consensus records: handed over -> durable
+    // A committed transaction's way through this node, stage by stage (ADR 0155):
+    LatencyHistogram tx_pool_wait;        // per transaction: entered this node's pool -> proposed by it (primary)
+    LatencyHistogram block_consensus;     // per block: proposed by this node -> committed by consensus
+    LatencyHistogram block_durable;       // per block: committed by consensus -> executed and durable (queue included)
     std::atomic<std::uint64_t> height{0};
     std::atomic<std::uint64_t> view{0};
     std::atomic<std::uint64_t> pool_txs{0};
@@ -251,6 +255,8 @@ public:
     std::deque<Hash> recently_committed_order_;
     std::vector<ledger::TxPtr> gossip_queue_;
     std::int64_t pool_nonempty_since_ms_ = -1;
+    // When this node proposed each height still uncommitted (block_consensus histogram).
+    std::map<std::uint64_t, std::chrono::steady_clock::time_point> proposed_at_;
     std::uint64_t last_view_ = 0;
     // Proposals above the committed height: parents' timestamps for valid(), and the
     // transactions a new block's ancestors already carry (proposal_lineage.h).

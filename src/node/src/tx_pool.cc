@@ -33,13 +33,14 @@ TxPool::AddResult TxPool::add(ledger::TxPtr tx, Origin origin) {
         client_bytes_ += size;
     }
     const Hash h = tx->hash();
-    order_.push_back(Entry{std::move(tx), false, origin});
+    order_.push_back(Entry{std::move(tx), false, origin, std::chrono::steady_clock::now()});
     index_.emplace(h, std::prev(order_.end()));
     return AddResult::kAdded;
 }
 
 std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max,
-                                                  const std::unordered_set<Hash, HashHasher>& carried) {
+                                                  const std::unordered_set<Hash, HashHasher>& carried,
+                                                  std::vector<std::chrono::steady_clock::time_point>* added) {
     for (const auto& h : carried) {
         if (auto it = index_.find(h); it != index_.end() && !it->second->in_flight) {
             it->second->in_flight = true;
@@ -63,6 +64,9 @@ std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size
         e.in_flight = true;
         ++in_flight_;
         out.push_back(e.tx);
+        if (added != nullptr) {
+            added->push_back(e.added);
+        }
     }
     return out;
 }

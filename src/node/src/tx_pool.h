@@ -22,6 +22,7 @@
 #include <list>
 #include <unordered_map>
 #include <unordered_set>
+#include <chrono>
 #include <vector>
 
 namespace jc::node {
@@ -43,8 +44,11 @@ public:
     // First marks in flight every pooled transaction in `carried` (what the new block's
     // uncommitted ancestors already hold); then up to `txs_max` transactions and `bytes_max`
     // bytes not in flight, oldest first, which become in flight.
+    // With `added`, also appends when each taken transaction entered the pool (for the
+    // pool-wait histogram; the pool itself never reads the clock's value).
     std::vector<ledger::TxPtr> take_for_block(std::size_t txs_max, std::size_t bytes_max,
-                                              const std::unordered_set<Hash, HashHasher>& carried = {});
+                                              const std::unordered_set<Hash, HashHasher>& carried = {},
+                                              std::vector<std::chrono::steady_clock::time_point>* added = nullptr);
     // Removes committed transactions.
     void remove(const std::vector<Hash>& committed);
     // Makes every in-flight transaction proposable again (after a view change).
@@ -66,6 +70,7 @@ private:
         ledger::TxPtr tx;
         bool in_flight = false;
         Origin origin = Origin::kPeer;
+        std::chrono::steady_clock::time_point added{};
     };
     std::size_t txs_max_;
     std::size_t bytes_max_;

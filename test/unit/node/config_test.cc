@@ -31,6 +31,7 @@ TEST_CASE("minimal config with comments gets defaults and resolved paths", "[nod
     CHECK(c->p2p.ca_cert == "/etc/jc/ca.crt");
     CHECK(c->pool.txs_max == 200'000);
     CHECK(c->consensus.tick_ms == 50);
+    CHECK(c->consensus.blocks_ahead_max == 2);
     CHECK(c->log.format == "text");
 }
 
@@ -47,6 +48,8 @@ TEST_CASE("config errors name the key path", "[node][config]") {
                             "p2p": {"ca_cert": "c", "cert": "t", "key": "k", "inbound_connections_max": 0}})"),
                Catch::Contains("p2p.inbound_connections_max: must be an integer in [1, 65536]"));
     CHECK_THAT(error_of(with(R"("rpc": {"listen": 5})")), Catch::Contains("rpc.listen: must be a string"));
+    CHECK_THAT(error_of(with(R"("consensus": {"blocks_ahead_max": 0})")),
+               Catch::Contains("consensus.blocks_ahead_max: must be an integer in [1, 64]"));
     CHECK_THAT(error_of(with(R"("log": {"format": "xml"})")), Catch::Contains("log.format"));
     CHECK_THAT(error_of(with(R"("typo": 1)")), Catch::Contains("typo: unknown key"));
     CHECK_THAT(error_of(with(R"("rpc": {"wait_timeout_ms_default": 9000, "wait_timeout_ms_max": 10})")),

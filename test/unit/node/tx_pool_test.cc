@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
 #include <set>
 #include <unordered_set>
@@ -42,10 +43,16 @@ TEST_CASE("a reconnecting peer is offered the oldest transactions, in flight or 
     }
     CHECK(pool.add(txs[0], TxPool::Origin::kClient) == TxPool::AddResult::kDuplicate);
 
-    const auto block = pool.take_for_block(2, 1 << 20);
+    std::vector<std::chrono::steady_clock::time_point> added;
+    const auto block = pool.take_for_block(2, 1 << 20, {}, &added);
     REQUIRE(block.size() == 2);
     CHECK(block[0] == txs[0]);
     CHECK(block[1] == txs[1]);
+    // When each entered the pool, in block order (the pool-wait histogram, ADR 0155).
+    REQUIRE(added.size() == 2);
+    CHECK(added[0] <= added[1]);
+    CHECK(added[1] <= std::chrono::steady_clock::now());
+    CHECK(added[0] != std::chrono::steady_clock::time_point{});
     CHECK(pool.proposable() == 4);
 
     const auto offered = pool.oldest(4);
