@@ -30,9 +30,17 @@ struct Db {
     std::unique_ptr<leveldb::DB> chain;  // <path>/chain: per-height records, height-first keys
     std::unique_ptr<leveldb::DB> state;  // <path>/state: everything else
     std::string path;
+    // Held by db_write across the failed-flag check and the LevelDB write. The store has writers
+    // on two threads (the node's storage thread commits blocks and deletes old consensus records;
+    // its persist thread writes new ones), and a write must never begin while another one that
+    // is about to fail is inside LevelDB: appended after a torn record, it would be reported
+    // durable and then dropped without an error at the next open (LevelDB 1.23 treats the torn
+    // record as the log's end and marks the database failed only after a failed sync).
+    std::mutex write_mutex;
     // The first failed write, kept: after one, no write is attempted again (db_write).
     std::mutex failed_mutex;
     std::optional<Error> failed;
+    std::function<Status(std::string_view what)> write_hook_for_test;  // StoreOptions::write_hook_for_test
 };
 }  // namespace detail
 
@@ -175,6 +183,7 @@ Error corrupt(std::uint64_t height, std::string_view what) {
 std::shared_ptr<Db> make_db(const StoreOptions& options) {
     auto db = std::make_shared<Db>();
     db->path = options.path;
+    db->write_hook_for_test = options.write_hook_for_test;
     db->filter.reset(leveldb::NewBloomFilterPolicy(10));
     db->cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));
     if (options.in_memory) {
@@ -318,11 +327,17 @@ Error mark_failed(Db& db, Error e) {
 }
 
 Status db_write(Db& db, leveldb::DB& target, leveldb::WriteBatch& batch, std::string_view what) {
+    std::lock_guard write_lock(db.write_mutex);
     {
         std::lock_guard lock(db.failed_mutex);
         if (db.failed) {
             return Error(db.failed->code(), "ledger store: not " + std::string(what) + ": an earlier write failed (" +
                                                 db.failed->message() + "); reopen the store");
+        }
+    }
+    if (db.write_hook_for_test) {
+        if (auto s = db.write_hook_for_test(what); !s) {
+            return mark_failed(db, s.error());
         }
     }
     leveldb::WriteOptions wo;
@@ -888,12 +903,10 @@ Store::Store(StoreOptions options, Genesis genesis, std::shared_ptr<Db> db)
 Store::~Store() = default;
 
 OpenFileSplit split_open_files(int max_open_files) {
-    // LevelDB clips max_open_files below 64 + 10 (the files it keeps besides tables) up to that.
-    constexpr int kLevelDbMin = 74;
     const int total = std::max(max_open_files, 0);
     OpenFileSplit split;
-    split.chain = std::max(total / 4, kLevelDbMin);
-    split.state = std::max(total - total / 4, kLevelDbMin);
+    split.chain = std::max(total / 4, kLevelDbOpenFilesMin);
+    split.state = std::max(total - split.chain, kLevelDbOpenFilesMin);
     return split;
 }
 
@@ -918,11 +931,14 @@ Result<std::shared_ptr<Db>> open_dbs(const StoreOptions& options, bool create, b
         if (!std::filesystem::is_directory(options.path, ec)) {
             return Error(Errc::kNotFound, "ledger store: no store at " + options.path);
         }
-        // Only the two databases live here. Anything else (the tables of a format-1 store that
-        // lost its CURRENT, say) means this is not a format-2 store, and must not become one.
+        // Only the two databases live here, plus what a failed LevelDB open of this directory
+        // leaves (an older binary started on this store by mistake opens it as one database,
+        // finds no CURRENT and stops, leaving LOCK and LOG; they hold nothing and are left be).
+        // Anything else (the tables of a format-1 store that lost its CURRENT, say) means this
+        // is not a format-2 store, and must not become one.
         for (const auto& entry : std::filesystem::directory_iterator(options.path, ec)) {
             const auto name = entry.path().filename().string();
-            if (name != "chain" && name != "state") {
+            if (name != "chain" && name != "state" && name != "LOCK" && name != "LOG" && name != "LOG.old") {
                 return Error(Errc::kCorruption, "ledger store: " + options.path + " holds " + name +
                                                     ", which is not part of a format-" +
                                                     std::to_string(kStoreFormatVersion) + " store");
@@ -1110,31 +1126,44 @@ LedgerHead Store::head() const {
 }
 
 std::shared_ptr<const StoreSnapshot> Store::snapshot() const {
-    LedgerHead head;
-    const leveldb::Snapshot* state_snap = nullptr;
-    const leveldb::Snapshot* chain_snap = nullptr;
-    {
-        std::lock_guard lock(head_mutex_);
-        head = head_;
-        // State first, then chain: a commit writes its chain batch before its state batch, so
-        // the chain snapshot holds every block the state snapshot's head names.
-        state_snap = db_->state->GetSnapshot();
-        chain_snap = db_->chain->GetSnapshot();
-    }
-    // A commit publishes head_ just after its batches land, so the snapshot may already contain
-    // the next block. Then the snapshot's head is read from the snapshot itself: head and data
-    // always agree. (If that read fails the conservative in-memory head stands; every block up
-    // to it is complete in the snapshot either way.)
-    auto record = db_get(*db_->state, state_snap, keys::meta(keys::kHead));
-    if (record && *record) {
-        auto on_disk = decode_head(**record);
-        if (on_disk && on_disk->height != head.height) {
-            if (auto loaded = load_head(*db_, state_snap, chain_snap, genesis_); loaded) {
-                head = std::move(*loaded);
+    // A commit publishes head_ just after its batches land, so the snapshots may already contain
+    // the next block. Then the snapshot's head is read from the snapshot itself, so that head and
+    // data agree: the state snapshot's indexes name that block's transactions, which a reader
+    // with the older head would be refused as missing. If that read fails (a transient I/O
+    // error), fresh snapshots are taken: by then the commit has published its head. Only if the
+    // reads keep failing does the in-memory head stand, and readers then meet the same errors.
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        LedgerHead head;
+        const leveldb::Snapshot* state_snap = nullptr;
+        const leveldb::Snapshot* chain_snap = nullptr;
+        {
+            std::lock_guard lock(head_mutex_);
+            head = head_;
+            // State first, then chain: a commit writes its chain batch before its state batch,
+            // so the chain snapshot holds every block the state snapshot's head names.
+            state_snap = db_->state->GetSnapshot();
+            chain_snap = db_->chain->GetSnapshot();
+        }
+        bool agrees = true;
+        auto record = db_get(*db_->state, state_snap, keys::meta(keys::kHead));
+        if (record && *record) {
+            auto on_disk = decode_head(**record);
+            if (on_disk && on_disk->height != head.height) {
+                auto loaded = load_head(*db_, state_snap, chain_snap, genesis_);
+                if (loaded) {
+                    head = std::move(*loaded);
+                } else {
+                    agrees = false;
+                }
             }
         }
+        if (agrees || attempt == kAttempts) {
+            return std::shared_ptr<const StoreSnapshot>(new StoreSnapshot(db_, state_snap, chain_snap, std::move(head)));
+        }
+        db_->state->ReleaseSnapshot(state_snap);
+        db_->chain->ReleaseSnapshot(chain_snap);
     }
-    return std::shared_ptr<const StoreSnapshot>(new StoreSnapshot(db_, state_snap, chain_snap, std::move(head)));
 }
 
 Status Store::check_certificate(const Certificate& cert, VoteKind kind, std::uint64_t height,

@@ -11,6 +11,7 @@
 // arithmetic here; the syscall is in raise_open_file_limit().
 #pragma once
 
+#include <jc/ledger/store.h>
 #include <jc/node/config.h>
 
 #include <cstdint>
@@ -19,7 +20,9 @@
 namespace jc::node {
 
 inline constexpr std::uint64_t kLevelDbFilesMax = 4096;
-inline constexpr std::uint64_t kLevelDbFilesMin = 64;
+// The store's two databases each take at least LevelDB's own floor; planning less would let
+// them overshoot the budget into the reserve below.
+inline constexpr std::uint64_t kLevelDbFilesMin = ledger::kStoreOpenFilesMin;
 // Listeners, log files, LevelDB's own non-table files, the crypto and reader pools' odds and
 // ends, and what the OS and libraries open behind our back.
 inline constexpr std::uint64_t kFdReserve = 128;

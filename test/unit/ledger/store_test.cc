@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <thread>
 
 #include "test_chain.h"
@@ -1000,6 +1001,52 @@ TEST_CASE("a snapshot taken while a commit is between its two batches sees none 
     CHECK(snap->receipts(4).value().size() == steps[3].block.txs().size());
 }
 
+TEST_CASE("a write that fails stops a concurrent write from another thread", "[ledger][store]") {
+    // The node writes consensus records on one thread while another commits blocks. If a block's
+    // batch fails inside LevelDB (a torn append on a full disk), a record batch that was already
+    // past the failed-flag check would be appended after the torn record, reported durable, and
+    // dropped without an error at the next open, after its votes were sent. So a write waits for
+    // any write in progress and then sees its failure.
+    TempDir dir;
+    Store* store = nullptr;
+    bool armed = false;
+    std::promise<Status> record_written;
+    auto record_done = record_written.get_future();
+    std::thread recorder;
+    bool finished_meanwhile = false;
+    auto options = options_for(dir);
+    options.write_hook_for_test = [&](std::string_view what) -> Status {
+        if (!armed || what != "committing block 2") {
+            return {};
+        }
+        armed = false;
+        recorder = std::thread([&] { record_written.set_value(store->put_consensus_record("vote/0002/commit", "sent?")); });
+        // The record batch must not finish while this write is in progress (300 ms is ample for
+        // an unblocked synced write of a few bytes); then this write fails.
+        finished_meanwhile = record_done.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;
+        return Error(Errc::kIo, "injected: no space left on device");
+    };
+    {
+        auto owned = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+        store = owned.get();
+        commit_blocks(*owned, 1);
+        armed = true;
+        const auto head = owned->head();
+        const auto step = chain().next(head, chain().txs_for(head.height + 1, 6));
+        const auto committed = owned->commit_block(step.block, step.certificate, step.receipts, step.writes, step.results);
+        REQUIRE_FALSE(committed.ok());
+        CHECK_THAT(committed.error().message(), Catch::Contains("no space left"));
+        recorder.join();
+        CHECK_FALSE(finished_meanwhile);
+        const Status record = record_done.get();
+        REQUIRE_FALSE(record.ok());
+        CHECK_THAT(record.error().message(), Catch::Contains("an earlier write failed"));
+    }
+    auto reopened = Store::open(options_for(dir), chain().genesis()).value();
+    CHECK(reopened->head().height == 1);
+    CHECK(reopened->get_consensus_record("vote/0002/commit").value() == std::nullopt);
+}
+
 TEST_CASE("a format-1 store and a lost database are refused with precise errors", "[ledger][store]") {
     SECTION("format 1: one LevelDB directly in the store directory") {
         TempDir dir;
@@ -1022,6 +1069,33 @@ TEST_CASE("a format-1 store and a lost database are refused with precise errors"
             CHECK_THAT(store.error().message(), Catch::Contains("docs/operations.md"));
         }
         CHECK_FALSE(fs::exists(dir.db() + "/state"));
+    }
+    SECTION("an older binary's failed open leaves LOCK and LOG beside the databases: still a store") {
+        TempDir dir;
+        {
+            auto store = create_store(dir);
+            commit_blocks(*store, 2);
+        }
+        {
+            // What a format-1 binary does with a format-2 store: open the directory as one
+            // database, find no CURRENT, stop.
+            leveldb::Options o;
+            o.create_if_missing = false;
+            leveldb::DB* raw = nullptr;
+            REQUIRE_FALSE(leveldb::DB::Open(o, dir.db(), &raw).ok());
+            REQUIRE(fs::exists(dir.db() + "/LOCK"));
+        }
+        auto store = Store::open(options_for(dir), chain().genesis());
+        INFO((store.ok() ? std::string() : store.error().message()));
+        REQUIRE(store.ok());
+        CHECK((*store)->head().height == 2);
+        // Anything else there is still refused.
+        store->reset();
+        std::ofstream(dir.db() + "/000005.ldb") << "a table of some other store";
+        auto refused = Store::open(options_for(dir), chain().genesis());
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().code() == Errc::kCorruption);
+        CHECK_THAT(refused.error().message(), Catch::Contains("holds 000005.ldb"));
     }
     SECTION("a lost CURRENT or a lost database, in either database") {
         TempDir dir;
@@ -1083,8 +1157,16 @@ TEST_CASE("the open-file budget is split between the two databases, not doubled"
     const auto usual = ledger::split_open_files(1000);
     CHECK(usual.chain + usual.state == 1000);
     CHECK(usual.state > usual.chain);
-    // Below LevelDB's own minimum per database (74) each share is raised to it.
+    // From the store's floor up, the split never exceeds the budget.
+    for (int budget = ledger::kStoreOpenFilesMin; budget <= 5000; budget += 7) {
+        const auto split = ledger::split_open_files(budget);
+        INFO(budget);
+        CHECK(split.chain + split.state <= budget);
+        CHECK(split.chain >= ledger::kLevelDbOpenFilesMin);
+        CHECK(split.state >= ledger::kLevelDbOpenFilesMin);
+    }
+    // Below it (a caller that did not plan the floor) each share is raised to LevelDB's own.
     const auto starved = ledger::split_open_files(64);
-    CHECK(starved.chain == 74);
-    CHECK(starved.state == 74);
+    CHECK(starved.chain == ledger::kLevelDbOpenFilesMin);
+    CHECK(starved.state == ledger::kLevelDbOpenFilesMin);
 }

@@ -30,9 +30,10 @@
 //    data.
 //
 // Thread-safety: all methods may be called from any thread. commit_block and checkpoint writes
-// are serialised by an internal mutex; consensus-record writes go straight to the state
-// database, which orders concurrent writers, so they never wait for a block being committed (the
-// node writes them from a thread of their own). Snapshots are immutable and may outlive the
+// are serialised by an internal mutex, so consensus-record writes never wait for a block's
+// execution or checks (the node writes them from a thread of their own); every LevelDB write of
+// the store, in either database, holds a second lock only for the write itself, so no write
+// starts while another that may fail is in progress, and the first failure stops them all. Snapshots are immutable and may outlive the
 // Store object (they keep the databases open).
 #pragma once
 
@@ -94,12 +95,22 @@ struct StoreOptions {
     // returns it and the handle refuses every later write, as after a real disk failure. Used
     // to test torn commits and readers racing a commit; never set in production.
     std::function<Status(std::uint64_t height)> between_writes_for_test;
+    // Test hook: when set, every write calls it (with what is being written, e.g. "committing
+    // block 3" or "writing consensus records") after the store's write lock is taken and before
+    // LevelDB writes. An error is taken as that write's failure. Used to test that a failing
+    // write stops a concurrent one; never set in production.
+    std::function<Status(std::string_view what)> write_hook_for_test;
 };
+
+// LevelDB's own floor per database (it raises max_open_files below 64 tables + 10 other files
+// to that), and so the store's: a budget below kStoreOpenFilesMin is exceeded by the split.
+inline constexpr int kLevelDbOpenFilesMin = 74;
+inline constexpr int kStoreOpenFilesMin = 2 * kLevelDbOpenFilesMin;
 
 // How the open-file budget is shared: the state database, read at random by every block's
 // execution, gets three quarters; the chain database, append-only in large tables and read for
-// RPC, the rest. Each share is at least LevelDB's own minimum (74), so the sum may exceed a
-// budget below 148.
+// RPC, the rest. Each share is at least kLevelDbOpenFilesMin, so the sum exceeds a budget below
+// kStoreOpenFilesMin; callers plan at least that (the node does, src/node/src/fd_budget.h).
 struct OpenFileSplit {
     int chain = 0;
     int state = 0;
