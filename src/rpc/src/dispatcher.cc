@@ -267,9 +267,13 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
             if (!last) {
                 return;
             }
-            // The array Value::dump() would print: members joined by commas, no spaces.
+            // The array Value::dump() would print: members joined by commas, no spaces. The
+            // members' texts are freed here: a member's reply function (and so this collector)
+            // may live on after the answer, e.g. in a waiting submission's timeout timer.
+            std::vector<std::optional<std::string>> responses;
+            responses.swap(collector->responses);
             std::string out;
-            for (const auto& r : collector->responses) {
+            for (const auto& r : responses) {
                 if (r) {
                     out += out.empty() ? '[' : ',';
                     out += *r;

@@ -21,6 +21,8 @@ std::unique_ptr<Dispatcher> make_dispatcher(std::vector<Reply>* deferred = nullp
     d.add("later", {.summary = "replies later"}, [deferred](const Value&, const CallContext&, Reply reply) {
         deferred->push_back(std::move(reply));
     });
+    d.add("raw", {.summary = "echoes its params as pre-rendered text"},
+          [](const Value& params, const CallContext&, Reply reply) { reply(RawJson{params.dump()}); });
     return owned;
 }
 
@@ -82,6 +84,36 @@ TEST_CASE("notifications get no response; batches answer in order", "[rpc]") {
     CHECK((*call(d, "[]"))["error"]["code"] == -32600);
 }
 
+TEST_CASE("raw JSON results are written as they are, with the bytes a tree result gives", "[rpc]") {
+    // ADR 0151: the response text of a raw result must be byte for byte the tree's, alone and in
+    // a batch, whatever the id's type.
+    const auto holder = make_dispatcher();
+    const Dispatcher& d = *holder;
+    const auto text = [&](std::string_view body) {
+        std::optional<std::optional<std::string>> out;
+        d.handle(body, {}, [&](std::optional<std::string> r) { out = std::move(r); });
+        REQUIRE(out.has_value());
+        REQUIRE(out->has_value());
+        return **out;
+    };
+    const std::string params = R"({"a":[1,-2,{"b":"q\"uote\\"}],"z":null})";
+    for (const std::string id : {"7", R"("call-x")", "null"}) {
+        const std::string tree = text(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"echo","params":)" + params + "}");
+        const std::string raw = text(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"raw","params":)" + params + "}");
+        CHECK(raw == tree);
+        CHECK(raw == R"({"id":)" + id + R"(,"jsonrpc":"2.0","result":)" + Value::parse(params).dump() + "}");
+    }
+    const std::string mixed = text(R"([{"jsonrpc":"2.0","id":1,"method":"raw","params":{"n":1}},
+                                        {"jsonrpc":"2.0","method":"raw"},
+                                        {"jsonrpc":"2.0","id":2,"method":"echo","params":{"n":2}},
+                                        {"jsonrpc":"2.0","id":3,"method":"fail"}])");
+    Value expected = Value::array();
+    expected.push_back(Value{{"jsonrpc", "2.0"}, {"id", 1}, {"result", Value{{"n", 1}}}});
+    expected.push_back(Value{{"jsonrpc", "2.0"}, {"id", 2}, {"result", Value{{"n", 2}}}});
+    expected.push_back(Value::parse(text(R"({"jsonrpc":"2.0","id":3,"method":"fail"})")));
+    CHECK(mixed == expected.dump());
+}
+
 TEST_CASE("limits answer with TOO_LARGE", "[rpc]") {
     const auto holder = make_dispatcher();
     Dispatcher& d = *holder;
@@ -113,7 +145,7 @@ TEST_CASE("OpenRPC document lists every method", "[rpc]") {
     const Dispatcher& d = *holder;
     const auto doc = d.openrpc("JointClear", "0.1.0");
     CHECK(doc["openrpc"] == "1.2.6");
-    CHECK(doc["methods"].size() == 3);
+    CHECK(doc["methods"].size() == 4);
     CHECK(doc["methods"][0]["name"] == "echo");
 }
 
