@@ -1162,8 +1162,10 @@ void Node::Impl::pump_inbox(std::uint32_t from) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Storage thread
+// Persist thread (ADR 0150) and storage thread
 
+// On the persist thread: one batch of the replica's records, in the order handed over; their
+// votes are released (Persisted) only once the batch is durable.
 void Node::Impl::persist(std::vector<ledger::ConsensusRecordWrite> writes, std::uint64_t seq,
                          std::chrono::steady_clock::time_point handed) {
     if (halted()) {
