@@ -30,13 +30,16 @@ struct Db {
     std::unique_ptr<leveldb::DB> chain;  // <path>/chain: per-height records, height-first keys
     std::unique_ptr<leveldb::DB> state;  // <path>/state: everything else
     std::string path;
-    // Held by db_write across the failed-flag check and the LevelDB write. The store has writers
-    // on two threads (the node's storage thread commits blocks and deletes old consensus records;
-    // its persist thread writes new ones), and a write must never begin while another one that
-    // is about to fail is inside LevelDB: appended after a torn record, it would be reported
-    // durable and then dropped without an error at the next open (LevelDB 1.23 treats the torn
-    // record as the log's end and marks the database failed only after a failed sync).
-    std::mutex write_mutex;
+    // Held by db_write across the failed-flag check and the LevelDB write, one per database. The
+    // store has writers on two threads (the node's storage thread commits blocks and deletes old
+    // consensus records; its persist thread writes new ones), and a write must never begin while
+    // another one to the same database's log is about to fail inside LevelDB: appended after a
+    // torn record, it would be reported durable and then dropped without an error at the next
+    // open (LevelDB 1.23 treats the torn record as the log's end and marks the database failed
+    // only after a failed sync). A write to the other database's log is unaffected, so consensus
+    // records never wait for a chain batch.
+    std::mutex chain_write_mutex;
+    std::mutex state_write_mutex;
     // The first failed write, kept: after one, no write is attempted again (db_write).
     std::mutex failed_mutex;
     std::optional<Error> failed;
@@ -327,7 +330,7 @@ Error mark_failed(Db& db, Error e) {
 }
 
 Status db_write(Db& db, leveldb::DB& target, leveldb::WriteBatch& batch, std::string_view what) {
-    std::lock_guard write_lock(db.write_mutex);
+    std::lock_guard write_lock(&target == db.chain.get() ? db.chain_write_mutex : db.state_write_mutex);
     {
         std::lock_guard lock(db.failed_mutex);
         if (db.failed) {
@@ -1147,15 +1150,15 @@ std::shared_ptr<const StoreSnapshot> Store::snapshot() const {
         }
         bool agrees = true;
         auto record = db_get(*db_->state, state_snap, keys::meta(keys::kHead));
-        if (record && *record) {
-            auto on_disk = decode_head(**record);
-            if (on_disk && on_disk->height != head.height) {
-                auto loaded = load_head(*db_, state_snap, chain_snap, genesis_);
-                if (loaded) {
-                    head = std::move(*loaded);
-                } else {
-                    agrees = false;
-                }
+        auto on_disk = record && *record ? decode_head(**record) : Result<HeadRecord>(Error(Errc::kIo, "no head record"));
+        if (!on_disk) {
+            agrees = false;  // the head record is unreadable: which head the snapshot holds is unknown
+        } else if (on_disk->height != head.height) {
+            auto loaded = load_head(*db_, state_snap, chain_snap, genesis_);
+            if (loaded) {
+                head = std::move(*loaded);
+            } else {
+                agrees = false;
             }
         }
         if (agrees || attempt == kAttempts) {

@@ -279,12 +279,15 @@ void Dispatcher::handle(std::string_view body, const CallContext& ctx,
                     out += *r;
                 }
             }
+            // The answer's function goes too: it holds the connection (its request and buffers).
+            auto answer = std::move(collector->done);
+            collector->done = nullptr;
             if (out.empty()) {
-                collector->done(std::nullopt);  // every member was a notification
+                answer(std::nullopt);  // every member was a notification
                 return;
             }
             out += ']';
-            collector->done(std::move(out));
+            answer(std::move(out));
         });
     }
 }

@@ -1003,20 +1003,22 @@ TEST_CASE("a snapshot taken while a commit is between its two batches sees none 
 
 TEST_CASE("a write that fails stops a concurrent write from another thread", "[ledger][store]") {
     // The node writes consensus records on one thread while another commits blocks. If a block's
-    // batch fails inside LevelDB (a torn append on a full disk), a record batch that was already
+    // state batch fails inside LevelDB (a torn append on a full disk), a record batch that was already
     // past the failed-flag check would be appended after the torn record, reported durable, and
     // dropped without an error at the next open, after its votes were sent. So a write waits for
     // any write in progress and then sees its failure.
     TempDir dir;
     Store* store = nullptr;
     bool armed = false;
+    int block_writes = 0;
     std::promise<Status> record_written;
     auto record_done = record_written.get_future();
     std::thread recorder;
     bool finished_meanwhile = false;
     auto options = options_for(dir);
     options.write_hook_for_test = [&](std::string_view what) -> Status {
-        if (!armed || what != "committing block 2") {
+        // Block 2's second write is its state batch, in the database the records go to.
+        if (!armed || what != "committing block 2" || ++block_writes != 2) {
             return {};
         }
         armed = false;
@@ -1034,9 +1036,11 @@ TEST_CASE("a write that fails stops a concurrent write from another thread", "[l
         const auto head = owned->head();
         const auto step = chain().next(head, chain().txs_for(head.height + 1, 6));
         const auto committed = owned->commit_block(step.block, step.certificate, step.receipts, step.writes, step.results);
+        if (recorder.joinable()) {
+            recorder.join();  // before any REQUIRE can leave this scope with the thread running
+        }
         REQUIRE_FALSE(committed.ok());
         CHECK_THAT(committed.error().message(), Catch::Contains("no space left"));
-        recorder.join();
         CHECK_FALSE(finished_meanwhile);
         const Status record = record_done.get();
         REQUIRE_FALSE(record.ok());

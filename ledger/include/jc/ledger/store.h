@@ -31,9 +31,9 @@
 //
 // Thread-safety: all methods may be called from any thread. commit_block and checkpoint writes
 // are serialised by an internal mutex, so consensus-record writes never wait for a block's
-// execution or checks (the node writes them from a thread of their own); every LevelDB write of
-// the store, in either database, holds a second lock only for the write itself, so no write
-// starts while another that may fail is in progress, and the first failure stops them all. Snapshots are immutable and may outlive the
+// execution or checks (the node writes them from a thread of their own); every LevelDB write holds
+// its database's write lock only for the write itself, so no write to a log starts while another
+// to the same log may fail, and the first failure (in either database) stops them all. Snapshots are immutable and may outlive the
 // Store object (they keep the databases open).
 #pragma once
 
