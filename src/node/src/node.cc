@@ -892,12 +892,18 @@ void Node::Impl::maybe_propose() {
     // fewer than blocks_ahead_max heights lie between the executed head and this one. Under load
     // the storage thread (a block's execution and its two fsyncs) is the slowest stage; small
     // blocks cut every interval only queue there, so the pool fills bigger ones instead. The
-    // head's Executed calls maybe_propose again (ADR 0155).
+    // head's Executed calls maybe_propose again (ADR 0155). The hold is bounded: a primary
+    // whose execution lags must not leave the pool waiting until every validator's view-change
+    // timer fires (it runs while work is pending and resets only when a height commits), so after
+    // a quarter of that timeout the block is cut anyway.
     if (pool_->proposable() < txs_max) {
-        if (now - pool_nonempty_since_ms_ < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
+        const std::int64_t waited = now - pool_nonempty_since_ms_;
+        if (waited < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
             return;
         }
-        if (slot->height > metrics_.height.load() + config_.consensus.blocks_ahead_max) {
+        const auto hold_max_ms = static_cast<std::int64_t>(config_.consensus.view_change_timeout_ticks *
+                                                           config_.consensus.tick_ms / 4);
+        if (slot->height > metrics_.height.load() + config_.consensus.blocks_ahead_max && waited < hold_max_ms) {
             return;
         }
     }

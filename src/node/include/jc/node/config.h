@@ -88,8 +88,9 @@ struct ConsensusConfig {
     std::uint64_t block_txs_max = 1000;      // also bounded by genesis params
     std::uint64_t block_interval_ms = 20;    // how long the primary waits to fill a block
     // A block that is not full is cut only while fewer than this many heights lie between the
-    // primary's executed head and the new block (ADR 0155): under load the pool fills larger
-    // blocks instead of queueing small ones at the storage thread.
+    // primary's executed head and the new block, or once its work has waited a quarter of the
+    // view-change timeout (ADR 0155): under load the pool fills larger blocks instead of
+    // queueing small ones at the storage thread.
     std::uint64_t blocks_ahead_max = 2;
     std::uint64_t timestamp_skew_ms_max = 10'000;
 };
