@@ -16,6 +16,7 @@
 #include <latch>
 #include <span>
 
+#include "block_cut.h"
 #include "fd_budget.h"
 #include "frame_limits.h"
 #include "node_impl.h"
@@ -888,30 +889,41 @@ void Node::Impl::maybe_propose() {
         pool_nonempty_since_ms_ = now;
     }
     const std::size_t txs_max = std::min<std::size_t>(config_.consensus.block_txs_max, genesis_->params().block_txs_max);
-    // Cut a block when it is full, or when the block interval has passed since work arrived and
-    // fewer than blocks_ahead_max heights lie between the executed head and this one. Under load
-    // the storage thread (a block's execution and its two fsyncs) is the slowest stage; small
-    // blocks cut every interval only queue there, so the pool fills bigger ones instead. The
-    // head's Executed calls maybe_propose again (ADR 0155). The hold is bounded: a primary
-    // whose execution lags must not leave the pool waiting until every validator's view-change
-    // timer fires (it runs while work is pending and resets only when a height commits), so after
-    // a quarter of that timeout the block is cut anyway.
-    if (pool_->proposable() < txs_max) {
-        const std::int64_t waited = now - pool_nonempty_since_ms_;
-        if (waited < static_cast<std::int64_t>(config_.consensus.block_interval_ms)) {
-            return;
-        }
-        const auto hold_max_ms = static_cast<std::int64_t>(config_.consensus.view_change_timeout_ticks *
-                                                           config_.consensus.tick_ms / 4);
-        if (slot->height > metrics_.height.load() + config_.consensus.blocks_ahead_max && waited < hold_max_ms) {
-            return;
-        }
+    const std::size_t bytes_max = genesis_->params().block_bytes_max - 4096;
+    // Full means this block's own transactions reach a limit. What its uncommitted ancestors
+    // carry is not this block's: after a view change the pool has released them, but the new
+    // view may re-propose those ancestors as they were; so they are set aside and the pool asked
+    // again. Only when it looks full: setting them aside can only make a block less full, and
+    // the branch's hashes (a set over up to a window of blocks) are otherwise built only for a cut.
+    std::optional<std::unordered_set<Hash, HashHasher>> carried;
+    bool full = pool_->fills_block(txs_max, bytes_max);
+    if (full) {
+        carried = lineage_.txs_on_branch(slot->parent_digest);
+        pool_->mark_in_flight(*carried);
+        full = pool_->fills_block(txs_max, bytes_max);
     }
-    // Not what the block's uncommitted ancestors carry: after a view change the pool has
-    // released them, but the new view may re-propose those ancestors as they were.
+    // Cut a block when it is full, or when the block interval has passed since work arrived and
+    // this one is at most blocks_ahead_max heights above the executed head, or when the
+    // hold reached its bound (block_cut.h, ADR 0155). The head's Executed calls maybe_propose
+    // again, and so does the tick timer, so no wake-up is lost.
+    const BlockCut cut = decide_block_cut(BlockCutInput{
+        .now_ms = now,
+        .work_since_ms = pool_nonempty_since_ms_,
+        .full = full,
+        .height = slot->height,
+        .executed_height = metrics_.height.load(),
+        .blocks_ahead_max = config_.consensus.blocks_ahead_max,
+        .block_interval_ms = static_cast<std::int64_t>(config_.consensus.block_interval_ms),
+        .hold_ms_max = static_cast<std::int64_t>(config_.consensus.view_change_timeout_ticks * config_.consensus.tick_ms / 4),
+    });
+    if (cut != BlockCut::kCut) {
+        return;
+    }
+    if (!carried) {
+        carried = lineage_.txs_on_branch(slot->parent_digest);
+    }
     std::vector<std::chrono::steady_clock::time_point> added;
-    auto txs = pool_->take_for_block(txs_max, genesis_->params().block_bytes_max - 4096,
-                                     lineage_.txs_on_branch(slot->parent_digest), &added);
+    auto txs = pool_->take_for_block(txs_max, bytes_max, *carried, &added);
     if (txs.empty()) {
         pool_nonempty_since_ms_ = pool_->proposable() == 0 ? -1 : pool_nonempty_since_ms_;
         return;

@@ -38,15 +38,27 @@ TxPool::AddResult TxPool::add(ledger::TxPtr tx, Origin origin) {
     return AddResult::kAdded;
 }
 
-std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max,
-                                                  const std::unordered_set<Hash, HashHasher>& carried,
-                                                  std::vector<std::chrono::steady_clock::time_point>* added) {
+void TxPool::mark_in_flight(const std::unordered_set<Hash, HashHasher>& carried) {
     for (const auto& h : carried) {
         if (auto it = index_.find(h); it != index_.end() && !it->second->in_flight) {
             it->second->in_flight = true;
             ++in_flight_;
+            in_flight_bytes_ += it->second->tx->canonical_json().size();
         }
     }
+}
+
+bool TxPool::fills_block(std::size_t txs_max, std::size_t bytes_max) const {
+    // take_for_block takes the proposable transactions in order until one does not fit, so it
+    // takes them all exactly when their count and their bytes fit.
+    const std::size_t count = proposable();
+    return count >= txs_max || (bytes_ - in_flight_bytes_) + count * kBlockTxOverheadBytes > bytes_max;
+}
+
+std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max,
+                                                  const std::unordered_set<Hash, HashHasher>& carried,
+                                                  std::vector<std::chrono::steady_clock::time_point>* added) {
+    mark_in_flight(carried);
     std::vector<ledger::TxPtr> out;
     std::size_t bytes = 0;
     for (auto& e : order_) {
@@ -56,13 +68,15 @@ std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size
         if (e.in_flight) {
             continue;
         }
-        const std::size_t size = e.tx->canonical_json().size() + 8;
+        const std::size_t json_bytes = e.tx->canonical_json().size();
+        const std::size_t size = json_bytes + kBlockTxOverheadBytes;
         if (bytes + size > bytes_max) {
             break;
         }
         bytes += size;
         e.in_flight = true;
         ++in_flight_;
+        in_flight_bytes_ += json_bytes;
         out.push_back(e.tx);
         if (added != nullptr) {
             added->push_back(e.added);
@@ -96,11 +110,12 @@ void TxPool::remove(const std::vector<Hash>& committed) {
         }
         if (it->second->in_flight) {
             --in_flight_;
+            in_flight_bytes_ -= size;
         }
         order_.erase(it->second);
         index_.erase(it);
     }
-    JC_ASSERT(in_flight_ <= index_.size(), "node.pool.in_flight_bounded");
+    JC_ASSERT(in_flight_ <= index_.size() && in_flight_bytes_ <= bytes_, "node.pool.in_flight_bounded");
     JC_ASSERT(client_txs_ <= index_.size() && client_bytes_ <= bytes_, "node.pool.client_share_bounded");
 }
 
@@ -109,6 +124,7 @@ void TxPool::release_in_flight() {
         e.in_flight = false;
     }
     in_flight_ = 0;
+    in_flight_bytes_ = 0;
 }
 
 }  // namespace jc::node

@@ -41,6 +41,17 @@ public:
     // kFull if the pool is at a bound, or a client transaction would take the clients past
     // their share.
     AddResult add(ledger::TxPtr tx, Origin origin);
+    // Bytes a transaction takes in take_for_block's byte count beyond its canonical JSON (the
+    // block encoding's per-transaction framing, rounded up).
+    static constexpr std::size_t kBlockTxOverheadBytes = 8;
+    // Marks in flight every pooled transaction in `carried` (what a new block's uncommitted
+    // ancestors already hold): they are not the new block's to take.
+    void mark_in_flight(const std::unordered_set<Hash, HashHasher>& carried);
+    // Whether a block taken now with these limits would be full: the transactions not in flight
+    // reach `txs_max`, or they do not all fit in `bytes_max` (as take_for_block counts bytes).
+    // Exact once the block's carried transactions are marked in flight (mark_in_flight); before
+    // that it may say full when they are what makes it so, never the other way round.
+    [[nodiscard]] bool fills_block(std::size_t txs_max, std::size_t bytes_max) const;
     // First marks in flight every pooled transaction in `carried` (what the new block's
     // uncommitted ancestors already hold); then up to `txs_max` transactions and `bytes_max`
     // bytes not in flight, oldest first, which become in flight.
@@ -80,6 +91,7 @@ private:
     std::size_t client_txs_ = 0;
     std::size_t client_bytes_ = 0;
     std::size_t in_flight_ = 0;
+    std::size_t in_flight_bytes_ = 0;  // canonical JSON bytes of the in-flight transactions
     std::list<Entry> order_;
     // No order needed (order_ keeps arrival order); a hash table, not a tree of memcmps.
     std::unordered_map<Hash, std::list<Entry>::iterator, HashHasher> index_;
