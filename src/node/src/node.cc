@@ -824,15 +824,16 @@ void Node::Impl::drain() {
             forget_committed(decoded->block.tx_hashes());
             lineage_.prune_below(c.height);
             const auto committed_at = std::chrono::steady_clock::now();
-            if (auto it = proposed_at_.find(c.height); it != proposed_at_.end()) {
+            // Only the block this node proposed at the height (stage_clock.h).
+            if (const auto proposed = proposed_at_.committed(c.height, c.proposal.digest)) {
                 metrics_.block_consensus.observe_us(
-                    std::chrono::duration_cast<std::chrono::microseconds>(committed_at - it->second).count());
+                    std::chrono::duration_cast<std::chrono::microseconds>(committed_at - *proposed).count());
             }
-            // Heights at or below a commit are settled (a proposal of an abandoned view included).
-            proposed_at_.erase(proposed_at_.begin(), proposed_at_.upper_bound(c.height));
             asio::post(storage_io_, [this, b = std::move(decoded->block), cert = std::move(c.certificate), committed_at] {
+                const std::uint64_t before = committed_height_;
                 commit(b, cert, /*from_sync=*/false);
-                if (committed_height_ >= b.height()) {
+                // Not when a sync response committed the height first (stage_clock.h).
+                if (durable_measured(b.height(), before, committed_height_)) {
                     metrics_.block_durable.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(
                                                           std::chrono::steady_clock::now() - committed_at)
                                                           .count());
@@ -945,7 +946,7 @@ void Node::Impl::maybe_propose() {
     for (const auto& t : added) {
         metrics_.tx_pool_wait.observe_us(std::chrono::duration_cast<std::chrono::microseconds>(proposed - t).count());
     }
-    proposed_at_[slot->height] = proposed;
+    proposed_at_.proposed(slot->height, block->hash(), proposed);
     consensus::Proposal proposal{block->hash(), slot->parent_digest, block->encode()};
     step(consensus::Propose{slot->height, std::move(proposal)});
 }
@@ -1602,10 +1603,12 @@ std::string Node::Impl::metrics_text() const {
         out, "jointclear_tx_pool_wait_seconds",
         "Per transaction this node proposed: from entering its pool (client or gossip) to the proposal.");
     metrics_.block_consensus.append_text(out, "jointclear_block_consensus_seconds",
-                                         "Per block this node proposed: from the proposal to its commit by consensus.");
-    metrics_.block_durable.append_text(
-        out, "jointclear_block_durable_seconds",
-        "Per block committed by consensus: from the commit to executed and durable (storage queue included).");
+                                         "Per block this node proposed that consensus committed (not another primary's block at "
+                                         "that height): from the proposal to its commit by consensus.");
+    metrics_.block_durable.append_text(out, "jointclear_block_durable_seconds",
+                                       "Per block committed by consensus and executed here (not one a sync response "
+                                       "committed first): from the commit to executed and durable (storage queue "
+                                       "included).");
 #if defined(JC_BYZANTINE)
     if (byzantine_) {
         out += byzantine_->metrics_text();

@@ -32,6 +32,7 @@
 #include "member_register.h"
 #include "proposal_lineage.h"
 #include "refusal_log.h"
+#include "stage_clock.h"
 #include "sync_pipeline.h"
 #include "tx_cache.h"
 #include "tx_pool.h"
@@ -57,8 +58,8 @@ struct Metrics {
     LatencyHistogram consensus_persist;   // a Ready's consensus records: handed over -> durable
     // A committed transaction's way through this node, stage by stage (ADR 0155):
     LatencyHistogram tx_pool_wait;        // per transaction: entered this node's pool -> proposed by it (primary)
-    LatencyHistogram block_consensus;     // per block: proposed by this node -> committed by consensus
-    LatencyHistogram block_durable;       // per block: committed by consensus -> executed and durable (queue included)
+    LatencyHistogram block_consensus;     // per block this node proposed and consensus committed: proposal -> commit
+    LatencyHistogram block_durable;       // per block committed by consensus and executed here: commit -> durable (queue included)
     std::atomic<std::uint64_t> height{0};
     std::atomic<std::uint64_t> view{0};
     std::atomic<std::uint64_t> pool_txs{0};
@@ -255,8 +256,8 @@ public:
     std::deque<Hash> recently_committed_order_;
     std::vector<ledger::TxPtr> gossip_queue_;
     std::int64_t pool_nonempty_since_ms_ = -1;
-    // When this node proposed each height still uncommitted (block_consensus histogram).
-    std::map<std::uint64_t, std::chrono::steady_clock::time_point> proposed_at_;
+    // What and when this node proposed at each height still uncommitted (block_consensus).
+    ProposalTimes proposed_at_;
     std::uint64_t last_view_ = 0;
     // Proposals above the committed height: parents' timestamps for valid(), and the
     // transactions a new block's ancestors already carry (proposal_lineage.h).
