@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <utility>
-#include <boost/asio/steady_timer.hpp>
 
 #include "node_impl.h"
 #include "receipt_json.h"
@@ -257,31 +256,25 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   if (wait) {
                       // Register before submitting, so a fast commit cannot be missed.
                       auto shared_reply = std::make_shared<Reply>(reply);
+                      // The timer is the table's: cancelled once anything else answers, so the
+                      // reply (the client's connection) is released with the answer (waiters.h).
                       done = waiters_.add(
                           h, [shared_reply](const ledger::Receipt& r) { (*shared_reply)(receipt_text(r)); },
-                          [shared_reply](const RpcError& e) { (*shared_reply)(e); });
-                      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
-                      timer->async_wait([this, timer, done, shared_reply, h](const boost::system::error_code&) {
-                          if (!waiters_.expire(h, done)) {
-                              return;  // the receipt, a halt or the submission answered first
-                          }
-                          (*shared_reply)(RpcError::server(rpc::kTimeout, "TIMEOUT",
-                                                           "no receipt yet for " + h.hex() +
-                                                               "; it may still commit: poll getReceipt"));
-                      });
+                          [shared_reply](const RpcError& e) { (*shared_reply)(e); }, io_.get_executor(),
+                          std::chrono::milliseconds(timeout_ms), [shared_reply, h] {
+                              (*shared_reply)(RpcError::server(rpc::kTimeout, "TIMEOUT",
+                                                               "no receipt yet for " + h.hex() +
+                                                                   "; it may still commit: poll getReceipt"));
+                          });
                   }
-                  // Completes a waiting call early: the waiter must not outlive its answer, or it
-                  // pins the client's connection until the node stops.
-                  auto forget_waiter = [this, h, done] {
-                      if (done) {
-                          waiters_.forget(h, done);
-                      }
-                  };
+                  // Completes a waiting call early: true when this answer is the one the caller
+                  // gets (nothing answered it first). The waiter and its timer are gone after it,
+                  // or they would pin the client's connection until the timeout.
+                  auto claim_waiter = [this, h, done] { return !done || waiters_.claim(h, done); };
                   // fatal() answers the waiters it finds; one registered after it must not wait
                   // for a receipt that will never come from here.
                   if (halted()) {
-                      forget_waiter();
-                      if (!done || !done->exchange(true)) {
+                      if (claim_waiter()) {
                           reply(halt_error());
                       }
                       return;
@@ -289,8 +282,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   // Already committed (an exact replay): answer from the ledger.
                   auto snapshot = store_->snapshot();
                   if (auto existing = snapshot->receipt(h); existing && *existing) {
-                      forget_waiter();
-                      if (!done || !done->exchange(true)) {
+                      if (claim_waiter()) {
                           if (wait) {
                               reply(receipt_text(**existing));
                           } else {
@@ -299,10 +291,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       }
                       return;
                   }
-                  submit(tx, [reply, h, done, forget_waiter](Status s, bool) mutable {
+                  submit(tx, [reply, h, done, claim_waiter](Status s, bool) mutable {
                       if (!s) {
-                          forget_waiter();
-                          if (!done || !done->exchange(true)) {
+                          if (claim_waiter()) {
                               reply(admission_error(s.error()));
                           }
                           return;

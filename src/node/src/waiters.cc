@@ -12,14 +12,51 @@ WaiterTable::Token WaiterTable::add(const Hash& tx_hash, std::function<void(cons
                                     std::function<void(const rpc::RpcError&)> on_error) {
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::lock_guard lock(mutex_);
-    waiters_.emplace(tx_hash, Waiter{std::move(on_receipt), done, std::move(on_error)});
+    waiters_.emplace(tx_hash, Waiter{std::move(on_receipt), done, std::move(on_error), nullptr});
     return done;
 }
 
-void WaiterTable::erase_locked(const Hash& tx_hash, const Token& token) {
+WaiterTable::Token WaiterTable::add(const Hash& tx_hash, std::function<void(const ledger::Receipt&)> on_receipt,
+                                    std::function<void(const rpc::RpcError&)> on_error,
+                                    const boost::asio::any_io_executor& executor, std::chrono::milliseconds timeout,
+                                    std::function<void()> on_timeout) {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    auto timer = std::make_shared<boost::asio::steady_timer>(executor, timeout);
+    // Armed before the entry is visible: whoever finds the entry may cancel the timer at once,
+    // so its async_wait must have happened before (the table's lock orders the two).
+    timers_pending_++;
+    timer->async_wait([this, tx_hash, done, timer, on_timeout = std::move(on_timeout)](const boost::system::error_code&) {
+        // Fired or cancelled: a cancelled timer's waiter was claimed, so expire() says no.
+        if (expire(tx_hash, done)) {
+            on_timeout();
+        }
+        timers_pending_--;
+    });
+    std::lock_guard lock(mutex_);
+    // A timeout shorter than this call has answered already; its entry must not stay behind.
+    if (!done->load()) {
+        waiters_.emplace(tx_hash, Waiter{std::move(on_receipt), done, std::move(on_error), std::move(timer)});
+    }
+    return done;
+}
+
+std::shared_ptr<boost::asio::steady_timer> WaiterTable::erase_locked(const Hash& tx_hash, const Token& token) {
+    std::shared_ptr<boost::asio::steady_timer> timer;
     auto [first, last] = waiters_.equal_range(tx_hash);
     for (auto it = first; it != last;) {
-        it = it->second.done == token ? waiters_.erase(it) : std::next(it);
+        if (it->second.done == token) {
+            timer = std::move(it->second.timer);
+            it = waiters_.erase(it);
+        } else {
+            it = std::next(it);
+        }
+    }
+    return timer;
+}
+
+void WaiterTable::cancel(const std::shared_ptr<boost::asio::steady_timer>& timer) {
+    if (timer) {
+        timer->cancel();  // its handler runs at once (operation_aborted), answers nothing, and is freed
     }
 }
 
@@ -28,13 +65,22 @@ bool WaiterTable::expire(const Hash& tx_hash, const Token& token) {
         return false;  // answered already; whoever claimed it removed the entry
     }
     std::lock_guard lock(mutex_);
+    // This is the timer's own handler (or a test standing in for it): nothing to cancel.
     erase_locked(tx_hash, token);
     return true;
 }
 
-void WaiterTable::forget(const Hash& tx_hash, const Token& token) {
-    std::lock_guard lock(mutex_);
-    erase_locked(tx_hash, token);
+bool WaiterTable::claim(const Hash& tx_hash, const Token& token) {
+    if (token->exchange(true)) {
+        return false;  // answered already; whoever claimed it removed the entry
+    }
+    std::shared_ptr<boost::asio::steady_timer> timer;
+    {
+        std::lock_guard lock(mutex_);
+        timer = erase_locked(tx_hash, token);
+    }
+    cancel(timer);
+    return true;
 }
 
 // The storage thread claims the waiters (under the lock, as before); their answers are
@@ -46,6 +92,7 @@ void WaiterTable::wake(std::vector<ledger::Receipt> receipts, boost::asio::threa
                        const std::shared_ptr<spdlog::logger>& log) {
     using Wake = std::pair<Waiter, std::size_t>;
     std::vector<Wake> wake;
+    std::vector<std::shared_ptr<boost::asio::steady_timer>> unclaimed_timers;
     {
         std::lock_guard lock(mutex_);
         if (waiters_.empty()) {
@@ -56,10 +103,17 @@ void WaiterTable::wake(std::vector<ledger::Receipt> receipts, boost::asio::threa
             for (auto it = first; it != last; ++it) {
                 if (!it->second.done->exchange(true)) {
                     wake.emplace_back(std::move(it->second), i);
+                } else if (it->second.timer) {
+                    // Claimed by a submission's claim() that has not removed it yet: the entry
+                    // goes here, so its timer is cancelled here.
+                    unclaimed_timers.push_back(std::move(it->second.timer));
                 }
             }
             waiters_.erase(first, last);
         }
+    }
+    for (const auto& timer : unclaimed_timers) {
+        cancel(timer);
     }
     if (wake.empty()) {
         return;
@@ -85,6 +139,8 @@ void WaiterTable::wake(std::vector<ledger::Receipt> receipts, boost::asio::threa
                         // Nothing more can be said to this caller; its connection's timeout ends it.
                     }
                 }
+                // Answered: its timer's handler (the timeout answer, the client's reply) goes now.
+                cancel(waiter.timer);
             }
         });
     }
@@ -98,6 +154,8 @@ std::vector<Waiter> WaiterTable::claim_all() {
     }
     std::vector<Waiter> claimed;
     for (auto& [hash, waiter] : waiting) {
+        // Every entry removed here is answered (by this halt or by whoever claimed it first).
+        cancel(waiter.timer);
         if (!waiter.done->exchange(true)) {
             claimed.push_back(std::move(waiter));
         }

@@ -9,11 +9,15 @@
 // thread released together with the storage-side wake() by a spin barrier (with jitter), many rounds in a loop
 // bounded to well under a second; each order is also driven deterministically. Answers are
 // counted per call; the pool is joined (it ends when its work is done) before counting, and
-// weak_ptrs show the callbacks were freed. No sleeps.
+// weak_ptrs show the callbacks were freed. No sleeps. With the node's own timers (add() with an
+// executor): an answer other than the timeout cancels the timer at once, so its handler and the
+// reply it holds are freed then, not at the timeout; checked with a 60 s timer and an
+// io_context polled (never run for the timeout): the timer count and the reply's weak_ptr.
 #include "waiters.h"
 
 #include <jc/core/sha256.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <catch2/catch.hpp>
@@ -174,11 +178,11 @@ TEST_CASE("either order alone gives that one answer", "[node][waiters]") {
         CHECK(answers.errors == 1);
         CHECK(answers.receipts + answers.timeouts == 0);
     }
-    SECTION("the submission answers by itself (forget, then its own claim): nothing else does") {
+    SECTION("the submission answers by itself (its own claim): nothing else does") {
         const auto token = add_waiter(table, h, answers, alive);
-        table.forget(h, token);
+        CHECK(table.claim(h, token));  // as rpc_methods.cc does before answering
         CHECK(table.size() == 0);
-        CHECK_FALSE(token->exchange(true));  // the submission's own claim, as rpc_methods.cc does
+        CHECK_FALSE(table.claim(h, token));
         table.wake({receipt_for(h, 0)}, readers, log);
         fire_timer(table, h, token, answers);
         readers.join();
@@ -210,6 +214,98 @@ TEST_CASE("two callers waiting on one transaction: the timeout of one leaves the
     CHECK(table.size() == 0);
     CHECK(alive_first.expired());
     CHECK(alive_second.expired());
+}
+
+namespace {
+
+// Registers a waiter with its own timer, as rpc_methods.cc does; `alive` stands in for the
+// client's reply, held by the answer callbacks and by the timeout answer in the timer's handler.
+WaiterTable::Token add_timed(WaiterTable& table, boost::asio::io_context& io, const Hash& h, Answers& answers,
+                             std::weak_ptr<int>& alive, std::chrono::milliseconds timeout) {
+    auto reply = std::make_shared<int>(0);
+    alive = reply;
+    return table.add(
+        h, [&answers, reply](const ledger::Receipt&) { answers.receipts++; },
+        [&answers, reply](const rpc::RpcError&) { answers.errors++; }, io.get_executor(), timeout,
+        [&answers, reply] { answers.timeouts++; });
+}
+
+}  // namespace
+
+TEST_CASE("an answered waiter's timer is cancelled at once and frees the reply", "[node][waiters][regress]") {
+    // Regression: the timer held the reply (and so the client's connection) until the timeout,
+    // 10 s by default and up to 60 s, after the receipt had answered.
+    auto log = jc::log::get("test");
+    WaiterTable table;
+    Answers answers;
+    std::weak_ptr<int> alive;
+    const Hash h = sha256("tx");
+    boost::asio::io_context io;  // the node's I/O threads; only polled here
+    boost::asio::thread_pool readers(2);
+    constexpr auto kLong = std::chrono::seconds(60);
+
+    SECTION("by its receipt") {
+        const auto token = add_timed(table, io, h, answers, alive, kLong);
+        CHECK(table.timers_pending() == 1);
+        table.wake({receipt_for(h, 0)}, readers, log);
+        readers.join();  // answered and its timer cancelled on the reader pool
+        CHECK(answers.receipts == 1);
+        io.poll();  // the cancelled handler runs now, not in 60 s
+        CHECK(table.timers_pending() == 0);
+        CHECK(io.stopped());  // nothing left to run
+        CHECK_FALSE(table.claim(h, token));
+    }
+    SECTION("by the submission itself") {
+        const auto token = add_timed(table, io, h, answers, alive, kLong);
+        CHECK(table.claim(h, token));
+        io.poll();
+        CHECK(table.timers_pending() == 0);
+        CHECK(answers.total() == 0);  // the submission answers, not the table
+    }
+    SECTION("by a halt") {
+        add_timed(table, io, h, answers, alive, kLong);
+        for (auto& w : table.claim_all()) {
+            w.on_error(rpc::RpcError::internal("halted"));
+        }
+        io.poll();
+        CHECK(table.timers_pending() == 0);
+        CHECK(answers.errors == 1);
+    }
+    SECTION("by a receipt racing the submission's own claim") {
+        // The claim flips the flag first; wake() then removes the entry it did not claim and
+        // cancels its timer (the claim finds nothing left to cancel).
+        const auto token = add_timed(table, io, h, answers, alive, kLong);
+        REQUIRE_FALSE(token->exchange(true));  // the first half of claim(), as if preempted here
+        table.wake({receipt_for(h, 0)}, readers, log);
+        CHECK(table.size() == 0);
+        readers.join();
+        io.poll();
+        CHECK(table.timers_pending() == 0);
+        CHECK(answers.total() == 0);
+    }
+    CHECK(table.size() == 0);
+    CHECK(alive.expired());
+    CHECK(answers.timeouts == 0);
+}
+
+TEST_CASE("a waiter's own timer answers the timeout once and frees the reply", "[node][waiters]") {
+    auto log = jc::log::get("test");
+    WaiterTable table;
+    Answers answers;
+    std::weak_ptr<int> alive;
+    const Hash h = sha256("tx");
+    boost::asio::io_context io;
+    boost::asio::thread_pool readers(2);
+    add_timed(table, io, h, answers, alive, std::chrono::milliseconds(1));
+    io.run();  // ends when the timer has fired
+    CHECK(answers.timeouts == 1);
+    CHECK(table.size() == 0);
+    CHECK(table.timers_pending() == 0);
+    CHECK(alive.expired());
+    // The late receipt answers nothing.
+    table.wake({receipt_for(h, 0)}, readers, log);
+    readers.join();
+    CHECK(answers.total() == 1);
 }
 
 }  // namespace jc::node
