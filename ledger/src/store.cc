@@ -586,10 +586,16 @@ StoreSnapshot::~StoreSnapshot() {
 }
 
 Result<std::optional<std::string>> StoreSnapshot::read_state(std::string_view key) const {
+    if (head_unknown_) {
+        return *head_unknown_;
+    }
     return db_get(*db_->state, static_cast<const leveldb::Snapshot*>(state_snapshot_), key);
 }
 
 Result<std::optional<std::string>> StoreSnapshot::read_chain(std::uint64_t height, std::string_view key) const {
+    if (head_unknown_) {
+        return *head_unknown_;
+    }
     if (height > head_.height) {
         return std::optional<std::string>{};
     }
@@ -599,6 +605,9 @@ Result<std::optional<std::string>> StoreSnapshot::read_chain(std::uint64_t heigh
 Status StoreSnapshot::scan_chain(
     std::uint64_t height, std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+    if (head_unknown_) {
+        return *head_unknown_;
+    }
     if (height > head_.height) {
         return {};
     }
@@ -612,6 +621,9 @@ Result<std::optional<std::string>> StoreSnapshot::get(std::string_view key) cons
 Status StoreSnapshot::scan(
     std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+    if (head_unknown_) {
+        return *head_unknown_;
+    }
     const std::string full = keys::in_space(keys::kState, prefix);
     return db_scan(*db_->state, static_cast<const leveldb::Snapshot*>(state_snapshot_), full,
                    [&](std::string_view key, std::string_view value) {
@@ -1133,9 +1145,11 @@ std::shared_ptr<const StoreSnapshot> Store::snapshot() const {
     // the next block. Then the snapshot's head is read from the snapshot itself, so that head and
     // data agree: the state snapshot's indexes name that block's transactions, which a reader
     // with the older head would be refused as missing. If that read fails (a transient I/O
-    // error), fresh snapshots are taken: by then the commit has published its head. Only if the
-    // reads keep failing does the in-memory head stand, and readers then meet the same errors.
+    // error), fresh snapshots are taken: by then the commit has published its head. If the
+    // reads keep failing, the in-memory head stands but the snapshot's data may be a later
+    // head's, so every read through it returns the failure instead.
     constexpr int kAttempts = 3;
+    std::optional<Error> failure;
     for (int attempt = 1;; ++attempt) {
         LedgerHead head;
         const leveldb::Snapshot* state_snap = nullptr;
@@ -1149,20 +1163,37 @@ std::shared_ptr<const StoreSnapshot> Store::snapshot() const {
             chain_snap = db_->chain->GetSnapshot();
         }
         bool agrees = true;
-        auto record = db_get(*db_->state, state_snap, keys::meta(keys::kHead));
-        auto on_disk = record && *record ? decode_head(**record) : Result<HeadRecord>(Error(Errc::kIo, "no head record"));
+        Result<std::optional<std::string>> record = std::optional<std::string>{};
+        if (Status hook = options_.snapshot_head_read_for_test ? options_.snapshot_head_read_for_test(attempt) : Status{};
+            !hook) {
+            record = hook.error();
+        } else {
+            record = db_get(*db_->state, state_snap, keys::meta(keys::kHead));
+        }
+        auto on_disk = !record ? Result<HeadRecord>(record.error())
+                       : *record ? decode_head(**record)
+                                 : Result<HeadRecord>(Error(Errc::kCorruption, "the head record is missing"));
         if (!on_disk) {
             agrees = false;  // the head record is unreadable: which head the snapshot holds is unknown
+            failure = on_disk.error();
         } else if (on_disk->height != head.height) {
             auto loaded = load_head(*db_, state_snap, chain_snap, genesis_);
             if (loaded) {
                 head = std::move(*loaded);
             } else {
                 agrees = false;
+                failure = loaded.error();
             }
         }
         if (agrees || attempt == kAttempts) {
-            return std::shared_ptr<const StoreSnapshot>(new StoreSnapshot(db_, state_snap, chain_snap, std::move(head)));
+            auto snapshot = std::shared_ptr<StoreSnapshot>(new StoreSnapshot(db_, state_snap, chain_snap, std::move(head)));
+            if (!agrees) {
+                snapshot->head_unknown_ =
+                    Error(failure->code(), "ledger store: a snapshot's head could not be read from it (" +
+                                               std::to_string(kAttempts) + " attempts; the last committed head is " +
+                                               std::to_string(snapshot->head_.height) + "): " + failure->message());
+            }
+            return snapshot;
         }
         db_->state->ReleaseSnapshot(state_snap);
         db_->chain->ReleaseSnapshot(chain_snap);
@@ -1296,6 +1327,9 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
         }
     }
     JC_TRY_STATUS(db_write(*db_, *db_->state, batch, "committing block " + std::to_string(height)));
+    if (options_.before_head_published_for_test) {
+        options_.before_head_published_for_test(height);
+    }
 
     std::lock_guard head_lock(head_mutex_);
     head_.height = height;

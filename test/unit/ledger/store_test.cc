@@ -11,7 +11,9 @@
 //  - the two databases (ADR 0136): a commit torn between its chain and state batches (through
 //    the store's test hook) is removed at open and committed again; chain records two above the
 //    head, a lost database and a format-1 store are refused with precise errors; a snapshot
-//    taken while a commit is between its batches sees none of that block;
+//    taken while a commit is between its batches sees none of that block; one racing a commit
+//    whose head read fails once (through the store's test hook) is retaken and consistent, and
+//    one whose head read keeps failing answers every read with that failure;
 //  - indexes keep the first inclusion; checkpoints, consensus records and error paths.
 #include <jc/ledger/store.h>
 
@@ -999,6 +1001,96 @@ TEST_CASE("a snapshot taken while a commit is between its two batches sees none 
     const auto snap = store->snapshot();
     CHECK(snap->head().height == 4);
     CHECK(snap->receipts(4).value().size() == steps[3].block.txs().size());
+}
+
+TEST_CASE("a snapshot racing a commit retries a failed head read and holds the new head with its data",
+          "[ledger][store]") {
+    // A commit's batches have landed and its head is not yet published: the snapshot's state
+    // already holds the block. If reading the head from that state fails once, the snapshot is
+    // retaken and reads it then; keeping the in-memory head would pair block 3's state with
+    // head 2, refusing block 3's transactions as missing.
+    TempDir dir;
+    Store* committing = nullptr;
+    bool fail_first = false;
+    std::vector<int> attempts;
+    std::shared_ptr<const ledger::StoreSnapshot> raced;
+    auto options = options_for(dir);
+    options.snapshot_head_read_for_test = [&](int attempt) -> Status {
+        attempts.push_back(attempt);
+        if (fail_first && attempt == 1) {
+            return Error(Errc::kIo, "injected: head read failed");
+        }
+        return {};
+    };
+    options.before_head_published_for_test = [&](std::uint64_t height) {
+        if (height == 3) {
+            fail_first = true;
+            attempts.clear();
+            raced = committing->snapshot();
+            fail_first = false;
+        }
+    };
+    auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+    committing = store.get();
+    const auto steps = commit_blocks(*store, 3);
+    REQUIRE(raced);
+    CHECK(attempts == std::vector<int>{1, 2});
+    CHECK(raced->head() == store->head());
+    CHECK(raced->head().height == 3);
+    const auto block = raced->block(3).value();
+    REQUIRE(block.has_value());
+    CHECK(block->hash() == steps[2].block.hash());
+    const Hash tx = steps[2].block.txs().front()->hash();
+    const auto location = raced->tx_location(tx).value();
+    REQUIRE(location.has_value());
+    CHECK(location->height == 3);
+    CHECK(raced->receipt(tx).value().has_value());
+    CHECK(raced->receipts(3).value().size() == steps[2].block.txs().size());
+}
+
+TEST_CASE("a snapshot whose head read keeps failing answers every read with that failure", "[ledger][store]") {
+    TempDir dir;
+    bool failing = false;
+    int attempts = 0;
+    auto options = options_for(dir);
+    options.snapshot_head_read_for_test = [&](int) -> Status {
+        if (!failing) {
+            return {};
+        }
+        ++attempts;
+        return Error(Errc::kIo, "injected: Input/output error");
+    };
+    auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+    const auto steps = commit_blocks(*store, 2);
+    failing = true;
+    const auto snap = store->snapshot();
+    failing = false;
+    CHECK(attempts == 3);
+    CHECK(snap->head() == store->head());  // the last committed head, for what it is worth
+    const std::string expected =
+        "ledger store: a snapshot's head could not be read from it (3 attempts; the last committed head is 2): "
+        "injected: Input/output error";
+    const auto check = [&](const Error& e) {
+        CHECK(e.code() == Errc::kIo);
+        CHECK(e.message() == expected);
+    };
+    const Hash tx = steps[1].block.txs().front()->hash();
+    const auto header = snap->header(2);
+    REQUIRE_FALSE(header.ok());
+    check(header.error());
+    const auto receipt = snap->receipt(tx);
+    REQUIRE_FALSE(receipt.ok());
+    check(receipt.error());
+    const auto receipts = snap->receipts(2);
+    REQUIRE_FALSE(receipts.ok());
+    check(receipts.error());
+    const auto scanned = snap->scan("", [](std::string_view, std::string_view) { return true; });
+    REQUIRE_FALSE(scanned.ok());
+    check(scanned.error());
+    // The next snapshot reads normally.
+    const auto next = store->snapshot();
+    CHECK(next->header(2).value().has_value());
+    CHECK(next->receipt(tx).value().has_value());
 }
 
 TEST_CASE("a write that fails stops a concurrent write from another thread", "[ledger][store]") {

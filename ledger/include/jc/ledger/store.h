@@ -25,7 +25,11 @@
 //    before serving anything; any inconsistency is an Errc::kCorruption error naming the height
 //    and the problem. LevelDB's paranoid checks and checksum verification are on.
 //  - Readers use `snapshot()`: a StoreSnapshot sees exactly the committed blocks up to its head,
-//    never half of one (it never reads a chain record above its head).
+//    never half of one (it never reads a chain record above its head). A commit may land between
+//    taking the in-memory head and the LevelDB snapshots; the snapshot then reads its head from
+//    its own state, retaking everything up to 3 times if that read fails. If it keeps failing,
+//    the snapshot keeps the in-memory head and every read through it returns that failure
+//    (naming it), never data that may belong to another head.
 //  - Disk and decoding failures come back as Status/Result; nothing here throws or aborts on bad
 //    data.
 //
@@ -100,6 +104,14 @@ struct StoreOptions {
     // LevelDB writes. An error is taken as that write's failure. Used to test that a failing
     // write stops a concurrent one; never set in production.
     std::function<Status(std::string_view what)> write_hook_for_test;
+    // Test hook: when set, snapshot() calls it (with the attempt, from 1) just before it reads
+    // the head record from its fresh state snapshot; an error is taken as that read's failure.
+    // Used to test the snapshot's retry; never set in production.
+    std::function<Status(int attempt)> snapshot_head_read_for_test;
+    // Test hook: when set, commit_block calls it (the height committed) after both batches have
+    // landed and before the in-memory head moves to the block: a snapshot() taken from it races
+    // the commit as a reader on another thread can. Never set in production.
+    std::function<void(std::uint64_t height)> before_head_published_for_test;
 };
 
 // LevelDB's own floor per database (it raises max_open_files below 64 tables + 10 other files
@@ -217,6 +229,9 @@ private:
     const void* state_snapshot_;  // const leveldb::Snapshot*s, released in the destructor
     const void* chain_snapshot_;
     LedgerHead head_;
+    // Set when the head could not be read from the snapshot itself (Store::snapshot()): every
+    // read returns it, since the state may belong to a later head than head_.
+    std::optional<Error> head_unknown_;
 };
 
 class Store {
