@@ -44,6 +44,11 @@ struct Db {
     std::mutex failed_mutex;
     std::optional<Error> failed;
     std::function<Status(std::string_view what)> write_hook_for_test;  // StoreOptions::write_hook_for_test
+    // A block commit's two batches, kept between commits (only commit_block uses them, under
+    // Store::write_mutex_) so that their buffers keep their capacity: built afresh, a 500-block
+    // batch of ~600 KB grew by doubling and took freshly mapped (zeroed) pages every block.
+    leveldb::WriteBatch commit_chain_batch;
+    leveldb::WriteBatch commit_state_batch;
 };
 }  // namespace detail
 
@@ -350,6 +355,17 @@ Status db_write(Db& db, leveldb::DB& target, leveldb::WriteBatch& batch, std::st
         return mark_failed(db, db_error(s, what));
     }
     return {};
+}
+
+// A reused commit batch keeps its buffer's capacity for the next block; one that held an
+// unusually large block (a catch-up batch of the largest blocks) gives it back rather than keep
+// it for the life of the node.
+constexpr std::size_t kCommitBatchKeptBytesMax = std::size_t{8} << 20;
+
+void release_large_batch(leveldb::WriteBatch& batch) {
+    if (batch.ApproximateSize() > kCommitBatchKeptBytesMax) {
+        batch = leveldb::WriteBatch();
+    }
 }
 
 // ----- record encodings ------------------------------------------------------------------------
@@ -1221,6 +1237,22 @@ Status Store::check_certificate(const Certificate& cert, VoteKind kind, std::uin
 Status Store::commit_block(const Block& block, const Certificate& commit_certificate,
                            const std::vector<Receipt>& receipts, const StateWrites& state_writes,
                            const ExecutionResults& results) {
+    auto committed = commit(block, commit_certificate, receipts, state_writes, &results);
+    if (!committed) {
+        return committed.error();
+    }
+    return {};
+}
+
+Result<ExecutionResults> Store::commit_block(const Block& block, const Certificate& commit_certificate,
+                                             const std::vector<Receipt>& receipts,
+                                             const StateWrites& state_writes) {
+    return commit(block, commit_certificate, receipts, state_writes, nullptr);
+}
+
+Result<ExecutionResults> Store::commit(const Block& block, const Certificate& commit_certificate,
+                                       const std::vector<Receipt>& receipts, const StateWrites& state_writes,
+                                       const ExecutionResults* expected) {
     std::lock_guard write_lock(write_mutex_);
     const LedgerHead parent = head();
     const std::uint64_t height = parent.height + 1;
@@ -1250,18 +1282,22 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
     if (auto s = check_state_writes(state_writes); !s) {
         return fail(s.error().code(), s.error().message());
     }
-    if (results.height != height) {
+    if (expected != nullptr && expected->height != height) {
         return fail(Errc::kInvalidArgument,
-                    "results are for height " + std::to_string(results.height));
+                    "results are for height " + std::to_string(expected->height));
     }
 
     // Two batches (ADR 0136): the block's per-height records into the chain database, then
-    // the indexes, state, head write record and head into the state database.
-    leveldb::WriteBatch chain_batch;
-    leveldb::WriteBatch batch;
+    // the indexes, state, head write record and head into the state database. Both are the
+    // store's reused ones (detail::Db), emptied here; write_mutex_ is held.
+    leveldb::WriteBatch& chain_batch = db_->commit_chain_batch;
+    leveldb::WriteBatch& batch = db_->commit_state_batch;
+    chain_batch.Clear();
+    batch.Clear();
     std::vector<Hash> receipt_hashes;
     receipt_hashes.reserve(receipts.size());
-    std::set<std::string> client_refs_in_block;
+    // Each (sender, client_ref) of this block, first seen: whether an earlier block indexed it.
+    std::map<std::string, bool, std::less<>> client_refs_in_block;
     for (std::size_t i = 0; i < receipts.size(); ++i) {
         const Receipt& receipt = receipts[i];
         const Transaction& tx = *block.txs()[i];
@@ -1287,28 +1323,41 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
         // Indexes point at the FIRST inclusion: a replayed transaction or client_ref gets a
         // DUPLICATE receipt in its own block but never hides the original outcome.
         const TxLocation location{height, index};
-        const std::string location_key = keys::of_hash(keys::kTxLocation, tx.hash());
-        JC_ASSIGN_OR_RETURN(const auto existing_location, db_get(*db_->state, nullptr, location_key));
-        if (!existing_location) {
-            batch.Put(location_key, slice_of(encode_location(location)));
-        }
-        const std::string ref_key = keys::client_ref(tx.sender(), tx.client_ref());
-        if (client_refs_in_block.insert(ref_key).second) {
+        std::string ref_key = keys::client_ref(tx.sender(), tx.client_ref());
+        auto ref = client_refs_in_block.find(ref_key);
+        if (ref == client_refs_in_block.end()) {
             JC_ASSIGN_OR_RETURN(const auto existing_ref, db_get(*db_->state, nullptr, ref_key));
             if (!existing_ref) {
                 batch.Put(ref_key, slice_of(encode_client_ref(ClientRefRecord{tx.hash(), location})));
             }
+            ref = client_refs_in_block.emplace(std::move(ref_key), existing_ref.has_value()).first;
+        }
+        // The location index is read only when an earlier block indexed this (sender,
+        // client_ref). Otherwise no earlier block holds this transaction: every committed
+        // transaction's (sender, client_ref) is indexed in the batch that indexes its location
+        // (or before), and a transaction's hash covers its sender and client_ref. A block's
+        // transactions are distinct (Block), so none of this block indexed it either.
+        const std::string location_key = keys::of_hash(keys::kTxLocation, tx.hash());
+        bool located = false;
+        if (ref->second) {
+            JC_ASSIGN_OR_RETURN(const auto existing_location, db_get(*db_->state, nullptr, location_key));
+            located = existing_location.has_value();
+        }
+        if (!located) {
+            batch.Put(location_key, slice_of(encode_location(location)));
         }
     }
-    const Hash receipt_root = merkle::root(receipt_hashes);
-    if (receipt_root != results.receipt_root) {
-        return fail(Errc::kInvalidArgument, "results' receipt_root " + results.receipt_root.hex() +
-                                                " is not the receipts' root " + receipt_root.hex());
+    ExecutionResults results;
+    results.height = height;
+    results.receipt_root = merkle::root(receipt_hashes);
+    if (expected != nullptr && results.receipt_root != expected->receipt_root) {
+        return fail(Errc::kInvalidArgument, "results' receipt_root " + expected->receipt_root.hex() +
+                                                " is not the receipts' root " + results.receipt_root.hex());
     }
-    const Hash state_root = next_state_root(parent.results.state_root, state_writes);
-    if (state_root != results.state_root) {
-        return fail(Errc::kInvalidArgument, "results' state_root " + results.state_root.hex() +
-                                                " is not the state chain's " + state_root.hex());
+    results.state_root = next_state_root(parent.results.state_root, state_writes);
+    if (expected != nullptr && results.state_root != expected->state_root) {
+        return fail(Errc::kInvalidArgument, "results' state_root " + expected->state_root.hex() +
+                                                " is not the state chain's " + results.state_root.hex());
     }
 
     chain_batch.Put(keys::chain(height, keys::kHeader), slice_of(header.encode()));
@@ -1327,6 +1376,8 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
         }
     }
     JC_TRY_STATUS(db_write(*db_, *db_->state, batch, "committing block " + std::to_string(height)));
+    release_large_batch(chain_batch);
+    release_large_batch(batch);
     if (options_.before_head_published_for_test) {
         options_.before_head_published_for_test(height);
     }
@@ -1336,7 +1387,7 @@ Status Store::commit_block(const Block& block, const Certificate& commit_certifi
     head_.hash = block.hash();
     head_.timestamp_ms = header.timestamp_ms;
     head_.results = results;
-    return {};
+    return results;
 }
 
 std::string Store::engine_stats() const {

@@ -1234,17 +1234,18 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     for (std::uint32_t i = 0; i < block.txs().size(); ++i) {
         receipts.push_back(to_ledger_receipt(output->receipts[i], block.txs()[i]->hash(), block.height(), i));
     }
-    ledger::ExecutionResults results;
-    results.height = block.height();
-    results.state_root = ledger::next_state_root(snapshot->head().results.state_root, output->writes);
-    results.receipt_root = ledger::receipt_root(receipts);
-    if (auto s = store_->commit_block(block, cert, receipts, output->writes, results); !s) {
+    snapshot.reset();
+    // The store computes the results (receipt root, state chain step) while it files the
+    // receipts and writes, so each is hashed once (ADR 0160).
+    auto committed = store_->commit_block(block, cert, receipts, output->writes);
+    if (!committed) {
         // Before any receipt leaves: a block whose batch did not become durable is acknowledged
         // to nobody.
         fatal("cannot commit block " + std::to_string(block.height()) + " (no receipt of it was given): " +
-              s.error().message());
+              committed.error().message());
         return;
     }
+    const ledger::ExecutionResults& results = *committed;
     committed_height_ = block.height();
     metrics_.height = block.height();
     if (MemberRegister::touches_members(output->writes)) {

@@ -533,6 +533,46 @@ TEST_CASE("indexes keep the first inclusion of a transaction and of a client_ref
     CHECK(reopened.ok());
 }
 
+TEST_CASE("commit_block computes the results it is not given, and indexes a new client_ref twice in one block",
+          "[ledger][store]") {
+    TempDir dir;
+    auto store = create_store(dir);
+    // Block 1: a new client_ref used by two different transactions of one bank in one block
+    // (the store reads no location index for a (sender, client_ref) no earlier block indexed,
+    // ADR 0160): each gets its own location, the client_ref names the first.
+    const auto a = chain().tx(0, "REF-9", 100);
+    const auto a_other = chain().tx(0, "REF-9", 101);
+    auto step = chain().next(store->head(), {a, a_other});
+    auto results = store->commit_block(step.block, step.certificate, step.receipts, step.writes);
+    REQUIRE(results.ok());
+    CHECK(*results == step.results);  // TestChain computes them without the store
+    CHECK(store->head().results == step.results);
+    auto snap = store->snapshot();
+    CHECK(snap->tx_location(a->hash()).value() == std::optional(ledger::TxLocation{1, 0}));
+    CHECK(snap->tx_location(a_other->hash()).value() == std::optional(ledger::TxLocation{1, 1}));
+    CHECK(snap->receipt_by_client_ref("BANKA", "REF-9").value() == std::optional(step.receipts[0]));
+    // Block 2 replays both: DUPLICATE receipts; the indexes keep block 1.
+    auto again = chain().next(store->head(), {a_other, a});
+    for (auto& r : again.receipts) {
+        r.status = ledger::ReceiptStatus::kDuplicate;
+    }
+    again.results.receipt_root = ledger::receipt_root(again.receipts);
+    results = store->commit_block(again.block, again.certificate, again.receipts, again.writes);
+    REQUIRE(results.ok());
+    CHECK(*results == again.results);
+    snap = store->snapshot();
+    CHECK(snap->tx_location(a->hash()).value() == std::optional(ledger::TxLocation{1, 0}));
+    CHECK(snap->tx_location(a_other->hash()).value() == std::optional(ledger::TxLocation{1, 1}));
+    CHECK(snap->receipt_by_client_ref("BANKA", "REF-9").value() == std::optional(step.receipts[0]));
+    CHECK(store->verify_blocks(1, 2).ok());
+    // A block the store refuses is refused by this form too, and nothing is written.
+    auto bad = chain().next(store->head(), {chain().tx(1, "REF-10", 5)});
+    bad.receipts[0].index = 7;
+    CHECK(store->commit_block(bad.block, bad.certificate, bad.receipts, bad.writes).error().code() ==
+          Errc::kInvalidArgument);
+    CHECK(store->head().height == 2);
+}
+
 TEST_CASE("checkpoint certificates must certify this node's own results", "[ledger][store]") {
     TempDir dir;
     auto store = create_store(dir);

@@ -259,6 +259,13 @@ public:
     Status commit_block(const Block& block, const Certificate& commit_certificate,
                         const std::vector<Receipt>& receipts, const StateWrites& state_writes,
                         const ExecutionResults& results);
+    // The same commit, with the results computed here rather than checked: the receipt root over
+    // `receipts` and the state chain step over `state_writes` from the head's state root, the
+    // values the overload above compares against. Returns them once the block is durable. The
+    // node commits this way, so a block's receipts and writes are hashed once, not twice
+    // (docs/decisions/0160-commit-path-cost.md).
+    Result<ExecutionResults> commit_block(const Block& block, const Certificate& commit_certificate,
+                                          const std::vector<Receipt>& receipts, const StateWrites& state_writes);
 
     // Stores the checkpoint certificate for a height at or below the head, after checking that it
     // certifies this node's own results digest. A certificate for different results means this
@@ -304,6 +311,10 @@ public:
 private:
     Store(StoreOptions options, Genesis genesis, std::shared_ptr<detail::Db> db);
 
+    // Both commit_block forms; `expected` (when given) must equal the computed results.
+    Result<ExecutionResults> commit(const Block& block, const Certificate& commit_certificate,
+                                    const std::vector<Receipt>& receipts, const StateWrites& state_writes,
+                                    const ExecutionResults* expected);
     Status remove_torn_commit();
     Status check_head();
     Status check_certificate(const Certificate& cert, VoteKind kind, std::uint64_t height,
