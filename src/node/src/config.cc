@@ -1,12 +1,15 @@
 #include <jc/node/config.h>
 
+#include <jc/core/assert.h>
 #include <jc/core/canonical_json.h>
 #include <jc/core/bytes.h>
 #include <jc/core/file_util.h>
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
+#include <type_traits>
 
 namespace jc::node {
 namespace {
@@ -135,14 +138,18 @@ public:
         };
         return *this;
     }
-    ObjectReader& integer(const std::string& key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
+    // Into any unsigned field (the p2p limits are std::size_t); `max` must fit in it.
+    template <typename Unsigned>
+    ObjectReader& integer(const std::string& key, Unsigned& out, std::uint64_t min, std::uint64_t max) {
+        static_assert(std::is_unsigned_v<Unsigned>);
+        JC_ASSERT(max <= std::numeric_limits<Unsigned>::max(), "node.config.integer_max_fits");
         fields_[key] = [&out, key, min, max, this](const Value& x) -> Status {
             if (!x.is_number_integer() || x.get<std::int64_t>() < 0 ||
                 x.get<std::uint64_t>() < min || x.get<std::uint64_t>() > max) {
                 return config_error(path_ + key, "must be an integer in [" + std::to_string(min) + ", " +
                                                       std::to_string(max) + "]");
             }
-            out = x.get<std::uint64_t>();
+            out = static_cast<Unsigned>(x.get<std::uint64_t>());
             return {};
         };
         return *this;
@@ -241,12 +248,12 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& base_d
                 .string("ca_cert", c.p2p.ca_cert, true)
                 .string("cert", c.p2p.cert, true)
                 .string("key", c.p2p.key, true)
-                .integer("frame_bytes_max", c.p2p.frame_bytes_max, 1 << 16, 1 << 30)
-                .integer("send_queue_bytes_max", c.p2p.send_queue_bytes_max, 1 << 20, 1ull << 34)
-                .integer("deliver_frames_max", c.p2p.deliver_frames_max, 1, 1'000'000)
-                .integer("deliver_bytes_max", c.p2p.deliver_bytes_max, 1 << 16, 1ull << 34)
-                .integer("pending_handshakes_per_ip_max", c.p2p.pending_handshakes_per_ip_max, 1, 10'000)
-                .integer("inbound_connections_max", c.p2p.inbound_connections_max, 1, 65'536)
+                .integer("frame_bytes_max", c.p2p.limits.frame_bytes_max, 1 << 16, 1 << 30)
+                .integer("send_queue_bytes_max", c.p2p.limits.send_queue_bytes_max, 1 << 20, 1ull << 34)
+                .integer("deliver_frames_max", c.p2p.limits.deliver_frames_max, 1, 1'000'000)
+                .integer("deliver_bytes_max", c.p2p.limits.deliver_bytes_max, 1 << 16, 1ull << 34)
+                .integer("pending_handshakes_per_ip_max", c.p2p.limits.pending_handshakes_per_ip_max, 1, 10'000)
+                .integer("inbound_connections_max", c.p2p.limits.inbound_connections_max, 1, 65'536)
                 .integer("sync_requests_per_second", c.p2p.sync_requests_per_second, 1, 10'000)
                 .integer("sync_queue_bytes_max", c.p2p.sync_queue_bytes_max, 1 << 20, 1ull << 34)
                 .strings("revoked_serials", c.p2p.revoked_serials)

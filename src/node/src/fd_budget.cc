@@ -1,7 +1,5 @@
 #include "fd_budget.h"
 
-#include "frame_limits.h"
-
 #include <algorithm>
 
 #include <sys/resource.h>
@@ -23,7 +21,7 @@ FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connection
 
 FdBudget plan_file_descriptors(std::uint64_t limit, const NodeConfig& config, std::uint64_t validators) {
     return plan_file_descriptors(limit, config.rpc.connections_max, validators,
-                                 transport_limits(config.p2p).inbound_connections_max);
+                                 config.p2p.limits.inbound_connections_max);
 }
 
 std::uint64_t raise_open_file_limit() {

@@ -40,9 +40,9 @@ struct FdBudget {
 FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connections_max, std::uint64_t validators,
                                std::uint64_t p2p_inbound_max);
 
-// The node's plan: its rpc.connections_max, and the inbound bound it hands the p2p transport
-// (transport_limits(config.p2p), the same function wire() uses), so the budget counts what the
-// transport will actually allow, whatever p2p.inbound_connections_max says.
+// The node's plan: its rpc.connections_max, and the inbound bound in the limits it hands the
+// p2p transport as they are (config.p2p.limits, which wire() passes on), so the budget counts
+// what the transport will actually allow.
 FdBudget plan_file_descriptors(std::uint64_t limit, const NodeConfig& config, std::uint64_t validators);
 
 // Raises the soft RLIMIT_NOFILE to the hard one (never lowers it); returns the soft limit in

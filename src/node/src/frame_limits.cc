@@ -38,37 +38,27 @@ std::size_t consensus_message_bytes_max(const consensus::CodecLimits& l) {
 }
 
 Status resolve_frame_limits(P2pConfig& p2p, std::size_t message_bytes_max, const std::string& what) {
+    p2p::Limits& limits = p2p.limits;
     const std::uint64_t bound = message_bytes_max;
-    if (p2p.frame_bytes_max == 0) {
-        p2p.frame_bytes_max = std::max<std::uint64_t>(std::uint64_t{16} << 20, bound);
-    } else if (p2p.frame_bytes_max < bound) {
+    if (limits.frame_bytes_max == 0) {
+        limits.frame_bytes_max = std::max<std::uint64_t>(std::uint64_t{16} << 20, bound);
+    } else if (limits.frame_bytes_max < bound) {
         return Error(Errc::kInvalidArgument,
-                     "config p2p.frame_bytes_max: " + std::to_string(p2p.frame_bytes_max) + " is below " +
+                     "config p2p.frame_bytes_max: " + std::to_string(limits.frame_bytes_max) + " is below " +
                          std::to_string(bound) + ", the largest consensus message (a new view) " + what +
                          " can produce; set it to at least " + std::to_string(bound) +
                          ", leave it out to use that bound, or lower the block or window limits");
     }
     // Sending one such frame must not trip the slow-peer rule on an otherwise empty queue.
-    if (p2p.send_queue_bytes_max == 0) {
-        p2p.send_queue_bytes_max = std::max<std::uint64_t>(std::uint64_t{64} << 20, 2 * p2p.frame_bytes_max);
-    } else if (p2p.send_queue_bytes_max < 2 * p2p.frame_bytes_max) {
+    if (limits.send_queue_bytes_max == 0) {
+        limits.send_queue_bytes_max = std::max<std::uint64_t>(std::uint64_t{64} << 20, 2 * limits.frame_bytes_max);
+    } else if (limits.send_queue_bytes_max < 2 * limits.frame_bytes_max) {
         return Error(Errc::kInvalidArgument,
-                     "config p2p.send_queue_bytes_max: " + std::to_string(p2p.send_queue_bytes_max) +
-                         " is below twice p2p.frame_bytes_max (" + std::to_string(2 * p2p.frame_bytes_max) +
+                     "config p2p.send_queue_bytes_max: " + std::to_string(limits.send_queue_bytes_max) +
+                         " is below twice p2p.frame_bytes_max (" + std::to_string(2 * limits.frame_bytes_max) +
                          "): a peer could not be sent two of the largest consensus messages");
     }
     return {};
-}
-
-p2p::Limits transport_limits(const P2pConfig& p2p) {
-    p2p::Limits limits;
-    limits.frame_bytes_max = p2p.frame_bytes_max;
-    limits.send_queue_bytes_max = p2p.send_queue_bytes_max;
-    limits.deliver_frames_max = p2p.deliver_frames_max;
-    limits.deliver_bytes_max = p2p.deliver_bytes_max;
-    limits.pending_handshakes_per_ip_max = p2p.pending_handshakes_per_ip_max;
-    limits.inbound_connections_max = p2p.inbound_connections_max;
-    return limits;
 }
 
 }  // namespace jc::node

@@ -6,16 +6,12 @@
 // A frame limit below it would make a view change undeliverable exactly when it is needed, so a
 // node refuses to start with such a config rather than stall in the first view change.
 //
-// Also the one place the node's p2p config becomes the limits handed to the transport, so what
-// the transport enforces and what the open-file budget counts (fd_budget.h) cannot drift.
-//
 // Thread-safety: pure functions.
 #pragma once
 
 #include <jc/consensus/types.h>
 #include <jc/core/error.h>
 #include <jc/node/config.h>
-#include <jc/p2p/transport.h>
 
 #include <cstddef>
 
@@ -26,15 +22,11 @@ namespace jc::node {
 // full). Exact for such a message: docs/spec/consensus.md §2's encoding.
 std::size_t consensus_message_bytes_max(const consensus::CodecLimits& limits);
 
-// Resolves p2p.frame_bytes_max and p2p.send_queue_bytes_max against `message_bytes_max`: an
-// unset (0) frame limit becomes max(16 MiB, the bound), an unset send queue max(64 MiB, 2 × the
-// frame limit); a set value below what the bound needs is an error naming the key, the bound
-// and what it is made of (`what`).
+// Resolves p2p.frame_bytes_max and p2p.send_queue_bytes_max (in p2p.limits) against
+// `message_bytes_max`: an unset (0) frame limit becomes max(16 MiB, the bound), an unset send
+// queue max(64 MiB, 2 × the frame limit); a set value below what the bound needs is an error
+// naming the key, the bound and what it is made of (`what`). The node hands p2p.limits to its
+// transport as they are then.
 Status resolve_frame_limits(P2pConfig& p2p, std::size_t message_bytes_max, const std::string& what);
-
-// The limits the node hands its p2p transport: every configured one, the transport's defaults
-// for the rest. The frame and send-queue sizes are as configured or resolved so far (0 before
-// resolve_frame_limits runs); the connection counts do not depend on that resolution.
-p2p::Limits transport_limits(const P2pConfig& p2p);
 
 }  // namespace jc::node

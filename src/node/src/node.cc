@@ -256,8 +256,8 @@ Status Node::Impl::init() {
             " (proposals up to " + std::to_string(cc.proposal_bytes_max) + " bytes), consensus.window_heights " +
             std::to_string(cc.window_heights) + " (" + std::to_string(codec_limits_.prepared_entries_max) +
             " prepared proposals per view change) and " + std::to_string(validator_keys_.size()) + " validators"));
-    log_->info("p2p frames up to {} bytes, send queues up to {} bytes", config_.p2p.frame_bytes_max,
-               config_.p2p.send_queue_bytes_max);
+    log_->info("p2p frames up to {} bytes, send queues up to {} bytes", config_.p2p.limits.frame_bytes_max,
+               config_.p2p.limits.send_queue_bytes_max);
 
     consensus::Recovered recovered;
     recovered.committed_height = head.height;
@@ -385,7 +385,7 @@ Status Node::Impl::wire() {
     pc.ca_cert_file = config_.p2p.ca_cert;
     pc.cert_file = config_.p2p.cert;
     pc.key_file = config_.p2p.key;
-    pc.limits = transport_limits(config_.p2p);
+    pc.limits = config_.p2p.limits;
     pc.revocations.certificate_serials.insert(config_.p2p.revoked_serials.begin(), config_.p2p.revoked_serials.end());
     for (const auto& id : config_.p2p.revoked_identities) {
         pc.revocations.identities.insert(Hash::from_hex(id).value());

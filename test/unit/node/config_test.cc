@@ -65,8 +65,8 @@ TEST_CASE("config errors name the key path", "[node][config]") {
 TEST_CASE("backpressure keys: defaults, values and their cross-checks", "[node][config]") {
     auto d = parse_config(kMinimal, "/etc/jc/node0");
     REQUIRE(d.ok());
-    CHECK(d->p2p.frame_bytes_max == 0);  // derived at start from the consensus bound (ADR 0071)
-    CHECK(d->p2p.deliver_frames_max == 1024);
+    CHECK(d->p2p.limits.frame_bytes_max == 0);  // derived at start from the consensus bound (ADR 0071)
+    CHECK(d->p2p.limits.deliver_frames_max == 1024);
     CHECK(d->p2p.sync_requests_per_second == 20);
     CHECK(d->pool.verify_backlog_txs_max == 20'000);
     CHECK(d->rpc.ws_in_flight_max == 64);

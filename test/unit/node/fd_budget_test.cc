@@ -4,10 +4,9 @@
 // inbound bound it hands the p2p transport, as configured (review of session 5: it read the
 // transport's default instead, so the two could drift). Method: the arithmetic on chosen
 // limits; a parsed config with a non-default p2p.inbound_connections_max planned as the node
-// plans it and turned into the transport's limits as wire() does; the real getrlimit before and
+// plans it, and its p2p limits, which wire() hands the transport as they are; the real getrlimit before and
 // after raise_open_file_limit().
 #include "fd_budget.h"
-#include "frame_limits.h"
 
 #include <jc/node/config.h>
 
@@ -47,7 +46,7 @@ TEST_CASE("the node's plan counts the inbound bound it hands the transport, as c
         "rpc": {"connections_max": 100}})",
                                      "/etc/jc");
     REQUIRE(config.ok());
-    const p2p::Limits handed = transport_limits(config->p2p);
+    const p2p::Limits& handed = config->p2p.limits;  // what wire() hands the transport
     CHECK(handed.inbound_connections_max == 300);
     CHECK(handed.inbound_connections_max != p2p::Limits{}.inbound_connections_max);  // not the default
     CHECK(handed.pending_handshakes_per_ip_max == 5);
@@ -60,7 +59,7 @@ TEST_CASE("the node's plan counts the inbound bound it hands the transport, as c
         "consensus_key": "k.json", "p2p": {"ca_cert": "ca.crt", "cert": "tls.crt", "key": "tls.key"}})",
                                        "/etc/jc");
     REQUIRE(defaults.ok());
-    CHECK(transport_limits(defaults->p2p).inbound_connections_max == p2p::Limits{}.inbound_connections_max);
+    CHECK(defaults->p2p.limits.inbound_connections_max == p2p::Limits{}.inbound_connections_max);
     CHECK(plan_file_descriptors(20'000, *defaults, 4).sockets == 512 + 3 + p2p::Limits{}.inbound_connections_max);
 }
 

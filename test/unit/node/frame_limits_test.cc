@@ -66,31 +66,31 @@ TEST_CASE("the bound is the encoded size of a maximal new view, which decodes", 
 TEST_CASE("p2p frame and send-queue limits below the bound are refused with the numbers", "[node][unit]") {
     const std::size_t bound = 300u << 20;
     P2pConfig unset;
-    unset.frame_bytes_max = 0;
-    unset.send_queue_bytes_max = 0;
+    unset.limits.frame_bytes_max = 0;
+    unset.limits.send_queue_bytes_max = 0;
     P2pConfig p = unset;
     REQUIRE(resolve_frame_limits(p, bound, "these limits").ok());
-    CHECK(p.frame_bytes_max == bound);
-    CHECK(p.send_queue_bytes_max == 2 * bound);
+    CHECK(p.limits.frame_bytes_max == bound);
+    CHECK(p.limits.send_queue_bytes_max == 2 * bound);
     p = unset;
     REQUIRE(resolve_frame_limits(p, 1000, "these limits").ok());
-    CHECK(p.frame_bytes_max == 16u << 20);  // small bounds keep the historical defaults
-    CHECK(p.send_queue_bytes_max == 64u << 20);
+    CHECK(p.limits.frame_bytes_max == 16u << 20);  // small bounds keep the historical defaults
+    CHECK(p.limits.send_queue_bytes_max == 64u << 20);
 
     p = unset;
-    p.frame_bytes_max = 16u << 20;
+    p.limits.frame_bytes_max = 16u << 20;
     auto refused = resolve_frame_limits(p, bound, "genesis params.block_bytes_max 4194304");
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().message() ==
           "config p2p.frame_bytes_max: 16777216 is below 314572800, the largest consensus message (a new view) "
           "genesis params.block_bytes_max 4194304 can produce; set it to at least 314572800, leave it out to use "
           "that bound, or lower the block or window limits");
-    p.frame_bytes_max = bound;
+    p.limits.frame_bytes_max = bound;
     CHECK(resolve_frame_limits(p, bound, "x").ok());
 
     p = unset;
-    p.frame_bytes_max = bound;
-    p.send_queue_bytes_max = bound;
+    p.limits.frame_bytes_max = bound;
+    p.limits.send_queue_bytes_max = bound;
     auto queue = resolve_frame_limits(p, bound, "x");
     REQUIRE_FALSE(queue.ok());
     CHECK(queue.error().message().rfind("config p2p.send_queue_bytes_max: 314572800 is below twice", 0) == 0);

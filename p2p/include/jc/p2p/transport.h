@@ -30,6 +30,7 @@
 
 #include <jc/core/bytes.h>
 #include <jc/p2p/frame.h>
+#include <jc/p2p/limits.h>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,28 +49,6 @@ struct PeerInfo {
     std::uint32_t index = 0;  // validator index (observers: any unused index)
     Hash identity;            // SHA-256 of the certificate's SubjectPublicKeyInfo
     std::string address;      // "host:port" it listens on
-};
-
-struct Limits {
-    std::size_t frame_bytes_max = 16 << 20;
-    std::size_t send_queue_bytes_max = 64 << 20;
-    std::size_t write_batch_bytes_max = 256 << 10;
-    std::int64_t keepalive_interval_ms = 1000;
-    std::int64_t idle_timeout_ms = 5000;
-    std::int64_t handshake_timeout_ms = 3000;
-    std::int64_t reconnect_backoff_min_ms = 50;
-    // Only the lower-indexed side of a pair dials, so a restarted validator waits for its
-    // lower-indexed peers' next attempt: their cap bounds that wait (P3, ADR 0125). One connect
-    // attempt a second to a peer that is down costs nothing.
-    std::int64_t reconnect_backoff_max_ms = 1000;
-    std::size_t inbound_connections_max = 64;
-    // Pending TLS handshakes from one IP address: unknown dialers cannot take every handshake
-    // slot and starve a validator's reconnect.
-    std::size_t pending_handshakes_per_ip_max = 8;
-    // Per-peer delivery credit: frames (and payload bytes) handed to `deliver` and not yet
-    // handled. A single frame larger than the byte credit still passes, alone.
-    std::size_t deliver_frames_max = 1024;
-    std::size_t deliver_bytes_max = 32 << 20;
 };
 
 struct Revocations {

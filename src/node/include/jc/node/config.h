@@ -9,6 +9,7 @@
 #pragma once
 
 #include <jc/core/error.h>
+#include <jc/p2p/limits.h>
 
 #include <cstdint>
 #include <map>
@@ -23,16 +24,15 @@ struct P2pConfig {
     std::string ca_cert;  // consortium CA (PEM)
     std::string cert;     // this node's TLS certificate (PEM)
     std::string key;      // this node's TLS key (PEM, mode 0600)
-    // 0 = derived at start from the largest consensus message (ADR 0071): at least 16 MiB and
-    // 64 MiB (or twice the frame limit). Set values below what that message needs are refused.
-    std::uint64_t frame_bytes_max = 0;
-    std::uint64_t send_queue_bytes_max = 0;
-    std::uint64_t deliver_frames_max = 1024;          // per peer, received and not yet handled
-    std::uint64_t deliver_bytes_max = 32 << 20;
-    std::uint64_t pending_handshakes_per_ip_max = 8;
-    // Accepted p2p sockets, sessions and pending handshakes together (anyone may dial the port);
-    // the open-file budget counts exactly this many (fd_budget.h).
-    std::uint64_t inbound_connections_max = 64;
+    // What the node hands its transport, as is (ADR 0156). Configurable (docs/config.md):
+    // frame_bytes_max and send_queue_bytes_max, where 0 = derived at start from the largest
+    // consensus message (ADR 0071): at least 16 MiB and 64 MiB (or twice the frame limit), and
+    // set values below what that message needs are refused; deliver_frames_max and
+    // deliver_bytes_max (per peer, received and not yet handled); pending_handshakes_per_ip_max;
+    // inbound_connections_max (accepted p2p sockets, sessions and pending handshakes together:
+    // the open-file budget counts exactly this many, fd_budget.h). The rest keep the
+    // transport's defaults.
+    p2p::Limits limits{.frame_bytes_max = 0, .send_queue_bytes_max = 0};
     std::uint64_t sync_requests_per_second = 20;      // per peer
     std::uint64_t sync_queue_bytes_max = 64 << 20;    // no new sync response while the peer's queue is fuller
     std::vector<std::string> revoked_serials;     // certificate serials, lowercase hex
