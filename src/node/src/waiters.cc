@@ -26,7 +26,8 @@ WaiterTable::Token WaiterTable::add(const Hash& tx_hash, std::function<void(cons
     // so its async_wait must have happened before (the table's lock orders the two).
     timers_pending_++;
     timer->async_wait([this, tx_hash, done, timer, on_timeout = std::move(on_timeout)](const boost::system::error_code&) {
-        // Fired or cancelled: a cancelled timer's waiter was claimed, so expire() says no.
+        // Fired or cancelled. Every path that cancels claims the waiter first (claim(), wake(),
+        // claim_all()), so for a cancelled timer expire() says no.
         if (expire(tx_hash, done)) {
             on_timeout();
         }
@@ -155,8 +156,12 @@ std::vector<Waiter> WaiterTable::claim_all() {
     std::vector<Waiter> claimed;
     for (auto& [hash, waiter] : waiting) {
         // Every entry removed here is answered (by this halt or by whoever claimed it first).
+        // Claim before cancelling, as claim() and wake() do: a cancel hands the handler to an
+        // I/O thread at once, and a handler that ran before the claim would win it and answer
+        // TIMEOUT to a caller owed the halt's error.
+        const bool mine = !waiter.done->exchange(true);
         cancel(waiter.timer);
-        if (!waiter.done->exchange(true)) {
+        if (mine) {
             claimed.push_back(std::move(waiter));
         }
     }

@@ -17,6 +17,7 @@
 
 #include <jc/core/sha256.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -286,6 +287,34 @@ TEST_CASE("an answered waiter's timer is cancelled at once and frees the reply",
     CHECK(table.size() == 0);
     CHECK(alive.expired());
     CHECK(answers.timeouts == 0);
+}
+
+TEST_CASE("a halt answers its waiters with the halt's error, never a timeout", "[node][waiters][regress]") {
+    // Regression: claim_all() cancelled each timer before claiming its waiter. The cancel hands
+    // the handler to an I/O thread at once; when that thread ran it in the gap, the handler
+    // claimed the waiter and answered TIMEOUT ("it may still commit") to a caller owed the
+    // halt's error (about a quarter of rounds). Method: the node's shape, the I/O thread running
+    // throughout while the halt claims; enough rounds that the old order fails every time.
+    constexpr int kRounds = 5000;
+    WaiterTable table;
+    Answers answers;
+    std::weak_ptr<int> alive;
+    const Hash h = sha256("tx");
+    boost::asio::io_context io;
+    auto guard = boost::asio::make_work_guard(io);
+    std::thread io_thread([&io] { io.run(); });
+    for (int i = 0; i < kRounds; ++i) {
+        add_timed(table, io, h, answers, alive, std::chrono::seconds(60));
+        for (auto& w : table.claim_all()) {
+            w.on_error(rpc::RpcError::internal("halted"));
+        }
+    }
+    guard.reset();
+    io_thread.join();  // every cancelled handler has run
+    CHECK(answers.timeouts == 0);
+    CHECK(answers.errors == kRounds);
+    CHECK(table.timers_pending() == 0);
+    CHECK(alive.expired());
 }
 
 TEST_CASE("a waiter's own timer answers the timeout once and frees the reply", "[node][waiters]") {
