@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -47,8 +48,10 @@ struct Db {
     // A block commit's two batches, kept between commits (only commit_block uses them, under
     // Store::write_mutex_) so that their buffers keep their capacity: built afresh, a 500-block
     // batch of ~600 KB grew by doubling and took freshly mapped (zeroed) pages every block.
-    leveldb::WriteBatch commit_chain_batch;
-    leveldb::WriteBatch commit_state_batch;
+    // Optional so that a large one can really be freed: leveldb::WriteBatch has no move
+    // assignment, and its copy assignment keeps the old buffer (release_large_batch).
+    std::optional<leveldb::WriteBatch> commit_chain_batch{std::in_place};
+    std::optional<leveldb::WriteBatch> commit_state_batch{std::in_place};
 };
 }  // namespace detail
 
@@ -359,12 +362,14 @@ Status db_write(Db& db, leveldb::DB& target, leveldb::WriteBatch& batch, std::st
 
 // A reused commit batch keeps its buffer's capacity for the next block; one that held an
 // unusually large block (a catch-up batch of the largest blocks) gives it back rather than keep
-// it for the life of the node.
-constexpr std::size_t kCommitBatchKeptBytesMax = std::size_t{8} << 20;
+// it for the life of the node. The test is on the content; the buffer grows by doubling, so up
+// to twice this stays allocated per batch. Re-constructed in place, not assigned: WriteBatch's
+// copy assignment would copy into the old, large buffer and keep it.
+constexpr std::size_t kCommitBatchKeptBytesMax = std::size_t{4} << 20;
 
-void release_large_batch(leveldb::WriteBatch& batch) {
-    if (batch.ApproximateSize() > kCommitBatchKeptBytesMax) {
-        batch = leveldb::WriteBatch();
+void release_large_batch(std::optional<leveldb::WriteBatch>& batch) {
+    if (batch->ApproximateSize() > kCommitBatchKeptBytesMax) {
+        batch.emplace();
     }
 }
 
@@ -1290,8 +1295,8 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
     // Two batches (ADR 0136): the block's per-height records into the chain database, then
     // the indexes, state, head write record and head into the state database. Both are the
     // store's reused ones (detail::Db), emptied here; write_mutex_ is held.
-    leveldb::WriteBatch& chain_batch = db_->commit_chain_batch;
-    leveldb::WriteBatch& batch = db_->commit_state_batch;
+    leveldb::WriteBatch& chain_batch = *db_->commit_chain_batch;
+    leveldb::WriteBatch& batch = *db_->commit_state_batch;
     chain_batch.Clear();
     batch.Clear();
     std::vector<Hash> receipt_hashes;
@@ -1376,8 +1381,8 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
         }
     }
     JC_TRY_STATUS(db_write(*db_, *db_->state, batch, "committing block " + std::to_string(height)));
-    release_large_batch(chain_batch);
-    release_large_batch(batch);
+    release_large_batch(db_->commit_chain_batch);
+    release_large_batch(db_->commit_state_batch);
     if (options_.before_head_published_for_test) {
         options_.before_head_published_for_test(height);
     }

@@ -571,6 +571,22 @@ TEST_CASE("commit_block computes the results it is not given, and indexes a new 
     CHECK(store->commit_block(bad.block, bad.certificate, bad.receipts, bad.writes).error().code() ==
           Errc::kInvalidArgument);
     CHECK(store->head().height == 2);
+    // Refused on its last receipt, after the first three were filed into the reused batches:
+    // none of their records may go out with the next block committed at that height.
+    const std::vector<ledger::TxPtr> refused_txs{chain().tx(1, "REF-20", 1), chain().tx(1, "REF-21", 2),
+                                                 chain().tx(1, "REF-22", 3), chain().tx(1, "REF-23", 4)};
+    auto late = chain().next(store->head(), refused_txs);
+    late.receipts[3].index = 9;
+    CHECK(store->commit_block(late.block, late.certificate, late.receipts, late.writes).error().code() ==
+          Errc::kInvalidArgument);
+    auto good = chain().next(store->head(), {chain().tx(2, "REF-30", 6)});
+    REQUIRE(store->commit_block(good.block, good.certificate, good.receipts, good.writes).ok());
+    snap = store->snapshot();
+    for (const auto& tx : refused_txs) {
+        CHECK(snap->tx_location(tx->hash()).value() == std::nullopt);
+    }
+    CHECK(snap->receipt_by_client_ref("BANKB", "REF-20").value() == std::nullopt);
+    CHECK(store->verify_blocks(1, 3).ok());
 }
 
 TEST_CASE("checkpoint certificates must certify this node's own results", "[ledger][store]") {

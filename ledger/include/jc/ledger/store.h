@@ -16,7 +16,8 @@
 //    `open` deletes (torn_commit_removed() says so); chain records any higher are corruption.
 //  - Nothing inconsistent is written: commit_block checks the height and parent link, the
 //    certificate's binding to the block (and its signatures, unless disabled), that every
-//    transaction is for this chain, every receipt, and recomputes the results it is given.
+//    transaction is for this chain, every receipt, and computes the results: the form given
+//    results refuses a block whose results differ; the form without returns them (ADR 0160).
 //    Transaction signatures are NOT re-verified here: the node verifies each once, before
 //    consensus accepts the block.
 //  - `open` refuses a store made for another genesis or in another format (a format-1 store,
