@@ -1223,6 +1223,15 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     }
     const auto started = std::chrono::steady_clock::now();
     auto snapshot = store_->snapshot();
+    // The block executes on its parent's state. The store checks the block against its own head
+    // at commit, but no longer the state the engine read (it computes the results itself, ADR
+    // 0160), so a snapshot of any other head must stop here, not commit quietly.
+    if (const auto& head = snapshot->head(); head.height + 1 != block.height() ||
+                                             head.hash != block.header().parent_hash) {
+        fatal("block " + std::to_string(block.height()) + " would execute on the state at height " +
+              std::to_string(head.height) + " (" + head.hash.hex() + "), not on its parent's");
+        return;
+    }
     const auto ctx = contracts::BlockContext::at(block.height(), block.header().timestamp_ms);
     auto output = engine_.execute_block(*snapshot, ctx, block.txs());
     if (!output) {
