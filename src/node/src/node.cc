@@ -891,18 +891,11 @@ void Node::Impl::maybe_propose() {
     }
     const std::size_t txs_max = std::min<std::size_t>(config_.consensus.block_txs_max, genesis_->params().block_txs_max);
     const std::size_t bytes_max = genesis_->params().block_bytes_max - 4096;
-    // Full means this block's own transactions reach a limit. What its uncommitted ancestors
-    // carry is not this block's: after a view change the pool has released them, but the new
-    // view may re-propose those ancestors as they were; so they are set aside and the pool asked
-    // again. Only when it looks full: setting them aside can only make a block less full, and
-    // the branch's hashes (a set over up to a window of blocks) are otherwise built only for a cut.
-    std::optional<std::unordered_set<Hash, HashHasher>> carried;
-    bool full = pool_->fills_block(txs_max, bytes_max);
-    if (full) {
-        carried = lineage_.txs_on_branch(slot->parent_digest);
-        pool_->mark_in_flight(*carried);
-        full = pool_->fills_block(txs_max, bytes_max);
-    }
+    // Full means this block's own transactions reach a limit, not what its uncommitted
+    // ancestors carry (tx_pool.h); the branch's hashes are built only when needed.
+    std::optional<TxPool::HashSet> carried;
+    const bool full = pool_->fills_block_on_branch(
+        txs_max, bytes_max, [&] { return lineage_.txs_on_branch(slot->parent_digest); }, carried);
     // Cut a block when it is full, or when the block interval has passed since work arrived and
     // this one is at most blocks_ahead_max heights above the executed head, or when the
     // hold reached its bound (block_cut.h, ADR 0155). The head's Executed calls maybe_propose
@@ -1223,9 +1216,11 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
     }
     const auto started = std::chrono::steady_clock::now();
     auto snapshot = store_->snapshot();
-    // The block executes on its parent's state. The store checks the block against its own head
-    // at commit, but no longer the state the engine read (it computes the results itself, ADR
-    // 0160), so a snapshot of any other head must stop here, not commit quietly.
+    // The block executes on its parent's state. This guards an invariant, not a known path:
+    // only this thread commits, so the snapshot's head is committed_height_'s. The store checks
+    // the block against its own head at commit but no longer the state the engine read (it
+    // computes the results itself, ADR 0160); if the invariant ever broke, this stops the node
+    // before executing, with what went wrong, instead of at the next checkpoint's mismatch.
     if (const auto& head = snapshot->head(); head.height + 1 != block.height() ||
                                              head.hash != block.header().parent_hash) {
         fatal("block " + std::to_string(block.height()) + " would execute on the state at height " +

@@ -55,6 +55,16 @@ bool TxPool::fills_block(std::size_t txs_max, std::size_t bytes_max) const {
     return count >= txs_max || (bytes_ - in_flight_bytes_) + count * kBlockTxOverheadBytes > bytes_max;
 }
 
+bool TxPool::fills_block_on_branch(std::size_t txs_max, std::size_t bytes_max,
+                                   const std::function<HashSet()>& carried_on_branch, std::optional<HashSet>& carried) {
+    if (!fills_block(txs_max, bytes_max)) {
+        return false;
+    }
+    carried = carried_on_branch();
+    mark_in_flight(*carried);
+    return fills_block(txs_max, bytes_max);
+}
+
 std::vector<ledger::TxPtr> TxPool::take_for_block(std::size_t txs_max, std::size_t bytes_max,
                                                   const std::unordered_set<Hash, HashHasher>& carried,
                                                   std::vector<std::chrono::steady_clock::time_point>* added) {

@@ -19,7 +19,9 @@
 #include <jc/ledger/block.h>
 
 #include <cstdint>
+#include <functional>
 #include <list>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <chrono>
@@ -52,6 +54,17 @@ public:
     // Exact once the block's carried transactions are marked in flight (mark_in_flight); before
     // that it may say full when they are what makes it so, never the other way round.
     [[nodiscard]] bool fills_block(std::size_t txs_max, std::size_t bytes_max) const;
+    // The primary's "is the next block full" (ADR 0155): fills_block counting only this block's
+    // own transactions. Only when the pool looks full is `carried_on_branch` called (it walks up
+    // to a window of uncommitted ancestors), what it returns marked in flight (after a view
+    // change the pool has released what an ancestor carries, and the new view may re-propose it)
+    // and the pool asked again; setting them aside can only make a block less full. The set, if
+    // built, is left in `carried` for the cut (take_for_block). Marking early is safe: within a
+    // view the branch only grows, and a view change releases everything (release_in_flight).
+    using HashSet = std::unordered_set<Hash, HashHasher>;
+    [[nodiscard]] bool fills_block_on_branch(std::size_t txs_max, std::size_t bytes_max,
+                                             const std::function<HashSet()>& carried_on_branch,
+                                             std::optional<HashSet>& carried);
     // First marks in flight every pooled transaction in `carried` (what the new block's
     // uncommitted ancestors already hold); then up to `txs_max` transactions and `bytes_max`
     // bytes not in flight, oldest first, which become in flight.

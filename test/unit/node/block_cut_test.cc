@@ -157,5 +157,34 @@ TEST_CASE("transactions the block's uncommitted ancestors carry do not make it f
     CHECK(block[1] == txs[4]);
 }
 
+TEST_CASE("the primary's full test builds the branch's set only when the pool looks full", "[node][block_cut]") {
+    // The composition maybe_propose uses (TxPool::fills_block_on_branch): the count alone says
+    // full, the branch's carried transactions are set aside, and the block is not full after
+    // all; a pool that is not full never walks the branch.
+    const auto txs = signed_txs(5);
+    TxPool pool(100, 1 << 20, 1);
+    for (const auto& tx : txs) {
+        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
+    }
+    int walks = 0;
+    const auto branch = [&] {
+        ++walks;
+        return TxPool::HashSet{txs[0]->hash(), txs[1]->hash(), txs[3]->hash()};
+    };
+    std::optional<TxPool::HashSet> carried;
+    CHECK_FALSE(pool.fills_block_on_branch(6, 1 << 20, branch, carried));
+    CHECK(walks == 0);
+    CHECK_FALSE(carried.has_value());
+    CHECK_FALSE(pool.fills_block_on_branch(5, 1 << 20, branch, carried));
+    CHECK(walks == 1);
+    REQUIRE(carried.has_value());
+    CHECK(carried->size() == 3);
+    CHECK(pool.fills_block_on_branch(2, 1 << 20, branch, carried));  // two of its own fill 2
+    const auto block = pool.take_for_block(5, 1 << 20, *carried);
+    REQUIRE(block.size() == 2);
+    CHECK(block[0] == txs[2]);
+    CHECK(block[1] == txs[4]);
+}
+
 }  // namespace
 }  // namespace jc::node
