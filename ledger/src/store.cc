@@ -364,7 +364,10 @@ Status db_write(Db& db, leveldb::DB& target, leveldb::WriteBatch& batch, std::st
 // unusually large block (a catch-up batch of the largest blocks) gives it back rather than keep
 // it for the life of the node. The test is on the content; the buffer grows by doubling, so up
 // to twice this stays allocated per batch. Re-constructed in place, not assigned: WriteBatch's
-// copy assignment would copy into the old, large buffer and keep it.
+// copy assignment would copy into the old, large buffer and keep it. A block full by bytes
+// (genesis block_bytes_max, 4 MiB by default) passes this and regrows its buffer the next time:
+// a few ms of page faults on a block that costs far more to execute, against keeping up to
+// 2 x 16 MiB for the life of the node after one catch-up (P4).
 constexpr std::size_t kCommitBatchKeptBytesMax = std::size_t{4} << 20;
 
 void release_large_batch(std::optional<leveldb::WriteBatch>& batch) {
@@ -1297,6 +1300,14 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
     // store's reused ones (detail::Db), emptied here; write_mutex_ is held.
     leveldb::WriteBatch& chain_batch = *db_->commit_chain_batch;
     leveldb::WriteBatch& batch = *db_->commit_state_batch;
+    // On every exit, a refusal half-way through a large block included.
+    struct ReleaseLarge {
+        Db& db;
+        ~ReleaseLarge() {
+            release_large_batch(db.commit_chain_batch);
+            release_large_batch(db.commit_state_batch);
+        }
+    } release_large{*db_};
     chain_batch.Clear();
     batch.Clear();
     std::vector<Hash> receipt_hashes;
@@ -1381,8 +1392,6 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
         }
     }
     JC_TRY_STATUS(db_write(*db_, *db_->state, batch, "committing block " + std::to_string(height)));
-    release_large_batch(db_->commit_chain_batch);
-    release_large_batch(db_->commit_state_batch);
     if (options_.before_head_published_for_test) {
         options_.before_head_published_for_test(height);
     }
