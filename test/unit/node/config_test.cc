@@ -188,3 +188,34 @@ TEST_CASE("rpc.tokens: bank and auditor entries, malformed ones refused naming t
                              R"("}])")),
                Catch::Contains("rpc.tokens[1].sha256: is listed twice"));
 }
+
+TEST_CASE("each p2p limit key lands in its own field of the transport's limits", "[node][config]") {
+    // The node's config holds p2p::Limits itself (ADR 0156): a parser line writing into the
+    // wrong field would pass every test that checks one key. Six distinct values, six fields;
+    // the fields the file cannot set keep the transport's own defaults.
+    std::string t = kMinimal;
+    t.replace(t.find(R"("key": "tls.key"})"), std::string(R"("key": "tls.key"})").size(),
+              R"("key": "tls.key", "frame_bytes_max": 70000, "send_queue_bytes_max": 2000000,
+                 "deliver_frames_max": 33, "deliver_bytes_max": 80000,
+                 "pending_handshakes_per_ip_max": 5, "inbound_connections_max": 77})");
+    auto c = parse_config(t, "/x");
+    REQUIRE(c.ok());
+    const auto& l = c->p2p.limits;
+    CHECK(l.frame_bytes_max == 70000);
+    CHECK(l.send_queue_bytes_max == 2000000);
+    CHECK(l.deliver_frames_max == 33);
+    CHECK(l.deliver_bytes_max == 80000);
+    CHECK(l.pending_handshakes_per_ip_max == 5);
+    CHECK(l.inbound_connections_max == 77);
+    const jc::p2p::Limits defaults;
+    CHECK(l.write_batch_bytes_max == defaults.write_batch_bytes_max);
+    CHECK(l.keepalive_interval_ms == defaults.keepalive_interval_ms);
+    CHECK(l.idle_timeout_ms == defaults.idle_timeout_ms);
+    CHECK(l.handshake_timeout_ms == defaults.handshake_timeout_ms);
+    CHECK(l.reconnect_backoff_min_ms == defaults.reconnect_backoff_min_ms);
+    CHECK(l.reconnect_backoff_max_ms == defaults.reconnect_backoff_max_ms);
+    // Unset, the send queue's bound is derived at start (0 here), as the frame bound is.
+    auto d = parse_config(kMinimal, "/x");
+    REQUIRE(d.ok());
+    CHECK(d->p2p.limits.send_queue_bytes_max == 0);
+}
