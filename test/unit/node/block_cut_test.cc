@@ -8,6 +8,7 @@
 // clock at the edge; the pool's fills_block() is checked against what take_for_block() then
 // takes, with real signed envelopes.
 #include "block_cut.h"
+#include "node_test_txs.h"
 #include "tx_pool.h"
 
 #include <jc/ledger/transaction.h>
@@ -21,6 +22,9 @@
 
 namespace jc::node {
 namespace {
+
+using test::add_all;
+using test::signed_txs;
 
 // The defaults: interval 20 ms, blocks_ahead_max 2, hold bound 40 ticks x 50 ms / 4 = 500 ms.
 // Work arrived at t = 1000; the block would take height 10.
@@ -77,17 +81,6 @@ TEST_CASE("the hold ends when execution catches up to blocks_ahead_max", "[node]
     CHECK(decide_block_cut(in) == BlockCut::kHold);
 }
 
-std::vector<ledger::TxPtr> signed_txs(std::size_t n, std::size_t memo_bytes = 0) {
-    const auto key = crypto::SecretKey::from_hex(std::string(63, '3') + "1").value();
-    std::vector<ledger::TxPtr> out;
-    for (std::size_t i = 0; i < n; ++i) {
-        ledger::UnsignedTx u{"test-chain", "loan.repay", "WEBANK", "ref-" + std::to_string(i),
-                             json::Value{{"i", static_cast<std::int64_t>(i)}, {"memo", std::string(memo_bytes, 'm')}}};
-        out.push_back(std::make_shared<const ledger::Transaction>(ledger::Transaction::sign(u, key).value()));
-    }
-    return out;
-}
-
 std::size_t block_bytes(const std::vector<ledger::TxPtr>& txs) {
     std::size_t bytes = 0;
     for (const auto& tx : txs) {
@@ -99,9 +92,7 @@ std::size_t block_bytes(const std::vector<ledger::TxPtr>& txs) {
 TEST_CASE("a block is full when its transactions reach the count limit", "[node][block_cut]") {
     const auto txs = signed_txs(5);
     TxPool pool(100, 1 << 20, 1);
-    for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
-    }
+    add_all(pool, txs);
     CHECK(pool.fills_block(5, 1 << 20));
     CHECK(pool.fills_block(4, 1 << 20));
     CHECK_FALSE(pool.fills_block(6, 1 << 20));
@@ -115,9 +106,7 @@ TEST_CASE("a block is full when its transactions' bytes reach the byte limit", "
     // Three large transactions, far below the count limit, of which only two fit.
     const auto txs = signed_txs(3, 2000);
     TxPool pool(100, 1 << 20, 1);
-    for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
-    }
+    add_all(pool, txs);
     const std::size_t all = block_bytes(txs);
     CHECK_FALSE(pool.fills_block(1000, all));
     CHECK(pool.fills_block(1000, all - 1));
@@ -140,9 +129,7 @@ TEST_CASE("transactions the block's uncommitted ancestors carry do not make it f
     // block with two transactions of its own looks full and is cut at once.
     const auto txs = signed_txs(5);
     TxPool pool(100, 1 << 20, 1);
-    for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
-    }
+    add_all(pool, txs);
     REQUIRE(pool.fills_block(5, 1 << 20));
     const std::unordered_set<Hash, HashHasher> carried{txs[0]->hash(), txs[1]->hash(), txs[3]->hash()};
     pool.mark_in_flight(carried);
@@ -163,9 +150,7 @@ TEST_CASE("the primary's full test builds the branch's set only when the pool lo
     // all; a pool that is not full never walks the branch.
     const auto txs = signed_txs(5);
     TxPool pool(100, 1 << 20, 1);
-    for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
-    }
+    add_all(pool, txs);
     int walks = 0;
     const auto branch = [&] {
         ++walks;

@@ -6,6 +6,7 @@
 // commit. Method: real signed envelopes in a small pool; the answers are checked against the
 // order of admission; lineages built by hand with known branches.
 #include "proposal_lineage.h"
+#include "node_test_txs.h"
 #include "tx_pool.h"
 
 #include <jc/ledger/transaction.h>
@@ -22,25 +23,15 @@
 namespace jc::node {
 namespace {
 
-using HashSet = std::unordered_set<Hash, HashHasher>;
+using test::add_all;
+using test::signed_txs;
 
-std::vector<ledger::TxPtr> signed_txs(std::size_t n) {
-    const auto key = crypto::SecretKey::from_hex(std::string(63, '3') + "1").value();
-    std::vector<ledger::TxPtr> out;
-    for (std::size_t i = 0; i < n; ++i) {
-        ledger::UnsignedTx u{"test-chain", "loan.repay", "WEBANK", "ref-" + std::to_string(i),
-                             json::Value{{"i", static_cast<std::int64_t>(i)}}};
-        out.push_back(std::make_shared<const ledger::Transaction>(ledger::Transaction::sign(u, key).value()));
-    }
-    return out;
-}
+using HashSet = std::unordered_set<Hash, HashHasher>;
 
 TEST_CASE("a reconnecting peer is offered the oldest transactions, in flight or not", "[node][pool]") {
     const auto txs = signed_txs(6);
     TxPool pool(100, 1 << 20, 1);
-    for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
-    }
+    add_all(pool, txs);
     CHECK(pool.add(txs[0], TxPool::Origin::kClient) == TxPool::AddResult::kDuplicate);
 
     std::vector<std::chrono::steady_clock::time_point> added;
@@ -80,9 +71,7 @@ Hash digest(std::uint8_t n) {
 TEST_CASE("after a view change the pool does not re-propose what the branch carries", "[node][pool][regress]") {
     const auto txs = signed_txs(6);
     TxPool pool(100, 1 << 20, 1);
-    for (const auto& tx : txs) {
-        REQUIRE(pool.add(tx, TxPool::Origin::kClient) == TxPool::AddResult::kAdded);
-    }
+    add_all(pool, txs);
     // The old primary's block held txs 0 and 1; a view change released them, and the new view
     // re-proposes that block as the parent of the next one.
     REQUIRE(pool.take_for_block(2, 1 << 20).size() == 2);
