@@ -2,8 +2,9 @@
 // commit that returned is never lost.
 // Method: a child process (jc_ledger_crash_child) commits deterministic blocks in a loop, each
 // two fsynced WriteBatches (the chain database's, then the state database's with the head, ADR
-// 0136), and reports each returned commit on a pipe. The parent kills it with
-// SIGKILL many times at random moments — sometimes during start-up and recovery, mostly after a
+// 0136); some of their transactions reuse a client_ref or replay a transaction, so the store's
+// "index exists" paths (ADR 0160) are killed in too. It reports each returned commit on a pipe.
+// The parent kills it with SIGKILL many times at random moments — sometimes during start-up and recovery, mostly after a
 // random number of commits plus a random extra delay, so kills land inside LevelDB writes, log
 // syncs and memtable compactions. After every kill the parent opens the store itself and checks:
 // opening succeeds (the head check passes), the head is at least the last reported commit and at
@@ -166,7 +167,7 @@ public:
     const ledger::LedgerHead& at(std::uint64_t height) {
         while (heads_.size() <= height) {
             const auto& parent = heads_.back();
-            const auto step = chain_.next(parent, chain_.txs_for(parent.height + 1, kTxsMax));
+            const auto step = chain_.next(parent, chain_.txs_reusing_refs_for(parent.height + 1, kTxsMax));
             ledger::LedgerHead next;
             next.height = parent.height + 1;
             next.hash = step.block.hash();

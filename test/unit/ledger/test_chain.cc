@@ -96,6 +96,27 @@ std::vector<ledger::TxPtr> TestChain::txs_for(std::uint64_t height, std::size_t 
     return txs;
 }
 
+std::vector<ledger::TxPtr> TestChain::txs_reusing_refs_for(std::uint64_t height, std::size_t txs_max) const {
+    auto txs = txs_for(height, txs_max);
+    const auto ref = [](std::uint64_t h, std::size_t i) { return "H" + std::to_string(h) + "-" + std::to_string(i); };
+    // Transaction i's sender is member (height + i) % kMembers, the same as that of i - 3 in
+    // this block and of i + 1 and i - 2 in the block below. Only positions 2, 3 and 4 (mod 6)
+    // change, and each refers to a position (0 or 5 mod 6) that txs_for made, so the reused
+    // refs are ones a transaction really carried.
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+        const std::size_t member = (height + i) % kMembers;
+        const std::uint64_t amount = height * 1000 + i;
+        if (i % 6 == 3) {
+            txs[i] = tx(member, ref(height, i - 3), amount);  // same sender and ref, other body
+        } else if (height > 1 && i % 6 == 4) {
+            txs[i] = tx(member, ref(height - 1, i + 1), amount);
+        } else if (height > 1 && i % 6 == 2) {
+            txs[i] = tx(member, ref(height - 1, i - 2), (height - 1) * 1000 + i - 2);  // a replay
+        }
+    }
+    return txs;
+}
+
 std::vector<ledger::Receipt> TestChain::receipts_for(const ledger::Block& block) const {
     std::vector<ledger::Receipt> receipts;
     for (std::size_t i = 0; i < block.txs().size(); ++i) {

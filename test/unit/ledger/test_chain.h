@@ -51,6 +51,12 @@ public:
     // `txs_max`).
     [[nodiscard]] std::vector<ledger::TxPtr> txs_for(std::uint64_t height, std::size_t txs_max) const;
 
+    // txs_for(), with transactions that reuse what an earlier one used (the store's "index
+    // exists" paths, ADR 0160): in each six, the fourth takes the client_ref of the first (same
+    // sender, other body), and from height 2 the fifth takes a client_ref of the block below and
+    // the third replays a transaction of the block below byte for byte (when that block has it).
+    [[nodiscard]] std::vector<ledger::TxPtr> txs_reusing_refs_for(std::uint64_t height, std::size_t txs_max) const;
+
     // Block head.height + 1 over `txs`, with a quorum commit certificate, receipts (some
     // REJECTED), state writes and the matching results on top of `head`.
     [[nodiscard]] ChainStep next(const ledger::LedgerHead& head, std::vector<ledger::TxPtr> txs) const;
