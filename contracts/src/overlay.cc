@@ -14,14 +14,43 @@ Result<std::optional<std::string>> Overlay::get(std::string_view key) const {
     return parent_.get(key);
 }
 
-std::vector<Overlay::Entry> Overlay::sorted(std::string_view prefix) const {
-    std::vector<Entry> out;
-    for (const auto& [k, v] : entries_) {
-        if (k.compare(0, prefix.size(), prefix) == 0) {
-            out.push_back(Entry{&k, &v});
+namespace {
+bool key_less(const std::pair<const std::string, std::optional<std::string>>* a,
+              const std::pair<const std::string, std::optional<std::string>>* b) {
+    return a->first < b->first;
+}
+}  // namespace
+
+const std::vector<const Overlay::Map::value_type*>& Overlay::ordered() const {
+    if (!order_valid_) {
+        order_.clear();
+        order_.reserve(entries_.size());
+        for (const auto& entry : entries_) {
+            order_.push_back(&entry);
         }
+        // Keys are unique, so the order is total: the same on every node whatever the hash order.
+        std::sort(order_.begin(), order_.end(), key_less);
+        pending_.clear();
+        order_valid_ = true;
+    } else if (!pending_.empty()) {
+        std::sort(pending_.begin(), pending_.end(), key_less);
+        const auto middle = static_cast<std::ptrdiff_t>(order_.size());
+        order_.insert(order_.end(), pending_.begin(), pending_.end());
+        std::inplace_merge(order_.begin(), order_.begin() + middle, order_.end(), key_less);
+        pending_.clear();
     }
-    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return *a.key < *b.key; });
+    JC_ASSERT(order_.size() == entries_.size(), "contracts.overlay.order_complete");
+    return order_;
+}
+
+std::vector<Overlay::Entry> Overlay::sorted(std::string_view prefix) const {
+    const auto& order = ordered();
+    auto it = std::lower_bound(order.begin(), order.end(), prefix,
+                               [](const Map::value_type* e, std::string_view p) { return e->first < p; });
+    std::vector<Entry> out;
+    for (; it != order.end() && (*it)->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        out.push_back(Entry{&(*it)->first, &(*it)->second});
+    }
     return out;
 }
 
@@ -60,6 +89,9 @@ Status Overlay::scan(std::string_view prefix,
 void Overlay::set(std::string key, std::optional<std::string> value) {
     auto [it, inserted] = entries_.try_emplace(std::move(key));
     if (inserted) {
+        if (order_valid_) {
+            pending_.push_back(&*it);
+        }
         undo_.push_back(Undo{&*it, false, std::nullopt});
     } else {
         undo_.push_back(Undo{&*it, true, std::move(it->second)});
@@ -81,6 +113,14 @@ void Overlay::rollback(Savepoint sp) {
             // Newer writes to this key were undone first (the log is a stack), so the node is
             // still the one this write created.
             const std::string key = u.entry->first;  // not a reference into the dying node
+            if (order_valid_) {
+                if (!pending_.empty() && pending_.back() == u.entry) {
+                    pending_.pop_back();
+                } else {
+                    order_valid_ = false;  // rebuilt from the map on next use
+                    pending_.clear();
+                }
+            }
             entries_.erase(key);
         }
         undo_.pop_back();
@@ -88,21 +128,21 @@ void Overlay::rollback(Savepoint sp) {
 }
 
 ledger::StateWrites Overlay::take_writes() {
-    // The nodes are sorted as handles (a pointer each) and only then moved into the write list
-    // once: sorting the StateWrites themselves moved two strings per swap.
-    std::vector<Map::node_type> nodes;
-    nodes.reserve(entries_.size());
-    while (!entries_.empty()) {
-        nodes.push_back(entries_.extract(entries_.begin()));
-    }
-    // Keys are unique, so the order is total: the same on every node whatever the hash order.
-    std::sort(nodes.begin(), nodes.end(),
-              [](const Map::node_type& a, const Map::node_type& b) { return a.key() < b.key(); });
+    // The key order is sorted as node pointers (or kept from the invariant pass), and each node
+    // is then extracted and its strings moved into the write list once: sorting the
+    // StateWrites themselves moved two strings per swap.
+    const auto& order = ordered();
     ledger::StateWrites out;
-    out.reserve(nodes.size());
-    for (auto& node : nodes) {
+    out.reserve(order.size());
+    for (const Map::value_type* entry : order) {
+        // extract() only unlinks the node, which the handle then owns, so the key it was found
+        // by (the node's own) stays valid during the call.
+        auto node = entries_.extract(entry->first);
         out.push_back(ledger::StateWrite{std::move(node.key()), std::move(node.mapped())});
     }
+    JC_ASSERT(entries_.empty(), "contracts.overlay.order_extracted");
+    order_.clear();
+    order_valid_ = false;
     undo_.clear();
     return out;
 }

@@ -11,6 +11,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace jc::contracts::test {
 
 TEST_CASE("records round-trip and reject damaged encodings", "[contracts][state]") {
@@ -133,6 +139,67 @@ TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "
     REQUIRE(writes.size() == 1);
     CHECK(writes[0] == ledger::StateWrite{"b", std::string("20")});
     CHECK(ov.sorted().empty());
+}
+
+TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rollbacks and prefix walks",
+          "[contracts][state]") {
+    // ADR 0162: sorted() keeps its key order between calls and merges later keys into it. A
+    // deterministic pseudo-random mix of new keys, overwrites, tombstones, nested rollbacks and
+    // prefix walks is checked after every step against a std::map model of the buffer.
+    ledger::MemoryState parent;
+    Overlay ov(parent);
+    std::map<std::string, std::optional<std::string>> model;
+    std::vector<std::pair<Overlay::Savepoint, std::map<std::string, std::optional<std::string>>>> saved;
+    std::uint64_t x = 88172645463325252ULL;  // xorshift64: a fixed sequence, the same on every run
+    auto next = [&x](std::uint64_t n) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x % n;
+    };
+    const std::array<std::string, 4> prefixes = {"ac/", "ln/", "ob/", "ac/W"};
+    for (int step = 0; step < 3000; ++step) {
+        const auto op = next(10);
+        std::string key = prefixes[next(4)] + std::to_string(next(300));
+        if (op < 4) {
+            ov.put(key, std::to_string(step));
+            model[key] = std::to_string(step);
+        } else if (op == 4) {
+            ov.erase(key);
+            model[key] = std::nullopt;
+        } else if (op == 5) {
+            saved.emplace_back(ov.savepoint(), model);
+        } else if (op == 6 && !saved.empty()) {
+            const std::size_t back = next(saved.size());
+            ov.rollback(saved[back].first);
+            model = saved[back].second;
+            saved.resize(back);
+        } else {
+            const std::string prefix = op == 9 ? std::string() : prefixes[next(4)];
+            const auto got = ov.sorted(prefix);
+            std::vector<std::pair<std::string, std::optional<std::string>>> want;
+            for (const auto& [k, v] : model) {
+                if (k.compare(0, prefix.size(), prefix) == 0) {
+                    want.emplace_back(k, v);
+                }
+            }
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                REQUIRE(*got[i].key == want[i].first);
+                REQUIRE(*got[i].value == want[i].second);
+            }
+        }
+    }
+    const auto writes = ov.take_writes();
+    REQUIRE(writes.size() == model.size());
+    std::size_t i = 0;
+    for (const auto& [k, v] : model) {
+        CHECK(writes[i] == ledger::StateWrite{k, v});
+        ++i;
+    }
+    CHECK(ov.sorted().empty());
+    ov.put("z", "1");
+    CHECK(ov.take_writes() == ledger::StateWrites{ledger::StateWrite{"z", std::string("1")}});
 }
 
 TEST_CASE("genesis validates members and opens the first cycle", "[contracts][state]") {
