@@ -217,8 +217,11 @@ constexpr std::uint64_t kVectorMax = 100'000;
 // state_test checks the two implementations produce and accept the same bytes.
 class Enc {
 public:
-    Enc() {
-        out_.reserve(256);
+    Enc() : Enc(256) {}
+    // `capacity`: the caller's estimate of the record's size, so that the one buffer is the
+    // string returned (a loan is ~600 bytes: 256 grew twice, ADR 0162). Never changes a byte.
+    explicit Enc(std::size_t capacity) {
+        out_.reserve(capacity);
         out_.push_back(static_cast<char>(kRecordVersion));
     }
     Enc& u8(std::uint8_t v) {
@@ -326,6 +329,11 @@ public:
         pos_ += Hash::kSize;
     }
     std::size_t count() { return static_cast<std::size_t>(varint_max(kVectorMax, "element count")); }
+    // How many of `count` elements of at least `min_bytes` each the unread input can hold: a
+    // capacity to reserve that a corrupt count cannot inflate past the record's own size.
+    [[nodiscard]] std::size_t fits(std::size_t count, std::size_t min_bytes) const {
+        return std::min(count, (in_.size() - pos_) / min_bytes);
+    }
     // Reads an enum byte and checks it is below `limit`.
     template <typename E>
     void e8(E& v, unsigned limit) {
@@ -611,7 +619,10 @@ Result<Partnership> decode_partnership(std::string_view bytes) {
 }
 
 std::string encode(const Loan& v) {
-    Enc e;
+    // Fixed fields ~120 bytes plus the strings; a tranche ~100 bytes plus its ids, an
+    // instalment 20 (ADR 0162: one allocation per encode).
+    Enc e(160 + v.loan_id.size() + v.servicer.size() + v.borrower_ref.size() + v.product_code.size() +
+          v.disbursement_channel_ref.size() + v.tranches.size() * 128 + v.installments.size() * 20);
     e.str(v.loan_id).str(v.servicer).str(v.borrower_ref).str(v.product_code).i64(v.principal).i32(v.value_date)
         .i64(v.rate_ppb).e8(v.basis).e8(v.interest_method).i64(v.penalty_rate_ppb).e8(v.penalty_mode)
         .e8(v.schedule_type).e8(v.prepay_mode).e8(v.rounding).e8(v.status).i32(v.last_accrual_date)
@@ -656,6 +667,8 @@ Result<Loan> decode_loan(std::string_view bytes) {
     d.str(v.disbursement_channel_ref);
     d.u64(v.originated_height);
     const std::size_t nt = d.count();
+    // A tranche is at least 100 bytes (two 1-byte string lengths, 2+1+2+1, 11 x 8, 4).
+    v.tranches.reserve(d.fits(nt, 100));
     for (std::size_t i = 0; i < nt && d.ok(); ++i) {
         Tranche& t = v.tranches.emplace_back();
         d.str(t.bank_id);
@@ -678,6 +691,7 @@ Result<Loan> decode_loan(std::string_view bytes) {
         d.u32(t.writeoff_preauth_dpd);
     }
     const std::size_t ni = d.count();
+    v.installments.reserve(d.fits(ni, 20));  // 4 + 8 + 8 bytes each
     for (std::size_t i = 0; i < ni && d.ok(); ++i) {
         Installment& inst = v.installments.emplace_back();
         d.i32(inst.due_date);
@@ -688,7 +702,10 @@ Result<Loan> decode_loan(std::string_view bytes) {
 }
 
 std::string encode(const LoanEvent& v) {
-    Enc e;
+    // Fixed fields ~170 bytes plus the strings; 88 per tranche, ~40 per posting, ~30 per
+    // obligation, 12 per applied instalment (ADR 0162: one allocation per encode).
+    Enc e(192 + v.client_ref.size() + v.channel_ref.size() + v.cycle_id.size() + v.tranches.size() * 88 +
+          v.postings.size() * 48 + v.obligations.size() * 40 + v.applied.size() * 12);
     e.e8(v.type).u32(v.event_seq).hash(v.tx_hash).u32(v.item_index).u64(v.height).u32(v.tx_index)
         .str(v.client_ref).str(v.channel_ref).i32(v.value_date).i64(v.amount).e8(v.intent).str(v.cycle_id)
         .i64(v.accrual_days).i64(v.interest_accrued).i64(v.penalty_accrued).i64(v.fees).i64(v.penalty)
