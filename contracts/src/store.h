@@ -111,6 +111,30 @@ Result<Cycle> current_cycle(const Reader& r) {
     return std::move(**c);
 }
 
+// The id of the cycle open now, for a handler that needs only the id. `block_start` is the
+// cycle execute_block read (and checked has a record) before the first transaction; while
+// cy/current still names it, only cy/current is read: cycle records are never erased, and a
+// settlement.close_cycle that opens the next one writes its record with the pointer. Otherwise
+// the full current_cycle() read checks the new cycle's record (ADR 0162).
+template <typename Reader>
+Result<std::string> current_cycle_id(const Reader& r, const Cycle& block_start) {
+    auto id = load<std::string>(r, keys::current_cycle(), decode_current_cycle);
+    if (!id) {
+        return std::move(id).error();
+    }
+    if (!id->has_value()) {
+        return Error(Errc::kCorruption, "no open settlement cycle (state has no genesis)");
+    }
+    if (**id == block_start.cycle_id) {
+        return std::move(**id);
+    }
+    auto c = current_cycle(r);
+    if (!c) {
+        return std::move(c).error();
+    }
+    return std::move(c->cycle_id);
+}
+
 // A record that reads as its zero value (T{}) when absent: the balances and aggregates every
 // account and aggregate starts from, written only once they change. Declared inline as a hint
 // GCC's inliner weighs: without it this helper stayed out of line and a repayment cost 0.06 %

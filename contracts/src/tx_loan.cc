@@ -614,8 +614,7 @@ Exec<LoanEvent> book_disbursement(TxEnv& t, Loan& loan, std::vector<std::optiona
     ev.amount = loan.principal;
     // The open cycle now, not at block start: a settlement.close_cycle earlier in the block
     // (or batch) may have opened the next one.
-    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
-    ev.cycle_id = open_cycle.cycle_id;
+    JC_EXEC_ASSIGN(ev.cycle_id, load(store::current_cycle_id(t.ov, t.env.cycle)));
     ev.principal_out_before = 0;
     ev.principal_out_after = loan.principal;
     ev.status_after = LoanStatus::kActive;
@@ -719,8 +718,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
     ev.intent = intent;
     // The open cycle now, not at block start: a settlement.close_cycle earlier in the block
     // (or batch) may have opened the next one.
-    JC_EXEC_ASSIGN(const Cycle open_cycle, load(store::current_cycle(t.ov)));
-    ev.cycle_id = open_cycle.cycle_id;
+    JC_EXEC_ASSIGN(ev.cycle_id, load(store::current_cycle_id(t.ov, t.env.cycle)));
 
     // The tranches' partnerships, read once: their settlement mode routes the obligations
     // (Booking::apply) and their usage follows the partner's principal below. Nothing between

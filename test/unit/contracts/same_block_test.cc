@@ -121,4 +121,42 @@ TEST_CASE("a block touching one loan many times equals the same transactions one
     CHECK(ra == rb);
 }
 
+TEST_CASE("a repayment after a cycle close in the same block books in the new cycle", "[contracts][same_block]") {
+    // ADR 0162: a repayment reads only cy/current while it names the block's starting cycle. A
+    // settlement.close_cycle earlier in the block opens the next one, and the repayment after it
+    // must carry (and oblige in) that cycle, exactly as when run in a block of its own.
+    Setup a;
+    Setup b;
+    const std::string date = "2024-03-15";
+    const std::string c1 = a.c.cycle_id();
+    REQUIRE(c1 == b.c.cycle_id());
+    std::vector<std::shared_ptr<const ledger::Transaction>> txs = {
+        a.c.tx("WEBANK", "loan.repay", repay_body("L-0001", "2024-03-15", "10000", "PAY-2"), "R-2"),
+        a.c.tx("WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", c1}}, "R-C"),
+        a.c.tx("WEBANK", "loan.repay", repay_body("L-0002", "2024-02-15", "79067", "PAY-B1"), "R-B1"),
+    };
+    const BlockOutput one = a.c.block(date, txs);
+    std::vector<TxReceipt> each;
+    for (const auto& tx : txs) {
+        each.push_back(b.c.block(date, {tx}).receipts.at(0));
+    }
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+        INFO("tx " << i << ": " << one.receipts[i].error << " " << one.receipts[i].detail);
+        REQUIRE(one.receipts[i].status == TxStatus::kOk);
+        CHECK(one.receipts[i].result == each[i].result);
+    }
+    const std::string c2 = a.c.cycle_id();
+    CHECK(c2 != c1);
+    CHECK(c2 == b.c.cycle_id());
+    const auto first = a.c.event("L-0001", a.c.loan("L-0001").event_seq);
+    const auto second = a.c.event("L-0002", a.c.loan("L-0002").event_seq);
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    CHECK(first->cycle_id == c1);
+    CHECK(second->cycle_id == c2);
+    const auto ra = records(a.c);
+    const auto rb = records(b.c);
+    CHECK(ra == rb);
+}
+
 }  // namespace jc::contracts::test
