@@ -1413,6 +1413,32 @@ std::string Store::engine_stats() const {
     return "chain database:\n" + chain + "state database:\n" + state;
 }
 
+Store::MemoryUsage Store::memory_usage() const {
+    // LevelDB 1.23 reports memtable + immutable memtable + block cache usage; the cache is shared
+    // (make_db), so both databases include it: take it out of each and report it once.
+    auto property = [](leveldb::DB& db) -> std::uint64_t {
+        std::string value;
+        if (!db.GetProperty("leveldb.approximate-memory-usage", &value)) {
+            return 0;
+        }
+        std::uint64_t n = 0;
+        for (const char c : value) {
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+            n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        }
+        return n;
+    };
+    MemoryUsage usage;
+    usage.block_cache_bytes = db_->cache->TotalCharge();
+    const std::uint64_t chain = property(*db_->chain);
+    const std::uint64_t state = property(*db_->state);
+    usage.chain_bytes = chain > usage.block_cache_bytes ? chain - usage.block_cache_bytes : 0;
+    usage.state_bytes = state > usage.block_cache_bytes ? state - usage.block_cache_bytes : 0;
+    return usage;
+}
+
 Status Store::put_checkpoint_certificate(const Certificate& certificate) {
     std::lock_guard write_lock(write_mutex_);
     const std::uint64_t height = certificate.height;

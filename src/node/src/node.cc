@@ -19,6 +19,7 @@
 #include "block_cut.h"
 #include "fd_budget.h"
 #include "frame_limits.h"
+#include "memory_stats.h"
 #include "node_impl.h"
 #include "thread_names.h"
 
@@ -1546,6 +1547,42 @@ std::string Node::Impl::metrics_text() const {
               "Cached envelopes evicted by the count or byte bound before they committed.", tx_cache_->evictions(),
               "counter");
     }
+    // Where the memory is (ADR 0165): the process, the allocator, LevelDB, the node's own tables.
+    const MemoryStats mem = read_memory_stats();
+    gauge("jointclear_memory_resident_anon_bytes", "Resident anonymous memory (RssAnon: heap, stacks).",
+          mem.resident_anon_bytes);
+    gauge("jointclear_memory_resident_file_bytes",
+          "Resident file-backed memory (RssFile: the binary, libraries, mapped files).", mem.resident_file_bytes);
+    if (mem.jemalloc) {
+        gauge("jointclear_jemalloc_allocated_bytes", "Bytes the program holds from jemalloc (stats.allocated).",
+              mem.jemalloc->allocated_bytes);
+        gauge("jointclear_jemalloc_active_bytes", "Pages of jemalloc's active extents (stats.active).",
+              mem.jemalloc->active_bytes);
+        gauge("jointclear_jemalloc_resident_bytes",
+              "Resident pages jemalloc maps, unused dirty pages included (stats.resident).",
+              mem.jemalloc->resident_bytes);
+        gauge("jointclear_jemalloc_mapped_bytes", "jemalloc's mapped extents in use (stats.mapped).",
+              mem.jemalloc->mapped_bytes);
+        gauge("jointclear_jemalloc_retained_bytes",
+              "Virtual memory jemalloc keeps mapped but returned to the kernel (stats.retained).",
+              mem.jemalloc->retained_bytes);
+    }
+    if (store_) {
+        const auto usage = store_->memory_usage();
+        gauge("jointclear_leveldb_chain_memtable_bytes",
+              "The chain database's memtables, the one being flushed included (LevelDB's estimate).",
+              usage.chain_bytes);
+        gauge("jointclear_leveldb_state_memtable_bytes",
+              "The state database's memtables, the one being flushed included (LevelDB's estimate).",
+              usage.state_bytes);
+        gauge("jointclear_leveldb_block_cache_bytes", "The shared LevelDB block cache's charge.",
+              usage.block_cache_bytes);
+    }
+    if (tx_cache_) {
+        gauge("jointclear_verified_txs_cached_bytes", "Envelope bytes of the cached verified transactions.",
+              tx_cache_->bytes());
+    }
+    gauge("jointclear_rpc_waiters", "submitTransaction{wait:true} callers waiting for a receipt.", waiters_.size());
     out += "# HELP jointclear_consensus_messages_refused_total Consensus messages from peers refused, by reason.\n"
            "# TYPE jointclear_consensus_messages_refused_total counter\n";
     for (std::size_t r = 1; r < consensus::kRejectionCount; ++r) {

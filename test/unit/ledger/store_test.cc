@@ -295,6 +295,24 @@ TEST_CASE("committed blocks are served back through snapshots, also after reopen
     CHECK(snap->tx_hashes(9).error().code() == Errc::kNotFound);
 }
 
+TEST_CASE("memory_usage reports each database's memtables apart from the shared block cache",
+          "[ledger][store]") {
+    TempDir dir;
+    auto store = create_store(dir);
+    const auto fresh = store->memory_usage();
+    commit_blocks(*store, 3);
+    // Reading the committed blocks back fills the block cache only once their tables exist; the
+    // memtables hold every write so far (nothing has been flushed at a few blocks).
+    const auto after = store->memory_usage();
+    CHECK(after.chain_bytes > fresh.chain_bytes);
+    CHECK(after.state_bytes > fresh.state_bytes);
+    // Each is far below what LevelDB would report with the cache counted in twice: the cache's
+    // charge is reported once, on its own, and never exceeds its capacity.
+    CHECK(after.block_cache_bytes <= StoreOptions{}.block_cache_bytes);
+    CHECK(after.chain_bytes < StoreOptions{}.chain_write_buffer_bytes * 2);
+    CHECK(after.state_bytes < StoreOptions{}.write_buffer_bytes * 2);
+}
+
 TEST_CASE("a snapshot does not see later commits", "[ledger][store]") {
     TempDir dir;
     auto store = create_store(dir);

@@ -309,6 +309,17 @@ public:
     // operators' diagnostics. Empty when the databases cannot say.
     [[nodiscard]] std::string engine_stats() const;
 
+    // LevelDB's estimate of the memory each database holds ("leveldb.approximate-memory-usage":
+    // its memtables, the immutable one being flushed included, plus the shared block cache's
+    // charge, which both databases report), in bytes, for /metrics. Zero when a database
+    // cannot say. Thread-safe (LevelDB takes its own lock).
+    struct MemoryUsage {
+        std::uint64_t chain_bytes = 0;
+        std::uint64_t state_bytes = 0;
+        std::uint64_t block_cache_bytes = 0;  // the shared cache's charge, counted once
+    };
+    [[nodiscard]] MemoryUsage memory_usage() const;
+
 private:
     Store(StoreOptions options, Genesis genesis, std::shared_ptr<detail::Db> db);
 
