@@ -313,6 +313,35 @@ TEST_CASE("memory_usage reports each database's memtables apart from the shared 
     CHECK(after.state_bytes < StoreOptions{}.write_buffer_bytes * 2);
 }
 
+TEST_CASE("table files are read, not mapped into the process (ADR 0166)", "[ledger][store]") {
+    TempDir dir;
+    {
+        auto store = create_store(dir);
+        commit_blocks(*store, 3);
+    }
+    // Reopening turns the logs into level-0 tables; reading the blocks back reads those tables.
+    auto reopened = Store::open(options_for(dir), chain().genesis());
+    REQUIRE(reopened.ok());
+    const auto snap = (*reopened)->snapshot();
+    for (std::uint64_t h = 1; h <= 3; ++h) {
+        CHECK(snap->block(h).value().has_value());
+    }
+    bool tables_on_disk = false;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path())) {
+        tables_on_disk = tables_on_disk || entry.path().extension() == ".ldb";
+    }
+    REQUIRE(tables_on_disk);
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    std::size_t mapped_tables = 0;
+    while (std::getline(maps, line)) {
+        if (line.find(dir.path()) != std::string::npos && line.find(".ldb") != std::string::npos) {
+            ++mapped_tables;
+        }
+    }
+    CHECK(mapped_tables == 0);
+}
+
 TEST_CASE("a snapshot does not see later commits", "[ledger][store]") {
     TempDir dir;
     auto store = create_store(dir);
