@@ -1487,9 +1487,9 @@ std::string Store::engine_stats() const {
 Store::MemoryUsage Store::memory_usage() const {
     // LevelDB 1.23 reports memtable + immutable memtable + block cache usage; the cache is shared
     // (make_db), so both databases include it: take it out of each and report it once.
-    auto property = [](leveldb::DB& db) -> std::uint64_t {
+    auto property = [](leveldb::DB& db, const std::string& name) -> std::uint64_t {
         std::string value;
-        if (!db.GetProperty("leveldb.approximate-memory-usage", &value)) {
+        if (!db.GetProperty(name, &value) || value.empty()) {
             return 0;
         }
         std::uint64_t n = 0;
@@ -1503,10 +1503,21 @@ Store::MemoryUsage Store::memory_usage() const {
     };
     MemoryUsage usage;
     usage.block_cache_bytes = db_->cache->TotalCharge();
-    const std::uint64_t chain = property(*db_->chain);
-    const std::uint64_t state = property(*db_->state);
+    const std::uint64_t chain = property(*db_->chain, "leveldb.approximate-memory-usage");
+    const std::uint64_t state = property(*db_->state, "leveldb.approximate-memory-usage");
     usage.chain_bytes = chain > usage.block_cache_bytes ? chain - usage.block_cache_bytes : 0;
     usage.state_bytes = state > usage.block_cache_bytes ? state - usage.block_cache_bytes : 0;
+    const auto table_files = [&](leveldb::DB& db) {
+        std::uint64_t files = 0;
+        // LevelDB 1.23 has 7 levels (config::kNumLevels, not in its public headers); a level it
+        // does not have answers no property, counted as 0.
+        for (int level = 0; level < 7; ++level) {
+            files += property(db, "leveldb.num-files-at-level" + std::to_string(level));
+        }
+        return files;
+    };
+    usage.chain_table_files = table_files(*db_->chain);
+    usage.state_table_files = table_files(*db_->state);
     return usage;
 }
 

@@ -1577,6 +1577,13 @@ std::string Node::Impl::metrics_text() const {
               usage.state_bytes);
         gauge("jointclear_leveldb_block_cache_bytes", "The shared LevelDB block cache's charge.",
               usage.block_cache_bytes);
+        // Each open table keeps its index and Bloom filter blocks on the heap (ADR 0166).
+        gauge("jointclear_leveldb_chain_table_files",
+              "The chain database's table files; each open one holds ~80 KB of index and filter on the heap.",
+              usage.chain_table_files);
+        gauge("jointclear_leveldb_state_table_files",
+              "The state database's table files; each open one holds ~80 KB of index and filter on the heap.",
+              usage.state_table_files);
     }
     if (tx_cache_) {
         gauge("jointclear_verified_txs_cached_bytes", "Envelope bytes of the cached verified transactions.",

@@ -311,6 +311,15 @@ TEST_CASE("memory_usage reports each database's memtables apart from the shared 
     CHECK(after.block_cache_bytes <= StoreOptions{}.block_cache_bytes);
     CHECK(after.chain_bytes < StoreOptions{}.chain_write_buffer_bytes * 2);
     CHECK(after.state_bytes < StoreOptions{}.write_buffer_bytes * 2);
+    // Nothing flushed yet: no table files. Reopening turns each database's log into one.
+    CHECK(after.chain_table_files == 0);
+    CHECK(after.state_table_files == 0);
+    store.reset();
+    auto reopened = Store::open(options_for(dir), chain().genesis());
+    REQUIRE(reopened.ok());
+    const auto tables = (*reopened)->memory_usage();
+    CHECK(tables.chain_table_files >= 1);
+    CHECK(tables.state_table_files >= 1);
 }
 
 TEST_CASE("table files are read, not mapped into the process (ADR 0166)", "[ledger][store]") {
