@@ -25,7 +25,9 @@ namespace jc::contracts {
 struct BlockEnv {
     BlockContext block;
     Params params;
-    Cycle cycle;  // the cycle open when the block began; settlement.close_cycle may replace it
+    // The cycle open when the block began. settlement.close_cycle opens the next one mid-block
+    // without changing this: store::current_cycle_id reads cy/current to tell (ADR 0162).
+    Cycle cycle;
     EngineOptions options;
     // Decoded sender records, read once per block. An executed member.* proposal erases its
     // entry (tx_governance.cc), so a member change applies to the next transaction.
