@@ -26,6 +26,7 @@ import base64
 import hashlib
 import json
 import os
+import resource
 import socket
 import ssl
 import struct
@@ -451,6 +452,29 @@ def main():
             c.start(0)
             code = c.procs.pop(0).wait(timeout=30)
             check(code == 1 and "NOBANK" in c.log_tail(0, 2), "a token for a bank outside genesis stops the start")
+
+            # An open-file limit that cannot hold the config's sockets beside LevelDB's floor stops the
+            # start before anything is written (ADR 0167): this single validator needs 512 RPC clients +
+            # 64 inbound p2p + 128 reserved + 148 tables = 852; with 256 RPC clients, 596.
+            cfg["rpc"]["tokens"].pop()
+            fresh_dir = os.path.join(root, "fd-starved-data")
+            cfg["data_dir"] = fresh_dir
+            c.write_config(0, cfg)
+            low = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (600, 600))
+            r = subprocess.run([c.jointcleard, "--config", c.node_dir(0) + "/config.json"], preexec_fn=low,
+                               capture_output=True, text=True, timeout=30)
+            out = r.stdout + r.stderr
+            check(r.returncode == 1 and "open-file limit 600 is below the 852 this node needs" in out and
+                  "rpc.connections_max 512" in out, "an open-file limit below the config's needs stops the start: %s"
+                  % out.strip()[-400:])
+            check(not os.path.exists(fresh_dir), "and leaves no data dir behind")
+            cfg["rpc"]["connections_max"] = 256
+            c.write_config(0, cfg)
+            log = open(c.node_dir(0) + "/node.log", "ab")
+            c.procs[0] = subprocess.Popen([c.jointcleard, "--config", c.node_dir(0) + "/config.json"], preexec_fn=low,
+                                          stdout=log, stderr=subprocess.STDOUT)
+            check(wait_until(lambda: c.ready(0), 30), "fewer RPC clients (256) start and serve under the same limit")
+            c.kill(0, 15)
         finally:
             c.close()
         tls_phase(root, None)

@@ -14,6 +14,8 @@ FdBudget plan_file_descriptors(std::uint64_t limit, std::uint64_t rpc_connection
     // also covers unknown dialers holding handshakes open.
     b.sockets = rpc_connections_max + (validators > 0 ? validators - 1 : 0) + p2p_inbound_max;
     const std::uint64_t spare = limit > b.sockets + kFdReserve ? limit - b.sockets - kFdReserve : 0;
+    b.needed = b.sockets + kFdReserve + kLevelDbFilesMin;
+    b.fits = limit >= b.needed;
     b.leveldb_files = std::clamp(spare, kLevelDbFilesMin, kLevelDbFilesMax);
     b.tight = b.leveldb_files < 1000;
     return b;

@@ -7,8 +7,11 @@
 // splits `leveldb_files` between its chain and state databases (ledger::split_open_files, a
 // quarter and three quarters, ADR 0136); each keeps at most its share - 10 tables open, after
 // which reads reopen tables (ADR 0100). So at start the node raises its soft RLIMIT_NOFILE to the
-// hard limit and gives LevelDB what is left after the sockets, up to kLevelDbFilesMax. Pure
-// arithmetic here; the syscall is in raise_open_file_limit().
+// hard limit and gives LevelDB what is left after the sockets, up to kLevelDbFilesMax. A limit
+// that cannot hold the sockets, the reserve and LevelDB's floor together does not start the node
+// (`fits`): the floor would overshoot the limit, and a flood of RPC clients could then take the
+// descriptors a table open or a compaction needs, which the node must treat as a failed write and
+// halt on (ADR 0167). Pure arithmetic here; the syscall is in raise_open_file_limit().
 #pragma once
 
 #include <jc/ledger/store.h>
@@ -31,6 +34,8 @@ struct FdBudget {
     std::uint64_t limit = 0;         // the soft RLIMIT_NOFILE after raising
     std::uint64_t sockets = 0;       // what the config allows connections to take
     std::uint64_t leveldb_files = 0; // LevelDB's max_open_files
+    std::uint64_t needed = 0;        // sockets + kFdReserve + kLevelDbFilesMin: the least that starts
+    bool fits = false;               // limit >= needed; otherwise the node refuses to start
     bool tight = false;              // below LevelDB's own default of 1000: say so at start
 };
 

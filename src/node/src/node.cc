@@ -166,6 +166,20 @@ Status Node::Impl::init() {
     signer_ = std::make_unique<CountingSigner>(key_file->secret_key, metrics_.consensus_signatures_made);
     verifier_ = std::make_unique<CountingVerifier>(validator_keys_, metrics_.consensus_signature_checks);
 
+    // Before anything is created on disk: a node that cannot start leaves no trace.
+    const FdBudget fds = plan_file_descriptors(raise_open_file_limit(), config_, validator_keys_.size());
+    if (!fds.fits) {
+        using std::to_string;
+        return Error(Errc::kLimit,
+                     "open-file limit " + to_string(fds.limit) + " is below the " + to_string(fds.needed) +
+                         " this node needs: " + to_string(fds.sockets) + " sockets (rpc.connections_max " +
+                         to_string(config_.rpc.connections_max) + ", " + to_string(validator_keys_.size() - 1) +
+                         " peers, p2p.inbound_connections_max " +
+                         to_string(config_.p2p.limits.inbound_connections_max) + ") + " + to_string(kFdReserve) +
+                         " reserved + " + to_string(kLevelDbFilesMin) +
+                         " LevelDB tables at least; raise the limit (systemd LimitNOFILE=, docker --ulimit nofile=, "
+                         "ulimit -n) or lower rpc.connections_max");
+    }
     std::error_code ec;
     std::filesystem::create_directories(config_.data_dir, ec);
     if (ec) {
@@ -173,7 +187,6 @@ Status Node::Impl::init() {
     }
     ledger::StoreOptions options;
     options.path = config_.data_dir + "/ledger";
-    const FdBudget fds = plan_file_descriptors(raise_open_file_limit(), config_, validator_keys_.size());
     options.max_open_files = static_cast<int>(fds.leveldb_files);
     if (fds.tight) {
         log_->warn("open-file limit {} leaves LevelDB {} open tables (sockets may take {}): past ~{} MB of ledger "

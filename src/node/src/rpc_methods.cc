@@ -281,7 +281,16 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   }
                   // Already committed (an exact replay): answer from the ledger.
                   auto snapshot = store_->snapshot();
-                  if (auto existing = snapshot->receipt(h); existing && *existing) {
+                  auto existing = snapshot->receipt(h);
+                  if (!existing) {
+                      // Unreadable is not "not committed": admitting it again would answer a
+                      // replay as new (a read error is never taken for absence).
+                      if (claim_waiter()) {
+                          reply(RpcError::internal(existing.error().message()));
+                      }
+                      return;
+                  }
+                  if (*existing) {
                       if (claim_waiter()) {
                           if (wait) {
                               reply(receipt_text(**existing));
@@ -372,7 +381,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       return;
                   }
                   auto found = snapshot->height_of(*h);
-                  if (!found || !*found) {
+                  if (!found) {
+                      reply(RpcError::internal(found.error().message()));
+                      return;
+                  }
+                  if (!*found) {
                       reply(Value(nullptr));
                       return;
                   }
@@ -421,7 +434,12 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               if (*cert) {
                   v["certificate"] = certificate_json(**cert);
               }
-              if (auto results = snapshot->results(height); results && *results) {
+              auto results = snapshot->results(height);
+              if (!results) {
+                  reply(RpcError::internal(results.error().message()));
+                  return;
+              }
+              if (*results) {
                   v["state_root"] = (*results)->state_root.hex();
                   v["receipt_root"] = (*results)->receipt_root.hex();
               }

@@ -1,6 +1,7 @@
 // Goal: LevelDB gets the open files the process can spare after the sockets the config allows,
 // within [kLevelDbFilesMin, kLevelDbFilesMax], and a limit that leaves it fewer than LevelDB's
-// own default is flagged; raising the limit never lowers it; and the node's plan counts the very
+// own default is flagged; a limit that cannot hold the sockets, the reserve and that floor does
+// not fit (the node refuses to start on it); raising the limit never lowers it; and the node's plan counts the very
 // inbound bound it hands the p2p transport, as configured (review of session 5: it read the
 // transport's default instead, so the two could drift). Method: the arithmetic on chosen
 // limits; a parsed config with a non-default p2p.inbound_connections_max planned as the node
@@ -31,12 +32,33 @@ TEST_CASE("LevelDB gets what the sockets leave of the open-file limit", "[node][
     const auto shell = plan_file_descriptors(1'100, 512, 4, 64);
     CHECK(shell.leveldb_files == 1'100 - 579 - kFdReserve);
     CHECK(shell.tight);
-    // Never below the floor, even when the sockets alone could take everything.
+    // Never below the floor; a limit that cannot hold the floor beside the sockets does not fit.
     const auto starved = plan_file_descriptors(256, 512, 4, 64);
     CHECK(starved.leveldb_files == kLevelDbFilesMin);
     CHECK(starved.tight);
+    CHECK_FALSE(starved.fits);
+    CHECK(starved.needed == 579 + kFdReserve + kLevelDbFilesMin);
+    CHECK(roomy.fits);
+    CHECK(shell.fits);
     // A single validator dials no peer, but strangers may still dial it.
     CHECK(plan_file_descriptors(20'000, 10, 1, 64).sockets == 10 + 64);
+}
+
+TEST_CASE("a limit fits from exactly the sockets, the reserve and LevelDB's floor", "[node][fd][regress]") {
+    // Review of session 8: below this the floor overshot the limit, so RPC clients up to
+    // rpc.connections_max could take the descriptors a table open needs, and the node halts on a
+    // failed store read or write. The node now refuses to start there (ADR 0167).
+    const std::uint64_t needed = 512 + 3 + 64 + kFdReserve + kLevelDbFilesMin;
+    const auto at = plan_file_descriptors(needed, 512, 4, 64);
+    CHECK(at.fits);
+    CHECK(at.needed == needed);
+    CHECK(at.leveldb_files == kLevelDbFilesMin);
+    CHECK(at.sockets + kFdReserve + at.leveldb_files == at.limit);  // exactly full, not over
+    const auto below = plan_file_descriptors(needed - 1, 512, 4, 64);
+    CHECK_FALSE(below.fits);
+    CHECK(below.needed == needed);
+    // Fewer RPC clients make the same limit fit: the operator's other way out.
+    CHECK(plan_file_descriptors(needed - 1, 511, 4, 64).fits);
 }
 
 TEST_CASE("the node's plan counts the inbound bound it hands the transport, as configured", "[node][fd][regress]") {
