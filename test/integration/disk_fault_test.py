@@ -7,12 +7,17 @@ Goal:
      naming the failure, exits with status 2 (never a signal) and one FATAL line naming the
      failed operation and the file, writes nothing more where it failed, and never acknowledges
      what did not become durable; the other three go on committing; restarted with the fault
-     disarmed it opens and verifies its store and catches up. Three injections:
+     disarmed it opens and verifies its store and catches up. Three write injections:
        - EIO on write, and the device stays broken ("a failed write");
        - EIO on the fsync of a block commit, once (Linux reports a lost writeback once; a later
          fsync returns 0): no receipt for that block or later from this node;
        - EIO on the write of a consensus-record batch, once: the records' votes are never
          released (the node reports the durable record seq below the failed batch).
+     And EIO on reading a table file (a device whose reads fail): a start on it is refused
+     (status 1, one line naming the store, the file and the error); on a running node, reads of
+     old blocks and receipts are answered as internal errors naming the failure, never as
+     "not found", or, if its own work needed a failed read, it stops with status 2 and one
+     FATAL line; restarted with the fault gone it reads them again.
   2. A full disk (ENOSPC): the same clean stop, a start on the still-full disk is refused with a
      clear message, and after space returns the node restarts on its intact store.
   At the end the four agree on every block, state root, receipt root and acknowledged receipt.
@@ -21,7 +26,7 @@ Goal:
      format-1 store (a LevelDB directly in ledger/) is detected at start: exit status 1 with a message saying the store is damaged,
      never a crash and never a silently re-created empty ledger.
 Method: every validator runs with test/integration/eio_shim.cc preloaded (LD_PRELOAD), which
-fails write/fsync calls on files under its data_dir with EIO once a control file appears
+fails write/fsync calls (or table reads) on files under its data_dir with EIO once a control file appears
 (ADR 0096); the shim reports what it failed and any later call on that file. "Disk full" is
 node3's data_dir on a 32 MiB tmpfs mounted by this test and filled by a filler file; "space
 returns" is deleting it. The full-disk part needs root (mount); without it that part is skipped
@@ -352,6 +357,80 @@ def eio_faults(c, shim, load):
     restart_intact(c, shim, load, 3, what)
 
 
+def read_faults(c, shim, load):
+    """EIO on reading a table file (pread, ADR 0166): at start, and under a running node."""
+    i = 0
+    # A restart leaves everything the node held in table files (LevelDB turns its log into a
+    # table at open) and its block cache empty, so its old blocks and receipts are read from disk.
+    what = "EIO on reading a table at start"
+    c.kill(i, signal.SIGTERM)
+    load.mark_down(i)
+    say("%s: arm \"read\" on node%d, then start it" % (what, i))
+    shim.arm(i, "read")
+    offset = log_size(c, i)
+    start(c, shim, i)
+    code = wait_exit(c, i)
+    out = log_since(c, i, offset)
+    fired = [r for r in shim.report(i) if r[0] == "fired"]
+    path = fired[0][2] if fired else "?"
+    check(fired and fired[0][1] in ("pread", "pread64") and path.endswith(".ldb"),
+          "%s: the shim failed a table read (%s)" % (what, fired[:1]))
+    check(code == 1, "%s: the start is refused with status 1 (got %s)" % (what, code))
+    line = next((x for x in out.splitlines() if "Input/output error" in x), "")
+    check(os.path.basename(path) in line and "ledger store" in line,
+          "%s: one line names the store, the file and the error: %s" % (what, line[-300:]))
+    check(not any(w in out for w in CRASH_WORDS), "%s: no crash or sanitizer report" % what)
+    say("%s: node%d -> status %s: %s" % (what, i, code, line[-230:]))
+    restart_intact(c, shim, load, i, what)
+
+    # Old records to ask for, named from another node so that node0 reads nothing before the
+    # fault: the first acknowledged receipt (committed before the restarts) and block 2.
+    what = "EIO on reading a table while running"
+    with load.lock:
+        first_tx, (first_receipt, _) = min(load.acked.items(), key=lambda kv: kv[1][0]["height"])
+    block2 = c.result(1, "getBlock", {"height": 2})["hash"]
+    offset = log_size(c, i)
+    say("%s: arm \"read\" on node%d" % (what, i))
+    shim.arm(i, "read")
+    answers = {}
+    for name, method, params in (("receipt", "getReceipt", {"tx_hash": first_tx}),
+                                 ("block by height", "getBlock", {"height": 2}),
+                                 ("block by hash", "getBlock", {"hash": block2})):
+        try:
+            answers[name] = c.call(i, method, params)[1]
+        except OSError as e:
+            answers[name] = {"dropped": str(e)}
+    # The node either answers each read with an internal error naming the failure, never with
+    # "not found" (null), or has already stopped on a read its own work needed (a block's state):
+    # then every later call is refused, and the exit below says why.
+    for name, body in answers.items():
+        err = (body or {}).get("error", {})
+        ok = (err.get("code") == -32603 and "Input/output error" in err.get("data", {}).get("detail", "")) or \
+            "dropped" in (body or {})
+        check(ok, "%s: the %s read is an internal error naming the I/O error, not null: %s" % (what, name, body))
+    running = c.procs[i].poll() is None
+    if running:
+        code = c.kill(i, signal.SIGTERM)
+        check(code == 0, "%s: still up after its reads failed, node%d stops on SIGTERM (got %s)" % (what, i, code))
+    else:
+        code = wait_exit(c, i)
+        out = log_since(c, i, offset)
+        fatal = [x for x in out.splitlines() if "FATAL" in x]
+        check(code == 2 and len(fatal) == 1 and "Input/output error" in fatal[0],
+              "%s: a failed read of its own work stops node%d with status 2 and one FATAL line (%s, %s)"
+              % (what, i, code, fatal[:1]))
+    load.mark_down(i)
+    failed = [r for r in shim.report(i) if r[0] in ("fired", "failed")]
+    check(failed and all(r[1] in ("pread", "pread64") for r in failed),
+          "%s: only reads failed (%d calls)" % (what, len(failed)))
+    say("%s: %d reads failed; node%d %s; getReceipt answered %s" % (
+        what, len(failed), i, "stayed up" if running else "halted",
+        (answers["receipt"] or {}).get("error", answers["receipt"])))
+    restart_intact(c, shim, load, i, what)
+    check(c.result(i, "getReceipt", {"tx_hash": first_tx})["height"] == first_receipt["height"],
+          "%s: after the restart node%d reads the receipt again" % (what, i))
+
+
 def full_disk(c, shim, load, data_dir):
     filler = os.path.join(data_dir, "filler")
     what = "disk full"
@@ -399,6 +478,7 @@ def faults(root, can_mount):
         check(wait_until(lambda: min(c.result(i, "getHeight")["height"] for i in range(4)) >= 3, 30),
               "all four commit blocks")
         eio_faults(c, shim, load)
+        read_faults(c, shim, load)
         if tmpfs:
             full_disk(c, shim, load, tmpfs)
         time.sleep(1.0)

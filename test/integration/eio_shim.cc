@@ -1,6 +1,6 @@
-// A test-only fault-injection shim: LD_PRELOAD it into a jointcleard to make writes and
-// syncs of files under one directory fail with EIO, as a failing disk does. Built only with the
-// tests (test/CMakeLists.txt), never installed; used by test/integration/disk_fault_test.py.
+// A test-only fault-injection shim: LD_PRELOAD it into a jointcleard to make writes, syncs and
+// table reads of files under one directory fail with EIO, as a failing disk does. Built only with
+// the tests (test/CMakeLists.txt), never installed; used by test/integration/disk_fault_test.py.
 // Why a shim and not device-mapper's error/flakey target: docs/decisions/0096-eio-injection.md.
 //
 // Environment (read once, at the first intercepted call):
@@ -10,7 +10,11 @@
 //                   its first line arms the fault:  <op> [match=<bytes>] [once]
 //                     op     write (write, pwrite, pwrite64, writev, pwritev)
 //                            sync  (fsync, fdatasync, sync_file_range)
-//                     match  only a write whose bytes contain <bytes> (no spaces) fails; for
+//                            read  (pread, pread64: LevelDB's table reads, which the store
+//                                  makes with pread, ADR 0166; its log and MANIFEST are read
+//                                  with read() at open only, and pass)
+//                     match  only a write whose bytes contain <bytes> (no spaces) fails (not
+//                            used with read); for
 //                            op sync, the first sync of a file that took such a write since
 //                            its last sync fails (e.g. "Prec/" = a consensus-record batch,
 //                            "Mhead" = a block commit, in the node's LevelDB log)
@@ -18,7 +22,7 @@
 //                            failed writeback once, and a later fsync returns 0 although the
 //                            data is gone — a program that retries must not be fooled)
 //                   Without "once" the device stays broken: every later write and sync under
-//                   the directory fails too.
+//                   the directory fails too (for op read: every later table read).
 //   JC_EIO_REPORT   a file the shim appends one line to for the call it failed
 //                   ("fired <call> <path> <bytes>"), for every later call it failed
 //                   ("failed ..."), and for every later call on the fired file it let through
@@ -55,6 +59,7 @@ struct State {
     bool armed = false;
     bool op_write = false;
     bool op_sync = false;
+    bool op_read = false;
     bool once = false;
     char match[256] = {};
     size_t match_len = 0;
@@ -71,6 +76,7 @@ using PwriteFn = ssize_t (*)(int, const void*, size_t, off_t);
 using WritevFn = ssize_t (*)(int, const struct iovec*, int);
 using PwritevFn = ssize_t (*)(int, const struct iovec*, int, off_t);
 using SyncFn = int (*)(int);
+using PreadFn = ssize_t (*)(int, void*, size_t, off_t);
 using SyncRangeFn = int (*)(int, off64_t, off64_t, unsigned int);
 
 template <typename Fn>
@@ -139,6 +145,8 @@ void poll_control() {
             g.op_write = true;
         } else if (strcmp(word, "sync") == 0) {
             g.op_sync = true;
+        } else if (strcmp(word, "read") == 0) {
+            g.op_read = true;
         } else if (strcmp(word, "once") == 0) {
             g.once = true;
         } else if (strncmp(word, "match=", 6) == 0 && strlen(word + 6) < sizeof(g.match)) {
@@ -146,7 +154,7 @@ void poll_control() {
             g.match_len = strlen(g.match);
         }
     }
-    g.armed = g.op_write || g.op_sync;
+    g.armed = g.op_write || g.op_sync || g.op_read;
 }
 
 void report(const char* what, const char* call, const char* path, size_t bytes) {
@@ -167,8 +175,11 @@ bool contains(const void* data, size_t size, const char* needle, size_t needle_l
     return needle_len == 0 || (size >= needle_len && memmem(data, size, needle, needle_len) != nullptr);
 }
 
+enum class Kind { kWrite, kSync, kRead };
+
 // Decides one intercepted call: true = fail it with EIO. `iov` holds the bytes of a write.
-bool should_fail(int fd, bool is_write, const struct iovec* iov, int iovcnt, const char* call) {
+bool should_fail(int fd, Kind kind, const struct iovec* iov, int iovcnt, const char* call) {
+    const bool is_write = kind == Kind::kWrite;
     pthread_mutex_lock(&g.mutex);
     load_env();
     char path[4096];
@@ -185,20 +196,24 @@ bool should_fail(int fd, bool is_write, const struct iovec* iov, int iovcnt, con
     }
     bool fail = false;
     if (g.fired) {
-        // A broken device keeps failing; after a one-off failure, calls on the same file are
-        // reported, so the test sees whether the program went on writing where it failed.
-        if (!g.once) {
+        // A broken device keeps failing: writes and syncs after a write or sync fault, reads
+        // after a read fault. After a one-off failure, calls on the same file are reported, so
+        // the test sees whether the program went on writing where it failed.
+        const bool broken = kind == Kind::kRead ? g.op_read : (g.op_write || g.op_sync);
+        if (!g.once && broken) {
             fail = true;
             report("failed", call, path, bytes);
-        } else if (strcmp(path, g.fired_path) == 0) {
+        } else if (g.once && strcmp(path, g.fired_path) == 0) {
             report("after", call, path, bytes);
         }
     } else if (g.armed) {
         const bool tainted = fd >= 0 && fd < kFdsMax && g.tainted[fd];
         if (is_write && g.op_write) {
             fail = matches;
-        } else if (!is_write && g.op_sync) {
+        } else if (kind == Kind::kSync && g.op_sync) {
             fail = g.match_len == 0 || tainted;
+        } else if (kind == Kind::kRead && g.op_read) {
+            fail = true;
         }
         if (is_write && g.op_sync && !g.op_write && g.match_len != 0 && matches && fd >= 0 && fd < kFdsMax) {
             g.tainted[fd] = true;
@@ -209,7 +224,7 @@ bool should_fail(int fd, bool is_write, const struct iovec* iov, int iovcnt, con
             report("fired", call, path, bytes);
         }
     }
-    if (!is_write && !fail && fd >= 0 && fd < kFdsMax) {
+    if (kind == Kind::kSync && !fail && fd >= 0 && fd < kFdsMax) {
         g.tainted[fd] = false;
     }
     pthread_mutex_unlock(&g.mutex);
@@ -218,7 +233,7 @@ bool should_fail(int fd, bool is_write, const struct iovec* iov, int iovcnt, con
 
 bool fail_write(int fd, const void* buf, size_t n, const char* call) {
     struct iovec one{const_cast<void*>(buf), n};
-    return should_fail(fd, true, &one, 1, call);
+    return should_fail(fd, Kind::kWrite, &one, 1, call);
 }
 
 int eio() {
@@ -247,27 +262,37 @@ ssize_t pwrite64(int fd, const void* buf, size_t n, off_t offset) {
 
 ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
     static WritevFn next = real<WritevFn>("writev");
-    return should_fail(fd, true, iov, iovcnt, "writev") ? eio() : next(fd, iov, iovcnt);
+    return should_fail(fd, Kind::kWrite, iov, iovcnt, "writev") ? eio() : next(fd, iov, iovcnt);
 }
 
 ssize_t pwritev(int fd, const struct iovec* iov, int iovcnt, off_t offset) {
     static PwritevFn next = real<PwritevFn>("pwritev");
-    return should_fail(fd, true, iov, iovcnt, "pwritev") ? eio() : next(fd, iov, iovcnt, offset);
+    return should_fail(fd, Kind::kWrite, iov, iovcnt, "pwritev") ? eio() : next(fd, iov, iovcnt, offset);
+}
+
+ssize_t pread(int fd, void* buf, size_t n, off_t offset) {
+    static PreadFn next = real<PreadFn>("pread");
+    return should_fail(fd, Kind::kRead, nullptr, 0, "pread") ? eio() : next(fd, buf, n, offset);
+}
+
+ssize_t pread64(int fd, void* buf, size_t n, off_t offset) {
+    static PreadFn next = real<PreadFn>("pread64");
+    return should_fail(fd, Kind::kRead, nullptr, 0, "pread64") ? eio() : next(fd, buf, n, offset);
 }
 
 int fsync(int fd) {
     static SyncFn next = real<SyncFn>("fsync");
-    return should_fail(fd, false, nullptr, 0, "fsync") ? eio() : next(fd);
+    return should_fail(fd, Kind::kSync, nullptr, 0, "fsync") ? eio() : next(fd);
 }
 
 int fdatasync(int fd) {
     static SyncFn next = real<SyncFn>("fdatasync");
-    return should_fail(fd, false, nullptr, 0, "fdatasync") ? eio() : next(fd);
+    return should_fail(fd, Kind::kSync, nullptr, 0, "fdatasync") ? eio() : next(fd);
 }
 
 int sync_file_range(int fd, off64_t offset, off64_t nbytes, unsigned int flags) {
     static SyncRangeFn next = real<SyncRangeFn>("sync_file_range");
-    return should_fail(fd, false, nullptr, 0, "sync_file_range") ? eio() : next(fd, offset, nbytes, flags);
+    return should_fail(fd, Kind::kSync, nullptr, 0, "sync_file_range") ? eio() : next(fd, offset, nbytes, flags);
 }
 
 }  // extern "C"
