@@ -470,9 +470,7 @@ def main():
             check(not os.path.exists(fresh_dir), "and leaves no data dir behind")
             cfg["rpc"]["connections_max"] = 256
             c.write_config(0, cfg)
-            log = open(c.node_dir(0) + "/node.log", "ab")
-            c.procs[0] = subprocess.Popen([c.jointcleard, "--config", c.node_dir(0) + "/config.json"], preexec_fn=low,
-                                          stdout=log, stderr=subprocess.STDOUT)
+            c.start(0, preexec_fn=low)
             check(wait_until(lambda: c.ready(0), 30), "fewer RPC clients (256) start and serve under the same limit")
             c.kill(0, 15)
         finally:

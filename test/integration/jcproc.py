@@ -339,10 +339,10 @@ class Cluster:
         with open(self.node_dir(i) + "/config.json", "w") as f:
             json.dump(cfg, f, indent=2)
 
-    def start(self, i, extra_args=()):
+    def start(self, i, extra_args=(), preexec_fn=None):
         log = open(self.node_dir(i) + "/node.log", "ab")
         self.procs[i] = subprocess.Popen([self.jointcleard, "--config", self.node_dir(i) + "/config.json",
-                                          *extra_args], stdout=log, stderr=subprocess.STDOUT)
+                                          *extra_args], stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         self.paused.discard(i)
 
     def kill(self, i, sig=signal.SIGKILL, timeout=30):

@@ -1,9 +1,9 @@
 // Goal: LevelDB gets the open files the process can spare after the sockets the config allows,
 // within [kLevelDbFilesMin, kLevelDbFilesMax], and a limit that leaves it fewer than LevelDB's
 // own default is flagged; a limit that cannot hold the sockets, the reserve and that floor does
-// not fit (the node refuses to start on it); raising the limit never lowers it; and the node's plan counts the very
-// inbound bound it hands the p2p transport, as configured (review of session 5: it read the
-// transport's default instead, so the two could drift). Method: the arithmetic on chosen
+// not fit (the node refuses to start on it); raising the limit never lowers it; and the node's
+// plan counts the very inbound bound it hands the p2p transport, as configured (review of
+// session 5: it read the transport's default instead, so the two could drift). Method: the arithmetic on chosen
 // limits; a parsed config with a non-default p2p.inbound_connections_max planned as the node
 // plans it, and its p2p limits, which wire() hands the transport as they are; the real getrlimit before and
 // after raise_open_file_limit().
