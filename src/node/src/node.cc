@@ -837,6 +837,11 @@ void Node::Impl::drain() {
             }
             forget_committed(decoded->block.tx_hashes());
             lineage_.prune_below(c.height);
+            // In order after the durable head or the last handed height: the storage thread
+            // commits it (or halts). A block past a gap waits for sync, so it does not count.
+            if (c.height <= std::max(metrics_.height.load(), commit_handed_height_) + 1) {
+                commit_handed_height_ = std::max(commit_handed_height_, c.height);
+            }
             const auto committed_at = std::chrono::steady_clock::now();
             // Only the block this node proposed at the height (stage_clock.h).
             if (const auto proposed = proposed_at_.committed(c.height, c.proposal.digest)) {
@@ -996,15 +1001,16 @@ void Node::Impl::on_tick() {
         byzantine_->on_tick(replica_->status(), now);
     }
 #endif
-    // Also while consensus commits: it costs a busy peer reading and sending the block or two
-    // this node is about to commit anyway (the answer is skipped on its headers here), but it
-    // keeps every peer's sync path exercised, so a peer that answers with forged blocks is
-    // noticed and logged (node_byzantine's forge phase relies on it; ADR 0105).
+    // Also while consensus commits: it keeps every peer's sync path exercised, so a peer that
+    // answers with forged blocks is noticed and logged (node_byzantine's forge phase relies on
+    // it; ADR 0105). It asks only above the blocks consensus already handed to the storage
+    // thread: asking from the durable head made a busy peer read, parse and send the block or
+    // two this node was about to commit anyway, and this node decode them (ADR 0168).
     // The interval counts from a probe that went out: a node started before its peers connect
     // probes on the first tick one of them is there (a restarted validator learns it is behind
     // at once, not up to a second later).
     if (now - last_sync_probe_ms_ >= kSyncProbeIntervalMs) {
-        const std::uint64_t head = metrics_.height.load();
+        const std::uint64_t head = std::max(metrics_.height.load(), commit_handed_height_);
         if (request_sync(head + 1, head + kSyncBlocksPerResponseMax, /*probe=*/true)) {
             last_sync_probe_ms_ = now;
         }

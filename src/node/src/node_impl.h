@@ -269,6 +269,10 @@ public:
     // proposal); nullopt while stepping our own inputs.
     std::optional<std::uint32_t> stepping_from_;
     std::uint64_t sync_requested_to_ = 0;
+    // The highest height consensus handed to the storage thread with every height below it
+    // durable or handed too: those blocks are on their way, so the sync probe asks only above
+    // it (ADR 0168).
+    std::uint64_t commit_handed_height_ = 0;
     std::uint32_t sync_peer_rotation_ = 0;
     std::int64_t last_replica_tick_ms_ = 0;
     std::int64_t last_sync_probe_ms_ = 0;
