@@ -54,6 +54,10 @@ public:
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
 
+    // Whether `key` has a buffered write (a value or a delete). When it has none, a read sees
+    // the parent's value.
+    [[nodiscard]] bool buffers(std::string_view key) const { return entries_.find(key) != entries_.end(); }
+
     // Calls `use` with the current value at `key` (nullopt when absent) and returns its result
     // (a Result<T>). A buffered value is passed as a view, not copied as get() must: most of a
     // repayment's reads are of accounts and aggregates written earlier in the block (ADR 0140).

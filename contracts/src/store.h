@@ -135,6 +135,18 @@ Result<std::string> current_cycle_id(const Reader& r, const Cycle& block_start) 
     return std::move(c->cycle_id);
 }
 
+// The same over the engine's overlay, without a read of the parent (a LevelDB lookup per
+// transaction in the node; ADR 0168) while nothing in the block has written cy/current:
+// execute_block read `block_start` through this overlay after the prologue, and a pointer the
+// prologue wrote stays buffered for the whole block (rollbacks undo only a transaction's own
+// writes), so an unbuffered pointer is the parent's, which is the one `block_start` came from.
+inline Result<std::string> current_cycle_id(const Overlay& ov, const Cycle& block_start) {
+    if (!ov.buffers(keys::current_cycle())) {
+        return block_start.cycle_id;
+    }
+    return current_cycle_id<Overlay>(ov, block_start);
+}
+
 // A record that reads as its zero value (T{}) when absent: the balances and aggregates every
 // account and aggregate starts from, written only once they change. Declared inline as a hint
 // GCC's inliner weighs: without it this helper stayed out of line and a repayment cost 0.06 %

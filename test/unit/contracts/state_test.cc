@@ -120,10 +120,17 @@ TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "
     ov.put("b", "200");
     ov.put("e", "5");
     CHECK(*ov.get("b").value() == "200");
+    CHECK(ov.buffers("e"));
     ov.rollback(sp2);
     CHECK(*ov.get("b").value() == "20");
     CHECK_FALSE(ov.get("e").value().has_value());
     CHECK_FALSE(ov.get("a").value().has_value());
+    // What buffers() tells: a write or a delete since the overlay began, not undone; the
+    // parent's keys alone are not buffered.
+    CHECK(ov.buffers("a"));
+    CHECK(ov.buffers("b"));
+    CHECK_FALSE(ov.buffers("c"));
+    CHECK_FALSE(ov.buffers("e"));
     std::vector<std::pair<std::string, std::string>> seen;
     REQUIRE(ov.scan("", [&](std::string_view k, std::string_view v) {
         seen.emplace_back(std::string(k), std::string(v));
@@ -131,6 +138,7 @@ TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "
     }).ok());
     CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"b", "20"}, {"c", "3"}, {"d", "4"}});
     ov.rollback(sp1);
+    CHECK_FALSE(ov.buffers("a"));
     CHECK(*ov.get("a").value() == "1");
     CHECK_FALSE(ov.get("d").value().has_value());
     const auto sorted = ov.sorted();
