@@ -1,6 +1,6 @@
 #include "bench_driver.h"
 
-#include "http_client.h"
+#include "http_connection.h"
 #include "money.h"
 
 #include <boost/asio/steady_timer.hpp>

@@ -11,6 +11,8 @@
 #include "cli_util.h"
 #include "money.h"
 
+#include <CLI/CLI.hpp>
+
 #include <jc/core/secp256k1.h>
 #include <jc/core/sha256.h>
 

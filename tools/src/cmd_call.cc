@@ -5,6 +5,8 @@
 #include "cli_util.h"
 #include "node_target.h"
 
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 #include <memory>
 

@@ -4,6 +4,8 @@
 #include "process.h"
 #include "table.h"
 
+#include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <iostream>
 #include <memory>

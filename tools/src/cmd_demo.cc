@@ -8,6 +8,8 @@
 #include "demo_story.h"
 #include "init.h"
 
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>

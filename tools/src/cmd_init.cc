@@ -10,6 +10,8 @@
 #include "cli_util.h"
 #include "init.h"
 
+#include <CLI/CLI.hpp>
+
 #include <jc/core/canonical_json.h>
 #include <jc/core/file_util.h>
 #include <jc/core/key_file.h>

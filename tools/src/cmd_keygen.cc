@@ -1,6 +1,8 @@
 // jointclear keygen --out FILE [--bank-id BANK]: writes a fresh secp256k1 key file (mode 0600).
 #include "commands.h"
 
+#include <CLI/CLI.hpp>
+
 #include <jc/core/key_file.h>
 
 #include <iostream>

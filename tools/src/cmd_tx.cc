@@ -2,6 +2,8 @@
 #include "cli_util.h"
 #include "node_target.h"
 
+#include <CLI/CLI.hpp>
+
 #include <jc/core/file_util.h>
 #include <jc/core/key_file.h>
 #include <jc/core/secp256k1.h>

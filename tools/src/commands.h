@@ -3,10 +3,12 @@
 // and set the process exit code through CliExit.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <stdexcept>
 #include <string>
+
+namespace CLI {
+class App;  // <CLI/CLI.hpp> costs ~10 s per translation unit: only the files that build commands include it
+}  // namespace CLI
 
 namespace jc::tools {
 

@@ -1,5 +1,6 @@
-// An HTTP/1.1 client for the node's JSON-RPC port (Boost.Beast), used by every subcommand that
-// talks to a node.
+// An HTTP/1.1 client for the node's JSON-RPC port, used by every subcommand that talks to a
+// node. This header is Boost-free so the subcommands stay cheap to compile; the Boost.Beast
+// connection underneath is HttpConnection in http_connection.h.
 //
 // HttpConnection is one keep-alive TCP connection carrying one request at a time; it connects on
 // first use, reconnects when the server closed an idle connection (the request is resent once,
@@ -25,19 +26,8 @@
 #include <jc/core/canonical_json.h>
 #include <jc/core/error.h>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,57 +47,9 @@ struct Endpoint {
 };
 Result<Endpoint> parse_http_url(std::string_view url);
 
-// A client TLS context for `endpoint` (TLS 1.3, verifying with its ca_file).
-Result<std::shared_ptr<boost::asio::ssl::context>> client_tls_context(const Endpoint& endpoint);
-
 struct HttpResult {
     unsigned status = 0;
     std::string body;
-};
-
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
-public:
-    using Handler = std::function<void(Result<HttpResult>)>;
-    static constexpr std::size_t kResponseBytesMax = 64u << 20;
-
-    HttpConnection(boost::asio::any_io_executor executor, Endpoint endpoint);
-
-    // POST `body` (application/json) to `target`, or GET `target` when `body` is nullopt.
-    // REQUIRES: no request in progress on this connection.
-    void request(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout,
-                 Handler done);
-    void close();
-    [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
-    [[nodiscard]] bool busy() const { return busy_; }
-
-private:
-    void connect();
-    void handshake();
-    void send();
-    boost::beast::tcp_stream& lowest() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : stream_; }
-    void on_write(boost::beast::error_code ec);
-    void on_read(boost::beast::error_code ec);
-    void fail(const std::string& what, boost::beast::error_code ec, const std::string& detail = "");
-    void finish(Result<HttpResult> r);
-
-    Endpoint endpoint_;
-    boost::asio::ip::tcp::resolver resolver_;
-    boost::beast::tcp_stream stream_;  // plain http
-    // https: a fresh stream per connection (an SSL object is not reused after a close).
-    std::shared_ptr<boost::asio::ssl::context> tls_context_;
-    std::unique_ptr<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
-    std::string token_;
-    std::optional<Error> setup_error_;  // the TLS context could not be built: every request fails with it
-    std::optional<boost::asio::ip::tcp::resolver::results_type> resolved_;
-    boost::beast::flat_buffer buffer_;
-    boost::beast::http::request<boost::beast::http::string_body> request_;
-    std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
-    std::chrono::milliseconds timeout_{0};
-    Handler done_;
-    bool connected_ = false;
-    bool reused_ = false;   // this request went out on a connection that served an earlier one
-    bool retried_ = false;  // already resent once after a stale keep-alive connection
-    bool busy_ = false;
 };
 
 // A JSON-RPC error object.
@@ -149,10 +91,11 @@ public:
 private:
     Result<HttpResult> run(std::string target, std::optional<std::string> body, std::chrono::milliseconds timeout);
 
+    struct Session;  // the io_context and connection, kept out of this header (Boost.Beast is heavy)
+
     Endpoint endpoint_;
     std::chrono::milliseconds timeout_;
-    boost::asio::io_context io_;
-    std::shared_ptr<HttpConnection> connection_;
+    std::unique_ptr<Session> session_;
     std::int64_t next_id_ = 1;
 };
 

@@ -2,6 +2,8 @@
 #include "cli_util.h"
 #include "commands.h"
 
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 
 int main(int argc, char** argv) {

@@ -9,6 +9,8 @@
 #include "cli_util.h"
 #include "consortium.h"
 
+#include <CLI/CLI.hpp>
+
 #include <string>
 
 namespace jc::tools {
