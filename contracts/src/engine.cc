@@ -321,7 +321,7 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     if (!cycle) {
         return cycle.error().with_context("height " + std::to_string(ctx.height));
     }
-    const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_, {}};
+    const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_, {}, {}};
     BlockOutput out;
     out.receipts.reserve(txs.size());
     for (std::size_t i = 0; i < txs.size(); ++i) {
@@ -345,7 +345,7 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
         }
         ov.release_undo();
     }
-    if (auto s = invariants::check_block(ov, ctx); !s) {
+    if (auto s = invariants::check_block(ov, ctx, env.parent_loans); !s) {
         return s.error();
     }
     out.writes = ov.take_writes();

@@ -480,7 +480,7 @@ Status check_reservations(Overlay& ov, const BlockContext& block) {
     return {};
 }
 
-Status check_block(Overlay& ov, const BlockContext& block) {
+Status check_block(Overlay& ov, const BlockContext& block, const ParentLoans& parent_loans) {
     auto bad = [&](const std::string& what) { return Status(violation(block.height, what)); };
     const ledger::StateReader& parent = ov.parent();
     std::map<std::string, I128> d_principal;  // per bank: change of sum(principal_out) over its tranches
@@ -505,15 +505,23 @@ Status check_block(Overlay& ov, const BlockContext& block) {
         if (auto v = check_loan(*after)) {
             return bad(*v);
         }
-        auto before = store::load<Loan>(parent, key, decode_loan);
-        if (!before) {
-            return before.error();
+        // The parent's tranche principals: as the handler that read the loan noted them, else
+        // read and decoded here (a loan the prologue wrote, or one no handler noted).
+        const std::optional<ParentLoans::Principals>* before = parent_loans.find(key);
+        std::optional<ParentLoans::Principals> read_here;
+        if (before == nullptr) {
+            auto loaded = store::load<Loan>(parent, key, decode_loan);
+            if (!loaded) {
+                return loaded.error();
+            }
+            read_here = ParentLoans::principals_of(*loaded);
+            before = &read_here;
         }
         for (std::size_t i = 0; i < after->tranches.size(); ++i) {
             const Tranche& t = after->tranches[i];
             I128 delta = t.principal_out;
             if (*before) {
-                delta -= (**before).tranches.at(i).principal_out;
+                delta -= (**before).at(i);
             }
             d_principal[t.bank_id] += delta;
             if (!t.partnership_id.empty()) {

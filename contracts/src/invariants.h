@@ -13,6 +13,7 @@
 #pragma once
 
 #include "overlay.h"
+#include "parent_loans.h"
 #include "tx_env.h"
 
 #include <jc/contracts/records.h>
@@ -28,8 +29,10 @@ std::optional<std::string> check_loan(const Loan& loan);
 // T1-T8 for one loan event. `before` is null for an origination.
 Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& ev, const Overlay& ov);
 
-// B1-B4 over everything the block touched; writes the updated ag/<bank> records.
-Status check_block(Overlay& ov, const BlockContext& block);
+// B1-B4 over everything the block touched; writes the updated ag/<bank> records. A written
+// loan's parent record is taken from `parent_loans` when a handler noted it, else read from
+// the parent.
+Status check_block(Overlay& ov, const BlockContext& block, const ParentLoans& parent_loans);
 
 // B4 for pending reservations (ADR 0062): each rs/ record moves by exactly what the proposals
 // written in the block reserve or release. Called by check_block.

@@ -161,7 +161,7 @@ Exec<ApprovalRequest> add_approval(TxEnv& t, const Loan& loan, RequestKind kind,
 // breaks T4-T6 is corruption.
 Exec<Loan> holder_loan(TxEnv& t, const std::string& loan_id) {
     const std::string& bank = t.sender.bank_id;
-    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, loan_id)));
+    JC_EXEC_ASSIGN(auto loaded, load_loan_for_update(t, loan_id));
     if (loaded && std::none_of(loaded->tranches.begin(), loaded->tranches.end(),
                                [&](const Tranche& tr) { return tr.bank_id == bank; })) {
         return reject(Code::kNotTrancheHolder, json::Value{{"loan_id", loan_id}, {"bank_id", bank}});
@@ -190,7 +190,7 @@ std::optional<std::string> read_reason(Form& f, const json::Value& body) {
 // before 5001 (ADR 0031: a missing record is reported at its own code's place).
 Exec<Loan> servicer_loan(TxEnv& t, const std::string& loan_id, bool check_channel,
                          const std::string& channel_ref) {
-    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, loan_id)));
+    JC_EXEC_ASSIGN(auto loaded, load_loan_for_update(t, loan_id));
     if (loaded && loaded->servicer != t.sender.bank_id) {
         return reject(Code::kNotServicer, json::Value{{"loan_id", loan_id}, {"servicer", loaded->servicer}});
     }

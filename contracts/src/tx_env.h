@@ -6,6 +6,7 @@
 
 #include "exec.h"
 #include "overlay.h"
+#include "parent_loans.h"
 #include "store.h"
 
 #include <jc/contracts/engine.h>
@@ -16,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -32,6 +34,9 @@ struct BlockEnv {
     // Decoded sender records, read once per block. An executed member.* proposal erases its
     // entry (tx_governance.cc), so a member change applies to the next transaction.
     mutable std::map<std::string, std::optional<Member>, std::less<>> members;
+    // The parent's tranche principals of the loans handlers read before the block wrote them,
+    // for the block pass (parent_loans.h; filled by load_loan_for_update).
+    mutable ParentLoans parent_loans;
 };
 
 struct TxEnv {
@@ -72,6 +77,19 @@ struct TxEffect {
 template <typename T>
 Exec<T> load(Result<T>&& r) {
     return from_result(std::move(r));
+}
+
+// Reads the loan a handler may go on to write (nullopt when absent). When the block has not
+// written it yet, the value is the parent's record: its tranche principals are noted for the
+// block pass, which then need not read and decode the same record again (parent_loans.h).
+inline Exec<std::optional<Loan>> load_loan_for_update(TxEnv& t, std::string_view loan_id) {
+    std::string key = keys::loan(loan_id);
+    const bool parent_record = !t.ov.buffers(key);
+    JC_EXEC_ASSIGN(auto loaded, load(store::load<Loan>(t.ov, key, decode_loan)));
+    if (parent_record) {
+        t.env.parent_loans.note(std::move(key), loaded);
+    }
+    return loaded;
 }
 
 class Booking {

@@ -375,7 +375,7 @@ Exec<OriginationPlan> plan_origination(TxEnv& t, const json::Value& body, Origin
         return reject(Code::kNotServicer, json::Value{{"bank_id", servicer}, {"reason", "sender lacks the SERVICER role"}});
     }
     // 3xxx
-    JC_EXEC_ASSIGN(auto existing, load(store::loan(t.ov, in.loan_id)));
+    JC_EXEC_ASSIGN(auto existing, load_loan_for_update(t, in.loan_id));
     if (existing) {
         return reject(Code::kLoanExists, json::Value{{"loan_id", in.loan_id}});
     }
@@ -681,7 +681,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
     if (f.has_error()) {
         return f.failure();
     }
-    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, *loan_id)));
+    JC_EXEC_ASSIGN(auto loaded, load_loan_for_update(t, *loan_id));
     const std::string& servicer = t.sender.bank_id;
     if (loaded && loaded->servicer != servicer) {
         return reject(Code::kNotServicer, json::Value{{"loan_id", *loan_id}, {"servicer", loaded->servicer}});

@@ -94,7 +94,7 @@ struct PartnerView {
 
 Exec<PartnerView> partner_view(TxEnv& t, const std::string& loan_id) {
     const std::string& bank = t.sender.bank_id;
-    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, loan_id)));
+    JC_EXEC_ASSIGN(auto loaded, load_loan_for_update(t, loan_id));
     if (loaded && std::none_of(loaded->tranches.begin(), loaded->tranches.end(),
                                [&](const Tranche& tr) { return tr.bank_id == bank; })) {
         return reject(Code::kNotTrancheHolder, json::Value{{"loan_id", loan_id}, {"bank_id", bank}});
@@ -222,7 +222,7 @@ Exec<TxEffect> apply_loan_disburse(TxEnv& t, const json::Value& body) {
     }
     const std::string& servicer = t.sender.bank_id;
     // 2003, 3003, 5001, 5002 (ADR 0031: a missing loan is reported at 5001's place).
-    JC_EXEC_ASSIGN(auto loaded, load(store::loan(t.ov, *loan_id)));
+    JC_EXEC_ASSIGN(auto loaded, load_loan_for_update(t, *loan_id));
     if (loaded && loaded->servicer != servicer) {
         return reject(Code::kNotServicer, json::Value{{"loan_id", *loan_id}, {"servicer", loaded->servicer}});
     }
