@@ -93,7 +93,7 @@ namespace detail {
 struct Db {
     std::unique_ptr<leveldb::Env> mem_env;
     std::unique_ptr<leveldb::Env> file_env;  // PreadEnv, for stores on disk
-    std::unique_ptr<const leveldb::FilterPolicy> filter;
+    std::unique_ptr<const leveldb::FilterPolicy> filter;  // the state database's only (ADR 0171)
     std::unique_ptr<leveldb::Cache> cache;
     std::unique_ptr<leveldb::DB> chain;  // <path>/chain: per-height records, height-first keys
     std::unique_ptr<leveldb::DB> state;  // <path>/state: everything else
@@ -257,7 +257,8 @@ Error corrupt(std::uint64_t height, std::string_view what) {
                  "ledger store at height " + std::to_string(height) + ": " + std::string(what));
 }
 
-// The shared parts of the two databases: environment, Bloom filter, block cache.
+// The shared parts of the two databases: environment, the state database's Bloom filter, block
+// cache.
 std::shared_ptr<Db> make_db(const StoreOptions& options) {
     auto db = std::make_shared<Db>();
     db->path = options.path;
@@ -275,19 +276,29 @@ std::shared_ptr<Db> make_db(const StoreOptions& options) {
 std::string chain_dir(const std::string& path) { return path + "/chain"; }
 std::string state_dir(const std::string& path) { return path + "/state"; }
 
+// What differs between the two databases' LevelDB options.
+struct DbTuning {
+    std::size_t write_buffer_bytes = 0;
+    std::size_t block_bytes = 0;
+    int max_open_files = 0;
+    const leveldb::FilterPolicy* filter = nullptr;  // none: LevelDB reads no table's filter block
+};
+
 // Opens one of the two databases. Errc::kNotFound when `dir` holds no database (or only what a
 // failed open or a killed creation leaves); Errc::kCorruption when it holds files but no
 // readable CURRENT.
 Result<std::unique_ptr<leveldb::DB>> open_one(const StoreOptions& options, const Db& shared,
-                                              const std::string& dir, std::size_t write_buffer_bytes,
-                                              int max_open_files, bool create) {
+                                              const std::string& dir, const DbTuning& tuning, bool create) {
     leveldb::Options opts;
     opts.create_if_missing = create;
     opts.paranoid_checks = true;
-    opts.write_buffer_size = write_buffer_bytes;
+    opts.write_buffer_size = tuning.write_buffer_bytes;
+    opts.block_size = tuning.block_bytes;
     opts.max_file_size = options.table_file_bytes;
-    opts.max_open_files = max_open_files;
-    opts.filter_policy = shared.filter.get();
+    opts.max_open_files = tuning.max_open_files;
+    // Without a policy LevelDB does not load a table's filter block, so the chain tables written
+    // with one before ADR 0171 cost no heap for it either.
+    opts.filter_policy = tuning.filter;
     opts.block_cache = shared.cache.get();
     if (shared.mem_env) {
         opts.env = shared.mem_env.get();
@@ -1056,9 +1067,13 @@ Result<std::shared_ptr<Db>> open_dbs(const StoreOptions& options, bool create, b
         }
     }
     // Chain first: creation writes it first, so a state database never exists without one.
-    auto chain = open_one(options, *db, chain_dir(options.path), options.chain_write_buffer_bytes, files.chain,
-                          create);
-    auto state = open_one(options, *db, state_dir(options.path), options.write_buffer_bytes, files.state, create);
+    // The chain database gets no Bloom filter: its reads are of records at or below the head,
+    // which exist, and its tables hold disjoint height ranges, so a read consults one table,
+    // whose filter would only ever say "maybe" (ADR 0171).
+    const DbTuning chain_tuning{options.chain_write_buffer_bytes, options.chain_block_bytes, files.chain, nullptr};
+    const DbTuning state_tuning{options.write_buffer_bytes, options.state_block_bytes, files.state, db->filter.get()};
+    auto chain = open_one(options, *db, chain_dir(options.path), chain_tuning, create);
+    auto state = open_one(options, *db, state_dir(options.path), state_tuning, create);
     if (!chain && chain.error().code() != Errc::kNotFound) {
         return chain.error();
     }

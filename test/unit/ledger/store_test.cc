@@ -14,19 +14,25 @@
 //    taken while a commit is between its batches sees none of that block; one racing a commit
 //    whose head read fails once (through the store's test hook) is retaken and consistent, and
 //    one whose head read keeps failing answers every read with that failure;
-//  - indexes keep the first inclusion; checkpoints, consensus records and error paths.
+//  - indexes keep the first inclusion; checkpoints, consensus records and error paths;
+//  - table options (ADR 0171): chain tables are written with large blocks and no Bloom filter,
+//    state tables keep their filter, and a store written with the old block size reads back.
 #include <jc/ledger/store.h>
 
 #include <jc/core/sha256.h>
 
 #include <catch2/catch.hpp>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
+#include <leveldb/iterator.h>
+#include <leveldb/table.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
+#include <iterator>
 #include <thread>
 
 #include "test_chain.h"
@@ -1408,4 +1414,104 @@ TEST_CASE("the open-file budget is split between the two databases, not doubled"
     const auto starved = ledger::split_open_files(64);
     CHECK(starved.chain == ledger::kLevelDbOpenFilesMin);
     CHECK(starved.state == ledger::kLevelDbOpenFilesMin);
+}
+
+namespace {
+
+// What one table file of a database is made of, read with LevelDB's own table reader.
+struct TableShape {
+    bool has_bloom_filter = false;
+    std::size_t data_blocks = 0;  // distinct data blocks holding the table's entries
+    std::size_t entry_bytes = 0;  // keys and values of those entries, as written
+};
+
+TableShape table_shape(const fs::path& file) {
+    TableShape shape;
+    // LevelDB names a table's filter in its meta-index block, which is too small to compress.
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    shape.has_bloom_filter = bytes.find("filter.leveldb.BuiltinBloomFilter2") != std::string::npos;
+
+    leveldb::RandomAccessFile* raw_file = nullptr;
+    REQUIRE(leveldb::Env::Default()->NewRandomAccessFile(file.string(), &raw_file).ok());
+    const std::unique_ptr<leveldb::RandomAccessFile> opened(raw_file);
+    leveldb::Table* raw_table = nullptr;
+    REQUIRE(leveldb::Table::Open(leveldb::Options(), opened.get(), bytes.size(), &raw_table).ok());
+    const std::unique_ptr<leveldb::Table> table(raw_table);
+    const std::unique_ptr<leveldb::Iterator> it(table->NewIterator(leveldb::ReadOptions()));
+    std::uint64_t last_offset = ~std::uint64_t{0};
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        // The offset of the data block an entry is in; entries are visited in block order.
+        const std::uint64_t offset = table->ApproximateOffsetOf(it->key());
+        if (offset != last_offset) {
+            ++shape.data_blocks;
+            last_offset = offset;
+        }
+        shape.entry_bytes += it->key().size() + it->value().size();
+    }
+    REQUIRE(it->status().ok());
+    return shape;
+}
+
+std::vector<TableShape> table_shapes(const std::string& database) {
+    std::vector<TableShape> shapes;
+    for (const auto& entry : fs::directory_iterator(database)) {
+        if (entry.path().extension() == ".ldb") {
+            shapes.push_back(table_shape(entry.path()));
+        }
+    }
+    return shapes;
+}
+
+}  // namespace
+
+TEST_CASE("chain tables take large blocks and no Bloom filter while state tables keep theirs (ADR 0171)",
+          "[ledger][store]") {
+    // Each open table keeps its index (an entry per data block) and its filter on the heap, so
+    // these options set how much memory grows with the ledger.
+    TempDir dir;
+    StoreOptions old_style = options_for(dir);
+    old_style.chain_block_bytes = 4096;  // what every store was written with before ADR 0171
+    std::vector<test::ChainStep> steps;
+    {
+        auto created = Store::create(old_style, chain().genesis(), chain().genesis_writes());
+        REQUIRE(created.ok());
+        steps = commit_blocks(**created, 30, 12);
+    }
+    // Reopening turns each database's log into a level-0 table written with the options in force.
+    {
+        auto reopened = Store::open(old_style, chain().genesis());
+        REQUIRE(reopened.ok());
+        const auto chain_tables = table_shapes(dir.db() + "/chain");
+        REQUIRE(chain_tables.size() == 1);
+        CHECK_FALSE(chain_tables[0].has_bloom_filter);
+        // LevelDB ends a block once it holds block_size bytes, so all but the last hold at least
+        // that much: at 4 KiB there are several blocks per 16 KiB of entries.
+        CHECK(chain_tables[0].data_blocks > chain_tables[0].entry_bytes / 16384 + 1);
+        commit_blocks(**reopened, 30, 12);
+    }
+    auto reopened = Store::open(options_for(dir), chain().genesis());
+    REQUIRE(reopened.ok());
+    Store& store = **reopened;
+    // Tables with 4 KiB blocks and 16 KiB blocks side by side read back as one chain.
+    CHECK(store.head().height == 60);
+    CHECK(store.verify_blocks(1, 60).ok());
+    const auto snap = store.snapshot();
+    for (const auto& step : steps) {
+        CHECK(snap->block(step.block.height()).value() == std::optional(step.block));
+    }
+    std::size_t large_block_tables = 0;
+    for (const auto& shape : table_shapes(dir.db() + "/chain")) {
+        CHECK_FALSE(shape.has_bloom_filter);
+        REQUIRE(shape.entry_bytes > 32768);
+        if (shape.data_blocks <= shape.entry_bytes / 16384 + 1) {
+            ++large_block_tables;
+        }
+    }
+    CHECK(large_block_tables == 1);  // the table the default options wrote
+    const auto state_tables = table_shapes(dir.db() + "/state");
+    REQUIRE_FALSE(state_tables.empty());
+    for (const auto& shape : state_tables) {
+        CHECK(shape.has_bloom_filter);
+    }
 }

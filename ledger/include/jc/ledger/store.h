@@ -91,6 +91,15 @@ struct StoreOptions {
     std::size_t chain_write_buffer_bytes = std::size_t{8} << 20;
     // LevelDB's target table file size (its max_file_size).
     std::size_t table_file_bytes = std::size_t{2} << 20;
+    // LevelDB's data block size (its block_size) per database. Every open table keeps one index
+    // entry per block on the heap for as long as it is open, so the block size sets how much
+    // of that heap grows with the ledger (docs/decisions/0171-table-index-and-filter-memory.md).
+    // The chain database, read by height in runs (sync, RPC), takes large blocks and no Bloom
+    // filter (its reads are of keys that exist, one table each). The state database, read at
+    // random by every block's execution, takes blocks half as large, since a read that misses
+    // the block cache reads and checks a whole block, and keeps a Bloom filter of 10 bits a key.
+    std::size_t chain_block_bytes = std::size_t{16} << 10;
+    std::size_t state_block_bytes = std::size_t{8} << 10;
     // The open-file budget of the two databases together (LevelDB's max_open_files, split by
     // split_open_files below: each keeps up to its share - 10 tables open). The node sets it
     // from its open-file limit (src/node/src/fd_budget.h).
