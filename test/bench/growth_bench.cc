@@ -8,9 +8,10 @@
 // results (state chain step, receipt root), and Store::commit_block with a quorum commit
 // certificate whose signatures the store verifies. The workload is `jointclear bench`'s
 // (tools/src/bench_workload.cc): four banks, one FRONTED partnership per servicer bank (bank i
-// with bank i+1), 100 base loans of 1,000,000.00 CNY, then transaction k is loan.repay of 50.00
-// CNY on base loan k mod 100 when k mod 100 < 80, else loan.originate of a fresh 8,000.00 CNY
-// 12-instalment loan at 30/70. Blocks of `--block` transactions (default 500), 20 ms apart on
+// with bank i+1), 100 base loans of 1,000,000.00 CNY (`--base-loans N`: N of them, set up in
+// blocks of `--block`; far more than the block cache holds make a repayment's loan read cold),
+// then transaction k is loan.repay of 50.00 CNY on base loan k mod N when k mod 100 < 80, else
+// loan.originate of a fresh 8,000.00 CNY 12-instalment loan at 30/70. Blocks of `--block` transactions (default 500), 20 ms apart on
 // one business day, so, like the bench, everything lands in one open settlement cycle.
 //
 // Transactions are signed outside the timed sections. At every report point (transactions
@@ -22,6 +23,8 @@
 //
 //   jc_growth_bench [--txs 210000] [--block 500] [--window 5000]
 //                   [--report 0,25000,50000,100000,200000] [--dir /tmp/...] [--keep]
+//                   [--base-loans 100] [--chain-block-kib 16] [--state-block-kib 8] (and the
+//                   store's --write-buffer-mib, --table-file-mib, --block-cache-mib)
 //
 // Exit status 0 when every transaction was OK, 1 otherwise (a rejected transaction means the
 // workload no longer matches the bench, and the numbers would not mean what they say).
@@ -150,7 +153,7 @@ struct Bank {
 
 constexpr std::size_t kBanks = 4;
 constexpr std::size_t kValidators = 4;
-constexpr std::size_t kBaseLoans = 100;
+constexpr std::size_t kBaseLoansDefault = 100;  // as `jointclear bench --base-loans`
 constexpr unsigned kRepayPct = 80;
 // 2026-11-27 00:00 CST; blocks start at 09:00 CST, 20 ms apart (well inside the 11:00 cutoff
 // for up to ~360,000 blocks).
@@ -159,8 +162,8 @@ constexpr std::int64_t kFirstBlockMs = kGenesisMs + 9 * 3'600'000;
 
 class Ledger {
 public:
-    Ledger(const std::string& dir, std::size_t block_txs, const ledger::StoreOptions& tuning)
-        : block_txs_(block_txs) {
+    Ledger(const std::string& dir, std::size_t block_txs, std::size_t base_loans, const ledger::StoreOptions& tuning)
+        : block_txs_(block_txs), base_loans_(base_loans) {
         for (std::size_t i = 0; i < kValidators; ++i) {
             validators_.push_back(derive_key("validator", i));
         }
@@ -311,13 +314,15 @@ public:
         }
         check_ok(apply(std::move(proposals)), "partnership.propose");
         check_ok(apply(std::move(accepts)), "partnership.accept");
-        std::vector<ledger::TxPtr> base;
-        for (std::size_t j = 0; j < kBaseLoans; ++j) {
-            const Bank& b = banks_[j % kBanks];
-            base.push_back(sign(b, "loan.originate", loan_body("BASE-" + std::to_string(j), b, 100'000'000),
-                                "SETUP-BO-" + std::to_string(j)));
+        for (std::size_t first = 0; first < base_loans_; first += block_txs_) {
+            std::vector<ledger::TxPtr> base;
+            for (std::size_t j = first; j < std::min(base_loans_, first + block_txs_); ++j) {
+                const Bank& b = banks_[j % kBanks];
+                base.push_back(sign(b, "loan.originate", loan_body("BASE-" + std::to_string(j), b, 100'000'000),
+                                    "SETUP-BO-" + std::to_string(j)));
+            }
+            check_ok(apply(std::move(base)), "base loans");
         }
-        check_ok(apply(std::move(base)), "base loans");
     }
 
     // Transactions [first, first + count) of the timed mix.
@@ -327,7 +332,7 @@ public:
         for (std::size_t k = first; k < first + count; ++k) {
             const std::string ref = "G-" + std::to_string(k);
             if (k % 100 < kRepayPct) {
-                const std::size_t j = k % kBaseLoans;
+                const std::size_t j = k % base_loans_;
                 txs.push_back(sign(banks_[j % kBanks], "loan.repay",
                                    testsupport::bench_repay_body("BASE-" + std::to_string(j), 5000, "R-" + ref), ref));
             } else {
@@ -391,6 +396,7 @@ private:
     }
 
     std::size_t block_txs_;
+    std::size_t base_loans_;  // repayments cycle through them: many more than fit the block cache make every read of a loan cold
     std::vector<crypto::SecretKey> validators_;
     std::vector<Bank> banks_;
     std::unique_ptr<ledger::Genesis> genesis_;
@@ -416,6 +422,7 @@ int main(int argc, char** argv) {
     std::size_t total = 210'000;
     std::size_t block = 500;
     std::size_t window = 5'000;
+    std::size_t base_loans = kBaseLoansDefault;
     std::vector<std::size_t> report = {0, 25'000, 50'000, 100'000, 200'000};
     std::string dir;
     bool keep = false;
@@ -447,6 +454,8 @@ int main(int argc, char** argv) {
             tuning.table_file_bytes = std::stoul(next()) << 20;
         } else if (a == "--block-cache-mib") {
             tuning.block_cache_bytes = std::stoul(next()) << 20;
+        } else if (a == "--base-loans") {
+            base_loans = std::stoul(next());
         } else if (a == "--chain-block-kib") {
             tuning.chain_block_bytes = std::stoul(next()) << 10;
         } else if (a == "--state-block-kib") {
@@ -457,13 +466,17 @@ int main(int argc, char** argv) {
             std::fprintf(stderr,
                          "usage: %s [--txs N] [--block B] [--window W] [--report a,b,c] [--dir PATH] [--keep]\n"
                          "          [--write-buffer-mib N] [--table-file-mib N] [--block-cache-mib N]\n"
-                         "          [--chain-block-kib N] [--state-block-kib N]\n",
+                         "          [--chain-block-kib N] [--state-block-kib N] [--base-loans N]\n",
                          argv[0]);
             return 2;
         }
     }
     if (block == 0 || window < block) {
         std::fprintf(stderr, "--block must be positive and --window at least one block\n");
+        return 2;
+    }
+    if (base_loans == 0) {
+        std::fprintf(stderr, "--base-loans must be positive\n");
         return 2;
     }
     if (!total_given && !report.empty()) {
@@ -482,7 +495,7 @@ int main(int argc, char** argv) {
     const fs::path ledger_dir = fs::path(dir) / "ledger";
     int status = 0;
     try {
-        Ledger ledger(ledger_dir.string(), block, tuning);
+        Ledger ledger(ledger_dir.string(), block, base_loans, tuning);
         ledger.setup();
         ledger.reset_bytes();
         std::printf("# growth bench: %zu txs in blocks of %zu, %u%% loan.repay / %u%% loan.originate, store %s\n",
