@@ -19,6 +19,18 @@ if(JC_WERROR)
     target_compile_options(jc_warnings INTERFACE -Werror)
 endif()
 
+# lld links the sanitizer build's executables about five times faster than GNU ld (jointcleard:
+# 13.4 s against 2.6 s), and that build links 22 of them. The same objects, the same libraries
+# in the same order; only the link step's speed changes. Without lld (the container image
+# installs only g++) the default linker is used. ADR 0172.
+if(JC_LLD)
+    include(CheckLinkerFlag)
+    check_linker_flag(CXX -fuse-ld=lld JC_HAVE_LLD)
+    if(JC_HAVE_LLD)
+        add_link_options(-fuse-ld=lld)
+    endif()
+endif()
+
 if(JC_SANITIZE)
     add_compile_options(-fsanitize=${JC_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
     add_link_options(-fsanitize=${JC_SANITIZE})
@@ -37,6 +49,20 @@ function(jc_cold_code)
     foreach(target IN LISTS ARGN)
         target_compile_options(${target} PRIVATE ${JC_COLD_CODE_OPT})
     endforeach()
+endfunction()
+
+# jc_no_fuzz_coverage(TARGET...): the targets compile without libFuzzer's coverage hooks. Those
+# hooks (fuzzer-no-link in JC_SANITIZE) exist for the libraries the fuzz targets link, so that
+# libFuzzer sees which branches its inputs reach. No fuzz target links a test body, the CLI or
+# a program's main(), and nothing else reads the counters, yet the hooks cost a third of such a
+# file's compile time under ASan at -O0 (store_test.cc: 15.5 s with, 12.6 s without). The
+# sanitizers themselves stay on. ADR 0172.
+function(jc_no_fuzz_coverage)
+    if(JC_SANITIZE MATCHES "fuzzer-no-link")
+        foreach(target IN LISTS ARGN)
+            target_compile_options(${target} PRIVATE -fno-sanitize=fuzzer-no-link)
+        endforeach()
+    endif()
 endfunction()
 
 # jc_library(NAME SOURCES... LINKS ...): one library per folder with its public include dir.

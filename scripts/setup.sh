@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     # toolchains and build
-    build-essential g++ clang clang-format libclang-rt-14-dev llvm
+    build-essential g++ clang clang-format libclang-rt-14-dev llvm lld
     cmake ninja-build pkg-config git ca-certificates
     # libraries (all from Debian; nothing is downloaded at build time)
     libboost-dev libboost-system-dev
