@@ -24,9 +24,10 @@ cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
 
 step "asan-ubsan build + unit, simulator and Byzantine-validator tests + fuzz smoke runs"
-# One clang build serves both: its objects carry the libFuzzer coverage hooks
-# (fuzzer-no-link), so the fuzz targets link against the same libraries instead of a third
-# compile of the tree. The unit and simulator tests, the two shipped binaries (so clang's
+# One clang build serves both: its libraries carry the libFuzzer coverage hooks
+# (fuzzer-no-link; the test bodies, the CLI and the mains, which no fuzz target links, do not:
+# ADR 0172), so the fuzz targets link against the same libraries instead of a third compile
+# of the tree. The unit and simulator tests, the two shipped binaries (so clang's
 # warnings cover them too) and the fuzz targets. This jointcleard has the test-only Byzantine
 # mode (ADR 0092): node_byzantine (label byzantine, ~35 s) runs four of them, one Byzantine,
 # under load.
