@@ -19,7 +19,7 @@ step "layering"
 bash scripts/check_layering.sh
 
 step "release build + all tests"
-cmake --preset release > /dev/null
+cmake --preset release -DJC_UNITY_TESTS=ON > /dev/null
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
 
@@ -31,7 +31,7 @@ step "asan-ubsan build + unit, simulator and Byzantine-validator tests + fuzz sm
 # warnings cover them too) and the fuzz targets. This jointcleard has the test-only Byzantine
 # mode (ADR 0092): node_byzantine (label byzantine, ~35 s) runs four of them, one Byzantine,
 # under load.
-cmake --preset asan-ubsan -DJC_FUZZ_SMOKE_SECONDS="${JC_FUZZ_SMOKE_SECONDS:-5}" > /dev/null
+cmake --preset asan-ubsan -DJC_UNITY_TESTS=ON -DJC_FUZZ_SMOKE_SECONDS="${JC_FUZZ_SMOKE_SECONDS:-5}" > /dev/null
 cmake --build --preset asan-ubsan -j "$jobs" --target jc_unit_sim_tests jointcleard jointclear jc_fuzz_targets
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --preset asan-ubsan -j "$jobs" -L 'unit|sim|byzantine'

@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <catch2/catch.hpp>
+#include "wait_until.h"
 
 #include <thread>
 
@@ -15,6 +16,7 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace jc;
+using jc::test::wait_until;
 using namespace jc::rpc;
 
 namespace {
@@ -78,17 +80,6 @@ http::response<http::string_body> request(std::uint16_t port, http::verb verb, c
     http::response<http::string_body> res;
     http::read(stream, buffer, res);
     return res;
-}
-
-bool wait_until(const std::function<bool()>& condition, int deadline_ms = 5000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return condition();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <catch2/catch.hpp>
+#include "wait_until.h"
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -29,6 +30,7 @@ namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace jc;
+using jc::test::wait_until;
 using namespace jc::rpc;
 
 namespace {
@@ -68,7 +70,7 @@ struct Pki {
     [[nodiscard]] std::string path(const std::string& name) const { return (dir / name).string(); }
 };
 
-struct Fixture {
+struct TlsFixture {
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
     std::shared_ptr<Dispatcher> dispatcher = std::make_shared<Dispatcher>();
@@ -77,7 +79,7 @@ struct Fixture {
     std::mutex mutex;
     std::shared_ptr<NotificationSink> sink;
 
-    explicit Fixture(ServerConfig config) {
+    explicit TlsFixture(ServerConfig config) {
         dispatcher->add("echo", {}, [](const Value& p, const CallContext&, Reply reply) { reply(p); });
         dispatcher->add("subscribe", {}, [this](const Value&, const CallContext& ctx, Reply reply) {
             std::lock_guard lock(mutex);
@@ -94,7 +96,7 @@ struct Fixture {
         REQUIRE(started.ok());
         thread = std::thread([this] { io.run(); });
     }
-    ~Fixture() {
+    ~TlsFixture() {
         server->stop();
         guard.reset();
         io.stop();
@@ -143,17 +145,6 @@ http::response<http::string_body> https(beast::ssl_stream<beast::tcp_stream>& st
     return res;
 }
 
-bool wait_until(const std::function<bool()>& condition, int deadline_ms = 5000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return condition();
-}
-
 // Milliseconds until the server closes a connection that sent nothing (read sees EOF/reset).
 std::int64_t ms_until_closed(tcp::socket& s) {
     const auto start = std::chrono::steady_clock::now();
@@ -168,7 +159,7 @@ std::int64_t ms_until_closed(tcp::socket& s) {
 
 TEST_CASE("https JSON-RPC, operations endpoints and wss on one TLS 1.3 port", "[rpc][tls][integration]") {
     Pki pki;
-    Fixture fx(tls_config(pki));
+    TlsFixture fx(tls_config(pki));
     const auto port = fx.server->port();
     asio::io_context io;
     auto ctx = client_context(pki.path("ca.crt"));
@@ -213,7 +204,7 @@ TEST_CASE("https JSON-RPC, operations endpoints and wss on one TLS 1.3 port", "[
 
 TEST_CASE("plain HTTP to the TLS port is told to use https", "[rpc][tls][integration]") {
     Pki pki;
-    Fixture fx(tls_config(pki));
+    TlsFixture fx(tls_config(pki));
     asio::io_context io;
     beast::tcp_stream stream(io);
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), fx.server->port()));
@@ -237,7 +228,7 @@ TEST_CASE("a silent client loses its slot at the handshake deadline; handshakes 
     auto config = tls_config(pki);
     config.tls.handshake_timeout_ms = 300;
     config.tls.handshakes_max = 2;
-    Fixture fx(config);
+    TlsFixture fx(config);
     const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), fx.server->port());
     asio::io_context io;
     tcp::socket silent1(io);
@@ -269,7 +260,7 @@ TEST_CASE("a silent client loses its slot at the handshake deadline; handshakes 
 TEST_CASE("clients refuse a server their CA did not sign or that names another host; TLS 1.2 is refused",
           "[rpc][tls][integration]") {
     Pki pki;
-    Fixture fx(tls_config(pki));
+    TlsFixture fx(tls_config(pki));
     asio::io_context io;
     {
         auto ctx = client_context(pki.path("other_ca.crt"));
@@ -297,7 +288,7 @@ TEST_CASE("mutual TLS: with client_ca a client needs a certificate from it", "[r
     Pki pki;
     auto config = tls_config(pki);
     config.tls.client_ca_file = pki.path("ca.crt");
-    Fixture fx(config);
+    TlsFixture fx(config);
     asio::io_context io;
     {
         auto ctx = client_context(pki.path("ca.crt"));

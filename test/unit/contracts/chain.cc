@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <jc/contracts/arith/date.h>
+#include <jc/core/sha256.h>
 #include <jc/ledger/results.h>
 
 namespace jc::contracts::test {
@@ -51,6 +52,25 @@ json::Value propose_body(const LoanSpec& s) {
     json::Value b = originate_body(s);
     b["disbursement"].erase("channel_ref");
     return b;
+}
+
+TxReceipt must_ok(const TxReceipt& r) {
+    INFO(r.code << " " << r.error << " " << r.detail);
+    REQUIRE(r.status == TxStatus::kOk);
+    return r;
+}
+
+json::Value write_off_body(const std::string& date, const std::string& loan) {
+    return json::Value{{"loan_id", loan}, {"value_date", date}, {"reason", "borrower insolvent"}};
+}
+
+std::int64_t amt(const json::Value& v) {
+    REQUIRE(v.is_string());
+    return std::stoll(v.get<std::string>());
+}
+
+std::string action_digest(const std::string& type, const json::Value& body) {
+    return sha256(type + "\n" + json::canonicalize(body)).hex();
 }
 
 TxReceipt expect_rejected(Chain& c, int code, const std::string& bank, const std::string& type,

@@ -121,6 +121,19 @@ private:
 TxReceipt expect_rejected(Chain& c, int code, const std::string& bank, const std::string& type,
                           const json::Value& body, const std::string& date, const std::string& client_ref = "");
 
+// Requires an accepted receipt (printing its code, error and detail otherwise) and returns it.
+TxReceipt must_ok(const TxReceipt& r);
+
+// loan.write_off's body with the reason the tests use.
+json::Value write_off_body(const std::string& date, const std::string& loan = "L-0001");
+
+// A fen amount as the receipts carry it: a JSON string of an integer.
+std::int64_t amt(const json::Value& v);
+
+// The digest a governance approver checks: SHA-256(type "\n" RFC 8785 body), computed here
+// independently of the engine.
+std::string action_digest(const std::string& type, const json::Value& body);
+
 // Params with a CONSUMER product that allows everything and a 24 %-APR-like cap on ACT/365F.
 Params test_params();
 

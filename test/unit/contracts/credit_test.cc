@@ -47,16 +47,10 @@ std::vector<std::int64_t> ref_lrm(std::int64_t amount, const std::vector<std::in
     return out;
 }
 
-TxReceipt must_ok(const TxReceipt& r) {
-    INFO(r.code << " " << r.error << " " << r.detail);
-    REQUIRE(r.status == TxStatus::kOk);
-    return r;
-}
-
 // The E2 loan with instalment #1 paid on its due date.
-struct Book {
+struct PaidE2Loan {
     Chain c{test_params()};
-    explicit Book(int preauth_dpd = 0) {
+    explicit PaidE2Loan(int preauth_dpd = 0) {
         PartnershipSpec p;
         p.writeoff_preauth_dpd = preauth_dpd;
         c.partnership(p);
@@ -69,10 +63,6 @@ struct Book {
         return expect_rejected(c, code, bank, type, body, date);
     }
 };
-
-json::Value write_off_body(const std::string& date, const std::string& loan = "L-0001") {
-    return json::Value{{"loan_id", loan}, {"value_date", date}, {"reason", "borrower insolvent"}};
-}
 
 json::Value recover_body(const std::string& date, const std::string& amount, const std::string& channel,
                          const std::string& loan = "L-0001") {
@@ -174,14 +164,14 @@ void check_written_off(Chain& c, const json::Value& result) {
 }  // namespace
 
 TEST_CASE("write-off past writeoff_preauth_dpd executes at once", "[contracts][credit]") {
-    Book b(90);
+    PaidE2Loan b(90);
     // DPD on 2024-06-15 = 06-15 - 03-15 (oldest unpaid due date) = 92 >= 90.
     const auto r = must_ok(b.c.run("2024-06-20", "WEBANK", "loan.write_off", write_off_body("2024-06-15")));
     check_written_off(b.c, r.result_json());
 }
 
 TEST_CASE("write-off below writeoff_preauth_dpd waits for the partner's approval", "[contracts][credit]") {
-    Book b(93);  // DPD 92 < 93: HR must approve
+    PaidE2Loan b(93);  // DPD 92 < 93: HR must approve
     const auto pending = must_ok(b.c.run("2024-06-20", "WEBANK", "loan.write_off", write_off_body("2024-06-15")));
     CHECK(pending.result_json()["status"] == "PENDING_APPROVAL");
     CHECK(pending.result_json()["dpd"] == 92);
@@ -209,7 +199,7 @@ TEST_CASE("write-off below writeoff_preauth_dpd waits for the partner's approval
 }
 
 TEST_CASE("write-off with preauth 0 (always approval) and a stale request", "[contracts][credit]") {
-    Book b(0);
+    PaidE2Loan b(0);
     must_ok(b.c.run("2024-03-20", "WEBANK", "loan.write_off", write_off_body("2024-03-20")));
     // Any later loan event makes the pending request stale.
     must_ok(b.c.run("2024-03-21", "WEBANK", "loan.repay", repay_body("L-0001", "2024-03-21", "1000", "PAY-2")));
@@ -222,7 +212,7 @@ TEST_CASE("write-off with preauth 0 (always approval) and a stale request", "[co
 }
 
 TEST_CASE("write-off errors change nothing", "[contracts][credit][errors]") {
-    Book b(90);
+    PaidE2Loan b(90);
     b.expect(1001, "WEBANK", "loan.write_off", json::Value{{"loan_id", "L-0001"}, {"value_date", "2024-06-15"}});
     b.expect(1001, "WEBANK", "loan.write_off", json::Value{{"loan_id", "L-0001"}, {"value_date", "2024-06-15"}, {"reason", ""}});
     b.expect(1005, "WEBANK", "loan.write_off", write_off_body("2024-06-31"));
@@ -233,7 +223,7 @@ TEST_CASE("write-off errors change nothing", "[contracts][credit][errors]") {
     b.expect(5101, "HUARUI", "loan.approve_write_off", json::Value{{"loan_id", "L-0001"}});  // nothing pending
     b.expect(5001, "HUARUI", "loan.approve_write_off", json::Value{{"loan_id", "L-NONE"}});
     // A paid-off loan cannot be written off.
-    Book paid(0);
+    PaidE2Loan paid(0);
     must_ok(paid.c.run("2024-02-20", "WEBANK", "loan.repay",
                        repay_body("L-0001", "2024-02-20", "735166", "PAY-OFF", "PAYOFF")));
     paid.expect(5002, "WEBANK", "loan.write_off", write_off_body("2024-02-20"));
@@ -269,7 +259,7 @@ TEST_CASE("write-off of a three-bank loan: approvals only from partners not pre-
 }
 
 TEST_CASE("recovery splits by unrecovered written-off principal and closes the loan", "[contracts][credit]") {
-    Book b(90);
+    PaidE2Loan b(90);
     must_ok(b.c.run("2024-06-20", "WEBANK", "loan.write_off", write_off_body("2024-06-15")));
     // 100001 by 220000 / 513333: quotas 30000.31 / 70000.69 -> 30000 / 70001.
     const auto first = ref_lrm(100001, {220000, 513333});
@@ -310,7 +300,7 @@ TEST_CASE("recovery splits by unrecovered written-off principal and closes the l
     CHECK(b.c.account("WEBANK", AccountCode::kRecoveryIncome).credits_posted == 220000);
     b.expect(5002, "WEBANK", "loan.recover", recover_body("2024-07-03", "1", "REC-3"), "2024-07-03");
     // Recovery on an ACTIVE loan is a state error.
-    Book active(0);
+    PaidE2Loan active(0);
     active.expect(5002, "WEBANK", "loan.recover", recover_body("2024-03-01", "1", "REC-9"), "2024-03-01");
 }
 
@@ -391,7 +381,7 @@ TEST_CASE("correction reverses the latest repayment with mirror postings", "[con
 }
 
 TEST_CASE("correction of a payoff reopens the loan; of a recovery restores the loss", "[contracts][credit]") {
-    Book b(90);
+    PaidE2Loan b(90);
     const Loan mid = b.c.loan("L-0001");
     // Payoff on 2024-02-20: 733333 + interest 733333 x 0.0005 x 5 = 1833.3325 -> 1833.
     const auto off = must_ok(b.c.run("2024-02-20", "WEBANK", "loan.repay",
@@ -409,7 +399,7 @@ TEST_CASE("correction of a payoff reopens the loan; of a recovery restores the l
     CHECK(b.c.pos("WEBANK", "HUARUI") == -504653);
 
     // Recovery correction.
-    Book w(90);
+    PaidE2Loan w(90);
     must_ok(w.c.run("2024-06-20", "WEBANK", "loan.write_off", write_off_body("2024-06-15")));
     must_ok(w.c.run("2024-07-01", "WEBANK", "loan.recover", recover_body("2024-07-01", "733333", "REC-1")));
     CHECK(w.c.loan("L-0001").status == LoanStatus::kClosed);
@@ -430,7 +420,7 @@ TEST_CASE("correction of a payoff reopens the loan; of a recovery restores the l
 }
 
 TEST_CASE("correction errors change nothing", "[contracts][credit][errors]") {
-    Book b(90);
+    PaidE2Loan b(90);
     const auto first = b.c.event("L-0001", 1);
     const auto pay = b.c.event("L-0001", 2);
     REQUIRE(first.has_value());
@@ -468,7 +458,7 @@ TEST_CASE("correction after the cycle closed executes once the affected partner 
     // E2 #1 paid in cycle C1: HR was credited 46667 + 8680 = 55347 (E2 row 1). C1 closes, so its
     // instruction already nets that into HR -> WB 560000 - 55347 = 504653. Reversing it needs
     // HR's approval; executed, HR owes the 55347 back as a CORRECTION in the cycle open then.
-    Book b(90);
+    PaidE2Loan b(90);
     const auto first = b.c.event("L-0001", 1);
     const auto pay = b.c.event("L-0001", 2);
     REQUIRE(pay.has_value());
@@ -538,7 +528,7 @@ TEST_CASE("correction after the cycle closed executes once the affected partner 
 }
 
 TEST_CASE("a pending correction goes stale with the loan's next event", "[contracts][credit]") {
-    Book b(90);
+    PaidE2Loan b(90);
     const auto pay = b.c.event("L-0001", 2);
     must_ok(b.c.run("2024-02-16", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", pay->cycle_id}}));
     must_ok(b.c.run("2024-02-16", "WEBANK", "loan.correct", correct_body(pay->event_id())));

@@ -12,11 +12,6 @@
 namespace jc::contracts::test {
 namespace {
 
-std::int64_t amt(const json::Value& v) {
-    REQUIRE(v.is_string());
-    return std::stoll(v.get<std::string>());
-}
-
 struct Row {
     const char* due;
     std::int64_t days, out_before, principal, interest, total, wb_pr, wb_in, hr_pr, hr_in;

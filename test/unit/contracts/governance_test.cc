@@ -8,7 +8,6 @@
 #include "chain.h"
 
 #include <jc/contracts/query.h>
-#include <jc/core/sha256.h>
 
 #include <catch2/catch.hpp>
 
@@ -18,12 +17,6 @@
 
 namespace jc::contracts::test {
 namespace {
-
-TxReceipt must_ok(const TxReceipt& r) {
-    INFO(r.code << " " << r.error << " " << r.detail);
-    REQUIRE(r.status == TxStatus::kOk);
-    return r;
-}
 
 struct Gov {
     Chain c{test_params()};
@@ -49,11 +42,6 @@ struct Gov {
     }
 };
 
-// The digest an approver checks: SHA-256(type "\n" RFC 8785 body), computed here independently.
-std::string digest(const std::string& type, const json::Value& body) {
-    return sha256(type + "\n" + json::canonicalize(body)).hex();
-}
-
 json::Value approve(const std::string& id, const std::string& d) {
     return json::Value{{"proposal_id", id}, {"action_digest", d}};
 }
@@ -76,7 +64,7 @@ TEST_CASE("set_params executes at quorum and applies from the next block", "[con
     CHECK(p["approvals"] == json::Value::array({"WEBANK"}));
     CHECK(p["voters"] == 3);
     CHECK(p["quorum"] == 2);
-    CHECK(p["action_digest"] == digest("governance.set_params", kSetParams));
+    CHECK(p["action_digest"] == action_digest("governance.set_params", kSetParams));
     CHECK(p["expires_after"] == "2024-03-08");
     CHECK(g.params() == before);  // one approval of two: nothing changes yet
 
@@ -87,7 +75,7 @@ TEST_CASE("set_params executes at quorum and applies from the next block", "[con
     l.basis = "ACT/360";
     l.rate = "180000000";
     l.penalty_rate = "270000000";
-    const auto approve_tx = g.c.tx("HUARUI", "governance.approve", approve("GP-1", digest("governance.set_params", kSetParams)));
+    const auto approve_tx = g.c.tx("HUARUI", "governance.approve", approve("GP-1", action_digest("governance.set_params", kSetParams)));
     const auto out = g.c.block("2024-03-01", {approve_tx, g.c.tx("WEBANK", "loan.originate", originate_body(l))});
     must_ok(out.receipts[0]);
     must_ok(out.receipts[1]);
@@ -114,19 +102,19 @@ TEST_CASE("set_params executes at quorum and applies from the next block", "[con
         CHECK(g.c.state().entries() == snapshot);
     }
     // An executed proposal takes no more approvals (6006).
-    g.expect(6006, "BANKC", "governance.approve", approve("GP-1", digest("governance.set_params", kSetParams)), "2024-03-02");
+    g.expect(6006, "BANKC", "governance.approve", approve("GP-1", action_digest("governance.set_params", kSetParams)), "2024-03-02");
     // A calendar change can remove what it added.
     const json::Value undo{{"proposal_id", "GP-2"},
                            {"calendar", json::Value{{"remove_holidays", json::Value::array({"2024-10-02"})}}}};
     must_ok(g.c.run("2024-03-03", "BANKC", "governance.set_params", undo));
-    must_ok(g.c.run("2024-03-03", "WEBANK", "governance.approve", approve("GP-2", digest("governance.set_params", undo))));
+    must_ok(g.c.run("2024-03-03", "WEBANK", "governance.approve", approve("GP-2", action_digest("governance.set_params", undo))));
     CHECK(g.params().holidays == std::vector<Date>{day("2024-10-01")});
 }
 
 TEST_CASE("governance rejections change nothing", "[contracts][governance][errors]") {
     Gov g;
     must_ok(g.c.run("2024-03-01", "WEBANK", "governance.set_params", kSetParams));
-    const std::string d = digest("governance.set_params", kSetParams);
+    const std::string d = action_digest("governance.set_params", kSetParams);
     g.expect(6001, "HUARUI", "governance.approve", approve("GP-NONE", d));
     g.expect(6004, "HUARUI", "governance.approve", approve("GP-1", std::string(64, '0')));
     g.expect(6005, "WEBANK", "governance.approve", approve("GP-1", d));  // the proposer already approved
@@ -166,7 +154,7 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
     must_ok(g.c.run("2024-03-01", "BANKC", "governance.set_params", json::Value{{"proposal_id", "GP-0"}, {"npl_dpd_threshold", 90}}));
     must_ok(g.c.run("2024-03-01", "WEBANK", "member.register", reg));
     CHECK_FALSE(g.member("NEWBK").has_value());
-    const auto done = must_ok(g.c.run("2024-03-01", "HUARUI", "governance.approve", approve("GP-M1", digest("member.register", reg))));
+    const auto done = must_ok(g.c.run("2024-03-01", "HUARUI", "governance.approve", approve("GP-M1", action_digest("member.register", reg))));
     CHECK(done.result_json()["executed"]["member"]["bank_id"] == "NEWBK");
     const auto m = g.member("NEWBK");
     REQUIRE(m.has_value());
@@ -176,7 +164,7 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
     // Now 4 voters: quorum ceil(4 x 0.5001) = 3. NEWBK signs with its key and votes on GP-0.
     {
         ledger::UnsignedTx u{kChainId, "governance.approve", "NEWBK", "NB-1",
-                             approve("GP-0", digest("governance.set_params",
+                             approve("GP-0", action_digest("governance.set_params",
                                                     json::Value{{"proposal_id", "GP-0"}, {"npl_dpd_threshold", 90}}))};
         auto signed_tx = ledger::Transaction::sign(u, new_key);
         REQUIRE(signed_tx.ok());
@@ -209,18 +197,18 @@ TEST_CASE("member register, update and suspend by quorum", "[contracts][governan
     // Update: rename NEWBK (3 approvals needed now).
     const json::Value upd{{"proposal_id", "GP-M3"}, {"bank_id", "NEWBK"}, {"name", "New Bank Ltd"}};
     must_ok(g.c.run("2024-03-02", "WEBANK", "member.update", upd));
-    must_ok(g.c.run("2024-03-02", "HUARUI", "governance.approve", approve("GP-M3", digest("member.update", upd))));
+    must_ok(g.c.run("2024-03-02", "HUARUI", "governance.approve", approve("GP-M3", action_digest("member.update", upd))));
     CHECK(g.member("NEWBK")->name == "New Bank");
-    must_ok(g.c.run("2024-03-02", "BANKC", "governance.approve", approve("GP-M3", digest("member.update", upd))));
+    must_ok(g.c.run("2024-03-02", "BANKC", "governance.approve", approve("GP-M3", action_digest("member.update", upd))));
     CHECK(g.member("NEWBK")->name == "New Bank Ltd");
 
     // Suspend BANKC: at execution the member changes at once, so BANKC's next transaction in the
     // same block is refused (2002).
     const json::Value sus{{"proposal_id", "GP-M4"}, {"bank_id", "BANKC"}};
     must_ok(g.c.run("2024-03-03", "WEBANK", "member.suspend", sus));
-    must_ok(g.c.run("2024-03-03", "HUARUI", "governance.approve", approve("GP-M4", digest("member.suspend", sus))));
+    must_ok(g.c.run("2024-03-03", "HUARUI", "governance.approve", approve("GP-M4", action_digest("member.suspend", sus))));
     CHECK(g.member("BANKC")->status == MemberStatus::kActive);  // 2 of 3 approvals so far
-    ledger::UnsignedTx u{kChainId, "governance.approve", "NEWBK", "NB-2", approve("GP-M4", digest("member.suspend", sus))};
+    ledger::UnsignedTx u{kChainId, "governance.approve", "NEWBK", "NB-2", approve("GP-M4", action_digest("member.suspend", sus))};
     auto nb = ledger::Transaction::sign(u, new_key);
     REQUIRE(nb.ok());
     const auto out = g.c.block("2024-03-03", {std::make_shared<const ledger::Transaction>(*nb),
@@ -269,7 +257,7 @@ TEST_CASE("governance proposals read back as approvers must see them", "[contrac
     CHECK(p["status"] == "OPEN");
     CHECK(p["type"] == "governance.set_params");
     CHECK(p["action"] == kSetParams);
-    CHECK(p["action_digest"] == digest("governance.set_params", kSetParams));
+    CHECK(p["action_digest"] == action_digest("governance.set_params", kSetParams));
     CHECK(p["proposer"] == "WEBANK");
     CHECK(p["approvals"] == json::Value::array({"WEBANK"}));
     CHECK(p["quorum"] == 2);
@@ -285,7 +273,7 @@ TEST_CASE("governance proposals read back as approvers must see them", "[contrac
     // BANKC's suspension executes on WEBANK's approval; the electorate shrinks to 2, whose strict
     // majority is still 2 (ceil(2 x 5001 / 10000)).
     must_ok(g.c.run("2024-03-02", "WEBANK", "governance.approve",
-                    approve("GP-S", digest("member.suspend", suspend))));
+                    approve("GP-S", action_digest("member.suspend", suspend))));
     auto all = query::list_governance_proposals(g.c.state(), "", day("2024-03-02"));
     REQUIRE(all.ok());
     REQUIRE((*all)["count"] == 2);

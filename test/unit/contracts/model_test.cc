@@ -25,9 +25,8 @@
 namespace jc::contracts::test {
 namespace {
 
-std::int64_t amt(const json::Value& v) { return std::stoll(v.get<std::string>()); }
 
-struct SimLoan {
+struct ModelLoan {
     LoanSpec spec;
     model::Loan m;
     bool live = false;
@@ -51,7 +50,7 @@ std::int64_t rand_i64(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
     return lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo + 1));
 }
 
-const char* kPartnerships[] = {"P-HR-0", "P-HR-1250", "P-HR-3333I", "P-BC-0", "P-BC-1250", "P-BC-3333I"};
+const char* kModelPartnerships[] = {"P-HR-0", "P-HR-1250", "P-HR-3333I", "P-BC-0", "P-BC-1250", "P-BC-3333I"};
 
 void setup_partnerships(Chain& c) {
     for (const char* partner : {"HUARUI", "BANKC"}) {
@@ -73,8 +72,8 @@ void setup_partnerships(Chain& c) {
     }
 }
 
-SimLoan make_loan(std::mt19937_64& rng, std::size_t index, bool half_even) {
-    SimLoan s;
+ModelLoan make_loan(std::mt19937_64& rng, std::size_t index, bool half_even) {
+    ModelLoan s;
     LoanSpec& l = s.spec;
     l.loan_id = "L-" + std::to_string(index);
     l.product = "OTHER";
@@ -114,7 +113,7 @@ SimLoan make_loan(std::mt19937_64& rng, std::size_t index, bool half_even) {
         const bool hr = (p == 0) == hr_first;
         const int variant = rand_in(rng, 0, 2);
         l.tranches.emplace_back(hr ? "HUARUI" : "BANKC", static_cast<int>(shares[static_cast<std::size_t>(p + 1)]),
-                                kPartnerships[(hr ? 0 : 3) + variant]);
+                                kModelPartnerships[(hr ? 0 : 3) + variant]);
     }
     // Schedule.
     model::Loan& m = s.m;
@@ -213,7 +212,7 @@ void run_chain(std::uint64_t seed, std::size_t loans_per_chain, std::size_t& rep
     params.rounding = half_even ? arith::Rounding::kHalfEven : arith::Rounding::kHalfUp;
     Chain c(params);
     setup_partnerships(c);
-    std::vector<SimLoan> loans;
+    std::vector<ModelLoan> loans;
     for (std::size_t i = 0; i < loans_per_chain; ++i) {
         loans.push_back(make_loan(rng, seed * 1000 + i, half_even));
     }
@@ -244,7 +243,7 @@ void run_chain(std::uint64_t seed, std::size_t loans_per_chain, std::size_t& rep
         std::vector<Expect> expects;
         for (; e < events.size() && events[e].date == date; ++e) {
             const Event& ev = events[e];
-            SimLoan& s = loans[ev.loan];
+            ModelLoan& s = loans[ev.loan];
             if (ev.kind < 0) {
                 txs.push_back(c.tx("WEBANK", "loan.originate", originate_body(s.spec)));
                 Expect x{ev.loan, true, {}, s.m};

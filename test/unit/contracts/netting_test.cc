@@ -20,16 +20,12 @@
 namespace jc::contracts::test {
 namespace {
 
-std::string digest(const std::string& type, const json::Value& body) {
-    return sha256(type + "\n" + json::canonicalize(body)).hex();
-}
-
 // governance.set_params proposed by WEBANK and approved by HUARUI (2 of 3 voters).
 void set_params(Chain& c, const std::string& date, const std::string& id, json::Value change) {
     change["proposal_id"] = id;
     ok(c.run(date, "WEBANK", "governance.set_params", change));
     const auto r = c.run(date, "HUARUI", "governance.approve",
-                         json::Value{{"proposal_id", id}, {"action_digest", digest("governance.set_params", change)}});
+                         json::Value{{"proposal_id", id}, {"action_digest", action_digest("governance.set_params", change)}});
     ok(r);
     REQUIRE(r.result_json()["proposal"]["status"] == "EXECUTED");
 }
@@ -47,7 +43,7 @@ Params stored_params(const Chain& c) {
     return decode_params(**raw).value();
 }
 
-const char* const kBanks[] = {"WEBANK", "HUARUI", "BANKC", "REGUL"};
+const char* const kNettingBanks[] = {"WEBANK", "HUARUI", "BANKC", "REGUL"};
 
 }  // namespace
 
@@ -131,8 +127,8 @@ TEST_CASE("E6 multilateral through REGUL: three agent instructions, exactly E6's
     // Everything settles through the agent: REGUL receives 1094197 and pays it all out.
     settle_all(c, "2024-02-15", r.result_json());
     CHECK(cycle(c, "20240215-01").status == CycleStatus::kSettled);
-    for (const char* a : kBanks) {
-        for (const char* b : kBanks) {
+    for (const char* a : kNettingBanks) {
+        for (const char* b : kNettingBanks) {
             if (std::string(a) != b) {
                 INFO(a << " / " << b);
                 CHECK(interbank(c, a, b) == 0);
@@ -204,8 +200,8 @@ TEST_CASE("an agent instruction fails, is rolled at the next close and settles t
     CHECK(cycle(c, "20240216-01").netting == NettingMode::kBilateral);
     CHECK(cycle(c, "20240216-01").settlement_agent.empty());
     settle_all(c, "2024-02-16", r2.result_json());
-    for (const char* a : kBanks) {
-        for (const char* b : kBanks) {
+    for (const char* a : kNettingBanks) {
+        for (const char* b : kNettingBanks) {
             if (std::string(a) != b) {
                 INFO(a << " / " << b);
                 CHECK(interbank(c, a, b) == 0);

@@ -18,12 +18,6 @@
 namespace jc::contracts::test {
 namespace {
 
-TxReceipt must_ok(const TxReceipt& r) {
-    INFO(r.code << " " << r.error << " " << r.detail);
-    REQUIRE(r.status == TxStatus::kOk);
-    return r;
-}
-
 PartnershipSpec accepting(int timeout_days = 5) {
     PartnershipSpec p;
     p.require_acceptance = true;

@@ -193,7 +193,7 @@ private:
     std::uint64_t s_ = 20261127;
 };
 
-const char* const kBanks[] = {"WEBANK", "HUARUI", "BANKC", "B\"Q\\"};
+const char* const kReceiptBanks[] = {"WEBANK", "HUARUI", "BANKC", "B\"Q\\"};
 
 std::pair<Loan, LoanEvent> synthetic(Gen& g, EventType type) {
     Loan loan;
@@ -201,12 +201,12 @@ std::pair<Loan, LoanEvent> synthetic(Gen& g, EventType type) {
     const std::size_t tranches = 1 + g.below(4);
     for (std::size_t i = 0; i < tranches; ++i) {
         Tranche t;
-        t.bank_id = kBanks[i];
+        t.bank_id = kReceiptBanks[i];
         t.share_bps = static_cast<std::uint16_t>(g.below(10001));
         loan.tranches.push_back(t);
     }
     // The servicer holds a tranche (usually the first), or none at all.
-    loan.servicer = g.below(5) == 0 ? "NOBANK" : kBanks[g.below(tranches)];
+    loan.servicer = g.below(5) == 0 ? "NOBANK" : kReceiptBanks[g.below(tranches)];
     const std::size_t installments = g.below(6);
     for (std::size_t i = 0; i < installments; ++i) {
         Installment in;

@@ -17,10 +17,6 @@
 namespace jc::contracts::test {
 namespace {
 
-json::Value write_off_body(const std::string& date, const std::string& loan) {
-    return json::Value{{"loan_id", loan}, {"value_date", date}, {"reason", "borrower insolvent"}};
-}
-
 json::Value item(const std::string& type, json::Value body) {
     return json::Value{{"type", type}, {"body", std::move(body)}};
 }

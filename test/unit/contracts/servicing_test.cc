@@ -13,7 +13,6 @@
 namespace jc::contracts::test {
 namespace {
 
-std::int64_t amt(const json::Value& v) { return std::stoll(v.get<std::string>()); }
 
 Chain chain_with_loan(LoanSpec l, Params params = test_params()) {
     Chain c(std::move(params));

@@ -9,6 +9,7 @@
 // settlement dates are worked from the rules by hand (weekdays from the 2024 calendar), not
 // read from the engine.
 #include "chain.h"
+#include "settlement_fixture.h"
 
 #include <jc/contracts/settlement.h>
 
@@ -28,35 +29,12 @@ Params calendar_params() {
     return p;
 }
 
-Cycle cycle(const Chain& c, const std::string& id) {
-    auto raw = c.state().get(keys::cycle(id));
-    REQUIRE(raw.ok());
-    REQUIRE(raw->has_value());
-    auto cy = decode_cycle(**raw);
-    REQUIRE(cy.ok());
-    return *cy;
-}
-
-SettlementInstruction instruction(const Chain& c, const std::string& id) {
-    auto raw = c.state().get(keys::instruction(id));
-    REQUIRE(raw.ok());
-    REQUIRE(raw->has_value());
-    auto si = decode_instruction(**raw);
-    REQUIRE(si.ok());
-    return *si;
-}
-
 // L-0001 of E1 (800000, WB 30 / HR 70) valued on the genesis date.
 json::Value new_year_loan() {
     LoanSpec l;
     l.value_date = "2024-01-01";
     l.schedule = json::Value{{"type", "EQUAL_PRINCIPAL"}, {"n", 12}, {"first_due_date", "2024-02-01"}};
     return originate_body(l);
-}
-
-void ok(const TxReceipt& r) {
-    INFO(r.error << " " << r.detail);
-    REQUIRE(r.status == TxStatus::kOk);
 }
 
 }  // namespace

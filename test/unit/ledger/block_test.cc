@@ -20,7 +20,7 @@ namespace merkle = jc::ledger::merkle;
 
 namespace {
 
-const test::TestChain& chain() {
+const test::TestChain& block_chain() {
     static const test::TestChain c(7);
     return c;
 }
@@ -28,7 +28,7 @@ const test::TestChain& chain() {
 Block sample_block(std::size_t txs = 3) {
     std::vector<ledger::TxPtr> list;
     for (std::size_t i = 0; i < txs; ++i) {
-        list.push_back(chain().tx(i % 3, "REF-" + std::to_string(i), 100 + i));
+        list.push_back(block_chain().tx(i % 3, "REF-" + std::to_string(i), 100 + i));
     }
     return Block::make(5, sha256("parent"), 1'700'000'005'000, 2, list).value();
 }
@@ -175,7 +175,7 @@ TEST_CASE("block decoding rejects malformed bytes", "[ledger][block]") {
 }
 
 TEST_CASE("block decoding re-parses every transaction strictly", "[ledger][block]") {
-    const auto tx = chain().tx(0, "ONE", 5);
+    const auto tx = block_chain().tx(0, "ONE", 5);
     const auto make_bytes = [&](const std::string& tx_text) {
         // A header that commits to the canonical transaction, followed by `tx_text`.
         Block b = Block::make(1, Hash{}, 0, 0, {tx}).value();
@@ -200,8 +200,8 @@ TEST_CASE("block decoding re-parses every transaction strictly", "[ledger][block
 }
 
 TEST_CASE("blocks refuse repeated, null or excess transactions", "[ledger][block]") {
-    const auto a = chain().tx(0, "A", 1);
-    const auto b = chain().tx(1, "B", 2);
+    const auto a = block_chain().tx(0, "A", 1);
+    const auto b = block_chain().tx(1, "B", 2);
     CHECK_THAT(error_of(Block::make(1, Hash{}, 0, 0, {a, b, a})), Catch::Contains("appears twice"));
     CHECK_THAT(error_of(Block::make(1, Hash{}, 0, 0, {a, nullptr})), Catch::Contains("null"));
     CHECK_THAT(error_of(Block::make(0, Hash{}, 0, 0, {a})), Catch::Contains("genesis"));

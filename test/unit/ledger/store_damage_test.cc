@@ -26,26 +26,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
+class DamageDir {
 public:
-    TempDir() {
+    DamageDir() {
         std::string tmpl = (fs::temp_directory_path() / "jc-ledger-damage-XXXXXX").string();
         REQUIRE(mkdtemp(tmpl.data()) != nullptr);
         path_ = tmpl;
     }
-    ~TempDir() {
+    ~DamageDir() {
         std::error_code ec;
         fs::remove_all(path_, ec);
     }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+    DamageDir(const DamageDir&) = delete;
+    DamageDir& operator=(const DamageDir&) = delete;
     [[nodiscard]] const std::string& path() const { return path_; }
 
 private:
     std::string path_;
 };
 
-const test::TestChain& chain() {
+const test::TestChain& damage_chain() {
     static const test::TestChain c(11);
     return c;
 }
@@ -60,18 +60,18 @@ StoreOptions options_at(const std::string& path) {
 
 // Builds a store with `blocks` blocks at `path`, closed on return.
 void build_store(const std::string& path, std::size_t blocks) {
-    auto store = Store::create(options_at(path), chain().genesis(), chain().genesis_writes());
+    auto store = Store::create(options_at(path), damage_chain().genesis(), damage_chain().genesis_writes());
     REQUIRE(store.ok());
     for (std::size_t i = 0; i < blocks; ++i) {
         const auto head = (*store)->head();
-        auto step = chain().next(head, chain().txs_for(head.height + 1, 20));
+        auto step = damage_chain().next(head, damage_chain().txs_for(head.height + 1, 20));
         REQUIRE((*store)->commit_block(step.block, step.certificate, step.receipts, step.writes, step.results).ok());
     }
 }
 
 // Opens and verifies; returns the error code of the first failure, or nothing.
 std::optional<Errc> open_and_verify(const std::string& path) {
-    auto store = Store::open(options_at(path), chain().genesis());
+    auto store = Store::open(options_at(path), damage_chain().genesis());
     if (!store) {
         return store.error().code();
     }
@@ -95,13 +95,13 @@ void flip_byte(const fs::path& file, std::uintmax_t offset) {
 }  // namespace
 
 TEST_CASE("a store without CURRENT is damaged, not missing", "[ledger][store][regress]") {
-    TempDir dir;
+    DamageDir dir;
     const auto path = dir.path() + "/ledger";
     build_store(path, 3);
     const std::string db = GENERATE(std::string("chain"), std::string("state"));
     INFO("the " << db << " database");
     fs::remove(path + "/" + db + "/CURRENT");
-    auto opened = Store::open(options_at(path), chain().genesis());
+    auto opened = Store::open(options_at(path), damage_chain().genesis());
     REQUIRE_FALSE(opened.ok());
     CHECK(opened.error().code() == Errc::kCorruption);
     CHECK_THAT(opened.error().message(), Catch::Contains("CURRENT"));
@@ -112,7 +112,7 @@ TEST_CASE("a store without CURRENT is damaged, not missing", "[ledger][store][re
     fs::create_directories(empty + "/state");
     std::ofstream(empty + "/chain/LOG") << "leveldb info log\n";
     std::ofstream(empty + "/state/LOCK");
-    auto none = Store::open(options_at(empty), chain().genesis());
+    auto none = Store::open(options_at(empty), damage_chain().genesis());
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().code() == Errc::kNotFound);
 }
@@ -122,7 +122,7 @@ TEST_CASE("a store whose creation was killed before CURRENT is missing and can b
     // LevelDB creates a database by writing MANIFEST-000001 (via 000001.dbtmp), then CURRENT.
     // A kill in between (jc_ledger_crash_test, seed 184868104) left a directory the next start
     // refused as damaged, so a node killed during its first start could never start again.
-    TempDir dir;
+    DamageDir dir;
     const auto path = dir.path() + "/ledger";
     // The chain database is created first, so the kill is in its creation.
     const auto chain_path = path + "/chain";
@@ -131,11 +131,11 @@ TEST_CASE("a store whose creation was killed before CURRENT is missing and can b
     std::ofstream(chain_path + "/LOG") << "leveldb info log\n";
     std::ofstream(chain_path + "/MANIFEST-000001") << std::string(40, '\x01');
     std::ofstream(chain_path + "/000001.dbtmp") << "MANIFEST-000001\n";
-    auto none = Store::open(options_at(path), chain().genesis());
+    auto none = Store::open(options_at(path), damage_chain().genesis());
     REQUIRE_FALSE(none.ok());
     CHECK(none.error().code() == Errc::kNotFound);
     build_store(path, 2);
-    auto opened = Store::open(options_at(path), chain().genesis());
+    auto opened = Store::open(options_at(path), damage_chain().genesis());
     REQUIRE(opened.ok());
     CHECK((*opened)->head().height == 2);
 
@@ -144,18 +144,18 @@ TEST_CASE("a store whose creation was killed before CURRENT is missing and can b
     fs::create_directories(logged + "/state");
     std::ofstream(logged + "/state/MANIFEST-000001") << std::string(40, '\x01');
     std::ofstream(logged + "/state/000003.log") << std::string(40, '\x02');
-    auto damaged = Store::open(options_at(logged), chain().genesis());
+    auto damaged = Store::open(options_at(logged), damage_chain().genesis());
     REQUIRE_FALSE(damaged.ok());
     CHECK(damaged.error().code() == Errc::kCorruption);
 }
 
 TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in any table", "[ledger][store]") {
-    TempDir dir;
+    DamageDir dir;
     const auto pristine = dir.path() + "/pristine";
     build_store(pristine, 40);
     {
         // Reopening compacts the log into a table too; verify the undamaged store.
-        auto store = Store::open(options_at(pristine), chain().genesis());
+        auto store = Store::open(options_at(pristine), damage_chain().genesis());
         REQUIRE(store.ok());
         auto report = (*store)->verify_checksums();
         REQUIRE(report.ok());
@@ -188,7 +188,7 @@ TEST_CASE("verify_checksums reads the whole store and finds a flipped byte in an
             flip_byte(fs::path(copy) / table, size * static_cast<std::uintmax_t>(eighth) / 8 + 7);
             bool head_check_passed = false;
             {
-                head_check_passed = Store::open(options_at(copy), chain().genesis()).ok();
+                head_check_passed = Store::open(options_at(copy), damage_chain().genesis()).ok();
             }
             const auto code = open_and_verify(copy);
             if (!fs::exists(fs::path(copy) / table)) {

@@ -65,7 +65,7 @@ private:
     std::string path_;
 };
 
-const test::TestChain& chain() {
+const test::TestChain& store_chain() {
     static const test::TestChain c(11);
     return c;
 }
@@ -77,7 +77,7 @@ StoreOptions options_for(const TempDir& dir) {
 }
 
 std::unique_ptr<Store> create_store(const TempDir& dir) {
-    auto store = Store::create(options_for(dir), chain().genesis(), chain().genesis_writes());
+    auto store = Store::create(options_for(dir), store_chain().genesis(), store_chain().genesis_writes());
     REQUIRE(store.ok());
     return std::move(*store);
 }
@@ -87,7 +87,7 @@ std::vector<test::ChainStep> commit_blocks(Store& store, std::size_t blocks, std
     std::vector<test::ChainStep> steps;
     for (std::size_t i = 0; i < blocks; ++i) {
         const auto head = store.head();
-        auto step = chain().next(head, chain().txs_for(head.height + 1, txs_max));
+        auto step = store_chain().next(head, store_chain().txs_for(head.height + 1, txs_max));
         const auto s = store.commit_block(step.block, step.certificate, step.receipts, step.writes,
                                           step.results);
         INFO((s.ok() ? std::string() : s.error().message()));
@@ -167,7 +167,7 @@ std::vector<std::string> chain_keys_at(Raw& db, std::uint64_t h) {
 }
 
 std::string open_error(const TempDir& dir) {
-    auto store = Store::open(options_for(dir), chain().genesis());
+    auto store = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE_FALSE(store.ok());
     return store.error().to_string();
 }
@@ -177,7 +177,7 @@ std::string open_error(const TempDir& dir) {
 TEST_CASE("a new store starts at the genesis and reopens", "[ledger][store]") {
     TempDir dir;
     {
-        auto missing = Store::open(options_for(dir), chain().genesis());
+        auto missing = Store::open(options_for(dir), store_chain().genesis());
         REQUIRE_FALSE(missing.ok());
         CHECK(missing.error().code() == Errc::kNotFound);
     }
@@ -185,23 +185,23 @@ TEST_CASE("a new store starts at the genesis and reopens", "[ledger][store]") {
         auto store = create_store(dir);
         const auto head = store->head();
         CHECK(head.height == 0);
-        CHECK(head.hash == chain().genesis().hash());
-        CHECK(head.timestamp_ms == chain().genesis().genesis_time_ms());
-        CHECK(head.results.state_root == ledger::genesis_state_root(chain().genesis_writes()));
+        CHECK(head.hash == store_chain().genesis().hash());
+        CHECK(head.timestamp_ms == store_chain().genesis().genesis_time_ms());
+        CHECK(head.results.state_root == ledger::genesis_state_root(store_chain().genesis_writes()));
         CHECK(head.results.receipt_root == merkle::empty_root());
         const auto snap = store->snapshot();
         CHECK(snap->get("member/BANKA").value() == std::optional<std::string>("ACTIVE"));
         CHECK(snap->get("member/NOBODY").value() == std::nullopt);
     }
-    auto again = Store::create(options_for(dir), chain().genesis(), chain().genesis_writes());
+    auto again = Store::create(options_for(dir), store_chain().genesis(), store_chain().genesis_writes());
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().code() == Errc::kAlreadyExists);
 
-    auto reopened = Store::open(options_for(dir), chain().genesis());
+    auto reopened = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE(reopened.ok());
     CHECK((*reopened)->head().height == 0);
     CHECK((*reopened)->head().results.state_root ==
-          ledger::genesis_state_root(chain().genesis_writes()));
+          ledger::genesis_state_root(store_chain().genesis_writes()));
     reopened->reset();
 
     const test::TestChain other(12);
@@ -209,7 +209,7 @@ TEST_CASE("a new store starts at the genesis and reopens", "[ledger][store]") {
     REQUIRE_FALSE(wrong.ok());
     CHECK(wrong.error().code() == Errc::kInvalidArgument);
     CHECK_THAT(wrong.error().message(), Catch::Contains("belongs to the chain with genesis " +
-                                                        chain().genesis().hash().hex()));
+                                                        store_chain().genesis().hash().hex()));
 }
 
 TEST_CASE("committed blocks are served back through snapshots, also after reopening",
@@ -223,7 +223,7 @@ TEST_CASE("committed blocks are served back through snapshots, also after reopen
         CHECK(store->head().hash == steps.back().block.hash());
         CHECK(store->head().results == steps.back().results);
     }
-    auto opened = Store::open(options_for(dir), chain().genesis());
+    auto opened = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE(opened.ok());
     Store& store = **opened;
     CHECK(store.head().height == 5);
@@ -232,7 +232,7 @@ TEST_CASE("committed blocks are served back through snapshots, also after reopen
 
     const auto snap = store.snapshot();
     CHECK(snap->head() == store.head());
-    const auto keys = chain().genesis().validator_keys();
+    const auto keys = store_chain().genesis().validator_keys();
     for (const auto& step : steps) {
         const std::uint64_t h = step.block.height();
         INFO("height " << h);
@@ -262,12 +262,12 @@ TEST_CASE("committed blocks are served back through snapshots, also after reopen
                                            proof->audit_path, proof->header.tx_root)
                       .ok());
             CHECK(proof->certificate.digest == proof->header.hash());
-            CHECK(verify_certificate(proof->certificate, chain().genesis().chain_id(), keys).ok());
+            CHECK(verify_certificate(proof->certificate, store_chain().genesis().chain_id(), keys).ok());
         }
     }
     // State: the last write per key wins, deletes remove, scans are ordered by key.
     ledger::MemoryState expected;
-    expected.apply(chain().genesis_writes());
+    expected.apply(store_chain().genesis_writes());
     for (const auto& step : steps) {
         expected.apply(step.writes);
     }
@@ -321,7 +321,7 @@ TEST_CASE("memory_usage reports each database's memtables apart from the shared 
     CHECK(after.chain_table_files == 0);
     CHECK(after.state_table_files == 0);
     store.reset();
-    auto reopened = Store::open(options_for(dir), chain().genesis());
+    auto reopened = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE(reopened.ok());
     const auto tables = (*reopened)->memory_usage();
     CHECK(tables.chain_table_files >= 1);
@@ -335,7 +335,7 @@ TEST_CASE("table files are read, not mapped into the process (ADR 0166)", "[ledg
         commit_blocks(*store, 3);
     }
     // Reopening turns the logs into level-0 tables; reading the blocks back reads those tables.
-    auto reopened = Store::open(options_for(dir), chain().genesis());
+    auto reopened = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE(reopened.ok());
     const auto snap = (*reopened)->snapshot();
     for (std::uint64_t h = 1; h <= 3; ++h) {
@@ -388,7 +388,7 @@ TEST_CASE("readers racing a committer always see whole blocks", "[ledger][store]
             head.hash = steps.back().block.hash();
             head.results = steps.back().results;
         }
-        steps.push_back(chain().next(head, chain().txs_for(head.height + 1, 30)));
+        steps.push_back(store_chain().next(head, store_chain().txs_for(head.height + 1, 30)));
     }
     std::atomic<bool> done{false};
     std::atomic<std::size_t> snapshots{0};
@@ -442,7 +442,7 @@ TEST_CASE("commit_block refuses inconsistent input and writes nothing", "[ledger
     auto store = create_store(dir);
     commit_blocks(*store, 1);
     const auto head = store->head();
-    const auto good = chain().next(head, chain().txs_for(2, 6));
+    const auto good = store_chain().next(head, store_chain().txs_for(2, 6));
     REQUIRE(good.block.txs().size() >= 2);
 
     const auto refused = [&](const ledger::Block& block, const Certificate& cert,
@@ -459,21 +459,21 @@ TEST_CASE("commit_block refuses inconsistent input and writes nothing", "[ledger
     SECTION("wrong height") {
         ledger::LedgerHead skip = head;
         skip.height = 2;
-        const auto far = chain().next(skip, chain().txs_for(3, 6));
+        const auto far = store_chain().next(skip, store_chain().txs_for(3, 6));
         CHECK_THAT(refused(far.block, far.certificate, far.receipts, far.writes, far.results),
                    Catch::Contains("block has height 3, the head is 1"));
     }
     SECTION("wrong parent") {
         ledger::LedgerHead fork = head;
         fork.hash = sha256("fork");
-        const auto forked = chain().next(fork, chain().txs_for(2, 6));
+        const auto forked = store_chain().next(fork, store_chain().txs_for(2, 6));
         CHECK_THAT(refused(forked.block, forked.certificate, forked.receipts, forked.writes,
                            forked.results),
                    Catch::Contains("is not the head's hash"));
     }
     SECTION("timestamp before the parent's") {
         auto early = ledger::Block::make(2, head.hash, head.timestamp_ms - 1, 0, good.block.txs()).value();
-        CHECK_THAT(refused(early, chain().commit_certificate(early), chain().receipts_for(early),
+        CHECK_THAT(refused(early, store_chain().commit_certificate(early), store_chain().receipts_for(early),
                            good.writes, good.results),
                    Catch::Contains("before the parent's"));
     }
@@ -486,7 +486,7 @@ TEST_CASE("commit_block refuses inconsistent input and writes nothing", "[ledger
         prepare.kind = VoteKind::kPrepare;
         CHECK_THAT(refused(good.block, prepare, good.receipts, good.writes, good.results),
                    Catch::Contains("does not certify"));
-        CHECK_THAT(refused(good.block, chain().commit_certificate(good.block, 2), good.receipts,
+        CHECK_THAT(refused(good.block, store_chain().commit_certificate(good.block, 2), good.receipts,
                            good.writes, good.results),
                    Catch::Contains("below quorum"));
         Certificate forged = good.certificate;
@@ -499,7 +499,7 @@ TEST_CASE("commit_block refuses inconsistent input and writes nothing", "[ledger
         auto txs = good.block.txs();
         txs[0] = other.tx(0, "OTHER-CHAIN", 1);
         auto mixed = ledger::Block::make(2, head.hash, good.block.header().timestamp_ms, 0, txs).value();
-        CHECK_THAT(refused(mixed, chain().commit_certificate(mixed), chain().receipts_for(mixed),
+        CHECK_THAT(refused(mixed, store_chain().commit_certificate(mixed), store_chain().receipts_for(mixed),
                            good.writes, good.results),
                    Catch::Contains("transaction 0 is for chain \"jc-test-12\""));
     }
@@ -550,12 +550,12 @@ TEST_CASE("indexes keep the first inclusion of a transaction and of a client_ref
           "[ledger][store]") {
     TempDir dir;
     auto store = create_store(dir);
-    const auto a = chain().tx(0, "REF-1", 100);
-    const auto a_again_new_content = chain().tx(0, "REF-1", 101);  // same client_ref
-    const auto b = chain().tx(1, "REF-1", 100);                    // other bank, same ref
+    const auto a = store_chain().tx(0, "REF-1", 100);
+    const auto a_again_new_content = store_chain().tx(0, "REF-1", 101);  // same client_ref
+    const auto b = store_chain().tx(1, "REF-1", 100);                    // other bank, same ref
 
     auto commit = [&](std::vector<ledger::TxPtr> txs, ledger::ReceiptStatus later) {
-        auto step = chain().next(store->head(), std::move(txs));
+        auto step = store_chain().next(store->head(), std::move(txs));
         for (std::size_t i = 0; i < step.receipts.size(); ++i) {
             auto& r = step.receipts[i];
             r.status = i == 0 && later == ledger::ReceiptStatus::kOk ? ledger::ReceiptStatus::kOk
@@ -590,7 +590,7 @@ TEST_CASE("indexes keep the first inclusion of a transaction and of a client_ref
     // The snapshot keeps the database open; both handles must go before it can be reopened.
     snap.reset();
     store.reset();
-    auto reopened = Store::open(options_for(dir), chain().genesis());
+    auto reopened = Store::open(options_for(dir), store_chain().genesis());
     INFO((reopened.ok() ? std::string() : reopened.error().message()));
     CHECK(reopened.ok());
 }
@@ -602,9 +602,9 @@ TEST_CASE("commit_block computes the results it is not given, and indexes a new 
     // Block 1: a new client_ref used by two different transactions of one bank in one block
     // (the store reads no location index for a (sender, client_ref) no earlier block indexed,
     // ADR 0160): each gets its own location, the client_ref names the first.
-    const auto a = chain().tx(0, "REF-9", 100);
-    const auto a_other = chain().tx(0, "REF-9", 101);
-    auto step = chain().next(store->head(), {a, a_other});
+    const auto a = store_chain().tx(0, "REF-9", 100);
+    const auto a_other = store_chain().tx(0, "REF-9", 101);
+    auto step = store_chain().next(store->head(), {a, a_other});
     auto results = store->commit_block(step.block, step.certificate, step.receipts, step.writes);
     REQUIRE(results.ok());
     CHECK(*results == step.results);  // TestChain computes them without the store
@@ -614,7 +614,7 @@ TEST_CASE("commit_block computes the results it is not given, and indexes a new 
     CHECK(snap->tx_location(a_other->hash()).value() == std::optional(ledger::TxLocation{1, 1}));
     CHECK(snap->receipt_by_client_ref("BANKA", "REF-9").value() == std::optional(step.receipts[0]));
     // Block 2 replays both: DUPLICATE receipts; the indexes keep block 1.
-    auto again = chain().next(store->head(), {a_other, a});
+    auto again = store_chain().next(store->head(), {a_other, a});
     for (auto& r : again.receipts) {
         r.status = ledger::ReceiptStatus::kDuplicate;
     }
@@ -628,20 +628,20 @@ TEST_CASE("commit_block computes the results it is not given, and indexes a new 
     CHECK(snap->receipt_by_client_ref("BANKA", "REF-9").value() == std::optional(step.receipts[0]));
     CHECK(store->verify_blocks(1, 2).ok());
     // A block the store refuses is refused by this form too, and nothing is written.
-    auto bad = chain().next(store->head(), {chain().tx(1, "REF-10", 5)});
+    auto bad = store_chain().next(store->head(), {store_chain().tx(1, "REF-10", 5)});
     bad.receipts[0].index = 7;
     CHECK(store->commit_block(bad.block, bad.certificate, bad.receipts, bad.writes).error().code() ==
           Errc::kInvalidArgument);
     CHECK(store->head().height == 2);
     // Refused on its last receipt, after the first three were filed into the reused batches:
     // none of their records may go out with the next block committed at that height.
-    const std::vector<ledger::TxPtr> refused_txs{chain().tx(1, "REF-20", 1), chain().tx(1, "REF-21", 2),
-                                                 chain().tx(1, "REF-22", 3), chain().tx(1, "REF-23", 4)};
-    auto late = chain().next(store->head(), refused_txs);
+    const std::vector<ledger::TxPtr> refused_txs{store_chain().tx(1, "REF-20", 1), store_chain().tx(1, "REF-21", 2),
+                                                 store_chain().tx(1, "REF-22", 3), store_chain().tx(1, "REF-23", 4)};
+    auto late = store_chain().next(store->head(), refused_txs);
     late.receipts[3].index = 9;
     CHECK(store->commit_block(late.block, late.certificate, late.receipts, late.writes).error().code() ==
           Errc::kInvalidArgument);
-    auto good = chain().next(store->head(), {chain().tx(2, "REF-30", 6)});
+    auto good = store_chain().next(store->head(), {store_chain().tx(2, "REF-30", 6)});
     REQUIRE(store->commit_block(good.block, good.certificate, good.receipts, good.writes).ok());
     snap = store->snapshot();
     for (const auto& tx : refused_txs) {
@@ -660,7 +660,7 @@ TEST_CASE("the crash test's chain reuses client_refs and replays transactions as
     std::vector<test::ChainStep> steps;
     for (std::uint64_t height = 1; height <= 2; ++height) {
         const auto head = store->head();
-        auto step = chain().next(head, chain().txs_reusing_refs_for(height, 1000));
+        auto step = store_chain().next(head, store_chain().txs_reusing_refs_for(height, 1000));
         REQUIRE(step.block.txs().size() >= 6);
         REQUIRE(store->commit_block(step.block, step.certificate, step.receipts, step.writes).ok());
         steps.push_back(std::move(step));
@@ -688,41 +688,41 @@ TEST_CASE("checkpoint certificates must certify this node's own results", "[ledg
     const auto steps = commit_blocks(*store, 2);
     const Hash own1 = steps[0].results.digest();
 
-    CHECK(store->put_checkpoint_certificate(chain().checkpoint_certificate(1, own1)).ok());
+    CHECK(store->put_checkpoint_certificate(store_chain().checkpoint_certificate(1, own1)).ok());
     CHECK(store->snapshot()->checkpoint_certificate(1).value() ==
-          std::optional(chain().checkpoint_certificate(1, own1)));
+          std::optional(store_chain().checkpoint_certificate(1, own1)));
     // A second, different but valid certificate is accepted and the first kept.
-    CHECK(store->put_checkpoint_certificate(chain().checkpoint_certificate(1, own1, 4)).ok());
+    CHECK(store->put_checkpoint_certificate(store_chain().checkpoint_certificate(1, own1, 4)).ok());
     CHECK(store->snapshot()->checkpoint_certificate(1).value()->signatures.size() == 3);
 
-    auto above = store->put_checkpoint_certificate(chain().checkpoint_certificate(3, own1));
+    auto above = store->put_checkpoint_certificate(store_chain().checkpoint_certificate(3, own1));
     REQUIRE_FALSE(above.ok());
     CHECK_THAT(above.error().message(), Catch::Contains("above the head"));
 
-    Certificate forged = chain().checkpoint_certificate(2, sha256("other results"));
+    Certificate forged = store_chain().checkpoint_certificate(2, sha256("other results"));
     forged.signatures[0].sig.bytes[5] ^= 1;
     auto forged_status = store->put_checkpoint_certificate(forged);
     REQUIRE_FALSE(forged_status.ok());
     CHECK(forged_status.error().code() == Errc::kCrypto);  // not a reason to halt
 
     auto weak = store->put_checkpoint_certificate(
-        chain().checkpoint_certificate(2, steps[1].results.digest(), 1));
+        store_chain().checkpoint_certificate(2, steps[1].results.digest(), 1));
     REQUIRE_FALSE(weak.ok());
     CHECK_THAT(weak.error().message(), Catch::Contains("below quorum"));
 
     auto diverged =
-        store->put_checkpoint_certificate(chain().checkpoint_certificate(2, sha256("other results")));
+        store->put_checkpoint_certificate(store_chain().checkpoint_certificate(2, sha256("other results")));
     REQUIRE_FALSE(diverged.ok());
     CHECK(diverged.error().code() == Errc::kCorruption);
     CHECK_THAT(diverged.error().message(),
                Catch::Contains("at height 2") && Catch::Contains("diverge from the quorum"));
 
     CHECK(store->put_checkpoint_certificate(
-                   chain().checkpoint_certificate(2, steps[1].results.digest()))
+                   store_chain().checkpoint_certificate(2, steps[1].results.digest()))
               .ok());
     store.reset();
     // The head check also re-verifies the head's checkpoint.
-    CHECK(Store::open(options_for(dir), chain().genesis()).ok());
+    CHECK(Store::open(options_for(dir), store_chain().genesis()).ok());
 }
 
 TEST_CASE("consensus records are durable and kept apart from the state", "[ledger][store]") {
@@ -745,7 +745,7 @@ TEST_CASE("consensus records are durable and kept apart from the state", "[ledge
                                                     {"", std::string("bad")}})
                         .ok());
     }
-    auto store = Store::open(options_for(dir), chain().genesis()).value();
+    auto store = Store::open(options_for(dir), store_chain().genesis()).value();
     CHECK(store->get_consensus_record("vote/0001/prepare").value() == std::nullopt);
     CHECK(store->get_consensus_record("vote/0002/prepare").value() == std::optional<std::string>("v2"));
     CHECK(store->get_consensus_record("vote/0009/prepare").value() == std::nullopt);
@@ -805,7 +805,7 @@ TEST_CASE("opening refuses a store whose head is inconsistent", "[ledger][store]
         {"last transaction deleted", [&](auto& db) { raw_delete(db, key_hi('T', 3, last)); },
          "transactions, header says"},
         {"transaction replaced by another valid one",
-         [&](auto& db) { raw_put(db, key_hi('T', 3, 1), chain().tx(0, "FORGED", 1)->canonical_json()); },
+         [&](auto& db) { raw_put(db, key_hi('T', 3, 1), store_chain().tx(0, "FORGED", 1)->canonical_json()); },
          "does not match the transactions"},
         {"transaction bytes garbled",
          [&](auto& db) {
@@ -931,7 +931,7 @@ TEST_CASE("opening refuses a store whose head is inconsistent", "[ledger][store]
         CHECK_THAT(error, Catch::Contains(damage.expect));
     }
     // The undamaged original still opens.
-    CHECK(Store::open(options_for(dir), chain().genesis()).ok());
+    CHECK(Store::open(options_for(dir), store_chain().genesis()).ok());
 }
 
 TEST_CASE("the head's write record keeps only what the state does not hold", "[ledger][store]") {
@@ -957,7 +957,7 @@ TEST_CASE("the head's write record keeps only what the state does not hold", "[l
     }
     CHECK(v.size() < full.data().size());
     CHECK(v.size() > keys_bytes);
-    CHECK(Store::open(options_for(dir), chain().genesis()).ok());
+    CHECK(Store::open(options_for(dir), store_chain().genesis()).ok());
 
 }
 
@@ -987,7 +987,7 @@ TEST_CASE("a flipped byte in LevelDB's files is refused, not served", "[ledger][
         f.seekp(static_cast<std::streamoff>(size / 2));
         f.write(&c, 1);
     }
-    auto store = Store::open(options_for(dir), chain().genesis());
+    auto store = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE_FALSE(store.ok());
     CHECK(store.error().code() == Errc::kCorruption);
 }
@@ -1001,7 +1001,7 @@ TEST_CASE("verify_blocks finds damage below the head, naming the height", "[ledg
     }
     with_raw_db(dir, [&](auto& db) { raw_delete(db, key_hi('R', 2, 0)); });
     // The head check looks at the head only, so the store opens...
-    auto store = Store::open(options_for(dir), chain().genesis()).value();
+    auto store = Store::open(options_for(dir), store_chain().genesis()).value();
     CHECK(store->verify_blocks(3, 4).ok());
     // ...and the deep check finds the damaged block.
     auto s = store->verify_blocks(1, 4);
@@ -1018,20 +1018,20 @@ TEST_CASE("disk problems come back as errors", "[ledger][store]") {
         std::ofstream file(dir.db());
         file << "not a directory";
     }
-    auto opened = Store::open(options_for(dir), chain().genesis());
+    auto opened = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE_FALSE(opened.ok());
-    auto created = Store::create(options_for(dir), chain().genesis(), chain().genesis_writes());
+    auto created = Store::create(options_for(dir), store_chain().genesis(), store_chain().genesis_writes());
     REQUIRE_FALSE(created.ok());
     CHECK_THAT(created.error().message(), Catch::Contains("ledger store"));
 
     StoreOptions nested;
     nested.path = dir.db() + "/sub/ledger";
-    CHECK_FALSE(Store::create(nested, chain().genesis(), chain().genesis_writes()).ok());
+    CHECK_FALSE(Store::create(nested, store_chain().genesis(), store_chain().genesis_writes()).ok());
 
     // A second process (here: a second open) cannot take the LevelDB lock.
     TempDir other;
     auto first = create_store(other);
-    auto second = Store::open(options_for(other), chain().genesis());
+    auto second = Store::open(options_for(other), store_chain().genesis());
     REQUIRE_FALSE(second.ok());
     CHECK(second.error().code() == Errc::kIo);
 }
@@ -1040,7 +1040,7 @@ TEST_CASE("an in-memory store works like a disk store", "[ledger][store]") {
     StoreOptions o;
     o.path = "/jc-in-memory-ledger";
     o.in_memory = true;
-    auto store = Store::create(o, chain().genesis(), chain().genesis_writes()).value();
+    auto store = Store::create(o, store_chain().genesis(), store_chain().genesis_writes()).value();
     commit_blocks(*store, 3);
     CHECK(store->head().height == 3);
     CHECK(store->verify_blocks(1, 3).ok());
@@ -1063,9 +1063,9 @@ TEST_CASE("a commit torn between its chain and state batches is removed at open"
             }
             return {};
         };
-        auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+        auto store = Store::create(options, store_chain().genesis(), store_chain().genesis_writes()).value();
         steps = commit_blocks(*store, 3);
-        torn_step = chain().next(store->head(), chain().txs_for(4, 6));
+        torn_step = store_chain().next(store->head(), store_chain().txs_for(4, 6));
         const auto& torn = *torn_step;
         const auto s = store->commit_block(torn.block, torn.certificate, torn.receipts, torn.writes, torn.results);
         REQUIRE_FALSE(s.ok());
@@ -1085,7 +1085,7 @@ TEST_CASE("a commit torn between its chain and state batches is removed at open"
         CHECK_FALSE(raw_has(db, key_hash('N', torn.block.hash())));
     });
     {
-        auto store = Store::open(options_for(dir), chain().genesis()).value();
+        auto store = Store::open(options_for(dir), store_chain().genesis()).value();
         CHECK(store->head().height == 3);
         REQUIRE(store->torn_commit_removed().has_value());
         CHECK(store->torn_commit_removed()->height == 4);
@@ -1096,7 +1096,7 @@ TEST_CASE("a commit torn between its chain and state batches is removed at open"
         commit_blocks(*store, 1);
     }
     with_raw_db(dir, [&](Raw& db) { CHECK(chain_keys_at(db, 4).size() == torn_records); });
-    auto store = Store::open(options_for(dir), chain().genesis()).value();
+    auto store = Store::open(options_for(dir), store_chain().genesis()).value();
     CHECK_FALSE(store->torn_commit_removed().has_value());
     CHECK(store->head().height == 5);
     CHECK(store->verify_blocks(1, 5).ok());
@@ -1140,7 +1140,7 @@ TEST_CASE("a snapshot taken while a commit is between its two batches sees none 
         ++checked;
         return {};
     };
-    auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+    auto store = Store::create(options, store_chain().genesis(), store_chain().genesis_writes()).value();
     committing = store.get();
     const auto steps = commit_blocks(*store, 4);
     INFO((failures.empty() ? std::string() : failures.front()));
@@ -1179,7 +1179,7 @@ TEST_CASE("a snapshot racing a commit retries a failed head read and holds the n
             fail_first = false;
         }
     };
-    auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+    auto store = Store::create(options, store_chain().genesis(), store_chain().genesis_writes()).value();
     committing = store.get();
     const auto steps = commit_blocks(*store, 3);
     REQUIRE(raced);
@@ -1209,7 +1209,7 @@ TEST_CASE("a snapshot whose head read keeps failing answers every read with that
         ++attempts;
         return Error(Errc::kIo, "injected: Input/output error");
     };
-    auto store = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+    auto store = Store::create(options, store_chain().genesis(), store_chain().genesis_writes()).value();
     const auto steps = commit_blocks(*store, 2);
     failing = true;
     const auto snap = store->snapshot();
@@ -1270,12 +1270,12 @@ TEST_CASE("a write that fails stops a concurrent write from another thread", "[l
         return Error(Errc::kIo, "injected: no space left on device");
     };
     {
-        auto owned = Store::create(options, chain().genesis(), chain().genesis_writes()).value();
+        auto owned = Store::create(options, store_chain().genesis(), store_chain().genesis_writes()).value();
         store = owned.get();
         commit_blocks(*owned, 1);
         armed = true;
         const auto head = owned->head();
-        const auto step = chain().next(head, chain().txs_for(head.height + 1, 6));
+        const auto step = store_chain().next(head, store_chain().txs_for(head.height + 1, 6));
         const auto committed = owned->commit_block(step.block, step.certificate, step.receipts, step.writes, step.results);
         if (recorder.joinable()) {
             recorder.join();  // before any REQUIRE can leave this scope with the thread running
@@ -1287,7 +1287,7 @@ TEST_CASE("a write that fails stops a concurrent write from another thread", "[l
         REQUIRE_FALSE(record.ok());
         CHECK_THAT(record.error().message(), Catch::Contains("an earlier write failed"));
     }
-    auto reopened = Store::open(options_for(dir), chain().genesis()).value();
+    auto reopened = Store::open(options_for(dir), store_chain().genesis()).value();
     CHECK(reopened->head().height == 1);
     CHECK(reopened->get_consensus_record("vote/0002/commit").value() == std::nullopt);
 }
@@ -1305,8 +1305,8 @@ TEST_CASE("a format-1 store and a lost database are refused with precise errors"
         }
         for (const bool create : {false, true}) {
             INFO((create ? "create" : "open"));
-            auto store = create ? Store::create(options_for(dir), chain().genesis(), chain().genesis_writes())
-                                : Store::open(options_for(dir), chain().genesis());
+            auto store = create ? Store::create(options_for(dir), store_chain().genesis(), store_chain().genesis_writes())
+                                : Store::open(options_for(dir), store_chain().genesis());
             REQUIRE_FALSE(store.ok());
             CHECK(store.error().code() == Errc::kInvalidArgument);
             CHECK_THAT(store.error().message(), Catch::Contains(dir.db() + " holds a format-1 store"));
@@ -1330,14 +1330,14 @@ TEST_CASE("a format-1 store and a lost database are refused with precise errors"
             REQUIRE_FALSE(leveldb::DB::Open(o, dir.db(), &raw).ok());
             REQUIRE(fs::exists(dir.db() + "/LOCK"));
         }
-        auto store = Store::open(options_for(dir), chain().genesis());
+        auto store = Store::open(options_for(dir), store_chain().genesis());
         INFO((store.ok() ? std::string() : store.error().message()));
         REQUIRE(store.ok());
         CHECK((*store)->head().height == 2);
         // Anything else there is still refused.
         store->reset();
         std::ofstream(dir.db() + "/000005.ldb") << "a table of some other store";
-        auto refused = Store::open(options_for(dir), chain().genesis());
+        auto refused = Store::open(options_for(dir), store_chain().genesis());
         REQUIRE_FALSE(refused.ok());
         CHECK(refused.error().code() == Errc::kCorruption);
         CHECK_THAT(refused.error().message(), Catch::Contains("holds 000005.ldb"));
@@ -1358,12 +1358,12 @@ TEST_CASE("a format-1 store and a lost database are refused with precise errors"
                 } else {
                     fs::remove(copy.db() + "/" + db + "/CURRENT");
                 }
-                auto opened = Store::open(options_for(copy), chain().genesis());
+                auto opened = Store::open(options_for(copy), store_chain().genesis());
                 REQUIRE_FALSE(opened.ok());
                 CHECK(opened.error().code() == Errc::kCorruption);
                 CHECK_THAT(opened.error().message(), Catch::Contains(copy.db()));
                 // Nor may a creation start a fresh ledger over it.
-                CHECK_FALSE(Store::create(options_for(copy), chain().genesis(), chain().genesis_writes()).ok());
+                CHECK_FALSE(Store::create(options_for(copy), store_chain().genesis(), store_chain().genesis_writes()).ok());
             }
         }
     }
@@ -1381,12 +1381,12 @@ TEST_CASE("a creation interrupted after the chain database is no store yet", "[l
     TempDir dir;
     {
         auto options = options_for(dir);
-        auto store = Store::create(options, chain().genesis(), chain().genesis_writes());
+        auto store = Store::create(options, store_chain().genesis(), store_chain().genesis_writes());
         REQUIRE(store.ok());
     }
     fs::remove_all(dir.db() + "/state");
     {
-        auto none = Store::open(options_for(dir), chain().genesis());
+        auto none = Store::open(options_for(dir), store_chain().genesis());
         REQUIRE_FALSE(none.ok());
         CHECK(none.error().code() == Errc::kNotFound);
     }
@@ -1474,13 +1474,13 @@ TEST_CASE("chain tables take large blocks and no Bloom filter while state tables
     old_style.chain_block_bytes = 4096;  // what every store was written with before ADR 0171
     std::vector<test::ChainStep> steps;
     {
-        auto created = Store::create(old_style, chain().genesis(), chain().genesis_writes());
+        auto created = Store::create(old_style, store_chain().genesis(), store_chain().genesis_writes());
         REQUIRE(created.ok());
         steps = commit_blocks(**created, 30, 12);
     }
     // Reopening turns each database's log into a level-0 table written with the options in force.
     {
-        auto reopened = Store::open(old_style, chain().genesis());
+        auto reopened = Store::open(old_style, store_chain().genesis());
         REQUIRE(reopened.ok());
         const auto chain_tables = table_shapes(dir.db() + "/chain");
         REQUIRE(chain_tables.size() == 1);
@@ -1490,7 +1490,7 @@ TEST_CASE("chain tables take large blocks and no Bloom filter while state tables
         CHECK(chain_tables[0].data_blocks > chain_tables[0].entry_bytes / 16384 + 1);
         commit_blocks(**reopened, 30, 12);
     }
-    auto reopened = Store::open(options_for(dir), chain().genesis());
+    auto reopened = Store::open(options_for(dir), store_chain().genesis());
     REQUIRE(reopened.ok());
     Store& store = **reopened;
     // Tables with 4 KiB blocks and 16 KiB blocks side by side read back as one chain.

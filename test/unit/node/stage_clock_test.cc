@@ -13,7 +13,7 @@
 namespace jc::node {
 namespace {
 
-Hash digest(std::uint8_t b) {
+Hash filled_hash(std::uint8_t b) {
     Hash h;
     h.bytes.fill(b);
     return h;
@@ -23,36 +23,36 @@ const ProposalTimes::TimePoint kT0{std::chrono::milliseconds(1000)};
 
 TEST_CASE("block_consensus measures only the block this node proposed at the height", "[node][stage_clock]") {
     ProposalTimes times;
-    times.proposed(5, digest(1), kT0);
-    times.proposed(6, digest(2), kT0 + std::chrono::milliseconds(10));
+    times.proposed(5, filled_hash(1), kT0);
+    times.proposed(6, filled_hash(2), kT0 + std::chrono::milliseconds(10));
     // Our block commits at 5: measured from our proposal.
-    const auto at5 = times.committed(5, digest(1));
+    const auto at5 = times.committed(5, filled_hash(1));
     REQUIRE(at5.has_value());
     CHECK(*at5 == kT0);
     // A view change: another primary's block commits at 6.
-    CHECK_FALSE(times.committed(6, digest(9)).has_value());
+    CHECK_FALSE(times.committed(6, filled_hash(9)).has_value());
     CHECK(times.size() == 0);
     // A height this node never proposed.
-    CHECK_FALSE(times.committed(7, digest(3)).has_value());
+    CHECK_FALSE(times.committed(7, filled_hash(3)).has_value());
 }
 
 TEST_CASE("a later proposal at a height replaces the earlier, and commits settle every height below",
           "[node][stage_clock]") {
     ProposalTimes times;
-    times.proposed(5, digest(1), kT0);
+    times.proposed(5, filled_hash(1), kT0);
     // This node is primary again in a later view and proposes another block at 5.
-    times.proposed(5, digest(4), kT0 + std::chrono::milliseconds(300));
-    times.proposed(6, digest(2), kT0);
-    times.proposed(8, digest(3), kT0);
+    times.proposed(5, filled_hash(4), kT0 + std::chrono::milliseconds(300));
+    times.proposed(6, filled_hash(2), kT0);
+    times.proposed(8, filled_hash(3), kT0);
     // The commit at 6 settles 5 (its block is decided) without measuring it.
-    const auto at6 = times.committed(6, digest(2));
+    const auto at6 = times.committed(6, filled_hash(2));
     CHECK(at6 == kT0);
     CHECK(times.size() == 1);
-    CHECK_FALSE(times.committed(5, digest(4)).has_value());
+    CHECK_FALSE(times.committed(5, filled_hash(4)).has_value());
     ProposalTimes again;
-    again.proposed(5, digest(1), kT0);
-    again.proposed(5, digest(4), kT0 + std::chrono::milliseconds(300));
-    CHECK_FALSE(again.committed(5, digest(1)).has_value());
+    again.proposed(5, filled_hash(1), kT0);
+    again.proposed(5, filled_hash(4), kT0 + std::chrono::milliseconds(300));
+    CHECK_FALSE(again.committed(5, filled_hash(1)).has_value());
 }
 
 TEST_CASE("block_durable measures only a commit this block's execution made", "[node][stage_clock]") {

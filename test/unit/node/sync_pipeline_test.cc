@@ -53,7 +53,7 @@ const crypto::SecretKey& bank_key() {
     return k;
 }
 
-ledger::TxPtr signed_tx(std::uint64_t height, int i) {
+ledger::TxPtr height_tx(std::uint64_t height, int i) {
     ledger::UnsignedTx u{std::string(kChain), "loan.repay", "WEBANK",
                          "ref-" + std::to_string(height) + "-" + std::to_string(i),
                          json::Value{{"amount", "50.00"}, {"h", static_cast<std::int64_t>(height)}}};
@@ -61,7 +61,7 @@ ledger::TxPtr signed_tx(std::uint64_t height, int i) {
 }
 
 // Same fields, another key's signature: well-formed, badly signed.
-ledger::TxPtr forged(const ledger::Transaction& honest) {
+ledger::TxPtr forged_by_validator(const ledger::Transaction& honest) {
     json::Value v = honest.to_value();
     v["sig"] = validator_secrets()[0].sign(honest.hash()).hex();
     return std::make_shared<const ledger::Transaction>(ledger::Transaction::from_value(v).value());
@@ -101,7 +101,7 @@ std::vector<Synced> honest_chain(std::uint64_t n) {
     std::vector<Synced> out;
     Hash parent = genesis_hash();
     for (std::uint64_t h = 1; h <= n; ++h) {
-        auto block = make_block(h, parent, {signed_tx(h, 0), signed_tx(h, 1)});
+        auto block = make_block(h, parent, {height_tx(h, 0), height_tx(h, 1)});
         parent = block.hash();
         auto cert = certify(block);
         out.push_back({std::move(block), std::move(cert)});
@@ -218,11 +218,11 @@ TEST_CASE("a refused synced block is not executed, is fetched again, and an hone
         bad[3].cert = chain[4].cert;
     } else if (f == "broken chain link") {
         // A properly certified height-4 block that does not extend block 3.
-        bad[3].block = make_block(4, sha256("another fork"), {signed_tx(4, 0), signed_tx(4, 1)});
+        bad[3].block = make_block(4, sha256("another fork"), {height_tx(4, 0), height_tx(4, 1)});
         bad[3].cert = certify(bad[3].block);
     } else {
         // Certified by a quorum (so more than f validators would be faulty), yet badly signed.
-        bad[3].block = make_block(4, chain[2].block.hash(), {signed_tx(4, 0), forged(*signed_tx(4, 1))});
+        bad[3].block = make_block(4, chain[2].block.hash(), {height_tx(4, 0), forged_by_validator(*height_tx(4, 1))});
         bad[3].cert = certify(bad[3].block);
     }
 
@@ -292,7 +292,7 @@ TEST_CASE("a group the storage thread refuses is fetched again from its head", "
     std::vector<Synced> fork;
     Hash parent = sha256("a fork's block 3");
     for (std::uint64_t height = 4; height <= 5; ++height) {
-        auto block = make_block(height, parent, {signed_tx(height, 7)});
+        auto block = make_block(height, parent, {height_tx(height, 7)});
         parent = block.hash();
         auto cert = certify(block);
         fork.push_back({std::move(block), std::move(cert)});

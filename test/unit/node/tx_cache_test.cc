@@ -49,7 +49,7 @@ ledger::TxPtr forged(const ledger::Transaction& honest) {
     return std::make_shared<const ledger::Transaction>(ledger::Transaction::from_value(v).value());
 }
 
-std::vector<ledger::TxPtr> signed_txs(std::size_t n) {
+std::vector<ledger::TxPtr> cache_txs(std::size_t n) {
     std::vector<ledger::TxPtr> out;
     for (std::size_t i = 0; i < n; ++i) {
         out.push_back(signed_tx(i));
@@ -162,7 +162,7 @@ TEST_CASE("a check that throws leaves no in-flight marker behind", "[node][tx_ca
 }
 
 TEST_CASE("the verified cache is bounded by count and bytes, oldest first", "[node][tx_cache]") {
-    const auto txs = signed_txs(12);
+    const auto txs = cache_txs(12);
     const std::size_t one = txs[0]->canonical_json().size();
 
     SECTION("by count") {
@@ -244,7 +244,7 @@ TEST_CASE("the verified cache is bounded by count and bytes, oldest first", "[no
 }
 
 TEST_CASE("committed envelopes are remembered, boundedly, and only those exact envelopes", "[node][tx_cache]") {
-    const auto txs = signed_txs(8);
+    const auto txs = cache_txs(8);
     VerifiedTxCache cache(100, 1 << 20, /*committed_max=*/3);
     for (const auto& tx : txs) {
         verify_and_cache(cache, tx);
@@ -285,7 +285,7 @@ TEST_CASE("an erased or committed transaction is released at once, not when its 
     // A transaction that stays pooled the whole time sits at the front of the insertion order.
     const auto pinned = signed_tx(1'000'000);
     verify_and_cache(cache, pinned);
-    auto txs = signed_txs(kRounds);
+    auto txs = cache_txs(kRounds);
     for (std::size_t i = 0; i < kRounds; ++i) {
         verify_and_cache(cache, txs[i]);
         if (i % 3 == 0) {
@@ -314,7 +314,7 @@ TEST_CASE("an erased or committed transaction is released at once, not when its 
 TEST_CASE("insertion-order slots stay within 2 * txs_max behind a long-lived entry", "[node][tx_cache]") {
     constexpr std::size_t kTxsMax = 20;
     VerifiedTxCache cache(kTxsMax, 1 << 20);
-    const auto txs = signed_txs(200);
+    const auto txs = cache_txs(200);
     for (std::size_t i = 0; i < txs.size(); ++i) {
         verify_and_cache(cache, txs[i]);
         if (i != 0) {
@@ -356,7 +356,7 @@ void poke_le(Bytes& bytes, std::size_t offset, std::uint64_t v, std::size_t widt
 }  // namespace
 
 TEST_CASE("the cached block decoder agrees with Block::decode on good and bad bytes", "[node][tx_cache]") {
-    const auto txs = signed_txs(4);
+    const auto txs = cache_txs(4);
     const auto block = ledger::Block::make(7, sha256("parent"), 1'700'000'000'000, 1, txs).value();
     const Bytes good = block.encode();
     VerifiedTxCache empty(100, 1 << 20);
