@@ -10,6 +10,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <catch2/catch.hpp>
+#include "wait_until.h"
 
 #include <chrono>
 #include <filesystem>
@@ -26,15 +27,9 @@ using namespace jc::p2p;
 
 namespace {
 
-bool wait_until(const std::function<bool()>& condition, int deadline_ms = 10000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return condition();
+// Mutual TLS handshakes between several transports: a longer deadline than the default.
+bool wait_until(const std::function<bool()>& condition) {
+    return jc::test::wait_until(condition, 10000);
 }
 
 struct Files {
