@@ -87,8 +87,8 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
         delta_for(p.bank_id, p.credit, p.credit_counterparty).credits += static_cast<U128>(p.amount);
     }
     for (const auto& d : deltas) {
-        std::string key = keys::account(*d.bank, d.code, *d.counterparty);
-        JC_EXEC_ASSIGN(Account a, load(store::account(ov, key)));
+        const std::string key = keys::account(*d.bank, d.code, *d.counterparty);
+        JC_EXEC_ASSIGN(Account a, load(ov.account(key)));
         const auto debits = arith::add_checked(a.debits_posted, d.debits);
         const auto credits = arith::add_checked(a.credits_posted, d.credits);
         if (!debits || !credits) {
@@ -96,7 +96,7 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
         }
         a.debits_posted = *debits;
         a.credits_posted = *credits;
-        ov.put(std::move(key), encode(a));
+        JC_EXEC_TRY(from_status(ov.put_account(key, a)));
     }
     // GROSS partnerships (ADR 0056): their lines become instructions, grouped per partnership in
     // first-appearance order; the rest nets in the cycle.
@@ -134,15 +134,15 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
     }
     for (const ObligationLine* line : net) {
         const ObligationLine& o = *line;
-        std::string key = keys::obligation(cycle_id, o.debtor, o.creditor, o.category);
-        JC_EXEC_ASSIGN(ObligationAggregate agg, load(store::obligation(ov, key)));
+        const std::string key = keys::obligation(cycle_id, o.debtor, o.creditor, o.category);
+        JC_EXEC_ASSIGN(ObligationAggregate agg, load(ov.obligation(key)));
         const auto total = arith::add_checked(agg.amount, static_cast<U128>(o.amount));
         if (!total) {
             return overflow("obligation total");
         }
         agg.amount = *total;
         agg.count += 1;
-        ov.put(std::move(key), encode(agg));
+        JC_EXEC_TRY(from_status(ov.put_obligation(key, agg)));
     }
     return exec_ok();
 }

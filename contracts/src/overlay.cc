@@ -7,6 +7,9 @@
 namespace jc::contracts {
 
 Result<std::optional<std::string>> Overlay::get(std::string_view key) const {
+    if (const std::string* typed = written_typed(key)) {
+        return std::optional<std::string>{*typed};
+    }
     const auto it = entries_.find(key);
     if (it != entries_.end()) {
         return it->second;
@@ -43,7 +46,86 @@ const std::vector<const Overlay::Map::value_type*>& Overlay::ordered() const {
     return order_;
 }
 
+const std::string* Overlay::written_typed(std::string_view key) const {
+    if (const auto* s = accounts_.covers(key) ? accounts_.find_written(key) : nullptr) {
+        typed_bytes_ = accounts_.bytes(*s);
+        return &typed_bytes_;
+    }
+    if (const auto* s = obligations_.covers(key) ? obligations_.find_written(key) : nullptr) {
+        typed_bytes_ = obligations_.bytes(*s);
+        return &typed_bytes_;
+    }
+    return nullptr;
+}
+
+bool Overlay::typed_slot(std::string_view key) const {
+    return (accounts_.covers(key) && accounts_.find(key) != nullptr) ||
+           (obligations_.covers(key) && obligations_.find(key) != nullptr);
+}
+
+template <typename T>
+Result<T> Overlay::typed(TypedRecords<T>& set, std::string_view key) const {
+    if (const auto* s = set.find(key)) {
+        return s->value;
+    }
+    // No slot: no typed write either, so the bytes are the record's.
+    auto slot = read_bytes(
+        key, [&](std::optional<std::string_view> bytes) { return set.load(key, bytes); });
+    if (!slot) {
+        return std::move(slot).error();
+    }
+    return (*slot)->value;
+}
+
+template <typename T>
+Status Overlay::put_typed(TypedRecords<T>& set, std::string_view key, const T& value) {
+    auto* s = set.find(key);
+    if (s == nullptr) {
+        auto slot = read_bytes(
+            key, [&](std::optional<std::string_view> bytes) { return set.load(key, bytes); });
+        if (!slot) {
+            return std::move(slot).error();
+        }
+        s = *slot;
+    }
+    set.write(s, value);
+    typed_unflushed_ = true;
+    return {};
+}
+
+Result<Account> Overlay::account(std::string_view key) const {
+    return typed(accounts_, key);
+}
+Result<ObligationAggregate> Overlay::obligation(std::string_view key) const {
+    return typed(obligations_, key);
+}
+Status Overlay::put_account(std::string_view key, const Account& value) {
+    return put_typed(accounts_, key, value);
+}
+Status Overlay::put_obligation(std::string_view key, const ObligationAggregate& value) {
+    return put_typed(obligations_, key, value);
+}
+
+void Overlay::flush_typed() const {
+    if (!typed_unflushed_) {
+        return;
+    }
+    auto put = [this](const std::string& key, std::string bytes) {
+        const auto it = entries_.find(key);
+        if (it != entries_.end() && it->second && *it->second == bytes) {
+            return;
+        }
+        set(key, std::move(bytes));
+    };
+    accounts_.flush(put);
+    obligations_.flush(put);
+    typed_unflushed_ = false;
+}
+
 std::vector<Overlay::Entry> Overlay::sorted(std::string_view prefix) const {
+    if (accounts_.meets(prefix) || obligations_.meets(prefix)) {
+        flush_typed();
+    }
     const auto& order = ordered();
     auto it = std::lower_bound(order.begin(), order.end(), prefix,
                                [](const Map::value_type* e, std::string_view p) { return e->first < p; });
@@ -86,7 +168,7 @@ Status Overlay::scan(std::string_view prefix,
     return {};
 }
 
-void Overlay::set(std::string key, std::optional<std::string> value) {
+void Overlay::set(std::string key, std::optional<std::string> value) const {
     auto [it, inserted] = entries_.try_emplace(std::move(key));
     if (inserted) {
         if (order_valid_) {
@@ -99,13 +181,26 @@ void Overlay::set(std::string key, std::optional<std::string> value) {
     it->second = std::move(value);
 }
 
-void Overlay::put(std::string key, std::string value) { set(std::move(key), std::move(value)); }
+void Overlay::put(std::string key, std::string value) {
+    JC_ASSERT(!typed_slot(key), "contracts.overlay.typed_record_written_as_bytes");
+    set(std::move(key), std::move(value));
+}
 
-void Overlay::erase(std::string key) { set(std::move(key), std::nullopt); }
+void Overlay::erase(std::string key) {
+    JC_ASSERT(!typed_slot(key), "contracts.overlay.typed_record_written_as_bytes");
+    set(std::move(key), std::nullopt);
+}
 
 void Overlay::rollback(Savepoint sp) {
-    JC_ASSERT(sp <= undo_.size(), "contracts.overlay.savepoint_valid");
-    while (undo_.size() > sp) {
+    JC_ASSERT(sp.bytes <= undo_.size(), "contracts.overlay.savepoint_valid");
+    // Either log may undo what a flush relied on; the next walk re-flushes (equal bytes are
+    // skipped).
+    const bool accounts_undone = accounts_.rollback(sp.accounts);
+    const bool obligations_undone = obligations_.rollback(sp.obligations);
+    if (accounts_undone || obligations_undone || undo_.size() > sp.bytes) {
+        typed_unflushed_ = true;
+    }
+    while (undo_.size() > sp.bytes) {
         Undo& u = undo_.back();
         if (u.existed) {
             u.entry->second = std::move(u.previous);
@@ -131,6 +226,10 @@ ledger::StateWrites Overlay::take_writes() {
     // The key order is sorted as node pointers (or kept from the invariant pass), and each node
     // is then extracted and its strings moved into the write list once: sorting the
     // StateWrites themselves moved two strings per swap.
+    flush_typed();
+    accounts_.clear();
+    obligations_.clear();
+    typed_unflushed_ = false;
     const auto& order = ordered();
     ledger::StateWrites out;
     out.reserve(order.size());

@@ -18,9 +18,16 @@
 // queued key pops it, any other removal drops the order, rebuilt on next use. Before the first
 // sorted() call (the transactions) keeping it costs one branch per write.
 //
+// Typed records (ADR 0173): accounts and obligation aggregates are read and written as typed
+// values (account(), put_account(), ...) held in TypedRecords, not as bytes. Their bytes reach
+// the byte map only when needed: a walk (sorted(), scan()) over a prefix they fall under and
+// take_writes() flush them first, and get()/read() of such a key return the typed value's
+// encoding. Flushing does not change what any read returns, hence it may happen under const.
+//
 // Private to jc_contracts. Thread-safety: not synchronised; one per block execution.
 #pragma once
 
+#include <jc/contracts/records.h>
 #include <jc/ledger/state.h>
 
 #include <functional>
@@ -29,6 +36,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "typed_records.h"
 
 namespace jc::contracts {
 
@@ -42,21 +51,44 @@ public:
         std::string_view prefix,
         const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
 
+    // Accounts and obligation aggregates are written with put_account()/put_obligation(). Their
+    // keys may be written as bytes only before this overlay has read or written that record
+    // typed (tests load a block's writes this way); asserted.
     void put(std::string key, std::string value);
     void erase(std::string key);
 
-    using Savepoint = std::size_t;
-    [[nodiscard]] Savepoint savepoint() const { return undo_.size(); }
+    struct Savepoint {
+        std::size_t bytes;
+        std::size_t accounts;
+        std::size_t obligations;
+    };
+    [[nodiscard]] Savepoint savepoint() const {
+        return Savepoint{undo_.size(), accounts_.savepoint(), obligations_.savepoint()};
+    }
     void rollback(Savepoint sp);
-    // Forgets the undo log: everything buffered so far is final for this block.
+    // Forgets the undo logs: everything buffered so far is final for this block.
     // REQUIRES: no savepoint taken since the last release is still to be rolled back.
-    void release_undo() { undo_.clear(); }
+    void release_undo() {
+        undo_.clear();
+        accounts_.release_undo();
+        obligations_.release_undo();
+    }
+
+    // The account or obligation aggregate at `key` (its zero value when absent), decoded at most
+    // once per block. A record that does not decode is Errc::kCorruption, with the key.
+    [[nodiscard]] Result<Account> account(std::string_view key) const;
+    [[nodiscard]] Result<ObligationAggregate> obligation(std::string_view key) const;
+    // Writes the record at `key`, undone by a rollback like any other write.
+    [[nodiscard]] Status put_account(std::string_view key, const Account& value);
+    [[nodiscard]] Status put_obligation(std::string_view key, const ObligationAggregate& value);
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
 
     // Whether `key` has a buffered write (a value or a delete). When it has none, a read sees
     // the parent's value.
-    [[nodiscard]] bool buffers(std::string_view key) const { return entries_.find(key) != entries_.end(); }
+    [[nodiscard]] bool buffers(std::string_view key) const {
+        return entries_.find(key) != entries_.end() || written_typed(key) != nullptr;
+    }
 
     // Calls `use` with the current value at `key` (nullopt when absent) and returns its result
     // (a Result<T>). A buffered value is passed as a view, not copied as get() must: most of a
@@ -64,6 +96,17 @@ public:
     // The view is valid only during the call.
     template <typename Use>
     auto read(std::string_view key, Use&& use) const -> decltype(use(std::optional<std::string_view>{})) {
+        if (const std::string* typed = written_typed(key)) {
+            return use(std::optional<std::string_view>{*typed});
+        }
+        return read_bytes(key, std::forward<Use>(use));
+    }
+
+private:
+    // read() without the typed records: the buffered bytes, else the parent's.
+    template <typename Use>
+    auto read_bytes(std::string_view key, Use&& use) const
+        -> decltype(use(std::optional<std::string_view>{})) {
         const auto it = entries_.find(key);
         if (it != entries_.end()) {
             if (!it->second) {
@@ -81,6 +124,7 @@ public:
         return use(std::optional<std::string_view>{**raw});
     }
 
+public:
     struct Entry {
         const std::string* key;
         const std::optional<std::string>* value;  // nullopt: delete
@@ -97,7 +141,17 @@ private:
     };
     using Map = std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>;
 
-    void set(std::string key, std::optional<std::string> value);
+    void set(std::string key, std::optional<std::string> value) const;
+    // When `key` is a typed record this block wrote: its encoding, kept in typed_bytes_ until the
+    // next call (a view of it is what read() passes on). Else nullptr.
+    const std::string* written_typed(std::string_view key) const;
+    bool typed_slot(std::string_view key) const;  // a typed record read or written this block
+    template <typename T>
+    Result<T> typed(TypedRecords<T>& set, std::string_view key) const;
+    template <typename T>
+    Status put_typed(TypedRecords<T>& set, std::string_view key, const T& value);
+    // Encodes the written typed records into the byte map (skipping bytes already equal).
+    void flush_typed() const;
     // The buffered entries in key order (builds order_ on first use; see the top comment).
     const std::vector<const Map::value_type*>& ordered() const;
 
@@ -110,8 +164,14 @@ private:
     };
 
     const ledger::StateReader& parent_;
-    Map entries_;
-    std::vector<Undo> undo_;
+    // Mutable for flush_typed() (see the top comment) and for the typed sets' first-touch loads.
+    mutable Map entries_;
+    mutable std::vector<Undo> undo_;
+    mutable TypedRecords<Account> accounts_{keys::kAccountPrefix, decode_account, encode};
+    mutable TypedRecords<ObligationAggregate> obligations_{keys::kObligationPrefix,
+                                                           decode_obligation, encode};
+    mutable bool typed_unflushed_ = false;  // a typed write or a rollback since the last flush
+    mutable std::string typed_bytes_;
     // Every node of entries_ in key order while order_valid_ (node pointers survive rehashing).
     mutable std::vector<const Map::value_type*> order_;
     mutable bool order_valid_ = false;

@@ -164,6 +164,11 @@ template <typename Reader>
 Result<Account> account(const Reader& r, const std::string& key) {
     return load_or_zero<Account>(r, key, decode_account);
 }
+// The engine's reads of accounts and obligation aggregates go through the overlay's typed
+// records (ADR 0173); the same bytes decode to the same values either way.
+inline Result<Account> account(const Overlay& ov, const std::string& key) {
+    return ov.account(key);
+}
 
 template <typename Reader>
 Result<BankAggregate> bank_aggregate(const Reader& r, std::string_view bank_id) {
@@ -178,6 +183,9 @@ Result<std::int64_t> borrower_outstanding(const Reader& r, const std::string& ke
 template <typename Reader>
 Result<ObligationAggregate> obligation(const Reader& r, const std::string& key) {
     return load_or_zero<ObligationAggregate>(r, key, decode_obligation);
+}
+inline Result<ObligationAggregate> obligation(const Overlay& ov, const std::string& key) {
+    return ov.obligation(key);
 }
 
 // pos(S, i): what servicer S owes partner i = the credit balance of S.INTERBANK[i].

@@ -210,6 +210,145 @@ TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rol
     CHECK(ov.take_writes() == ledger::StateWrites{ledger::StateWrite{"z", std::string("1")}});
 }
 
+TEST_CASE("typed accounts and obligations read, walk, roll back and write as the bytes they stand for",
+          "[contracts][state]") {
+    // ADR 0173: accounts and obligation aggregates are held decoded and reach the byte map only
+    // when a walk, a point read of bytes or take_writes() needs them. A deterministic
+    // pseudo-random mix of typed writes, byte writes to other records, nested rollbacks, walks
+    // (some flushing mid-way, then rolled back across) and reads is checked after every step
+    // against a std::map model holding every write as bytes.
+    ledger::MemoryState parent;
+    const std::array<std::string, 3> banks = {"HUARUI", "WEBANK", "ZBANK"};
+    auto account_key = [&](std::uint64_t n) {
+        return keys::account(banks[n % 3], n % 2 == 0 ? AccountCode::kInterbank : AccountCode::kLoanPrincipal,
+                             n % 2 == 0 ? banks[(n / 3) % 3] : std::string());
+    };
+    auto obligation_key = [&](std::uint64_t n) {
+        return keys::obligation("20240215-01", banks[n % 3], banks[(n / 3) % 3], Category::kPrincipal);
+    };
+    // The parent holds some records of each kind already.
+    for (std::uint64_t n = 0; n < 12; n += 3) {
+        parent.apply({{account_key(n), encode(Account{1000 + n, 7})},
+                      {obligation_key(n), encode(ObligationAggregate{50 + n, 1})},
+                      {"ln/" + std::to_string(n), "parent"}});
+    }
+    Overlay ov(parent);
+    std::map<std::string, std::optional<std::string>> model;  // buffered bytes, as the byte path would hold
+    std::vector<std::pair<Overlay::Savepoint, std::map<std::string, std::optional<std::string>>>> saved;
+    auto bytes_of = [&](const std::string& key) -> std::optional<std::string> {
+        const auto it = model.find(key);
+        return it != model.end() ? it->second : parent.get(key).value();
+    };
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL;  // xorshift64, a fixed sequence
+    auto next = [&x](std::uint64_t n) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x % n;
+    };
+    const std::array<std::string, 6> walks = {"", "a", "ac/", "ac/WEBANK/", "ob/", "ln/"};
+    for (int step = 0; step < 4000; ++step) {
+        const auto op = next(12);
+        const std::uint64_t n = next(18);
+        if (op < 3) {
+            const std::string key = account_key(n);
+            Account a = ov.account(key).value();
+            const auto before = bytes_of(key);
+            CHECK(a == (before ? decode_account(*before).value() : Account{}));
+            a.debits_posted += static_cast<U128>(step);
+            a.credits_posted += 1;
+            REQUIRE(ov.put_account(key, a).ok());
+            model[key] = encode(a);
+        } else if (op == 3) {
+            const std::string key = obligation_key(n);
+            ObligationAggregate o = ov.obligation(key).value();
+            const auto before = bytes_of(key);
+            CHECK(o == (before ? decode_obligation(*before).value() : ObligationAggregate{}));
+            o.amount += 3;
+            o.count += 1;
+            REQUIRE(ov.put_obligation(key, o).ok());
+            model[key] = encode(o);
+        } else if (op == 4) {
+            const std::string key = "ln/" + std::to_string(n);
+            ov.put(key, std::to_string(step));
+            model[key] = std::to_string(step);
+        } else if (op == 5) {
+            saved.emplace_back(ov.savepoint(), model);
+        } else if (op == 6 && !saved.empty()) {
+            const std::size_t back = next(saved.size());
+            ov.rollback(saved[back].first);
+            model = saved[back].second;
+            saved.resize(back);
+        } else if (op == 7) {
+            // Point reads: get(), read() and buffers() see the typed writes.
+            for (const std::string& key : {account_key(n), obligation_key(n)}) {
+                CHECK(ov.get(key).value() == bytes_of(key));
+                CHECK(ov.buffers(key) == (model.count(key) != 0));
+                const auto via_read = ov.read(key, [](std::optional<std::string_view> v) -> Result<std::optional<std::string>> {
+                    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+                });
+                CHECK(via_read.value() == bytes_of(key));
+            }
+        } else if (op < 11) {
+            const std::string& prefix = walks[next(walks.size())];
+            const auto got = ov.sorted(prefix);
+            std::vector<std::pair<std::string, std::optional<std::string>>> want;
+            for (const auto& [k, v] : model) {
+                if (k.compare(0, prefix.size(), prefix) == 0) {
+                    want.emplace_back(k, v);
+                }
+            }
+            REQUIRE(got.size() == want.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                REQUIRE(*got[i].key == want[i].first);
+                REQUIRE(*got[i].value == want[i].second);
+            }
+        } else {
+            std::vector<std::pair<std::string, std::string>> seen;
+            REQUIRE(ov.scan("ac/", [&](std::string_view k, std::string_view v) {
+                seen.emplace_back(std::string(k), std::string(v));
+                return true;
+            }).ok());
+            std::map<std::string, std::string> want;
+            REQUIRE(parent.scan("ac/", [&](std::string_view k, std::string_view v) {
+                want.emplace(std::string(k), std::string(v));
+                return true;
+            }).ok());
+            for (const auto& [k, v] : model) {
+                if (k.rfind("ac/", 0) == 0) {
+                    want[k] = *v;
+                }
+            }
+            CHECK(seen == std::vector<std::pair<std::string, std::string>>(want.begin(), want.end()));
+        }
+    }
+    const auto writes = ov.take_writes();
+    REQUIRE(writes.size() == model.size());
+    std::size_t i = 0;
+    for (const auto& [k, v] : model) {
+        CHECK(writes[i] == ledger::StateWrite{k, v});
+        ++i;
+    }
+    // The overlay starts the next use empty, typed records included.
+    CHECK(ov.take_writes().empty());
+    CHECK(ov.account(account_key(0)).value() == Account{1000, 7});
+}
+
+TEST_CASE("a typed record that does not decode is corruption, with its key", "[contracts][state]") {
+    ledger::MemoryState parent;
+    const std::string key = keys::account("WEBANK", AccountCode::kInterbank, "HUARUI");
+    parent.apply({{key, "\x01short"}});
+    Overlay ov(parent);
+    const auto read = ov.account(key);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.error().code() == Errc::kCorruption);
+    CHECK_THAT(read.error().message(), Catch::Contains(key));
+    const auto written = ov.put_account(key, Account{1, 1});
+    REQUIRE_FALSE(written.ok());
+    CHECK(written.error().code() == Errc::kCorruption);
+    CHECK(ov.take_writes().empty());
+}
+
 TEST_CASE("genesis validates members and opens the first cycle", "[contracts][state]") {
     auto key = [](char fill) { return crypto::SecretKey::from_hex(std::string(63, fill) + "1").value().public_key(); };
     GenesisMember wb{"WEBANK", "WeBank", "313100000013", "", "", {key('1')}, {Role::kServicer}, MemberStatus::kActive};

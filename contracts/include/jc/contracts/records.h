@@ -68,6 +68,7 @@ std::string cycle(std::string_view cycle_id);
 std::string obligation(std::string_view cycle_id, std::string_view debtor, std::string_view creditor,
                        Category category);
 std::string obligation_prefix(std::string_view cycle_id);
+inline constexpr std::string_view kObligationPrefix = "ob/";
 std::string aggregate(std::string_view bank_id);
 inline constexpr std::string_view kAggregatePrefix = "ag/";
 // Two-step origination (ADR 0062): the proposal of a PENDING loan, its expiry index entry
