@@ -87,16 +87,22 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
         delta_for(p.bank_id, p.credit, p.credit_counterparty).credits += static_cast<U128>(p.amount);
     }
     for (const auto& d : deltas) {
-        const std::string key = keys::account(*d.bank, d.code, *d.counterparty);
-        JC_EXEC_ASSIGN(Account a, load(ov.account(key)));
-        const auto debits = arith::add_checked(a.debits_posted, d.debits);
-        const auto credits = arith::add_checked(a.credits_posted, d.credits);
-        if (!debits || !credits) {
+        auto add = [&d](Account& a) {
+            const auto debits = arith::add_checked(a.debits_posted, d.debits);
+            const auto credits = arith::add_checked(a.credits_posted, d.credits);
+            if (!debits || !credits) {
+                return false;  // an overflow: the account is left as it was
+            }
+            a.debits_posted = *debits;
+            a.credits_posted = *credits;
+            return true;
+        };
+        JC_EXEC_ASSIGN(
+            const bool posted,
+            load(ov.update_account(keys::account(*d.bank, d.code, *d.counterparty), add)));
+        if (!posted) {
             return overflow("account counter");
         }
-        a.debits_posted = *debits;
-        a.credits_posted = *credits;
-        JC_EXEC_TRY(from_status(ov.put_account(key, a)));
     }
     // GROSS partnerships (ADR 0056): their lines become instructions, grouped per partnership in
     // first-appearance order; the rest nets in the cycle.
@@ -134,15 +140,21 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
     }
     for (const ObligationLine* line : net) {
         const ObligationLine& o = *line;
-        const std::string key = keys::obligation(cycle_id, o.debtor, o.creditor, o.category);
-        JC_EXEC_ASSIGN(ObligationAggregate agg, load(ov.obligation(key)));
-        const auto total = arith::add_checked(agg.amount, static_cast<U128>(o.amount));
-        if (!total) {
+        auto add = [&o](ObligationAggregate& agg) {
+            const auto total = arith::add_checked(agg.amount, static_cast<U128>(o.amount));
+            if (!total) {
+                return false;  // an overflow: the aggregate is left as it was
+            }
+            agg.amount = *total;
+            agg.count += 1;
+            return true;
+        };
+        JC_EXEC_ASSIGN(const bool added,
+                       load(ov.update_obligation(
+                           keys::obligation(cycle_id, o.debtor, o.creditor, o.category), add)));
+        if (!added) {
             return overflow("obligation total");
         }
-        agg.amount = *total;
-        agg.count += 1;
-        JC_EXEC_TRY(from_status(ov.put_obligation(key, agg)));
     }
     return exec_ok();
 }

@@ -81,6 +81,16 @@ public:
     // Writes the record at `key`, undone by a rollback like any other write.
     [[nodiscard]] Status put_account(std::string_view key, const Account& value);
     [[nodiscard]] Status put_obligation(std::string_view key, const ObligationAggregate& value);
+    // Reads the record at `key` and writes it back as `change(T&)` left it when that returns
+    // true: one lookup for both. Returns whether it wrote.
+    template <typename Change>
+    [[nodiscard]] Result<bool> update_account(std::string_view key, Change&& change) {
+        return update_typed(accounts_, key, change);
+    }
+    template <typename Change>
+    [[nodiscard]] Result<bool> update_obligation(std::string_view key, Change&& change) {
+        return update_typed(obligations_, key, change);
+    }
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
 
@@ -146,6 +156,31 @@ private:
     // next call (a view of it is what read() passes on). Else nullptr.
     const std::string* written_typed(std::string_view key) const;
     bool typed_slot(std::string_view key) const;  // a typed record read or written this block
+    // The slot for `key`, loaded from the bytes on first touch.
+    template <typename T>
+    Result<typename TypedRecords<T>::Slot*> slot_of(TypedRecords<T>& set,
+                                                    std::string_view key) const {
+        if (auto* s = set.find(key)) {
+            return s;
+        }
+        // No slot: no typed write either, so the bytes are the record's.
+        return read_bytes(
+            key, [&](std::optional<std::string_view> bytes) { return set.load(key, bytes); });
+    }
+    template <typename T, typename Change>
+    Result<bool> update_typed(TypedRecords<T>& set, std::string_view key, Change& change) {
+        auto slot = slot_of(set, key);
+        if (!slot) {
+            return std::move(slot).error();
+        }
+        T value = (*slot)->value;
+        if (!change(value)) {
+            return false;
+        }
+        set.write(*slot, value);
+        typed_unflushed_ = true;
+        return true;
+    }
     template <typename T>
     Result<T> typed(TypedRecords<T>& set, std::string_view key) const;
     template <typename T>
