@@ -3,6 +3,10 @@
 #include <jc/core/assert.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 
 namespace jc::contracts {
 
@@ -22,6 +26,62 @@ bool key_less(const std::pair<const std::string, std::optional<std::string>>* a,
               const std::pair<const std::string, std::optional<std::string>>* b) {
     return a->first < b->first;
 }
+
+// A key's first 24 bytes as three big-endian words (zero-padded), beside its entry: comparing
+// the words orders keys as their bytes do wherever they differ within those bytes, without
+// following two pointers and calling memcmp per comparison; equal words fall back to the
+// keys themselves. About 5,000 keys per 1,000-transaction block, sorted once (ADR 0173).
+struct SortKey {
+    std::uint64_t w0;
+    std::uint64_t w1;
+    std::uint64_t w2;
+    const std::pair<const std::string, std::optional<std::string>>* entry;
+};
+
+std::uint64_t big_endian_word(const unsigned char* p) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, sizeof w);
+    if constexpr (std::endian::native == std::endian::little) {
+        w = __builtin_bswap64(w);
+    }
+    return w;
+}
+
+SortKey sort_key(const std::pair<const std::string, std::optional<std::string>>* entry) {
+    std::array<unsigned char, 24> head{};
+    const std::string& key = entry->first;
+    std::memcpy(head.data(), key.data(), std::min(key.size(), head.size()));
+    return SortKey{big_endian_word(head.data()), big_endian_word(head.data() + 8),
+                   big_endian_word(head.data() + 16), entry};
+}
+
+bool sort_key_less(const SortKey& a, const SortKey& b) {
+    if (a.w0 != b.w0) {
+        return a.w0 < b.w0;
+    }
+    if (a.w1 != b.w1) {
+        return a.w1 < b.w1;
+    }
+    if (a.w2 != b.w2) {
+        return a.w2 < b.w2;
+    }
+    return a.entry->first < b.entry->first;
+}
+
+// Sorts entry pointers by key bytes. Keys are unique, so the order is total: the same on every
+// node whatever the hash order they were collected in.
+void sort_by_key(
+    std::vector<const std::pair<const std::string, std::optional<std::string>>*>& entries) {
+    std::vector<SortKey> keyed;
+    keyed.reserve(entries.size());
+    for (const auto* entry : entries) {
+        keyed.push_back(sort_key(entry));
+    }
+    std::sort(keyed.begin(), keyed.end(), sort_key_less);
+    for (std::size_t i = 0; i < keyed.size(); ++i) {
+        entries[i] = keyed[i].entry;
+    }
+}
 }  // namespace
 
 const std::vector<const Overlay::Map::value_type*>& Overlay::ordered() const {
@@ -31,12 +91,11 @@ const std::vector<const Overlay::Map::value_type*>& Overlay::ordered() const {
         for (const auto& entry : entries_) {
             order_.push_back(&entry);
         }
-        // Keys are unique, so the order is total: the same on every node whatever the hash order.
-        std::sort(order_.begin(), order_.end(), key_less);
+        sort_by_key(order_);
         pending_.clear();
         order_valid_ = true;
     } else if (!pending_.empty()) {
-        std::sort(pending_.begin(), pending_.end(), key_less);
+        sort_by_key(pending_);
         const auto middle = static_cast<std::ptrdiff_t>(order_.size());
         order_.insert(order_.end(), pending_.begin(), pending_.end());
         std::inplace_merge(order_.begin(), order_.begin() + middle, order_.end(), key_less);
@@ -65,12 +124,7 @@ bool Overlay::typed_slot(std::string_view key) const {
 
 template <typename T>
 Result<T> Overlay::typed(TypedRecords<T>& set, std::string_view key) const {
-    if (const auto* s = set.find(key)) {
-        return s->value;
-    }
-    // No slot: no typed write either, so the bytes are the record's.
-    auto slot = read_bytes(
-        key, [&](std::optional<std::string_view> bytes) { return set.load(key, bytes); });
+    auto slot = slot_of(set, key);
     if (!slot) {
         return std::move(slot).error();
     }
@@ -79,16 +133,11 @@ Result<T> Overlay::typed(TypedRecords<T>& set, std::string_view key) const {
 
 template <typename T>
 Status Overlay::put_typed(TypedRecords<T>& set, std::string_view key, const T& value) {
-    auto* s = set.find(key);
-    if (s == nullptr) {
-        auto slot = read_bytes(
-            key, [&](std::optional<std::string_view> bytes) { return set.load(key, bytes); });
-        if (!slot) {
-            return std::move(slot).error();
-        }
-        s = *slot;
+    auto slot = slot_of(set, key);
+    if (!slot) {
+        return std::move(slot).error();
     }
-    set.write(s, value);
+    set.write(*slot, value);
     typed_unflushed_ = true;
     return {};
 }

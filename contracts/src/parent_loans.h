@@ -49,8 +49,9 @@ public:
     // REQUIRES: `loan` is the parent's record, i.e. it was read through the block's overlay
     // while the overlay buffered nothing at `loan_key`.
     void note(std::string loan_key, const std::optional<Loan>& loan) {
-        if (noted_.find(loan_key) == noted_.end()) {
-            noted_.emplace(std::move(loan_key), principals_of(loan));
+        const auto at = noted_.lower_bound(loan_key);  // one descent for the lookup and the insert
+        if (at == noted_.end() || at->first != loan_key) {
+            noted_.emplace_hint(at, std::move(loan_key), principals_of(loan));
         }
     }
 
