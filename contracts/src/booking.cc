@@ -1,12 +1,10 @@
-#include "tx_env.h"
-
-#include "settle.h"
-
 #include <jc/core/assert.h>
 
 #include <algorithm>
 #include <iterator>
-#include <map>
+
+#include "settle.h"
+#include "tx_env.h"
 
 namespace jc::contracts {
 
@@ -15,6 +13,10 @@ void Booking::post(const std::string& bank, AccountCode debit, const std::string
     JC_ASSERT(amount >= 0, "contracts.booking.amount_non_negative");
     if (amount == 0) {
         return;
+    }
+    if (postings_.empty()) {
+        postings_.reserve(
+            16);  // a repayment of a 2-tranche loan posts ~8-12; one allocation, not five
     }
     postings_.push_back(Posting{bank, debit, debit_cp, credit, credit_cp, amount});
 }
@@ -52,6 +54,10 @@ void Booking::oblige(const std::string& debtor, const std::string& creditor, Cat
     if (amount == 0) {
         return;
     }
+    if (obligations_.empty()) {
+        obligations_.reserve(8);
+        obligation_partnerships_.reserve(8);
+    }
     obligations_.push_back(ObligationLine{debtor, creditor, category, amount});
     obligation_partnerships_.push_back(partnership_id);
 }
@@ -86,6 +92,7 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
         delta_for(p.bank_id, p.debit, p.debit_counterparty).debits += static_cast<U128>(p.amount);
         delta_for(p.bank_id, p.credit, p.credit_counterparty).credits += static_cast<U128>(p.amount);
     }
+    std::string key;  // one buffer for every key built below
     for (const auto& d : deltas) {
         auto add = [&d](Account& a) {
             const auto debits = arith::add_checked(a.debits_posted, d.debits);
@@ -97,9 +104,8 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
             a.credits_posted = *credits;
             return true;
         };
-        JC_EXEC_ASSIGN(
-            const bool posted,
-            load(ov.update_account(keys::account(*d.bank, d.code, *d.counterparty), add)));
+        keys::account_into(key, *d.bank, d.code, *d.counterparty);
+        JC_EXEC_ASSIGN(const bool posted, load(ov.update_account(key, add)));
         if (!posted) {
             return overflow("account counter");
         }
@@ -108,20 +114,21 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
     // first-appearance order; the rest nets in the cycle.
     std::vector<std::pair<std::string, std::vector<ObligationLine>>> gross;
     std::vector<const ObligationLine*> net;
-    std::map<std::string, bool> is_gross;  // partnership id -> GROSS, read once per apply
-    for (const auto& [known_id, known_gross] : known_partnerships_) {
-        is_gross.emplace(*known_id, known_gross);
-    }
+    // Partnership id -> GROSS, read once per apply. An event names a few partnerships at most
+    // (one per tranche), so a list searched in order serves.
+    std::vector<std::pair<const std::string*, bool>> is_gross(known_partnerships_);
     for (std::size_t i = 0; i < obligations_.size(); ++i) {
         const std::string& pid = obligation_partnerships_[i];
         if (pid.empty()) {
             net.push_back(&obligations_[i]);
             continue;
         }
-        auto known = is_gross.find(pid);
+        auto known = std::find_if(is_gross.begin(), is_gross.end(),
+                                  [&](const auto& k) { return *k.first == pid; });
         if (known == is_gross.end()) {
             JC_EXEC_ASSIGN(const auto p, load(store::partnership(ov, pid)));
-            known = is_gross.emplace(pid, p && p->terms.settlement_mode == SettlementMode::kGross).first;
+            known = is_gross.emplace(is_gross.end(), &pid,
+                                     p && p->terms.settlement_mode == SettlementMode::kGross);
         }
         if (!known->second) {
             net.push_back(&obligations_[i]);
@@ -149,9 +156,8 @@ ExecStatus Booking::apply(Overlay& ov, const std::string& cycle_id) const {
             agg.count += 1;
             return true;
         };
-        JC_EXEC_ASSIGN(const bool added,
-                       load(ov.update_obligation(
-                           keys::obligation(cycle_id, o.debtor, o.creditor, o.category), add)));
+        keys::obligation_into(key, cycle_id, o.debtor, o.creditor, o.category);
+        JC_EXEC_ASSIGN(const bool added, load(ov.update_obligation(key, add)));
         if (!added) {
             return overflow("obligation total");
         }

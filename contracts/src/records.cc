@@ -12,13 +12,14 @@ namespace jc::contracts {
 
 namespace keys {
 namespace {
-// One allocation and a copy per part: keys are built ~35 times per repayment (ADR 0140).
-std::string join(std::initializer_list<std::string_view> parts) {
+// Writes the parts joined by '/' into `out`, reusing its capacity; a copy per part. Keys are
+// built ~35 times per repayment (ADR 0140).
+void join_into(std::string& out, std::initializer_list<std::string_view> parts) {
     std::size_t n = parts.size() - 1;  // the separators; every caller passes at least two parts
     for (auto p : parts) {
         n += p.size();
     }
-    std::string out(n, '/');
+    out.assign(n, '/');
     char* w = out.data();
     for (auto p : parts) {
         if (!p.empty()) {
@@ -26,6 +27,11 @@ std::string join(std::initializer_list<std::string_view> parts) {
         }
         w += p.size() + 1;  // over the separator already in place
     }
+}
+
+std::string join(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    join_into(out, parts);
     return out;
 }
 
@@ -54,8 +60,15 @@ std::string event(std::string_view loan_id, std::uint32_t event_seq) {
 std::string event_prefix(std::string_view loan_id) { return join({"ev", loan_id, ""}); }
 
 std::string account(std::string_view bank_id, AccountCode code, std::string_view counterparty) {
+    std::string out;
+    account_into(out, bank_id, code, counterparty);
+    return out;
+}
+void account_into(std::string& out, std::string_view bank_id, AccountCode code,
+                  std::string_view counterparty) {
     const std::array<char, 4> code_digits = code_text(code);
-    return join({"ac", bank_id, std::string_view(code_digits.data(), code_digits.size()), counterparty});
+    join_into(out, {"ac", bank_id, std::string_view(code_digits.data(), code_digits.size()),
+                    counterparty});
 }
 std::string account_prefix(std::string_view bank_id) { return join({"ac", bank_id, ""}); }
 
@@ -70,7 +83,13 @@ std::string current_cycle() { return "cy/current"; }
 std::string cycle(std::string_view cycle_id) { return join({"cy", "id", cycle_id}); }
 std::string obligation(std::string_view cycle_id, std::string_view debtor, std::string_view creditor,
                        Category category) {
-    return join({"ob", cycle_id, debtor, creditor, name(category)});
+    std::string out;
+    obligation_into(out, cycle_id, debtor, creditor, category);
+    return out;
+}
+void obligation_into(std::string& out, std::string_view cycle_id, std::string_view debtor,
+                     std::string_view creditor, Category category) {
+    join_into(out, {"ob", cycle_id, debtor, creditor, name(category)});
 }
 std::string obligation_prefix(std::string_view cycle_id) { return join({"ob", cycle_id, ""}); }
 std::string aggregate(std::string_view bank_id) { return join({"ag", bank_id}); }

@@ -58,6 +58,10 @@ inline constexpr std::string_view kLoanPrefix = "ln/";
 std::string event(std::string_view loan_id, std::uint32_t event_seq);
 std::string event_prefix(std::string_view loan_id);
 std::string account(std::string_view bank_id, AccountCode code, std::string_view counterparty);
+// The same key written into `out`, whose capacity is reused (the engine builds ~14 account and
+// obligation keys per repayment; ADR 0173).
+void account_into(std::string& out, std::string_view bank_id, AccountCode code,
+                  std::string_view counterparty);
 std::string account_prefix(std::string_view bank_id);
 inline constexpr std::string_view kAccountPrefix = "ac/";
 std::string idempotency(std::string_view bank_id, std::string_view client_ref);
@@ -67,6 +71,8 @@ std::string current_cycle();
 std::string cycle(std::string_view cycle_id);
 std::string obligation(std::string_view cycle_id, std::string_view debtor, std::string_view creditor,
                        Category category);
+void obligation_into(std::string& out, std::string_view cycle_id, std::string_view debtor,
+                     std::string_view creditor, Category category);
 std::string obligation_prefix(std::string_view cycle_id);
 inline constexpr std::string_view kObligationPrefix = "ob/";
 std::string aggregate(std::string_view bank_id);
