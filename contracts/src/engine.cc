@@ -110,7 +110,7 @@ Hash request_digest(const ledger::Transaction& tx) {
     Sha256 h;
     h.update(tx.type());
     h.update(std::string_view("\n", 1));
-    h.update(json::canonicalize(tx.body()));
+    h.update(tx.canonical_body());  // json::canonicalize(tx.body()), kept by the transaction
     return h.finish();
 }
 

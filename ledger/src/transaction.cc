@@ -1,6 +1,6 @@
-#include <jc/ledger/transaction.h>
-
+#include <jc/core/assert.h>
 #include <jc/core/sha256.h>
+#include <jc/ledger/transaction.h>
 
 #include <array>
 
@@ -114,7 +114,9 @@ std::size_t Transaction::seal_signing_bytes() {
     out.reserve(body.size() + chain_id_.size() + client_ref_.size() + sender_.size() +
                 signer_hex.size() + type_.size() + 80);
     out += "{\"body\":";
+    JC_ASSERT(out.size() == kBodyOffset, "ledger.transaction.body_offset");
     out += body;
+    body_size_ = body.size();
     out += ",\"chain_id\":";
     append_json_string(out, chain_id_);
     out += ",\"client_ref\":";

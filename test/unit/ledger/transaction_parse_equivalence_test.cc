@@ -158,6 +158,8 @@ Outcome outcome_of(const Result<Transaction>& tx) {
     o.signing_bytes = tx->signing_bytes();
     o.hash = tx->hash();
     o.canonical_json = tx->canonical_json();
+    // The body's canonical bytes the engine's request digest hashes are the canonicalised body.
+    CHECK(tx->canonical_body() == json::canonicalize(tx->body()));
     return o;
 }
 

@@ -38,6 +38,8 @@ TEST_CASE("signed envelope parses back identically and verifies", "[ledger][tx]"
     CHECK(*parsed == *tx);
     CHECK(parsed->hash() == tx->hash());
     CHECK(parsed->verify_signature().ok());
+    CHECK(tx->canonical_body() == json::canonicalize(tx->body()));
+    CHECK(parsed->canonical_body() == tx->canonical_body());
 
     // Whitespace and key order do not change the hash: it is over canonical bytes.
     std::string pretty = tx->to_value().dump(2);

@@ -66,6 +66,11 @@ public:
 
     // RFC 8785 bytes of the envelope without "sig".
     [[nodiscard]] const std::string& signing_bytes() const { return signing_bytes_; }
+    // RFC 8785 bytes of the body, i.e. json::canonicalize(body()): a view into signing_bytes(),
+    // whose first member is the body.
+    [[nodiscard]] std::string_view canonical_body() const {
+        return std::string_view(signing_bytes_).substr(kBodyOffset, body_size_);
+    }
     [[nodiscard]] const Hash& hash() const { return hash_; }
     // RFC 8785 bytes of the whole envelope, including "sig": the stored and relayed form.
     [[nodiscard]] const std::string& canonical_json() const { return canonical_json_; }
@@ -99,7 +104,9 @@ private:
     json::Value body_;
     crypto::Signature sig_;
 
+    static constexpr std::size_t kBodyOffset = 8;  // after {"body":
     std::string signing_bytes_;
+    std::size_t body_size_ = 0;  // of the body's bytes in signing_bytes_, from kBodyOffset
     Hash hash_;
     std::string canonical_json_;
 };
