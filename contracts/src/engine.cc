@@ -107,11 +107,10 @@ TxReceipt rejected(const Reject& r) {
 
 Hash request_digest(const ledger::Transaction& tx) {
     // The type is part of the request: the same body under another type is another request.
-    Sha256 h;
-    h.update(tx.type());
-    h.update(std::string_view("\n", 1));
-    h.update(tx.canonical_body());  // json::canonicalize(tx.body()), kept by the transaction
-    return h.finish();
+    // sha256_parts reuses a per-thread context; the body is json::canonicalize(tx.body()), kept
+    // by the transaction.
+    return sha256_parts(
+        {as_bytes(tx.type()), as_bytes(std::string_view("\n", 1)), as_bytes(tx.canonical_body())});
 }
 
 // The original result of an idempotency record, as canonical text.

@@ -53,9 +53,13 @@ std::string partnership(std::string_view id) { return join({"pt", id}); }
 std::string loan(std::string_view loan_id) { return join({"ln", loan_id}); }
 
 std::string event(std::string_view loan_id, std::uint32_t event_seq) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%010u", event_seq);  // fixed width: byte order = numeric order
-    return join({"ev", loan_id, buf});
+    // Ten digits, zero-padded (every uint32 fits): byte order = numeric order.
+    std::array<char, 10> digits{};
+    for (auto d = digits.rbegin(); d != digits.rend(); ++d) {
+        *d = static_cast<char>('0' + event_seq % 10);
+        event_seq /= 10;
+    }
+    return join({"ev", loan_id, std::string_view(digits.data(), digits.size())});
 }
 std::string event_prefix(std::string_view loan_id) { return join({"ev", loan_id, ""}); }
 

@@ -106,6 +106,9 @@ TEST_CASE("account keys parse back", "[contracts][state]") {
     CHECK_FALSE(keys::parse_account("ac/WEBANK/9999/").has_value());
     CHECK_FALSE(keys::parse_account("ln/L-1").has_value());
     CHECK(keys::event("L-1", 2) < keys::event("L-1", 10));  // fixed-width: byte order is numeric order
+    CHECK(keys::event("L-1", 2) == "ev/L-1/0000000002");
+    CHECK(keys::event("L-1", 0) == "ev/L-1/0000000000");
+    CHECK(keys::event("L-1", 4294967295U) == "ev/L-1/4294967295");
 }
 
 TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "[contracts][state]") {
