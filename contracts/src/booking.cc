@@ -15,8 +15,8 @@ void Booking::post(const std::string& bank, AccountCode debit, const std::string
         return;
     }
     if (postings_.empty()) {
-        postings_.reserve(
-            16);  // a repayment of a 2-tranche loan posts ~8-12; one allocation, not five
+        // A repayment of a two-tranche loan posts ~8-12: one allocation, not five.
+        postings_.reserve(16);
     }
     postings_.push_back(Posting{bank, debit, debit_cp, credit, credit_cp, amount});
 }

@@ -335,7 +335,7 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
         touched.insert(keys::account(p.bank_id, p.credit, p.credit_counterparty));
     }
     for (const auto& key : touched) {
-        auto acct = store::account(ov, key);
+        auto acct = store::account_as_stored(ov, key);
         if (!acct) {
             return acct.error();
         }
@@ -361,8 +361,9 @@ Status check_loan_event(const Loan* before, const Loan& after, const LoanEvent& 
                 }
                 break;
             case AccountCode::kInterbank: {
-                auto mirror = store::account(ov, keys::account(parsed->counterparty, AccountCode::kInterbank,
-                                                               parsed->bank_id));
+                auto mirror = store::account_as_stored(
+                    ov,
+                    keys::account(parsed->counterparty, AccountCode::kInterbank, parsed->bank_id));
                 if (!mirror) {
                     return mirror.error();
                 }
@@ -565,7 +566,8 @@ Status check_block(Overlay& ov, const BlockContext& block, const ParentLoans& pa
             return bad("B1 bank " + bank + ": debits " + arith::to_string_u128(agg->debits_total) + " != credits " +
                        arith::to_string_u128(agg->credits_total));
         }
-        auto lp = store::account(ov, keys::account(bank, AccountCode::kLoanPrincipal, ""));
+        auto lp =
+            store::account_as_stored(ov, keys::account(bank, AccountCode::kLoanPrincipal, ""));
         if (!lp) {
             return lp.error();
         }
@@ -578,8 +580,9 @@ Status check_block(Overlay& ov, const BlockContext& block, const ParentLoans& pa
     // B2: every touched interbank pair mirrors (so the global sum is zero).
     for (const auto& key : interbank_keys) {
         const auto parsed = keys::parse_account(key);
-        auto a = store::account(ov, key);
-        auto b = store::account(ov, keys::account(parsed->counterparty, AccountCode::kInterbank, parsed->bank_id));
+        auto a = store::account_as_stored(ov, key);
+        auto b = store::account_as_stored(
+            ov, keys::account(parsed->counterparty, AccountCode::kInterbank, parsed->bank_id));
         if (!a || !b) {
             return !a ? Status(a.error()) : Status(b.error());
         }

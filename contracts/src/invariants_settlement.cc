@@ -291,7 +291,7 @@ Status check_settlement(Overlay& ov, const BlockContext& block) {
         touched_pairs.insert(key);
     }
     for (const auto& [a, b] : touched_pairs) {
-        auto acct = store::account(ov, keys::account(a, AccountCode::kInterbank, b));
+        auto acct = store::account_as_stored(ov, keys::account(a, AccountCode::kInterbank, b));
         if (!acct) {
             return acct.error();
         }

@@ -251,6 +251,12 @@ void Overlay::rollback(Savepoint sp) {
     }
     while (undo_.size() > sp.bytes) {
         Undo& u = undo_.back();
+        // A typed slot loaded from the bytes about to change goes stale (typed_records.h).
+        if (accounts_.covers(u.entry->first)) {
+            accounts_.forget_clean(u.entry->first);
+        } else if (obligations_.covers(u.entry->first)) {
+            obligations_.forget_clean(u.entry->first);
+        }
         if (u.existed) {
             u.entry->second = std::move(u.previous);
         } else {

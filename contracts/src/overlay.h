@@ -22,7 +22,9 @@
 // values (account(), put_account(), ...) held in TypedRecords, not as bytes. Their bytes reach
 // the byte map only when needed: a walk (sorted(), scan()) over a prefix they fall under and
 // take_writes() flush them first, and get()/read() of such a key return the typed value's
-// encoding. Flushing does not change what any read returns, hence it may happen under const.
+// encoding. A flush writes each value's own encoding, so no read made after it returns
+// anything else than before it, hence it may happen under const. The entries a walk returned
+// are views of the byte map as of that walk: a typed write after it shows in the next walk.
 //
 // Private to jc_contracts. Thread-safety: not synchronised; one per block execution.
 #pragma once
@@ -103,7 +105,8 @@ public:
     // Calls `use` with the current value at `key` (nullopt when absent) and returns its result
     // (a Result<T>). A buffered value is passed as a view, not copied as get() must: most of a
     // repayment's reads are of accounts and aggregates written earlier in the block (ADR 0140).
-    // The view is valid only during the call.
+    // The view is valid only during the call, and `use` must not read this overlay again: a
+    // typed record's encoding is held in one buffer that the next such read reuses.
     template <typename Use>
     auto read(std::string_view key, Use&& use) const -> decltype(use(std::optional<std::string_view>{})) {
         if (const std::string* typed = written_typed(key)) {

@@ -169,6 +169,11 @@ Result<Account> account(const Reader& r, const std::string& key) {
 inline Result<Account> account(const Overlay& ov, const std::string& key) {
     return ov.account(key);
 }
+// The account as its bytes decode: through the encoding the overlay would store of a typed
+// record, not the typed value itself. The invariant pass checks what will be stored.
+inline Result<Account> account_as_stored(const Overlay& ov, const std::string& key) {
+    return load_or_zero<Account>(ov, key, decode_account);
+}
 
 template <typename Reader>
 Result<BankAggregate> bank_aggregate(const Reader& r, std::string_view bank_id) {

@@ -8,11 +8,15 @@
 // Overlay encodes the records written so far into its byte map only when something must see
 // bytes: a walk over their prefix, a point read of the bytes, and the block's writes.
 //
-// A slot holds the value as of now and whether this block wrote it. A slot never written
-// equals the record's bytes (the overlay's or the parent's): those bytes change only through
-// a flush of this set. Writes are logged (slot, previous value, previously written) so that a
-// rollback restores the slots exactly; the byte map's own undo log restores the flushed bytes,
-// and a written slot wins over the bytes on every read, so the two logs need no coordination.
+// A slot holds the value as of now and whether this block wrote it. A loaded slot never written
+// equals the record's bytes (the overlay's or the parent's), because those bytes change only
+// through a flush of this set, and through a raw write the overlay allows only while the key
+// has no loaded slot. Writes are logged (slot, previous value, previously written) so that a
+// rollback restores the slots exactly. The byte map's own undo log restores the flushed bytes,
+// and a written slot wins over the bytes on every read, so the two logs need no coordination,
+// with one exception: when a byte rollback changes the bytes of a key whose slot is loaded but
+// not written (the bytes of a raw write the slot was loaded from), the overlay unloads the
+// slot (forget_clean), and the next touch decodes the bytes then visible into it again.
 //
 // Determinism: slots live in first-touch order, which is the block's transaction order, and
 // flush() visits them in that order; the hash index is only looked up, never iterated.
@@ -45,6 +49,7 @@ public:
         std::string key;
         T value{};
         bool written = false;  // by this block, and not rolled back
+        bool loaded = true;    // false: stale, decoded again on next touch (forget_clean)
     };
 
     TypedRecords(std::string_view prefix, Decode decode, Encode encode)
@@ -59,21 +64,22 @@ public:
                std::string_view(prefix_).starts_with(walk_prefix);
     }
 
+    // The loaded slot for `key`, or nullptr.
     [[nodiscard]] Slot* find(std::string_view key) {
         const auto it = index_.find(key);
-        return it == index_.end() ? nullptr : it->second;
+        return it == index_.end() || !it->second->loaded ? nullptr : it->second;
     }
     [[nodiscard]] const Slot* find(std::string_view key) const {
         const auto it = index_.find(key);
-        return it == index_.end() ? nullptr : it->second;
+        return it == index_.end() || !it->second->loaded ? nullptr : it->second;
     }
     [[nodiscard]] const Slot* find_written(std::string_view key) const {
         const Slot* s = find(key);
         return s != nullptr && s->written ? s : nullptr;
     }
 
-    // Decodes a record's current bytes (nullopt: absent, the zero value) into a new slot.
-    // REQUIRES: `key` has no slot.
+    // Decodes a record's current bytes (nullopt: absent, the zero value) into its slot: a new
+    // one, or the stale one forget_clean left. REQUIRES: `key` has no loaded slot.
     [[nodiscard]] Result<Slot*> load(std::string_view key, std::optional<std::string_view> bytes) {
         JC_ASSERT(covers(key) && find(key) == nullptr, "contracts.typed_records.load_new");
         T value{};
@@ -84,9 +90,25 @@ public:
             }
             value = std::move(decoded).value();
         }
-        Slot& slot = slots_.emplace_back(Slot{std::string(key), std::move(value), false});
+        if (const auto stale = index_.find(key); stale != index_.end()) {
+            Slot* slot = stale->second;
+            slot->value = std::move(value);
+            slot->loaded = true;
+            return slot;
+        }
+        Slot& slot = slots_.emplace_back(Slot{std::string(key), std::move(value), false, true});
         index_.emplace(std::string_view(slot.key), &slot);  // deque elements never move
         return &slot;
+    }
+
+    // Marks the slot of `key` stale when it is loaded and not written: its bytes are about to
+    // change under it (a byte rollback). A written slot is unaffected, as it wins over the
+    // bytes; an unwritten one has no undo entries left (only a write makes one, and undoing it
+    // is what made the slot unwritten), so nothing refers to it while it is stale.
+    void forget_clean(std::string_view key) {
+        if (Slot* s = find(key); s != nullptr && !s->written) {
+            s->loaded = false;
+        }
     }
 
     // REQUIRES: `s` is one of this set's slots (from find() or load()).

@@ -4,15 +4,15 @@
 // passes.
 // Method: direct calls; then invariants::check_block over an overlay that rewrites a committed
 // loan unchanged, with no note, the true note and a note one fen off.
-#include "../../../contracts/src/invariants.h"
-#include "../../../contracts/src/overlay.h"
 #include "../../../contracts/src/parent_loans.h"
-#include "chain.h"
 
 #include <catch2/catch.hpp>
-
 #include <optional>
 #include <string>
+
+#include "../../../contracts/src/invariants.h"
+#include "../../../contracts/src/overlay.h"
+#include "chain.h"
 
 namespace jc::contracts::test {
 
@@ -20,7 +20,8 @@ TEST_CASE("parent loans: principals in tranche order, first note kept, absent to
           "[contracts][state]") {
     Chain c(test_params());
     c.partnership(PartnershipSpec{});
-    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status == TxStatus::kOk);
+    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status ==
+            TxStatus::kOk);
     const Loan loan = c.loan("L-0001");
     REQUIRE(loan.tranches.size() >= 2);
 
@@ -50,10 +51,12 @@ TEST_CASE("parent loans: principals in tranche order, first note kept, absent to
     CHECK(noted.find(keys::loan("L-0003")) == nullptr);
 }
 
-TEST_CASE("the block pass compares a rewritten loan with the noted parent principals", "[contracts][state]") {
+TEST_CASE("the block pass compares a rewritten loan with the noted parent principals",
+          "[contracts][state]") {
     Chain c(test_params());
     c.partnership(PartnershipSpec{});
-    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status == TxStatus::kOk);
+    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status ==
+            TxStatus::kOk);
     const Loan loan = c.loan("L-0001");
     const std::string key = keys::loan("L-0001");
     const auto block = BlockContext::at(c.height() + 1, noon_cst_ms("2024-01-16"));

@@ -4,18 +4,18 @@
 // would break B1-B4 (or T1-T8) is refused with ERR_INVARIANT_VIOLATION naming the height; and
 // a block replayed from the same parent on a second engine gives identical writes.
 // Method: direct calls on records and the overlay; state deliberately damaged between blocks.
-#include "../../../contracts/src/overlay.h"
-#include "chain.h"
-
 #include <jc/core/codec.h>
 
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "../../../contracts/src/overlay.h"
+#include "chain.h"
 
 namespace jc::contracts::test {
 
@@ -168,10 +168,21 @@ TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rol
         x ^= x << 17;
         return x % n;
     };
-    // The long prefixes make keys that tie in the first 24 bytes the sort compares as words
-    // (ADR 0173), one of them with a NUL byte where a shorter key's padding would be.
-    const std::array<std::string, 6> prefixes = {"ac/", "ln/", "ob/", "ac/W", "ev/A-LOAN-ID-OF-24-BYTES/",
+    // The sort compares keys' first 24 bytes as zero-padded words and falls back to the keys
+    // when those tie (ADR 0173). The long prefixes make keys that tie in their first 24 bytes
+    // (one with a NUL just past them), and the keys written first below tie within them: a
+    // key and the same key with trailing NUL bytes, which the padding cannot tell apart.
+    const std::array<std::string, 6> prefixes = {"ac/",
+                                                 "ln/",
+                                                 "ob/",
+                                                 "ac/W",
+                                                 "ev/A-LOAN-ID-OF-24-BYTES/",
                                                  std::string("ev/A-LOAN-ID-OF-24-BYTES\0/", 26)};
+    for (const std::string& key :
+         {std::string("ac/W7", 5), std::string("ac/W7\0", 6), std::string("ac/W7\0\0", 7)}) {
+        ov.put(key, "nul");
+        model[key] = "nul";
+    }
     for (int step = 0; step < 3000; ++step) {
         const auto op = next(10);
         std::string key = prefixes[next(prefixes.size())] + std::to_string(next(300));
@@ -216,21 +227,26 @@ TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rol
     CHECK(ov.take_writes() == ledger::StateWrites{ledger::StateWrite{"z", std::string("1")}});
 }
 
-TEST_CASE("typed accounts and obligations read, walk, roll back and write as the bytes they stand for",
-          "[contracts][state]") {
+TEST_CASE(
+    "typed accounts and obligations read, walk, roll back and write as the bytes they stand for",
+    "[contracts][state]") {
     // ADR 0173: accounts and obligation aggregates are held decoded and reach the byte map only
     // when a walk, a point read of bytes or take_writes() needs them. A deterministic
-    // pseudo-random mix of typed writes, byte writes to other records, nested rollbacks, walks
-    // (some flushing mid-way, then rolled back across) and reads is checked after every step
-    // against a std::map model holding every write as bytes.
+    // pseudo-random mix of typed writes (both APIs), raw writes of typed keys while the overlay
+    // allows them, writes to other records, nested rollbacks, releases, walks (some flushing
+    // mid-way, then rolled back across) and reads is checked after every step against a
+    // std::map model holding every write as bytes. Two blocks: the overlay is reused after
+    // take_writes() over the parent the first block's writes produced.
     ledger::MemoryState parent;
     const std::array<std::string, 3> banks = {"HUARUI", "WEBANK", "ZBANK"};
     auto account_key = [&](std::uint64_t n) {
-        return keys::account(banks[n % 3], n % 2 == 0 ? AccountCode::kInterbank : AccountCode::kLoanPrincipal,
+        return keys::account(banks[n % 3],
+                             n % 2 == 0 ? AccountCode::kInterbank : AccountCode::kLoanPrincipal,
                              n % 2 == 0 ? banks[(n / 3) % 3] : std::string());
     };
     auto obligation_key = [&](std::uint64_t n) {
-        return keys::obligation("20240215-01", banks[n % 3], banks[(n / 3) % 3], Category::kPrincipal);
+        return keys::obligation("20240215-01", banks[n % 3], banks[(n / 3) % 3],
+                                Category::kPrincipal);
     };
     // The parent holds some records of each kind already.
     for (std::uint64_t n = 0; n < 12; n += 3) {
@@ -239,12 +255,6 @@ TEST_CASE("typed accounts and obligations read, walk, roll back and write as the
                       {"ln/" + std::to_string(n), "parent"}});
     }
     Overlay ov(parent);
-    std::map<std::string, std::optional<std::string>> model;  // buffered bytes, as the byte path would hold
-    std::vector<std::pair<Overlay::Savepoint, std::map<std::string, std::optional<std::string>>>> saved;
-    auto bytes_of = [&](const std::string& key) -> std::optional<std::string> {
-        const auto it = model.find(key);
-        return it != model.end() ? it->second : parent.get(key).value();
-    };
     std::uint64_t x = 0x9E3779B97F4A7C15ULL;  // xorshift64, a fixed sequence
     auto next = [&x](std::uint64_t n) {
         x ^= x << 13;
@@ -253,91 +263,173 @@ TEST_CASE("typed accounts and obligations read, walk, roll back and write as the
         return x % n;
     };
     const std::array<std::string, 6> walks = {"", "a", "ac/", "ac/WEBANK/", "ob/", "ln/"};
-    for (int step = 0; step < 4000; ++step) {
-        const auto op = next(12);
-        const std::uint64_t n = next(18);
-        if (op < 3) {
-            const std::string key = account_key(n);
-            Account a = ov.account(key).value();
-            const auto before = bytes_of(key);
-            CHECK(a == (before ? decode_account(*before).value() : Account{}));
-            a.debits_posted += static_cast<U128>(step);
-            a.credits_posted += 1;
-            REQUIRE(ov.put_account(key, a).ok());
-            model[key] = encode(a);
-        } else if (op == 3) {
-            const std::string key = obligation_key(n);
-            ObligationAggregate o = ov.obligation(key).value();
-            const auto before = bytes_of(key);
-            CHECK(o == (before ? decode_obligation(*before).value() : ObligationAggregate{}));
-            o.amount += 3;
-            o.count += 1;
-            REQUIRE(ov.put_obligation(key, o).ok());
-            model[key] = encode(o);
-        } else if (op == 4) {
-            const std::string key = "ln/" + std::to_string(n);
-            ov.put(key, std::to_string(step));
-            model[key] = std::to_string(step);
-        } else if (op == 5) {
-            saved.emplace_back(ov.savepoint(), model);
-        } else if (op == 6 && !saved.empty()) {
-            const std::size_t back = next(saved.size());
-            ov.rollback(saved[back].first);
-            model = saved[back].second;
-            saved.resize(back);
-        } else if (op == 7) {
-            // Point reads: get(), read() and buffers() see the typed writes.
-            for (const std::string& key : {account_key(n), obligation_key(n)}) {
-                CHECK(ov.get(key).value() == bytes_of(key));
-                CHECK(ov.buffers(key) == (model.count(key) != 0));
-                const auto via_read = ov.read(key, [](std::optional<std::string_view> v) -> Result<std::optional<std::string>> {
-                    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+    for (int round = 0; round < 2; ++round) {
+        std::map<std::string, std::optional<std::string>>
+            model;  // buffered bytes, as a byte overlay holds
+        std::vector<
+            std::pair<Overlay::Savepoint, std::map<std::string, std::optional<std::string>>>>
+            saved;
+        std::set<std::string> typed_touched;  // keys the overlay may hold a slot for: no raw writes
+        auto bytes_of = [&](const std::string& key) -> std::optional<std::string> {
+            const auto it = model.find(key);
+            return it != model.end() ? it->second : parent.get(key).value();
+        };
+        auto expect_account = [&](const std::string& key) {
+            const auto b = bytes_of(key);
+            return b ? decode_account(*b).value() : Account{};
+        };
+        for (int step = 0; step < 4000; ++step) {
+            const auto op = next(13);
+            const std::uint64_t n = next(18);
+            if (op < 2) {
+                const std::string key = account_key(n);
+                typed_touched.insert(key);
+                Account a = ov.account(key).value();
+                CHECK(a == expect_account(key));
+                a.debits_posted += static_cast<U128>(step);
+                a.credits_posted += 1;
+                REQUIRE(ov.put_account(key, a).ok());
+                model[key] = encode(a);
+            } else if (op == 2) {
+                // Booking's path: one lookup, and a change that declines writes nothing.
+                const std::string key = account_key(n);
+                typed_touched.insert(key);
+                const Account before = expect_account(key);
+                const bool write = next(4) != 0;
+                Account seen;
+                const auto wrote = ov.update_account(key, [&](Account& a) {
+                    seen = a;
+                    a.credits_posted += 5;
+                    return write;
                 });
-                CHECK(via_read.value() == bytes_of(key));
-            }
-        } else if (op < 11) {
-            const std::string& prefix = walks[next(walks.size())];
-            const auto got = ov.sorted(prefix);
-            std::vector<std::pair<std::string, std::optional<std::string>>> want;
-            for (const auto& [k, v] : model) {
-                if (k.compare(0, prefix.size(), prefix) == 0) {
-                    want.emplace_back(k, v);
+                REQUIRE(wrote.value() == write);
+                CHECK(seen == before);
+                if (write) {
+                    Account after = before;
+                    after.credits_posted += 5;
+                    model[key] = encode(after);
                 }
-            }
-            REQUIRE(got.size() == want.size());
-            for (std::size_t i = 0; i < got.size(); ++i) {
-                REQUIRE(*got[i].key == want[i].first);
-                REQUIRE(*got[i].value == want[i].second);
-            }
-        } else {
-            std::vector<std::pair<std::string, std::string>> seen;
-            REQUIRE(ov.scan("ac/", [&](std::string_view k, std::string_view v) {
-                seen.emplace_back(std::string(k), std::string(v));
-                return true;
-            }).ok());
-            std::map<std::string, std::string> want;
-            REQUIRE(parent.scan("ac/", [&](std::string_view k, std::string_view v) {
-                want.emplace(std::string(k), std::string(v));
-                return true;
-            }).ok());
-            for (const auto& [k, v] : model) {
-                if (k.rfind("ac/", 0) == 0) {
-                    want[k] = *v;
+            } else if (op == 3) {
+                const std::string key = obligation_key(n);
+                typed_touched.insert(key);
+                const auto b = bytes_of(key);
+                ObligationAggregate want =
+                    b ? decode_obligation(*b).value() : ObligationAggregate{};
+                REQUIRE(ov.update_obligation(key, [](ObligationAggregate& o) {
+                              o.amount += 3;
+                              o.count += 1;
+                              return true;
+                          }).value());
+                want.amount += 3;
+                want.count += 1;
+                model[key] = encode(want);
+            } else if (op == 4) {
+                // A raw write: of a typed key the overlay has not touched typed, else of a loan.
+                const std::string typed_key = n % 2 == 0 ? account_key(n) : obligation_key(n);
+                const std::string key =
+                    typed_touched.count(typed_key) == 0 ? typed_key : "ln/" + std::to_string(n);
+                const std::string value =
+                    key == typed_key ? (n % 2 == 0 ? encode(Account{static_cast<U128>(step), 1})
+                                                   : encode(ObligationAggregate{9, 9}))
+                                     : std::to_string(step);
+                ov.put(key, value);
+                model[key] = value;
+            } else if (op == 5) {
+                if (next(30) == 0) {
+                    ov.release_undo();  // what is buffered is final; no savepoint is open any more
+                    saved.clear();
+                } else {
+                    saved.emplace_back(ov.savepoint(), model);
                 }
+            } else if (op == 6 && !saved.empty()) {
+                const std::size_t back = next(saved.size());
+                ov.rollback(saved[back].first);
+                model = saved[back].second;
+                saved.resize(back);
+            } else if (op == 7) {
+                // Point reads: get(), read(), buffers() and the typed reads see the same record.
+                for (const std::string& key : {account_key(n), obligation_key(n)}) {
+                    CHECK(ov.get(key).value() == bytes_of(key));
+                    CHECK(ov.buffers(key) == (model.count(key) != 0));
+                    const auto via_read = ov.read(
+                        key,
+                        [](std::optional<std::string_view> v)
+                            -> Result<std::optional<std::string>> {
+                            return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+                        });
+                    CHECK(via_read.value() == bytes_of(key));
+                }
+                typed_touched.insert(account_key(n));
+                CHECK(ov.account(account_key(n)).value() == expect_account(account_key(n)));
+            } else if (op < 12) {
+                const std::string& prefix = walks[next(walks.size())];
+                const auto got = ov.sorted(prefix);
+                std::vector<std::pair<std::string, std::optional<std::string>>> want;
+                for (const auto& [k, v] : model) {
+                    if (k.compare(0, prefix.size(), prefix) == 0) {
+                        want.emplace_back(k, v);
+                    }
+                }
+                REQUIRE(got.size() == want.size());
+                for (std::size_t i = 0; i < got.size(); ++i) {
+                    REQUIRE(*got[i].key == want[i].first);
+                    REQUIRE(*got[i].value == want[i].second);
+                }
+            } else {
+                std::vector<std::pair<std::string, std::string>> seen;
+                REQUIRE(ov.scan("ac/", [&](std::string_view k, std::string_view v) {
+                              seen.emplace_back(std::string(k), std::string(v));
+                              return true;
+                          }).ok());
+                std::map<std::string, std::string> want;
+                REQUIRE(parent
+                            .scan("ac/",
+                                  [&](std::string_view k, std::string_view v) {
+                                      want.emplace(std::string(k), std::string(v));
+                                      return true;
+                                  })
+                            .ok());
+                for (const auto& [k, v] : model) {
+                    if (k.rfind("ac/", 0) == 0) {
+                        want[k] = *v;
+                    }
+                }
+                CHECK(seen ==
+                      std::vector<std::pair<std::string, std::string>>(want.begin(), want.end()));
             }
-            CHECK(seen == std::vector<std::pair<std::string, std::string>>(want.begin(), want.end()));
         }
+        const auto writes = ov.take_writes();
+        REQUIRE(writes.size() == model.size());
+        std::size_t i = 0;
+        for (const auto& [k, v] : model) {
+            CHECK(writes[i] == ledger::StateWrite{k, v});
+            ++i;
+        }
+        CHECK(ov.take_writes().empty());
+        parent.apply(writes);  // the next round is the next block, on this one's state
     }
-    const auto writes = ov.take_writes();
-    REQUIRE(writes.size() == model.size());
-    std::size_t i = 0;
-    for (const auto& [k, v] : model) {
-        CHECK(writes[i] == ledger::StateWrite{k, v});
-        ++i;
-    }
-    // The overlay starts the next use empty, typed records included.
-    CHECK(ov.take_writes().empty());
-    CHECK(ov.account(account_key(0)).value() == Account{1000, 7});
+}
+
+TEST_CASE(
+    "a typed record loaded from a raw write that is rolled back reads the bytes beneath again",
+    "[contracts][state]") {
+    // Found in review (ADR 0173): the slot decoded from a raw write must not outlive the write.
+    ledger::MemoryState parent;
+    const std::string key = keys::account("WEBANK", AccountCode::kInterbank, "HUARUI");
+    parent.apply({{key, encode(Account{100, 0})}});
+    Overlay ov(parent);
+    const auto sp = ov.savepoint();
+    ov.put(key, encode(Account{5, 0}));  // allowed: the overlay has not touched it typed
+    CHECK(ov.account(key).value() == Account{5, 0});
+    ov.rollback(sp);
+    CHECK(ov.account(key).value() == Account{100, 0});
+    CHECK(*ov.get(key).value() == encode(Account{100, 0}));
+    REQUIRE(ov.update_account(key, [](Account& a) {
+                  a.debits_posted += 1;
+                  return true;
+              }).value());
+    CHECK(ov.take_writes() ==
+          ledger::StateWrites{ledger::StateWrite{key, encode(Account{101, 0})}});
 }
 
 TEST_CASE("a typed record that does not decode is corruption, with its key", "[contracts][state]") {
