@@ -16,13 +16,27 @@
 
 namespace jc::contracts::test {
 
+namespace {
+
+// A chain with one originated loan, L-0001, of two tranches.
+struct OneLoanChain {
+    Chain c{test_params()};
+    Loan loan;
+    OneLoanChain() {
+        c.partnership(PartnershipSpec{});
+        REQUIRE(
+            c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status ==
+            TxStatus::kOk);
+        loan = c.loan("L-0001");
+    }
+};
+
+}  // namespace
+
 TEST_CASE("parent loans: principals in tranche order, first note kept, absent told from unnoted",
           "[contracts][state]") {
-    Chain c(test_params());
-    c.partnership(PartnershipSpec{});
-    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status ==
-            TxStatus::kOk);
-    const Loan loan = c.loan("L-0001");
+    const OneLoanChain chain;
+    const Loan& loan = chain.loan;
     REQUIRE(loan.tranches.size() >= 2);
 
     const auto principals = ParentLoans::principals_of(loan);
@@ -53,11 +67,9 @@ TEST_CASE("parent loans: principals in tranche order, first note kept, absent to
 
 TEST_CASE("the block pass compares a rewritten loan with the noted parent principals",
           "[contracts][state]") {
-    Chain c(test_params());
-    c.partnership(PartnershipSpec{});
-    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status ==
-            TxStatus::kOk);
-    const Loan loan = c.loan("L-0001");
+    const OneLoanChain chain;
+    const Chain& c = chain.c;
+    const Loan& loan = chain.loan;
     const std::string key = keys::loan("L-0001");
     const auto block = BlockContext::at(c.height() + 1, noon_cst_ms("2024-01-16"));
     // The loan rewritten unchanged: no principal moved, so B3 and B4 hold against the parent.

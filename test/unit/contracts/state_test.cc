@@ -152,6 +152,48 @@ TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "
     CHECK(ov.sorted().empty());
 }
 
+namespace {
+
+// A model of the overlay's buffer (key -> value, nullopt a delete), and savepoints with the
+// model as it was at each.
+using BufferModel = std::map<std::string, std::optional<std::string>>;
+using SavedModels = std::vector<std::pair<Overlay::Savepoint, BufferModel>>;
+
+// Rolls the overlay and the model back to saved point `back`, dropping it and every later one.
+void rollback_both(Overlay& ov, BufferModel& model, SavedModels& saved, std::size_t back) {
+    ov.rollback(saved[back].first);
+    model = saved[back].second;
+    saved.resize(back);
+}
+
+// Requires ov.sorted(prefix) to be exactly the model's entries under `prefix`, in key order.
+void require_walk_matches(const Overlay& ov, const BufferModel& model, const std::string& prefix) {
+    const auto got = ov.sorted(prefix);
+    std::vector<std::pair<std::string, std::optional<std::string>>> want;
+    for (const auto& [k, v] : model) {
+        if (k.compare(0, prefix.size(), prefix) == 0) {
+            want.emplace_back(k, v);
+        }
+    }
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        REQUIRE(*got[i].key == want[i].first);
+        REQUIRE(*got[i].value == want[i].second);
+    }
+}
+
+// Requires the block's writes to be exactly the model's entries, in key order.
+void require_writes_match(const ledger::StateWrites& writes, const BufferModel& model) {
+    REQUIRE(writes.size() == model.size());
+    std::size_t i = 0;
+    for (const auto& [k, v] : model) {
+        REQUIRE(writes[i] == ledger::StateWrite{k, v});
+        ++i;
+    }
+}
+
+}  // namespace
+
 TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rollbacks and prefix walks",
           "[contracts][state]") {
     // ADR 0162: sorted() keeps its key order between calls and merges later keys into it. A
@@ -159,8 +201,8 @@ TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rol
     // prefix walks is checked after every step against a std::map model of the buffer.
     ledger::MemoryState parent;
     Overlay ov(parent);
-    std::map<std::string, std::optional<std::string>> model;
-    std::vector<std::pair<Overlay::Savepoint, std::map<std::string, std::optional<std::string>>>> saved;
+    BufferModel model;
+    SavedModels saved;
     std::uint64_t x = 88172645463325252ULL;  // xorshift64: a fixed sequence, the same on every run
     auto next = [&x](std::uint64_t n) {
         x ^= x << 13;
@@ -195,33 +237,13 @@ TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rol
         } else if (op == 5) {
             saved.emplace_back(ov.savepoint(), model);
         } else if (op == 6 && !saved.empty()) {
-            const std::size_t back = next(saved.size());
-            ov.rollback(saved[back].first);
-            model = saved[back].second;
-            saved.resize(back);
+            rollback_both(ov, model, saved, next(saved.size()));
         } else {
-            const std::string prefix = op == 9 ? std::string() : prefixes[next(prefixes.size())];
-            const auto got = ov.sorted(prefix);
-            std::vector<std::pair<std::string, std::optional<std::string>>> want;
-            for (const auto& [k, v] : model) {
-                if (k.compare(0, prefix.size(), prefix) == 0) {
-                    want.emplace_back(k, v);
-                }
-            }
-            REQUIRE(got.size() == want.size());
-            for (std::size_t i = 0; i < got.size(); ++i) {
-                REQUIRE(*got[i].key == want[i].first);
-                REQUIRE(*got[i].value == want[i].second);
-            }
+            require_walk_matches(ov, model,
+                                 op == 9 ? std::string() : prefixes[next(prefixes.size())]);
         }
     }
-    const auto writes = ov.take_writes();
-    REQUIRE(writes.size() == model.size());
-    std::size_t i = 0;
-    for (const auto& [k, v] : model) {
-        CHECK(writes[i] == ledger::StateWrite{k, v});
-        ++i;
-    }
+    require_writes_match(ov.take_writes(), model);
     CHECK(ov.sorted().empty());
     ov.put("z", "1");
     CHECK(ov.take_writes() == ledger::StateWrites{ledger::StateWrite{"z", std::string("1")}});
@@ -264,11 +286,8 @@ TEST_CASE(
     };
     const std::array<std::string, 6> walks = {"", "a", "ac/", "ac/WEBANK/", "ob/", "ln/"};
     for (int round = 0; round < 2; ++round) {
-        std::map<std::string, std::optional<std::string>>
-            model;  // buffered bytes, as a byte overlay holds
-        std::vector<
-            std::pair<Overlay::Savepoint, std::map<std::string, std::optional<std::string>>>>
-            saved;
+        BufferModel model;  // every write as bytes, as a byte overlay buffers it
+        SavedModels saved;
         std::set<std::string> typed_touched;  // keys the overlay may hold a slot for: no raw writes
         auto bytes_of = [&](const std::string& key) -> std::optional<std::string> {
             const auto it = model.find(key);
@@ -342,10 +361,7 @@ TEST_CASE(
                     saved.emplace_back(ov.savepoint(), model);
                 }
             } else if (op == 6 && !saved.empty()) {
-                const std::size_t back = next(saved.size());
-                ov.rollback(saved[back].first);
-                model = saved[back].second;
-                saved.resize(back);
+                rollback_both(ov, model, saved, next(saved.size()));
             } else if (op == 7) {
                 // Point reads: get(), read(), buffers() and the typed reads see the same record.
                 for (const std::string& key : {account_key(n), obligation_key(n)}) {
@@ -362,19 +378,7 @@ TEST_CASE(
                 typed_touched.insert(account_key(n));
                 CHECK(ov.account(account_key(n)).value() == expect_account(account_key(n)));
             } else if (op < 12) {
-                const std::string& prefix = walks[next(walks.size())];
-                const auto got = ov.sorted(prefix);
-                std::vector<std::pair<std::string, std::optional<std::string>>> want;
-                for (const auto& [k, v] : model) {
-                    if (k.compare(0, prefix.size(), prefix) == 0) {
-                        want.emplace_back(k, v);
-                    }
-                }
-                REQUIRE(got.size() == want.size());
-                for (std::size_t i = 0; i < got.size(); ++i) {
-                    REQUIRE(*got[i].key == want[i].first);
-                    REQUIRE(*got[i].value == want[i].second);
-                }
+                require_walk_matches(ov, model, walks[next(walks.size())]);
             } else {
                 std::vector<std::pair<std::string, std::string>> seen;
                 REQUIRE(ov.scan("ac/", [&](std::string_view k, std::string_view v) {
@@ -399,12 +403,7 @@ TEST_CASE(
             }
         }
         const auto writes = ov.take_writes();
-        REQUIRE(writes.size() == model.size());
-        std::size_t i = 0;
-        for (const auto& [k, v] : model) {
-            CHECK(writes[i] == ledger::StateWrite{k, v});
-            ++i;
-        }
+        require_writes_match(writes, model);
         CHECK(ov.take_writes().empty());
         parent.apply(writes);  // the next round is the next block, on this one's state
     }
