@@ -53,9 +53,9 @@ public:
         std::string_view prefix,
         const std::function<bool(std::string_view key, std::string_view value)>& visit) const override;
 
-    // Accounts and obligation aggregates are written with put_account()/put_obligation(). Their
-    // keys may be written as bytes only before this overlay has read or written that record
-    // typed (tests load a block's writes this way); asserted.
+    // Accounts and obligation aggregates are written typed (put_account(), update_account(),
+    // ...). Their keys may be written as bytes only while this overlay holds no typed slot for
+    // that record (tests load a block's writes this way); asserted.
     void put(std::string key, std::string value);
     void erase(std::string key);
 
@@ -115,7 +115,25 @@ public:
         return read_bytes(key, std::forward<Use>(use));
     }
 
+    struct Entry {
+        const std::string* key;
+        const std::optional<std::string>* value;  // nullopt: delete
+    };
+    // Buffered entries with keys starting with `prefix`, in key order.
+    [[nodiscard]] std::vector<Entry> sorted(std::string_view prefix = {}) const;
+    // The buffered entries as the block's writes, in key order; leaves the overlay empty.
+    [[nodiscard]] ledger::StateWrites take_writes();
+
 private:
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    using Map =
+        std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>;
+
     // read() without the typed records: the buffered bytes, else the parent's.
     template <typename Use>
     auto read_bytes(std::string_view key, Use&& use) const
@@ -136,29 +154,11 @@ private:
         }
         return use(std::optional<std::string_view>{**raw});
     }
-
-public:
-    struct Entry {
-        const std::string* key;
-        const std::optional<std::string>* value;  // nullopt: delete
-    };
-    // Buffered entries with keys starting with `prefix`, in key order.
-    [[nodiscard]] std::vector<Entry> sorted(std::string_view prefix = {}) const;
-    // The buffered entries as the block's writes, in key order; leaves the overlay empty.
-    [[nodiscard]] ledger::StateWrites take_writes();
-
-private:
-    struct KeyHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    };
-    using Map = std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>;
-
     void set(std::string key, std::optional<std::string> value) const;
     // When `key` is a typed record this block wrote: its encoding, kept in typed_bytes_ until the
     // next call (a view of it is what read() passes on). Else nullptr.
     const std::string* written_typed(std::string_view key) const;
-    bool typed_slot(std::string_view key) const;  // a typed record read or written this block
+    bool typed_slot(std::string_view key) const;  // whether a loaded typed slot holds `key`
     // The slot for `key`, loaded from the bytes on first touch.
     template <typename T>
     Result<typename TypedRecords<T>::Slot*> slot_of(TypedRecords<T>& set,
