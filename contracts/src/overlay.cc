@@ -117,6 +117,11 @@ const std::string* Overlay::written_typed(std::string_view key) const {
     return nullptr;
 }
 
+bool Overlay::typed_written(std::string_view key) const {
+    return (accounts_.covers(key) && accounts_.find_written(key) != nullptr) ||
+           (obligations_.covers(key) && obligations_.find_written(key) != nullptr);
+}
+
 bool Overlay::typed_slot(std::string_view key) const {
     return (accounts_.covers(key) && accounts_.find(key) != nullptr) ||
            (obligations_.covers(key) && obligations_.find(key) != nullptr);
@@ -133,12 +138,14 @@ Result<T> Overlay::typed(TypedRecords<T>& set, std::string_view key) const {
 
 template <typename T>
 Status Overlay::put_typed(TypedRecords<T>& set, std::string_view key, const T& value) {
-    auto slot = slot_of(set, key);
-    if (!slot) {
-        return std::move(slot).error();
+    auto assign = [&value](T& record) {
+        record = value;
+        return true;
+    };
+    auto wrote = update_typed(set, key, assign);
+    if (!wrote) {
+        return std::move(wrote).error();
     }
-    set.write(*slot, value);
-    typed_unflushed_ = true;
     return {};
 }
 

@@ -99,7 +99,7 @@ public:
     // Whether `key` has a buffered write (a value or a delete). When it has none, a read sees
     // the parent's value.
     [[nodiscard]] bool buffers(std::string_view key) const {
-        return entries_.find(key) != entries_.end() || written_typed(key) != nullptr;
+        return entries_.find(key) != entries_.end() || typed_written(key);
     }
 
     // Calls `use` with the current value at `key` (nullopt when absent) and returns its result
@@ -158,7 +158,8 @@ private:
     // When `key` is a typed record this block wrote: its encoding, kept in typed_bytes_ until the
     // next call (a view of it is what read() passes on). Else nullptr.
     const std::string* written_typed(std::string_view key) const;
-    bool typed_slot(std::string_view key) const;  // whether a loaded typed slot holds `key`
+    bool typed_slot(std::string_view key) const;     // whether a loaded typed slot holds `key`
+    bool typed_written(std::string_view key) const;  // whether this block wrote `key` typed
     // The slot for `key`, loaded from the bytes on first touch.
     template <typename T>
     Result<typename TypedRecords<T>::Slot*> slot_of(TypedRecords<T>& set,
