@@ -1,10 +1,11 @@
+#include "tx_env.h"
+
+#include "settle.h"
+
 #include <jc/core/assert.h>
 
 #include <algorithm>
 #include <iterator>
-
-#include "settle.h"
-#include "tx_env.h"
 
 namespace jc::contracts {
 
