@@ -1,6 +1,7 @@
+#include <jc/ledger/transaction.h>
+
 #include <jc/core/assert.h>
 #include <jc/core/sha256.h>
-#include <jc/ledger/transaction.h>
 
 #include <array>
 
