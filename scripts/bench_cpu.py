@@ -3,8 +3,9 @@
 
 Wall-clock tx/s on this shared 2-core machine moves by 2x with other people's builds; the CPU a
 validator spends per transaction moves far less. This runs `jointclear bench` against a running
-cluster and reads, for every jointcleard, utime + stime from /proc/<pid>/stat and its /metrics
-counters before and after; it prints CPU microseconds per committed transaction per node, the
+cluster and reads, for every jointcleard, utime + stime and minor page faults from
+/proc/<pid>/stat and its /metrics counters before and after; it prints CPU microseconds and page
+faults per committed transaction per node (a fault costs ~11 us on this machine, ADR 0174), the
 secp256k1 work per committed transaction (transaction signature checks, consensus checks and
 signatures, from the node's counters), transactions per block, the bench's tx/s and latency, and
 the load average before and after. Bench options after `--` are passed through.
@@ -43,10 +44,11 @@ def nodes(cluster):
     return out
 
 
-def cpu_seconds(pid):
+def cpu_and_faults(pid):
+    """utime + stime in seconds, and minor page faults (ADR 0174: ~11 us each on this machine)."""
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        fields = f.read().rsplit(")", 1)[1].split()  # fields[0] is stat's field 3 (state)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[7])
 
 
 def counters(node):
@@ -71,18 +73,18 @@ def main():
     ap.add_argument("bench_args", nargs="*")
     args = ap.parse_args()
     ns = nodes(args.cluster)
-    before = [(cpu_seconds(n["pid"]), counters(n)) for n in ns]
+    before = [(cpu_and_faults(n["pid"]), counters(n)) for n in ns]
     load_before = loadavg()
     bench = subprocess.run([JOINTCLEAR, "bench", "--cluster", args.cluster, "--json", *args.bench_args],
                            capture_output=True, text=True)
-    after = [(cpu_seconds(n["pid"]), counters(n)) for n in ns]
+    after = [(cpu_and_faults(n["pid"]), counters(n)) for n in ns]
     load_after = loadavg()
     try:
         result = json.loads(bench.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         sys.exit(f"bench_cpu: bench printed no result ({bench.returncode}): {bench.stderr.strip()[-300:]}")
     per_node = []
-    for n, (c0, m0), (c1, m1) in zip(ns, before, after):
+    for n, ((c0, f0), m0), ((c1, f1), m1) in zip(ns, before, after):
         d = {k: m1[k] - m0[k] for k in COUNTERS}
         txs = max(1, d["txs_committed_total"])
         per_node.append({
@@ -90,6 +92,7 @@ def main():
             "cpu_s": round(c1 - c0, 3),
             "committed": d["txs_committed_total"],
             "cpu_us_per_tx": round((c1 - c0) * 1e6 / txs, 1),
+            "minor_faults_per_tx": round((f1 - f0) / txs, 3),
             "tx_signature_checks_per_tx": round(d["tx_signature_checks_total"] / txs, 3),
             "consensus_signature_ops_per_tx": round(
                 (d["consensus_signature_checks_total"] + d["consensus_signatures_total"]) / txs, 4),
@@ -109,7 +112,7 @@ def main():
             print(f"  {p['node']}: {p['cpu_us_per_tx']} us CPU per committed tx ({p['committed']} txs, "
                   f"{p['cpu_s']} s), {p['tx_signature_checks_per_tx']} tx signature checks per tx, "
                   f"{p['consensus_signature_ops_per_tx']} consensus signature ops per tx, "
-                  f"{p['txs_per_block']} txs per block")
+                  f"{p['txs_per_block']} txs per block, {p['minor_faults_per_tx']} minor page faults per tx")
     return 1 if bench.returncode != 0 else 0
 
 

@@ -23,16 +23,18 @@
 #include <thread>
 
 #if defined(JC_JEMALLOC_LINKED)
-// jemalloc's build-time options (ADR 0165, issue 11 P4). By default jemalloc keeps freed dirty
-// pages resident for 10 s and purges them only when the arena that freed them allocates again;
-// a validator frees a 32 MiB state memtable every few seconds (ADR 0161) and large commit and
-// sync buffers, so 40-75 MiB of unused pages stayed resident (jemalloc stats.resident minus
-// stats.active, measured at 100-250k transactions). A background thread purges them after 1 s
-// whatever the arenas do; muzzy pages are returned at once. The environment's MALLOC_CONF is
-// read after this and overrides it.
+// jemalloc's build-time options (ADR 0165 and 0174, issue 11 P4 and P1). By default jemalloc
+// keeps freed dirty pages resident for 10 s and purges them only when the arena that freed them
+// allocates again; a validator frees a 32 MiB state memtable every few seconds (ADR 0161) and
+// large commit and sync buffers, so 40-75 MiB of unused pages stayed resident. A background
+// thread purges them whatever the arenas do, after 5 s: at ADR 0165's 1 s it also purged pages
+// the next memtable and the next blocks' buffers would use again, and every page given back is
+// a page fault later (~11 us each on the 2-core VMs, 1.4 faults per transaction; ADR 0174).
+// Muzzy pages are returned at once. The environment's MALLOC_CONF is read after this and
+// overrides it.
 extern "C" {
 // NOLINTNEXTLINE: the name and type are jemalloc's (malloc_conf, unprefixed in Debian's build).
-const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:0";
 }
 #endif
 
