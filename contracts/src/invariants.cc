@@ -518,6 +518,12 @@ Status check_block(Overlay& ov, const BlockContext& block, const ParentLoans& pa
             read_here = ParentLoans::principals_of(*loaded);
             before = &read_here;
         }
+        // No event adds or drops a tranche; a count that changed is a damaged parent record or
+        // an engine bug, reported as such rather than read past the parent's list.
+        if (*before && (**before).size() != after->tranches.size()) {
+            return bad("loan " + key + " has " + std::to_string(after->tranches.size()) + " tranches, its parent " +
+                       std::to_string((**before).size()));
+        }
         for (std::size_t i = 0; i < after->tranches.size(); ++i) {
             const Tranche& t = after->tranches[i];
             I128 delta = t.principal_out;

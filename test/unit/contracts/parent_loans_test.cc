@@ -3,7 +3,7 @@
 // and is what the block pass compares against: a wrong note makes B3 fail, a right one or none
 // passes.
 // Method: direct calls; then invariants::check_block over an overlay that rewrites a committed
-// loan unchanged, with no note, the true note and a note one fen off.
+// loan unchanged, with no note, the true note, a note one fen off and a note a tranche short.
 #include "../../../contracts/src/parent_loans.h"
 
 #include <catch2/catch.hpp>
@@ -91,6 +91,18 @@ TEST_CASE("the block pass compares a rewritten loan with the noted parent princi
     const auto refused = check(wrong);
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error().message(), Catch::Contains("B3"));
+
+    // A note with fewer tranches than the written loan (a damaged parent record, or an engine
+    // bug): refused with the counts, not read past the end of the note.
+    Loan shorter = loan;
+    shorter.tranches.pop_back();
+    ParentLoans truncated;
+    truncated.note(key, shorter);
+    const auto counted = check(truncated);
+    REQUIRE_FALSE(counted.ok());
+    CHECK_THAT(counted.error().message(),
+               Catch::Contains("has " + std::to_string(loan.tranches.size()) + " tranches, its parent " +
+                               std::to_string(shorter.tranches.size())));
 }
 
 }  // namespace jc::contracts::test
