@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# jointcleard runs jemalloc with the options ADR 0165 and 0174 chose, and an operator's MALLOC_CONF wins.
+# jointcleard runs jemalloc with the options ADRs 0165 and 0174 chose, and an operator's
+# MALLOC_CONF wins.
 #
 # Goal: the daemon's `malloc_conf` symbol (src/main.cc) really reaches jemalloc — a renamed,
 # stripped or unexported symbol would silently bring back the 10 s decay and 40–80 MiB of unpurged
