@@ -105,26 +105,34 @@ const std::vector<const Overlay::Map::value_type*>& Overlay::ordered() const {
     return order_;
 }
 
+template <typename R, typename Use>
+R Overlay::with_typed_set(std::string_view key, R otherwise, Use&& use) const {
+    if (accounts_.covers(key)) {
+        return use(accounts_);
+    }
+    if (obligations_.covers(key)) {
+        return use(obligations_);
+    }
+    return otherwise;
+}
+
 const std::string* Overlay::written_typed(std::string_view key) const {
-    if (const auto* s = accounts_.covers(key) ? accounts_.find_written(key) : nullptr) {
-        typed_bytes_ = accounts_.bytes(*s);
+    return with_typed_set(key, static_cast<const std::string*>(nullptr), [&](auto& set) -> const std::string* {
+        const auto* s = set.find_written(key);
+        if (s == nullptr) {
+            return nullptr;
+        }
+        typed_bytes_ = set.bytes(*s);
         return &typed_bytes_;
-    }
-    if (const auto* s = obligations_.covers(key) ? obligations_.find_written(key) : nullptr) {
-        typed_bytes_ = obligations_.bytes(*s);
-        return &typed_bytes_;
-    }
-    return nullptr;
+    });
 }
 
 bool Overlay::typed_written(std::string_view key) const {
-    return (accounts_.covers(key) && accounts_.find_written(key) != nullptr) ||
-           (obligations_.covers(key) && obligations_.find_written(key) != nullptr);
+    return with_typed_set(key, false, [&](auto& set) { return set.find_written(key) != nullptr; });
 }
 
 bool Overlay::typed_slot(std::string_view key) const {
-    return (accounts_.covers(key) && accounts_.find(key) != nullptr) ||
-           (obligations_.covers(key) && obligations_.find(key) != nullptr);
+    return with_typed_set(key, false, [&](auto& set) { return set.find(key) != nullptr; });
 }
 
 template <typename T>
@@ -259,11 +267,10 @@ void Overlay::rollback(Savepoint sp) {
     while (undo_.size() > sp.bytes) {
         Undo& u = undo_.back();
         // A typed slot loaded from the bytes about to change goes stale (typed_records.h).
-        if (accounts_.covers(u.entry->first)) {
-            accounts_.forget_clean(u.entry->first);
-        } else if (obligations_.covers(u.entry->first)) {
-            obligations_.forget_clean(u.entry->first);
-        }
+        with_typed_set(u.entry->first, false, [&](auto& set) {
+            set.forget_clean(u.entry->first);
+            return true;
+        });
         if (u.existed) {
             u.entry->second = std::move(u.previous);
         } else {

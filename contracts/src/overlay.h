@@ -158,6 +158,10 @@ private:
     // When `key` is a typed record this block wrote: its encoding, kept in typed_bytes_ until the
     // next call (a view of it is what read() passes on). Else nullptr.
     const std::string* written_typed(std::string_view key) const;
+    // Calls `use` with the typed set whose prefix covers `key` and returns its result, or
+    // `otherwise` when no set covers it.
+    template <typename R, typename Use>
+    R with_typed_set(std::string_view key, R otherwise, Use&& use) const;
     bool typed_slot(std::string_view key) const;     // whether a loaded typed slot holds `key`
     bool typed_written(std::string_view key) const;  // whether this block wrote `key` typed
     // The slot for `key`, loaded from the bytes on first touch.
