@@ -285,7 +285,7 @@ Exec<TxReceipt> execute_tx(Overlay& ov, const BlockEnv& env, const ledger::Trans
     if (e.loan_id.empty()) {
         rec.result_json = e.result;
     }
-    ov.put(keys::idempotency(tx.sender(), tx.client_ref()), encode(rec));
+    ov.put(keys::idempotency(tx.sender(), tx.client_ref()), encode(rec, ov.record_version()));
     TxReceipt ok;
     ok.status = TxStatus::kOk;
     ok.result = std::move(e.result);
@@ -302,11 +302,13 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     auto where = [&](std::size_t i) {
         return "height " + std::to_string(ctx.height) + " tx " + std::to_string(i);
     };
-    Overlay ov(parent);
-    auto params = store::params(ov);
+    auto params = store::params(parent);
     if (!params) {
         return params.error().with_context("height " + std::to_string(ctx.height));
     }
+    // The block writes every record in the version its parent's params name (ADR 0175): a
+    // set_params that raises it takes effect from the next block, like every parameter.
+    Overlay ov(parent, params->record_version);
     // Block prologue (DOMAIN.md B.8): the automatic close at the cutoff, before any transaction.
     if (auto s = settle::prologue(ov, ctx, *params); !s) {
         return s.error().with_context("height " + std::to_string(ctx.height) + " prologue");

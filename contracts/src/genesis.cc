@@ -143,8 +143,8 @@ Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const 
             rec.roles = static_cast<std::uint8_t>(rec.roles | role_bit(r));
         }
         rec.status = m.status;
-        records.emplace(keys::member(m.bank_id), encode(rec));
-        records.emplace(keys::aggregate(m.bank_id), encode(BankAggregate{}));
+        records.emplace(keys::member(m.bank_id), encode(rec, params.record_version));
+        records.emplace(keys::aggregate(m.bank_id), encode(BankAggregate{}, params.record_version));
     }
     if (params.netting == NettingMode::kMultilateral) {
         const auto agent = std::find_if(members.members.begin(), members.members.end(),
@@ -161,8 +161,8 @@ Result<ledger::StateWrites> genesis_writes(const GenesisMembers& members, const 
     cycle.status = CycleStatus::kOpen;
     cycle.opened_at_height = 0;
     cycle.cutoff_ms = calendar::next_cutoff_after(params, gp.genesis_time_ms);
-    records.emplace(keys::cycle(cycle.cycle_id), encode(cycle));
-    records.emplace(keys::current_cycle(), encode_current_cycle(cycle.cycle_id));
+    records.emplace(keys::cycle(cycle.cycle_id), encode(cycle, params.record_version));
+    records.emplace(keys::current_cycle(), encode_current_cycle(cycle.cycle_id, params.record_version));
 
     ledger::StateWrites out;
     out.reserve(records.size());

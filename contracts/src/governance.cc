@@ -1,5 +1,7 @@
 #include "governance.h"
 
+#include "record_ints.h"
+
 #include <jc/contracts/arith/date.h>
 #include <jc/core/codec.h>
 #include <jc/core/sha256.h>
@@ -11,46 +13,45 @@ namespace jc::contracts {
 
 std::string proposal_key(std::string_view id) { return std::string(kProposalPrefix) + std::string(id); }
 
-std::string encode_proposal(const Proposal& p) {
+std::string encode_proposal(const Proposal& p, RecordVersion version) {
     codec::Writer w;
-    w.u8(kRecordVersion).str(p.proposal_id).str(p.type).str(p.body_json).hash(p.action_digest).str(p.proposer);
-    w.u32(static_cast<std::uint32_t>(p.created_date)).u64(p.created_height).u8(static_cast<std::uint8_t>(p.status));
+    put_version(w, version).str(p.proposal_id).str(p.type).str(p.body_json).hash(p.action_digest).str(p.proposer);
+    w.u32(static_cast<std::uint32_t>(p.created_date));
+    put_u64(w, version, p.created_height).u8(static_cast<std::uint8_t>(p.status));
     w.varint(p.approvals.size());
     for (const auto& b : p.approvals) {
         w.str(b);
     }
-    w.u64(p.executed_height);
+    put_u64(w, version, p.executed_height);
     return to_string(w.data());
 }
 
 Result<Proposal> decode_proposal(std::string_view bytes) {
-    codec::Reader r(as_bytes(bytes));
-    Proposal p;
-    JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
-    if (version != kRecordVersion) {
-        return Error(Errc::kCorruption, "proposal: unknown record version");
-    }
-    JC_ASSIGN_OR_RETURN(p.proposal_id, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(p.type, r.str(64));
-    JC_ASSIGN_OR_RETURN(p.body_json, r.str(1 << 20));
-    JC_ASSIGN_OR_RETURN(p.action_digest, r.hash());
-    JC_ASSIGN_OR_RETURN(p.proposer, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
-    p.created_date = static_cast<Date>(date);
-    JC_ASSIGN_OR_RETURN(p.created_height, r.u64());
-    JC_ASSIGN_OR_RETURN(const std::uint8_t status, r.u8());
-    if (status > 1) {
-        return Error(Errc::kCorruption, "proposal: unknown status");
-    }
-    p.status = static_cast<ProposalStatus>(status);
-    JC_ASSIGN_OR_RETURN(const std::uint64_t n, r.varint_max(1000, "approvals"));
-    for (std::uint64_t i = 0; i < n; ++i) {
-        JC_ASSIGN_OR_RETURN(std::string b, r.str(kIdLengthMax));
-        p.approvals.push_back(std::move(b));
-    }
-    JC_ASSIGN_OR_RETURN(p.executed_height, r.u64());
-    JC_TRY_STATUS(r.finish());
-    return p;
+    return read_record<Proposal>(bytes, "proposal", [&](codec::Reader& r) -> Result<Proposal> {
+        Proposal p;
+        JC_ASSIGN_OR_RETURN(const RecordVersion version, read_version(r, "proposal"));
+        JC_ASSIGN_OR_RETURN(p.proposal_id, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(p.type, r.str(64));
+        JC_ASSIGN_OR_RETURN(p.body_json, r.str(1 << 20));
+        JC_ASSIGN_OR_RETURN(p.action_digest, r.hash());
+        JC_ASSIGN_OR_RETURN(p.proposer, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
+        p.created_date = static_cast<Date>(date);
+        JC_ASSIGN_OR_RETURN(p.created_height, read_u64(r, version));
+        JC_ASSIGN_OR_RETURN(const std::uint8_t status, r.u8());
+        if (status > 1) {
+            return Error(Errc::kCorruption, "proposal: unknown status");
+        }
+        p.status = static_cast<ProposalStatus>(status);
+        JC_ASSIGN_OR_RETURN(const std::uint64_t n, r.varint_max(1000, "approvals"));
+        for (std::uint64_t i = 0; i < n; ++i) {
+            JC_ASSIGN_OR_RETURN(std::string b, r.str(kIdLengthMax));
+            p.approvals.push_back(std::move(b));
+        }
+        JC_ASSIGN_OR_RETURN(p.executed_height, read_u64(r, version));
+        JC_TRY_STATUS(r.finish());
+        return p;
+    });
 }
 
 Hash action_digest(std::string_view type, std::string_view body_json) {

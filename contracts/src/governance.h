@@ -34,7 +34,7 @@ struct Proposal {
 };
 
 [[nodiscard]] std::string proposal_key(std::string_view id);
-[[nodiscard]] std::string encode_proposal(const Proposal& p);
+[[nodiscard]] std::string encode_proposal(const Proposal& p, RecordVersion version);
 Result<Proposal> decode_proposal(std::string_view bytes);
 [[nodiscard]] Hash action_digest(std::string_view type, std::string_view body_json);
 // The last business date on which the proposal can still be approved.

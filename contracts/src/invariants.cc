@@ -581,7 +581,7 @@ Status check_block(Overlay& ov, const BlockContext& block, const ParentLoans& pa
             return bad("B3 bank " + bank + ": LOAN_PRINCIPAL net " + s(lp->net_debit()) +
                        " != sum of tranche principal_out " + s(agg->principal_out_total));
         }
-        ov.put(keys::aggregate(bank), encode(*agg));
+        ov.put(keys::aggregate(bank), encode(*agg, ov.record_version()));
     }
     // B2: every touched interbank pair mirrors (so the global sum is zero).
     for (const auto& key : interbank_keys) {

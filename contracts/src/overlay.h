@@ -45,7 +45,9 @@ namespace jc::contracts {
 
 class Overlay final : public ledger::StateReader {
 public:
-    explicit Overlay(const ledger::StateReader& parent) : parent_(parent) {}
+    // `version`: the record version this block writes in (Params::record_version, ADR 0175);
+    // the typed records are encoded in it, and handlers pass record_version() to encode().
+    Overlay(const ledger::StateReader& parent, RecordVersion version) : parent_(parent), version_(version) {}
 
     [[nodiscard]] Result<std::optional<std::string>> get(std::string_view key) const override;
     // Merges buffered entries with the parent's, in key order.
@@ -95,6 +97,7 @@ public:
     }
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
+    [[nodiscard]] RecordVersion record_version() const { return version_; }
 
     // Whether `key` has a buffered write (a value or a delete). When it has none, a read sees
     // the parent's value.
@@ -207,12 +210,13 @@ private:
     };
 
     const ledger::StateReader& parent_;
+    RecordVersion version_;
     // Mutable for flush_typed() (see the top comment) and for the typed sets' first-touch loads.
     mutable Map entries_;
     mutable std::vector<Undo> undo_;
-    mutable TypedRecords<Account> accounts_{keys::kAccountPrefix, decode_account, encode};
-    mutable TypedRecords<ObligationAggregate> obligations_{keys::kObligationPrefix,
-                                                           decode_obligation, encode};
+    mutable TypedRecords<Account> accounts_{keys::kAccountPrefix, decode_account, encode, version_};
+    mutable TypedRecords<ObligationAggregate> obligations_{keys::kObligationPrefix, decode_obligation, encode,
+                                                           version_};
     mutable bool typed_unflushed_ = false;  // a typed write or a rollback since the last flush
     mutable std::string typed_bytes_;
     // Every node of entries_ in key order while order_valid_ (node pointers survive rehashing).

@@ -1,10 +1,13 @@
 #include <jc/contracts/records.h>
+#include <jc/core/assert.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdio>
 #include <cstring>
+
+#include "record_ints.h"
 
 namespace jc::contracts {
 
@@ -189,6 +192,9 @@ std::string check_params(const Params& p) {
     if (p.governance_ttl_days < 1 || p.governance_ttl_days > 366) {
         return "governance_ttl_days: must be in [1, 366]";
     }
+    if (p.record_version != RecordVersion::kFixed64 && p.record_version != RecordVersion::kVarint64) {
+        return "record_version: must be 1 or 2";
+    }
     // Whether the agent is an ACTIVE member is checked where the member register is at hand
     // (governance.set_params, genesis).
     if ((p.netting == NettingMode::kMultilateral) == p.settlement_agent.empty()) {
@@ -234,20 +240,25 @@ constexpr std::size_t kStringMax = 64 * 1024;
 constexpr std::uint64_t kVectorMax = 100'000;
 
 // The wire format is exactly jc/core/codec.h's (little-endian fixed-width integers, minimal
-// LEB128 varints, varint-length-prefixed byte strings; strict decoding), implemented here
+// LEB128 varints, varint-length-prefixed byte strings; strict decoding; a 64-bit integer is a
+// codec u64/i64 in version 1 and a codec varint in version 2), implemented here
 // without a Result per field: decoding a loan happens several times per repayment and the
 // per-field Result (a variant holding an Error with a string) cost more than the decoding.
 // state_test checks the two implementations produce and accept the same bytes.
+//
+// Both are templates on the record version (ADR 0175), so that a 64-bit field compiles to its
+// version's code with no test per field; encode_record() and decode_record() below choose the
+// instance once per record.
+template <RecordVersion V>
 class Enc {
 public:
-    Enc() : Enc(256) {}
     // `capacity`: the caller's estimate of the record's size, so that the one buffer is the
     // string returned (a loan is ~600 bytes: 256 grew twice, ADR 0162). Never changes a byte.
     // The string is used as a plain buffer (its size is the capacity, n_ the bytes written), so
     // that a field is one bounds check and one store rather than a string append's several
     // (ADR 0173).
     explicit Enc(std::size_t capacity) : out_(std::max<std::size_t>(capacity, 16), '\0') {
-        out_[0] = static_cast<char>(kRecordVersion);
+        out_[0] = static_cast<char>(V);
     }
     Enc& u8(std::uint8_t v) {
         *room(1) = static_cast<char>(v);
@@ -257,15 +268,28 @@ public:
     Enc& boolean(bool v) { return u8(v ? 1 : 0); }
     Enc& u16(std::uint16_t v) { return le<2>(v); }
     Enc& u32(std::uint32_t v) { return le<4>(v); }
-    Enc& u64(std::uint64_t v) { return le<8>(v); }
-    Enc& i64(std::int64_t v) { return le<8>(static_cast<std::uint64_t>(v)); }
+    // 64-bit integers: eight bytes in version 1, varints in version 2 (record_ints.h, ADR 0175).
+    Enc& u64(std::uint64_t v) {
+        if constexpr (V == RecordVersion::kVarint64) {
+            return varint(v);
+        } else {
+            return le<8>(v);
+        }
+    }
+    Enc& i64(std::int64_t v) {
+        if constexpr (V == RecordVersion::kVarint64) {
+            return varint(zigzag(v));
+        } else {
+            return le<8>(static_cast<std::uint64_t>(v));
+        }
+    }
     Enc& i32(std::int32_t v) { return le<4>(static_cast<std::uint32_t>(v)); }
     Enc& u128(U128 v) {
         u64(static_cast<std::uint64_t>(v));
         return u64(static_cast<std::uint64_t>(v >> 64));
     }
     Enc& i128(I128 v) { return u128(static_cast<U128>(v)); }
-    Enc& varint(std::uint64_t v) {
+    [[gnu::always_inline]] Enc& varint(std::uint64_t v) {
         char* p = room(10);  // a 64-bit varint is at most 10 bytes
         char* const start = p;
         while (v >= 0x80) {
@@ -332,15 +356,18 @@ private:
 
 // A strict reader with a sticky error: fields read after a failure are zero and the first error
 // is reported by finish().
+template <RecordVersion V>
 class Dec {
 public:
     Dec(std::string_view bytes, const char* what) : in_(bytes), what_(what) {
         std::uint8_t version = 0;
         u8(version);
-        if (ok_ && version != kRecordVersion) {
+        if (ok_ && version != static_cast<std::uint8_t>(V)) {
             fail("unknown record version " + std::to_string(version));
         }
     }
+    // The version the record was written in (when ok()).
+    [[nodiscard]] static constexpr RecordVersion version() { return V; }
     void u8(std::uint8_t& v) { v = static_cast<std::uint8_t>(le<1>("u8")); }
     void boolean(bool& v) {
         const std::uint64_t b = le<1>("bool");
@@ -351,12 +378,27 @@ public:
     }
     void u16(std::uint16_t& v) { v = static_cast<std::uint16_t>(le<2>("u16")); }
     void u32(std::uint32_t& v) { v = static_cast<std::uint32_t>(le<4>("u32")); }
-    void u64(std::uint64_t& v) { v = le<8>("u64"); }
-    void i64(std::int64_t& v) { v = static_cast<std::int64_t>(le<8>("i64")); }
+    // Inlined: a loan has ~30 of these, and as calls they cost more than their work.
+    [[gnu::always_inline]] void u64(std::uint64_t& v) {
+        if constexpr (V == RecordVersion::kVarint64) {
+            v = varint64("u64");
+        } else {
+            v = le<8>("u64");
+        }
+    }
+    [[gnu::always_inline]] void i64(std::int64_t& v) {
+        if constexpr (V == RecordVersion::kVarint64) {
+            v = unzigzag(varint64("i64"));
+        } else {
+            v = static_cast<std::int64_t>(le<8>("i64"));
+        }
+    }
     void i32(std::int32_t& v) { v = static_cast<std::int32_t>(static_cast<std::uint32_t>(le<4>("i32"))); }
     void u128(U128& v) {
-        const std::uint64_t lo = le<8>("u128");
-        const std::uint64_t hi = le<8>("u128");
+        std::uint64_t lo = 0;
+        std::uint64_t hi = 0;
+        u64(lo);
+        u64(hi);
         v = (static_cast<U128>(hi) << 64) | lo;
     }
     void i128(I128& v) {
@@ -456,6 +498,36 @@ private:
         pos_ += N;
         return v;
     }
+    // A 64-bit field (ADR 0175). A one-byte value (most counters are zero) is one test; one of up
+    // to eight bytes is read as a word while eight bytes remain, without a branch per byte: the
+    // first byte with its top bit clear ends it, and its 7-bit groups are packed in three steps.
+    // A longer value, a non-minimal one, the record's last bytes and every error take the
+    // general loop, which re-reads from the same place.
+    [[gnu::always_inline]] std::uint64_t varint64(const char* what) {
+        if (ok_ && in_.size() - pos_ >= 8) [[likely]] {
+            const char* p = in_.data() + pos_;
+            const auto first = static_cast<unsigned char>(*p);
+            if (first < 0x80) {
+                ++pos_;
+                return first;
+            }
+            std::uint64_t w = 0;
+            std::memcpy(&w, p, 8);
+            if constexpr (std::endian::native == std::endian::little) {
+                const std::uint64_t stops = ~w & 0x8080808080808080ULL;
+                const auto bits = static_cast<unsigned>(std::countr_zero(stops)) + 1;  // 8 x length; 65: none
+                if (bits <= 64 && ((w >> (bits - 8)) & 0xff) != 0) {                   // else non-minimal
+                    std::uint64_t x = (bits == 64 ? w : w & ((std::uint64_t{1} << bits) - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+                    x = (x & 0x007f007f007f007fULL) | ((x & 0x7f007f007f007f00ULL) >> 1);
+                    x = (x & 0x00003fff00003fffULL) | ((x & 0x3fff00003fff0000ULL) >> 2);
+                    x = (x & 0x000000000fffffffULL) | ((x & 0x0fffffff00000000ULL) >> 4);
+                    pos_ += bits / 8;
+                    return x;
+                }
+            }
+        }
+        return varint_max(~std::uint64_t{0}, what);
+    }
     std::uint64_t varint_max(std::uint64_t max, const char* what) {
         std::uint64_t v = 0;
         for (int shift = 0; shift < 64; shift += 7) {
@@ -501,14 +573,42 @@ private:
     std::string error_;
 };
 
-void encode_terms(Enc& e, const PartnershipTerms& t) {
+// Runs `body(e)` on the encoder of `version` and returns the record.
+template <typename Body>
+std::string encode_record(RecordVersion version, std::size_t capacity, Body&& body) {
+    if (version == RecordVersion::kVarint64) {
+        Enc<RecordVersion::kVarint64> e(capacity);
+        body(e);
+        return e.take();
+    }
+    JC_ASSERT(version == RecordVersion::kFixed64, "contracts.records.version_known");
+    Enc<RecordVersion::kFixed64> e(capacity);
+    body(e);
+    return e.take();
+}
+
+// Runs `body(d)` on the decoder of the version the record's first byte names; any other first
+// byte (or none) is reported by the version-1 decoder as an unknown version.
+template <typename Body>
+auto decode_record(std::string_view bytes, const char* what, Body&& body) {
+    if (!bytes.empty() && bytes[0] == static_cast<char>(RecordVersion::kVarint64)) {
+        Dec<RecordVersion::kVarint64> d(bytes, what);
+        return body(d);
+    }
+    Dec<RecordVersion::kFixed64> d(bytes, what);
+    return body(d);
+}
+
+template <typename E>
+void encode_terms(E& e, const PartnershipTerms& t) {
     e.str(t.agreement_ref).e8(t.funding_mode).u16(t.min_tranche_share_bps).i64(t.max_outstanding_principal)
         .i64(t.fronting_limit).i64(t.collection_limit).u16(t.service_fee_bps).e8(t.fee_base)
         .boolean(t.require_partner_acceptance).u32(t.accept_timeout_days).u32(t.writeoff_preauth_dpd)
         .e8(t.settlement_mode);
 }
 
-void decode_terms(Dec& d, PartnershipTerms& t) {
+template <typename D>
+void decode_terms(D& d, PartnershipTerms& t) {
     d.str(t.agreement_ref);
     d.e8(t.funding_mode, 3);
     d.u16(t.min_tranche_share_bps);
@@ -523,7 +623,8 @@ void decode_terms(Dec& d, PartnershipTerms& t) {
     d.e8(t.settlement_mode, 2);
 }
 
-void encode_product(Enc& e, const ProductTerms& p) {
+template <typename E>
+void encode_product(E& e, const ProductTerms& p) {
     e.str(p.product_code).i64(p.max_principal).i32(p.max_bullet_term_days);
     for (const auto cap : p.max_rate_ppb) {
         e.i64(cap);
@@ -531,7 +632,8 @@ void encode_product(Enc& e, const ProductTerms& p) {
     e.u8(p.schedule_types);
 }
 
-void decode_product(Dec& d, ProductTerms& p) {
+template <typename D>
+void decode_product(D& d, ProductTerms& p) {
     d.str(p.product_code);
     d.i64(p.max_principal);
     d.i32(p.max_bullet_term_days);
@@ -543,432 +645,450 @@ void decode_product(Dec& d, ProductTerms& p) {
 
 }  // namespace
 
-std::string encode(const Member& v) {
-    Enc e;
-    e.str(v.bank_id).str(v.name).str(v.cnaps_code).str(v.bic).str(v.lei).count(v.keys.size());
-    for (const auto& k : v.keys) {
-        e.str(std::string_view(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size()));
-    }
-    e.u8(v.roles).e8(v.status);
-    return e.take();
+std::string encode(const Member& v, RecordVersion version) {
+    return encode_record(version, 256, [&](auto& e) {
+        e.str(v.bank_id).str(v.name).str(v.cnaps_code).str(v.bic).str(v.lei).count(v.keys.size());
+        for (const auto& k : v.keys) {
+            e.str(std::string_view(reinterpret_cast<const char*>(k.bytes.data()), k.bytes.size()));
+        }
+        e.u8(v.roles).e8(v.status);
+    });
 }
 
 Result<Member> decode_member(std::string_view bytes) {
-    Dec d(bytes, "member");
-    Member v;
-    d.str(v.bank_id);
-    d.str(v.name);
-    d.str(v.cnaps_code);
-    d.str(v.bic);
-    d.str(v.lei);
-    const std::size_t n = d.count();
-    for (std::size_t i = 0; i < n && d.ok(); ++i) {
-        std::string raw;
-        d.str(raw);
-        // Keys were checked to be valid curve points when genesis (or governance) wrote them;
-        // re-parsing the point on every read would cost more than the rest of the member.
-        if (raw.size() != crypto::PublicKey::kSize) {
-            d.fail("member key of " + std::to_string(raw.size()) + " bytes");
-            break;
+    return decode_record(bytes, "member", [&](auto& d) {
+        Member v;
+        d.str(v.bank_id);
+        d.str(v.name);
+        d.str(v.cnaps_code);
+        d.str(v.bic);
+        d.str(v.lei);
+        const std::size_t n = d.count();
+        for (std::size_t i = 0; i < n && d.ok(); ++i) {
+            std::string raw;
+            d.str(raw);
+            // Keys were checked to be valid curve points when genesis (or governance) wrote them;
+            // re-parsing the point on every read would cost more than the rest of the member.
+            if (raw.size() != crypto::PublicKey::kSize) {
+                d.fail("member key of " + std::to_string(raw.size()) + " bytes");
+                break;
+            }
+            crypto::PublicKey key;
+            std::copy(raw.begin(), raw.end(), key.bytes.begin());
+            v.keys.push_back(key);
         }
-        crypto::PublicKey key;
-        std::copy(raw.begin(), raw.end(), key.bytes.begin());
-        v.keys.push_back(key);
-    }
-    d.u8(v.roles);
-    d.e8(v.status, 2);
-    return d.finish(std::move(v));
+        d.u8(v.roles);
+        d.e8(v.status, 2);
+        return d.finish(std::move(v));
+    });
 }
 
 std::string encode(const Params& v) {
-    Enc e;
-    e.e8(v.rounding).i64(v.max_rate_ppb).i32(v.npl_dpd_threshold);
-    encode_product(e, v.default_product);
-    e.count(v.products.size());
-    for (const auto& p : v.products) {
-        encode_product(e, p);
-    }
-    e.count(v.cycle_cutoffs_minutes.size());
-    for (const auto m : v.cycle_cutoffs_minutes) {
-        e.u32(m);
-    }
-    e.count(v.holidays.size());
-    for (const auto d : v.holidays) {
-        e.i32(d);
-    }
-    e.count(v.working_weekends.size());
-    for (const auto d : v.working_weekends) {
-        e.i32(d);
-    }
-    e.u8(v.rate_bases).u16(v.governance_quorum_bps).u32(v.governance_ttl_days);
-    e.e8(v.netting).str(v.settlement_agent);
-    return e.take();
+    return encode_record(v.record_version, 256, [&](auto& e) {
+        e.e8(v.rounding).i64(v.max_rate_ppb).i32(v.npl_dpd_threshold);
+        encode_product(e, v.default_product);
+        e.count(v.products.size());
+        for (const auto& p : v.products) {
+            encode_product(e, p);
+        }
+        e.count(v.cycle_cutoffs_minutes.size());
+        for (const auto m : v.cycle_cutoffs_minutes) {
+            e.u32(m);
+        }
+        e.count(v.holidays.size());
+        for (const auto d : v.holidays) {
+            e.i32(d);
+        }
+        e.count(v.working_weekends.size());
+        for (const auto d : v.working_weekends) {
+            e.i32(d);
+        }
+        e.u8(v.rate_bases).u16(v.governance_quorum_bps).u32(v.governance_ttl_days);
+        e.e8(v.netting).str(v.settlement_agent);
+    });
 }
 
 Result<Params> decode_params(std::string_view bytes) {
-    Dec d(bytes, "params");
-    Params v;
-    d.e8(v.rounding, 2);
-    d.i64(v.max_rate_ppb);
-    d.i32(v.npl_dpd_threshold);
-    decode_product(d, v.default_product);
-    const std::size_t n = d.count();
-    for (std::size_t i = 0; i < n && d.ok(); ++i) {
-        decode_product(d, v.products.emplace_back());
-    }
-    const std::size_t nc = d.count();
-    for (std::size_t i = 0; i < nc && d.ok(); ++i) {
-        d.u32(v.cycle_cutoffs_minutes.emplace_back());
-    }
-    const std::size_t nh = d.count();
-    for (std::size_t i = 0; i < nh && d.ok(); ++i) {
-        d.i32(v.holidays.emplace_back());
-    }
-    const std::size_t nw = d.count();
-    for (std::size_t i = 0; i < nw && d.ok(); ++i) {
-        d.i32(v.working_weekends.emplace_back());
-    }
-    d.u8(v.rate_bases);
-    d.u16(v.governance_quorum_bps);
-    d.u32(v.governance_ttl_days);
-    d.e8(v.netting, 2);
-    d.str(v.settlement_agent);
-    return d.finish(std::move(v));
+    return decode_record(bytes, "params", [&](auto& d) {
+        Params v;
+        d.e8(v.rounding, 2);
+        d.i64(v.max_rate_ppb);
+        d.i32(v.npl_dpd_threshold);
+        decode_product(d, v.default_product);
+        const std::size_t n = d.count();
+        for (std::size_t i = 0; i < n && d.ok(); ++i) {
+            decode_product(d, v.products.emplace_back());
+        }
+        const std::size_t nc = d.count();
+        for (std::size_t i = 0; i < nc && d.ok(); ++i) {
+            d.u32(v.cycle_cutoffs_minutes.emplace_back());
+        }
+        const std::size_t nh = d.count();
+        for (std::size_t i = 0; i < nh && d.ok(); ++i) {
+            d.i32(v.holidays.emplace_back());
+        }
+        const std::size_t nw = d.count();
+        for (std::size_t i = 0; i < nw && d.ok(); ++i) {
+            d.i32(v.working_weekends.emplace_back());
+        }
+        d.u8(v.rate_bases);
+        d.u16(v.governance_quorum_bps);
+        d.u32(v.governance_ttl_days);
+        d.e8(v.netting, 2);
+        d.str(v.settlement_agent);
+        v.record_version = d.version();
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const Partnership& v) {
-    Enc e;
-    e.str(v.partnership_id).str(v.servicer_bank).str(v.partner_bank);
-    encode_terms(e, v.terms);
-    e.e8(v.status).i64(v.used).u32(v.loan_count).boolean(v.has_pending_amendment);
-    if (v.has_pending_amendment) {
-        encode_terms(e, v.pending_amendment);
-        e.str(v.amendment_proposer);
-    }
-    e.u64(v.created_height).u64(v.updated_height);
-    return e.take();
+std::string encode(const Partnership& v, RecordVersion version) {
+    return encode_record(version, 256, [&](auto& e) {
+        e.str(v.partnership_id).str(v.servicer_bank).str(v.partner_bank);
+        encode_terms(e, v.terms);
+        e.e8(v.status).i64(v.used).u32(v.loan_count).boolean(v.has_pending_amendment);
+        if (v.has_pending_amendment) {
+            encode_terms(e, v.pending_amendment);
+            e.str(v.amendment_proposer);
+        }
+        e.u64(v.created_height).u64(v.updated_height);
+    });
 }
 
 Result<Partnership> decode_partnership(std::string_view bytes) {
-    Dec d(bytes, "partnership");
-    Partnership v;
-    d.str(v.partnership_id);
-    d.str(v.servicer_bank);
-    d.str(v.partner_bank);
-    decode_terms(d, v.terms);
-    d.e8(v.status, 4);
-    d.i64(v.used);
-    d.u32(v.loan_count);
-    d.boolean(v.has_pending_amendment);
-    if (v.has_pending_amendment) {
-        decode_terms(d, v.pending_amendment);
-        d.str(v.amendment_proposer);
-    }
-    d.u64(v.created_height);
-    d.u64(v.updated_height);
-    return d.finish(std::move(v));
+    return decode_record(bytes, "partnership", [&](auto& d) {
+        Partnership v;
+        d.str(v.partnership_id);
+        d.str(v.servicer_bank);
+        d.str(v.partner_bank);
+        decode_terms(d, v.terms);
+        d.e8(v.status, 4);
+        d.i64(v.used);
+        d.u32(v.loan_count);
+        d.boolean(v.has_pending_amendment);
+        if (v.has_pending_amendment) {
+            decode_terms(d, v.pending_amendment);
+            d.str(v.amendment_proposer);
+        }
+        d.u64(v.created_height);
+        d.u64(v.updated_height);
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const Loan& v) {
-    // Fixed fields ~120 bytes plus the strings; a tranche ~100 bytes plus its ids, an
-    // instalment 20 (ADR 0162: one allocation per encode).
-    Enc e(160 + v.loan_id.size() + v.servicer.size() + v.borrower_ref.size() + v.product_code.size() +
-          v.disbursement_channel_ref.size() + v.tranches.size() * 128 + v.installments.size() * 20);
-    e.str(v.loan_id).str(v.servicer).str(v.borrower_ref).str(v.product_code).i64(v.principal).i32(v.value_date)
-        .i64(v.rate_ppb).e8(v.basis).e8(v.interest_method).i64(v.penalty_rate_ppb).e8(v.penalty_mode)
-        .e8(v.schedule_type).e8(v.prepay_mode).e8(v.rounding).e8(v.status).i32(v.last_accrual_date)
-        .i32(v.last_event_date).u32(v.event_seq).i64(v.fees_unpaid).str(v.disbursement_channel_ref)
-        .u64(v.originated_height);
-    e.count(v.tranches.size());
-    for (const auto& t : v.tranches) {
-        e.str(t.bank_id).u16(t.share_bps).str(t.partnership_id).e8(t.funding_mode).u16(t.fee_bps).e8(t.fee_base)
-            .i64(t.principal_orig).i64(t.principal_out).i64(t.interest_unpaid).i64(t.penalty_unpaid)
-            .i64(t.principal_paid).i64(t.interest_paid).i64(t.penalty_paid).i64(t.fee_base_cum).i64(t.fee_cum)
-            .i64(t.written_off).i64(t.recovered).u32(t.writeoff_preauth_dpd);
-    }
-    e.count(v.installments.size());
-    for (const auto& i : v.installments) {
-        e.i32(i.due_date).i64(i.principal_due).i64(i.principal_paid);
-    }
-    return e.take();
+std::string encode(const Loan& v, RecordVersion version) {
+    // At most ~120 bytes of fixed fields plus the strings, a tranche ~100 bytes plus its ids, an
+    // instalment 20; varints (ADR 0175) make most of them smaller (ADR 0162: one allocation per
+    // encode).
+    const std::size_t capacity = 160 + v.loan_id.size() + v.servicer.size() + v.borrower_ref.size() +
+                                 v.product_code.size() + v.disbursement_channel_ref.size() + v.tranches.size() * 128 +
+                                 v.installments.size() * 20;
+    return encode_record(version, capacity, [&](auto& e) {
+        e.str(v.loan_id).str(v.servicer).str(v.borrower_ref).str(v.product_code).i64(v.principal).i32(v.value_date)
+            .i64(v.rate_ppb).e8(v.basis).e8(v.interest_method).i64(v.penalty_rate_ppb).e8(v.penalty_mode)
+            .e8(v.schedule_type).e8(v.prepay_mode).e8(v.rounding).e8(v.status).i32(v.last_accrual_date)
+            .i32(v.last_event_date).u32(v.event_seq).i64(v.fees_unpaid).str(v.disbursement_channel_ref)
+            .u64(v.originated_height);
+        e.count(v.tranches.size());
+        for (const auto& t : v.tranches) {
+            e.str(t.bank_id).u16(t.share_bps).str(t.partnership_id).e8(t.funding_mode).u16(t.fee_bps).e8(t.fee_base)
+                .i64(t.principal_orig).i64(t.principal_out).i64(t.interest_unpaid).i64(t.penalty_unpaid)
+                .i64(t.principal_paid).i64(t.interest_paid).i64(t.penalty_paid).i64(t.fee_base_cum).i64(t.fee_cum)
+                .i64(t.written_off).i64(t.recovered).u32(t.writeoff_preauth_dpd);
+        }
+        e.count(v.installments.size());
+        for (const auto& i : v.installments) {
+            e.i32(i.due_date).i64(i.principal_due).i64(i.principal_paid);
+        }
+    });
 }
 
 Result<Loan> decode_loan(std::string_view bytes) {
-    Dec d(bytes, "loan");
-    Loan v;
-    d.str(v.loan_id);
-    d.str(v.servicer);
-    d.str(v.borrower_ref);
-    d.str(v.product_code);
-    d.i64(v.principal);
-    d.i32(v.value_date);
-    d.i64(v.rate_ppb);
-    d.e8(v.basis, 3);
-    d.e8(v.interest_method, 1);
-    d.i64(v.penalty_rate_ppb);
-    d.e8(v.penalty_mode, 2);
-    d.e8(v.schedule_type, 3);
-    d.e8(v.prepay_mode, 1);
-    d.e8(v.rounding, 2);
-    d.e8(v.status, 6);
-    d.i32(v.last_accrual_date);
-    d.i32(v.last_event_date);
-    d.u32(v.event_seq);
-    d.i64(v.fees_unpaid);
-    d.str(v.disbursement_channel_ref);
-    d.u64(v.originated_height);
-    const std::size_t nt = d.count();
-    // A tranche is at least 100 bytes (two 1-byte string lengths, 2+1+2+1, 11 x 8, 4).
-    v.tranches.reserve(d.fits(nt, 100));
-    for (std::size_t i = 0; i < nt && d.ok(); ++i) {
-        Tranche& t = v.tranches.emplace_back();
-        d.str(t.bank_id);
-        d.u16(t.share_bps);
-        d.str(t.partnership_id);
-        d.e8(t.funding_mode, 3);
-        d.u16(t.fee_bps);
-        d.e8(t.fee_base, 2);
-        d.i64(t.principal_orig);
-        d.i64(t.principal_out);
-        d.i64(t.interest_unpaid);
-        d.i64(t.penalty_unpaid);
-        d.i64(t.principal_paid);
-        d.i64(t.interest_paid);
-        d.i64(t.penalty_paid);
-        d.i64(t.fee_base_cum);
-        d.i64(t.fee_cum);
-        d.i64(t.written_off);
-        d.i64(t.recovered);
-        d.u32(t.writeoff_preauth_dpd);
-    }
-    const std::size_t ni = d.count();
-    v.installments.reserve(d.fits(ni, 20));  // 4 + 8 + 8 bytes each
-    for (std::size_t i = 0; i < ni && d.ok(); ++i) {
-        Installment& inst = v.installments.emplace_back();
-        d.i32(inst.due_date);
-        d.i64(inst.principal_due);
-        d.i64(inst.principal_paid);
-    }
-    return d.finish(std::move(v));
+    return decode_record(bytes, "loan", [&](auto& d) {
+        Loan v;
+        d.str(v.loan_id);
+        d.str(v.servicer);
+        d.str(v.borrower_ref);
+        d.str(v.product_code);
+        d.i64(v.principal);
+        d.i32(v.value_date);
+        d.i64(v.rate_ppb);
+        d.e8(v.basis, 3);
+        d.e8(v.interest_method, 1);
+        d.i64(v.penalty_rate_ppb);
+        d.e8(v.penalty_mode, 2);
+        d.e8(v.schedule_type, 3);
+        d.e8(v.prepay_mode, 1);
+        d.e8(v.rounding, 2);
+        d.e8(v.status, 6);
+        d.i32(v.last_accrual_date);
+        d.i32(v.last_event_date);
+        d.u32(v.event_seq);
+        d.i64(v.fees_unpaid);
+        d.str(v.disbursement_channel_ref);
+        d.u64(v.originated_height);
+        const std::size_t nt = d.count();
+        // A tranche is at least 22 bytes (two 1-byte string lengths, 2+1+2+1, 11 one-byte varints, 4).
+        v.tranches.reserve(d.fits(nt, 22));
+        for (std::size_t i = 0; i < nt && d.ok(); ++i) {
+            Tranche& t = v.tranches.emplace_back();
+            d.str(t.bank_id);
+            d.u16(t.share_bps);
+            d.str(t.partnership_id);
+            d.e8(t.funding_mode, 3);
+            d.u16(t.fee_bps);
+            d.e8(t.fee_base, 2);
+            d.i64(t.principal_orig);
+            d.i64(t.principal_out);
+            d.i64(t.interest_unpaid);
+            d.i64(t.penalty_unpaid);
+            d.i64(t.principal_paid);
+            d.i64(t.interest_paid);
+            d.i64(t.penalty_paid);
+            d.i64(t.fee_base_cum);
+            d.i64(t.fee_cum);
+            d.i64(t.written_off);
+            d.i64(t.recovered);
+            d.u32(t.writeoff_preauth_dpd);
+        }
+        const std::size_t ni = d.count();
+        v.installments.reserve(d.fits(ni, 6));  // 4 + two varints of at least 1 byte each
+        for (std::size_t i = 0; i < ni && d.ok(); ++i) {
+            Installment& inst = v.installments.emplace_back();
+            d.i32(inst.due_date);
+            d.i64(inst.principal_due);
+            d.i64(inst.principal_paid);
+        }
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const LoanEvent& v) {
+std::string encode(const LoanEvent& v, RecordVersion version) {
     // Fixed fields ~170 bytes plus the strings; 88 per tranche, ~40 per posting, ~30 per
     // obligation, 12 per applied instalment (ADR 0162: one allocation per encode).
-    Enc e(192 + v.client_ref.size() + v.channel_ref.size() + v.cycle_id.size() + v.tranches.size() * 88 +
-          v.postings.size() * 48 + v.obligations.size() * 40 + v.applied.size() * 12);
-    e.e8(v.type).u32(v.event_seq).hash(v.tx_hash).u32(v.item_index).u64(v.height).u32(v.tx_index)
-        .str(v.client_ref).str(v.channel_ref).i32(v.value_date).i64(v.amount).e8(v.intent).str(v.cycle_id)
-        .i64(v.accrual_days).i64(v.interest_accrued).i64(v.penalty_accrued).i64(v.fees).i64(v.penalty)
-        .i64(v.interest).i64(v.principal_due).i64(v.principal_prepaid).i64(v.principal_out_before)
-        .i64(v.principal_out_after).e8(v.status_after).boolean(v.early_close_flag);
-    e.count(v.tranches.size());
-    for (const auto& t : v.tranches) {
-        e.i64(t.funded).i64(t.interest_accrued).i64(t.penalty_accrued).i64(t.penalty).i64(t.interest)
-            .i64(t.principal_due).i64(t.principal_prepaid).i64(t.fee).i64(t.fee_base_cum).i64(t.fee_cum)
-            .i64(t.principal_out_after);
-    }
-    e.count(v.postings.size());
-    for (const auto& p : v.postings) {
-        e.str(p.bank_id).u16(static_cast<std::uint16_t>(p.debit)).str(p.debit_counterparty)
-            .u16(static_cast<std::uint16_t>(p.credit)).str(p.credit_counterparty).i64(p.amount);
-    }
-    e.count(v.obligations.size());
-    for (const auto& o : v.obligations) {
-        e.str(o.debtor).str(o.creditor).e8(o.category).i64(o.amount);
-    }
-    e.count(v.applied.size());
-    for (const auto& a : v.applied) {
-        e.u32(a.index).i64(a.amount);
-    }
-    if (v.is_credit_event()) {
-        e.str(v.reason).u32(v.corrects_seq);
+    const std::size_t capacity = 192 + v.client_ref.size() + v.channel_ref.size() + v.cycle_id.size() +
+                                 v.tranches.size() * 88 + v.postings.size() * 48 + v.obligations.size() * 40 +
+                                 v.applied.size() * 12;
+    return encode_record(version, capacity, [&](auto& e) {
+        e.e8(v.type).u32(v.event_seq).hash(v.tx_hash).u32(v.item_index).u64(v.height).u32(v.tx_index)
+            .str(v.client_ref).str(v.channel_ref).i32(v.value_date).i64(v.amount).e8(v.intent).str(v.cycle_id)
+            .i64(v.accrual_days).i64(v.interest_accrued).i64(v.penalty_accrued).i64(v.fees).i64(v.penalty)
+            .i64(v.interest).i64(v.principal_due).i64(v.principal_prepaid).i64(v.principal_out_before)
+            .i64(v.principal_out_after).e8(v.status_after).boolean(v.early_close_flag);
+        e.count(v.tranches.size());
         for (const auto& t : v.tranches) {
-            e.i64(t.written_off).i64(t.recovered).i64(t.interest_written_off).i64(t.penalty_written_off);
+            e.i64(t.funded).i64(t.interest_accrued).i64(t.penalty_accrued).i64(t.penalty).i64(t.interest)
+                .i64(t.principal_due).i64(t.principal_prepaid).i64(t.fee).i64(t.fee_base_cum).i64(t.fee_cum)
+                .i64(t.principal_out_after);
         }
-    }
-    return e.take();
+        e.count(v.postings.size());
+        for (const auto& p : v.postings) {
+            e.str(p.bank_id).u16(static_cast<std::uint16_t>(p.debit)).str(p.debit_counterparty)
+                .u16(static_cast<std::uint16_t>(p.credit)).str(p.credit_counterparty).i64(p.amount);
+        }
+        e.count(v.obligations.size());
+        for (const auto& o : v.obligations) {
+            e.str(o.debtor).str(o.creditor).e8(o.category).i64(o.amount);
+        }
+        e.count(v.applied.size());
+        for (const auto& a : v.applied) {
+            e.u32(a.index).i64(a.amount);
+        }
+        if (v.is_credit_event()) {
+            e.str(v.reason).u32(v.corrects_seq);
+            for (const auto& t : v.tranches) {
+                e.i64(t.written_off).i64(t.recovered).i64(t.interest_written_off).i64(t.penalty_written_off);
+            }
+        }
+    });
 }
 
 Result<LoanEvent> decode_loan_event(std::string_view bytes) {
-    Dec d(bytes, "loan event");
-    LoanEvent v;
-    d.e8(v.type, kEventTypeCount);
-    d.u32(v.event_seq);
-    d.hash(v.tx_hash);
-    d.u32(v.item_index);
-    d.u64(v.height);
-    d.u32(v.tx_index);
-    d.str(v.client_ref);
-    d.str(v.channel_ref);
-    d.i32(v.value_date);
-    d.i64(v.amount);
-    d.e8(v.intent, 2);
-    d.str(v.cycle_id);
-    d.i64(v.accrual_days);
-    d.i64(v.interest_accrued);
-    d.i64(v.penalty_accrued);
-    d.i64(v.fees);
-    d.i64(v.penalty);
-    d.i64(v.interest);
-    d.i64(v.principal_due);
-    d.i64(v.principal_prepaid);
-    d.i64(v.principal_out_before);
-    d.i64(v.principal_out_after);
-    d.e8(v.status_after, 6);
-    d.boolean(v.early_close_flag);
-    const std::size_t nt = d.count();
-    for (std::size_t i = 0; i < nt && d.ok(); ++i) {
-        TrancheAllocation& t = v.tranches.emplace_back();
-        d.i64(t.funded);
-        d.i64(t.interest_accrued);
-        d.i64(t.penalty_accrued);
-        d.i64(t.penalty);
-        d.i64(t.interest);
-        d.i64(t.principal_due);
-        d.i64(t.principal_prepaid);
-        d.i64(t.fee);
-        d.i64(t.fee_base_cum);
-        d.i64(t.fee_cum);
-        d.i64(t.principal_out_after);
-    }
-    const std::size_t np = d.count();
-    for (std::size_t i = 0; i < np && d.ok(); ++i) {
-        Posting& p = v.postings.emplace_back();
-        d.str(p.bank_id);
-        d.account_code(p.debit);
-        d.str(p.debit_counterparty);
-        d.account_code(p.credit);
-        d.str(p.credit_counterparty);
-        d.i64(p.amount);
-    }
-    const std::size_t no = d.count();
-    for (std::size_t i = 0; i < no && d.ok(); ++i) {
-        ObligationLine& o = v.obligations.emplace_back();
-        d.str(o.debtor);
-        d.str(o.creditor);
-        d.e8(o.category, 9);
-        d.i64(o.amount);
-    }
-    const std::size_t na = d.count();
-    for (std::size_t i = 0; i < na && d.ok(); ++i) {
-        InstallmentApplication& a = v.applied.emplace_back();
-        d.u32(a.index);
-        d.i64(a.amount);
-    }
-    if (d.ok() && v.is_credit_event()) {
-        d.str(v.reason);
-        d.u32(v.corrects_seq);
-        for (auto& t : v.tranches) {
-            d.i64(t.written_off);
-            d.i64(t.recovered);
-            d.i64(t.interest_written_off);
-            d.i64(t.penalty_written_off);
+    return decode_record(bytes, "loan event", [&](auto& d) {
+        LoanEvent v;
+        d.e8(v.type, kEventTypeCount);
+        d.u32(v.event_seq);
+        d.hash(v.tx_hash);
+        d.u32(v.item_index);
+        d.u64(v.height);
+        d.u32(v.tx_index);
+        d.str(v.client_ref);
+        d.str(v.channel_ref);
+        d.i32(v.value_date);
+        d.i64(v.amount);
+        d.e8(v.intent, 2);
+        d.str(v.cycle_id);
+        d.i64(v.accrual_days);
+        d.i64(v.interest_accrued);
+        d.i64(v.penalty_accrued);
+        d.i64(v.fees);
+        d.i64(v.penalty);
+        d.i64(v.interest);
+        d.i64(v.principal_due);
+        d.i64(v.principal_prepaid);
+        d.i64(v.principal_out_before);
+        d.i64(v.principal_out_after);
+        d.e8(v.status_after, 6);
+        d.boolean(v.early_close_flag);
+        const std::size_t nt = d.count();
+        for (std::size_t i = 0; i < nt && d.ok(); ++i) {
+            TrancheAllocation& t = v.tranches.emplace_back();
+            d.i64(t.funded);
+            d.i64(t.interest_accrued);
+            d.i64(t.penalty_accrued);
+            d.i64(t.penalty);
+            d.i64(t.interest);
+            d.i64(t.principal_due);
+            d.i64(t.principal_prepaid);
+            d.i64(t.fee);
+            d.i64(t.fee_base_cum);
+            d.i64(t.fee_cum);
+            d.i64(t.principal_out_after);
         }
-    }
-    return d.finish(std::move(v));
+        const std::size_t np = d.count();
+        for (std::size_t i = 0; i < np && d.ok(); ++i) {
+            Posting& p = v.postings.emplace_back();
+            d.str(p.bank_id);
+            d.account_code(p.debit);
+            d.str(p.debit_counterparty);
+            d.account_code(p.credit);
+            d.str(p.credit_counterparty);
+            d.i64(p.amount);
+        }
+        const std::size_t no = d.count();
+        for (std::size_t i = 0; i < no && d.ok(); ++i) {
+            ObligationLine& o = v.obligations.emplace_back();
+            d.str(o.debtor);
+            d.str(o.creditor);
+            d.e8(o.category, 9);
+            d.i64(o.amount);
+        }
+        const std::size_t na = d.count();
+        for (std::size_t i = 0; i < na && d.ok(); ++i) {
+            InstallmentApplication& a = v.applied.emplace_back();
+            d.u32(a.index);
+            d.i64(a.amount);
+        }
+        if (d.ok() && v.is_credit_event()) {
+            d.str(v.reason);
+            d.u32(v.corrects_seq);
+            for (auto& t : v.tranches) {
+                d.i64(t.written_off);
+                d.i64(t.recovered);
+                d.i64(t.interest_written_off);
+                d.i64(t.penalty_written_off);
+            }
+        }
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const Account& v) {
-    Enc e(1 + 2 * 16);
-    e.u128(v.debits_posted).u128(v.credits_posted);
-    return e.take();
+std::string encode(const Account& v, RecordVersion version) {
+    return encode_record(version, 1 + 2 * 16, [&](auto& e) {
+        e.u128(v.debits_posted).u128(v.credits_posted);
+    });
 }
 
 Result<Account> decode_account(std::string_view bytes) {
-    Dec d(bytes, "account");
-    Account v;
-    d.u128(v.debits_posted);
-    d.u128(v.credits_posted);
-    return d.finish(v);
+    return decode_record(bytes, "account", [&](auto& d) {
+        Account v;
+        d.u128(v.debits_posted);
+        d.u128(v.credits_posted);
+        return d.finish(v);
+    });
 }
 
-std::string encode(const IdempotencyRecord& v) {
-    Enc e(1 + 2 * 32 + 8 + 4 + 4 + 2 * 10 + v.loan_id.size() + v.result_json.size());
-    e.hash(v.request_digest).hash(v.tx_hash).u64(v.height).u32(v.tx_index).str(v.loan_id).u32(v.event_seq)
-        .str(v.result_json);
-    return e.take();
+std::string encode(const IdempotencyRecord& v, RecordVersion version) {
+    const std::size_t capacity = 1 + 2 * 32 + 8 + 4 + 4 + 2 * 10 + v.loan_id.size() + v.result_json.size();
+    return encode_record(version, capacity, [&](auto& e) {
+        e.hash(v.request_digest).hash(v.tx_hash).u64(v.height).u32(v.tx_index).str(v.loan_id).u32(v.event_seq)
+            .str(v.result_json);
+    });
 }
 
 Result<IdempotencyRecord> decode_idempotency(std::string_view bytes) {
-    Dec d(bytes, "idempotency");
-    IdempotencyRecord v;
-    d.hash(v.request_digest);
-    d.hash(v.tx_hash);
-    d.u64(v.height);
-    d.u32(v.tx_index);
-    d.str(v.loan_id);
-    d.u32(v.event_seq);
-    d.str(v.result_json);
-    return d.finish(std::move(v));
+    return decode_record(bytes, "idempotency", [&](auto& d) {
+        IdempotencyRecord v;
+        d.hash(v.request_digest);
+        d.hash(v.tx_hash);
+        d.u64(v.height);
+        d.u32(v.tx_index);
+        d.str(v.loan_id);
+        d.u32(v.event_seq);
+        d.str(v.result_json);
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const ChannelRefRecord& v) {
-    Enc e(1 + 10 + 4 + v.loan_id.size());
-    e.str(v.loan_id).u32(v.event_seq);
-    return e.take();
+std::string encode(const ChannelRefRecord& v, RecordVersion version) {
+    return encode_record(version, 1 + 10 + 4 + v.loan_id.size(), [&](auto& e) {
+        e.str(v.loan_id).u32(v.event_seq);
+    });
 }
 
 Result<ChannelRefRecord> decode_channel_ref(std::string_view bytes) {
-    Dec d(bytes, "channel ref");
-    ChannelRefRecord v;
-    d.str(v.loan_id);
-    d.u32(v.event_seq);
-    return d.finish(std::move(v));
+    return decode_record(bytes, "channel ref", [&](auto& d) {
+        ChannelRefRecord v;
+        d.str(v.loan_id);
+        d.u32(v.event_seq);
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const Cycle& v) {
-    Enc e;
-    e.str(v.cycle_id).e8(v.status).u64(v.opened_at_height).boolean(v.early_close_requested);
-    e.i64(v.cutoff_ms).u64(v.closed_at_height).e8(v.close_trigger).i32(v.settlement_date);
-    e.e8(v.netting).str(v.settlement_agent).u32(v.gross_seq);
-    return e.take();
+std::string encode(const Cycle& v, RecordVersion version) {
+    return encode_record(version, 256, [&](auto& e) {
+        e.str(v.cycle_id).e8(v.status).u64(v.opened_at_height).boolean(v.early_close_requested);
+        e.i64(v.cutoff_ms).u64(v.closed_at_height).e8(v.close_trigger).i32(v.settlement_date);
+        e.e8(v.netting).str(v.settlement_agent).u32(v.gross_seq);
+    });
 }
 
 Result<Cycle> decode_cycle(std::string_view bytes) {
-    Dec d(bytes, "cycle");
-    Cycle v;
-    d.str(v.cycle_id);
-    d.e8(v.status, 3);
-    d.u64(v.opened_at_height);
-    d.boolean(v.early_close_requested);
-    d.i64(v.cutoff_ms);
-    d.u64(v.closed_at_height);
-    d.e8(v.close_trigger, 4);
-    d.i32(v.settlement_date);
-    d.e8(v.netting, 2);
-    d.str(v.settlement_agent);
-    d.u32(v.gross_seq);
-    return d.finish(std::move(v));
+    return decode_record(bytes, "cycle", [&](auto& d) {
+        Cycle v;
+        d.str(v.cycle_id);
+        d.e8(v.status, 3);
+        d.u64(v.opened_at_height);
+        d.boolean(v.early_close_requested);
+        d.i64(v.cutoff_ms);
+        d.u64(v.closed_at_height);
+        d.e8(v.close_trigger, 4);
+        d.i32(v.settlement_date);
+        d.e8(v.netting, 2);
+        d.str(v.settlement_agent);
+        d.u32(v.gross_seq);
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode(const ObligationAggregate& v) {
-    Enc e(1 + 16 + 8);
-    e.u128(v.amount).u64(v.count);
-    return e.take();
+std::string encode(const ObligationAggregate& v, RecordVersion version) {
+    return encode_record(version, 1 + 16 + 8, [&](auto& e) {
+        e.u128(v.amount).u64(v.count);
+    });
 }
 
 Result<ObligationAggregate> decode_obligation(std::string_view bytes) {
-    Dec d(bytes, "obligation");
-    ObligationAggregate v;
-    d.u128(v.amount);
-    d.u64(v.count);
-    return d.finish(v);
+    return decode_record(bytes, "obligation", [&](auto& d) {
+        ObligationAggregate v;
+        d.u128(v.amount);
+        d.u64(v.count);
+        return d.finish(v);
+    });
 }
 
-std::string encode(const BankAggregate& v) {
-    Enc e(1 + 3 * 16);
-    e.u128(v.debits_total).u128(v.credits_total).i128(v.principal_out_total);
-    return e.take();
+std::string encode(const BankAggregate& v, RecordVersion version) {
+    return encode_record(version, 1 + 3 * 16, [&](auto& e) {
+        e.u128(v.debits_total).u128(v.credits_total).i128(v.principal_out_total);
+    });
 }
 
 Result<BankAggregate> decode_bank_aggregate(std::string_view bytes) {
-    Dec d(bytes, "bank aggregate");
-    BankAggregate v;
-    d.u128(v.debits_total);
-    d.u128(v.credits_total);
-    d.i128(v.principal_out_total);
-    return d.finish(v);
+    return decode_record(bytes, "bank aggregate", [&](auto& d) {
+        BankAggregate v;
+        d.u128(v.debits_total);
+        d.u128(v.credits_total);
+        d.i128(v.principal_out_total);
+        return d.finish(v);
+    });
 }
 
 bool LoanProposal::all_accepted() const {
@@ -997,61 +1117,64 @@ std::string_view name(ProposalOutcome v) {
     return "?";
 }
 
-std::string encode(const LoanProposal& v) {
-    Enc e;
-    e.u64(v.proposed_height).i32(v.proposed_date).i32(v.expires_after).e8(v.outcome).u64(v.closed_height);
-    e.str(v.rejected_by).str(v.reason).count(v.tranches.size());
-    for (const auto& t : v.tranches) {
-        e.e8(t.acceptance).i64(t.principal).u64(t.decided_height);
-    }
-    return e.take();
+std::string encode(const LoanProposal& v, RecordVersion version) {
+    return encode_record(version, 256, [&](auto& e) {
+        e.u64(v.proposed_height).i32(v.proposed_date).i32(v.expires_after).e8(v.outcome).u64(v.closed_height);
+        e.str(v.rejected_by).str(v.reason).count(v.tranches.size());
+        for (const auto& t : v.tranches) {
+            e.e8(t.acceptance).i64(t.principal).u64(t.decided_height);
+        }
+    });
 }
 
 Result<LoanProposal> decode_loan_proposal(std::string_view bytes) {
-    Dec d(bytes, "loan proposal");
-    LoanProposal v;
-    d.u64(v.proposed_height);
-    d.i32(v.proposed_date);
-    d.i32(v.expires_after);
-    d.e8(v.outcome, 4);
-    d.u64(v.closed_height);
-    d.str(v.rejected_by);
-    d.str(v.reason);
-    const std::size_t n = d.count();
-    for (std::size_t i = 0; i < n && d.ok(); ++i) {
-        TrancheAcceptance t;
-        d.e8(t.acceptance, 4);
-        d.i64(t.principal);
-        d.u64(t.decided_height);
-        v.tranches.push_back(t);
-    }
-    return d.finish(std::move(v));
+    return decode_record(bytes, "loan proposal", [&](auto& d) {
+        LoanProposal v;
+        d.u64(v.proposed_height);
+        d.i32(v.proposed_date);
+        d.i32(v.expires_after);
+        d.e8(v.outcome, 4);
+        d.u64(v.closed_height);
+        d.str(v.rejected_by);
+        d.str(v.reason);
+        const std::size_t n = d.count();
+        for (std::size_t i = 0; i < n && d.ok(); ++i) {
+            TrancheAcceptance t;
+            d.e8(t.acceptance, 4);
+            d.i64(t.principal);
+            d.u64(t.decided_height);
+            v.tranches.push_back(t);
+        }
+        return d.finish(std::move(v));
+    });
 }
 
-std::string encode_borrower_outstanding(std::int64_t v) {
-    Enc e(1 + 8);
-    e.i64(v);
-    return e.take();
+std::string encode_borrower_outstanding(std::int64_t v, RecordVersion version) {
+    return encode_record(version, 1 + 8, [&](auto& e) {
+        e.i64(v);
+    });
 }
 
 Result<std::int64_t> decode_borrower_outstanding(std::string_view bytes) {
-    Dec d(bytes, "borrower outstanding");
-    std::int64_t v = 0;
-    d.i64(v);
-    return d.finish(v);
+    return decode_record(bytes, "borrower outstanding", [&](auto& d) {
+        std::int64_t v = 0;
+        d.i64(v);
+        return d.finish(v);
+    });
 }
 
-std::string encode_current_cycle(std::string_view cycle_id) {
-    Enc e;
-    e.str(cycle_id);
-    return e.take();
+std::string encode_current_cycle(std::string_view cycle_id, RecordVersion version) {
+    return encode_record(version, 256, [&](auto& e) {
+        e.str(cycle_id);
+    });
 }
 
 Result<std::string> decode_current_cycle(std::string_view bytes) {
-    Dec d(bytes, "current cycle");
-    std::string v;
-    d.str(v);
-    return d.finish(std::move(v));
+    return decode_record(bytes, "current cycle", [&](auto& d) {
+        std::string v;
+        d.str(v);
+        return d.finish(std::move(v));
+    });
 }
 
 }  // namespace jc::contracts

@@ -16,6 +16,7 @@
 // stale and a new request is needed.
 #include "form.h"
 #include "invariants.h"
+#include "record_ints.h"
 #include "render.h"
 #include "servicing.h"
 #include "tx_env.h"
@@ -50,10 +51,10 @@ std::string request_key(RequestKind kind, std::string_view loan_id) {
     return (kind == RequestKind::kWriteOff ? "wo/" : "co/") + std::string(loan_id);
 }
 
-std::string encode_request(const ApprovalRequest& r) {
+std::string encode_request(const ApprovalRequest& r, RecordVersion version) {
     codec::Writer w;
-    w.u8(kRecordVersion).u32(r.loan_event_seq).u32(static_cast<std::uint32_t>(r.value_date)).str(r.reason);
-    w.i64(r.dpd).varint(r.required.size());
+    put_version(w, version).u32(r.loan_event_seq).u32(static_cast<std::uint32_t>(r.value_date)).str(r.reason);
+    put_i64(w, version, r.dpd).varint(r.required.size());
     for (const auto& b : r.required) {
         w.str(b);
     }
@@ -61,32 +62,30 @@ std::string encode_request(const ApprovalRequest& r) {
     for (const auto& b : r.approvals) {
         w.str(b);
     }
-    w.u64(r.requested_height);
+    put_u64(w, version, r.requested_height);
     return to_string(w.data());
 }
 
 Result<ApprovalRequest> decode_request(std::string_view bytes) {
-    codec::Reader r(as_bytes(bytes));
-    ApprovalRequest v;
-    JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
-    if (version != kRecordVersion) {
-        return Error(Errc::kCorruption, "approval request: unknown record version");
-    }
-    JC_ASSIGN_OR_RETURN(v.loan_event_seq, r.u32());
-    JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
-    v.value_date = static_cast<Date>(date);
-    JC_ASSIGN_OR_RETURN(v.reason, r.str(kReasonLengthMax));
-    JC_ASSIGN_OR_RETURN(v.dpd, r.i64());
-    for (auto* list : {&v.required, &v.approvals}) {
-        JC_ASSIGN_OR_RETURN(const std::uint64_t n, r.varint_max(kTranchesMax, "banks"));
-        for (std::uint64_t i = 0; i < n; ++i) {
-            JC_ASSIGN_OR_RETURN(std::string b, r.str(kIdLengthMax));
-            list->push_back(std::move(b));
+    return read_record<ApprovalRequest>(bytes, "approval request", [&](codec::Reader& r) -> Result<ApprovalRequest> {
+        ApprovalRequest v;
+        JC_ASSIGN_OR_RETURN(const RecordVersion version, read_version(r, "approval request"));
+        JC_ASSIGN_OR_RETURN(v.loan_event_seq, r.u32());
+        JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
+        v.value_date = static_cast<Date>(date);
+        JC_ASSIGN_OR_RETURN(v.reason, r.str(kReasonLengthMax));
+        JC_ASSIGN_OR_RETURN(v.dpd, read_i64(r, version));
+        for (auto* list : {&v.required, &v.approvals}) {
+            JC_ASSIGN_OR_RETURN(const std::uint64_t n, r.varint_max(kTranchesMax, "banks"));
+            for (std::uint64_t i = 0; i < n; ++i) {
+                JC_ASSIGN_OR_RETURN(std::string b, r.str(kIdLengthMax));
+                list->push_back(std::move(b));
+            }
         }
-    }
-    JC_ASSIGN_OR_RETURN(v.requested_height, r.u64());
-    JC_TRY_STATUS(r.finish());
-    return v;
+        JC_ASSIGN_OR_RETURN(v.requested_height, read_u64(r, version));
+        JC_TRY_STATUS(r.finish());
+        return v;
+    });
 }
 
 Exec<std::optional<ApprovalRequest>> load_request(const ledger::StateReader& r, RequestKind kind,
@@ -263,7 +262,7 @@ ExecStatus move_usage(TxEnv& t, const Loan& before, const Loan& after) {
         }
         p->used += delta;  // a principal change of this loan: stays within [0, the loan's principal]
         p->updated_height = t.env.block.height;
-        t.ov.put(keys::partnership(p->partnership_id), encode(*p));
+        t.ov.put(keys::partnership(p->partnership_id), encode(*p, t.ov.record_version()));
     }
     const std::int64_t delta = after.principal_out() - before.principal_out();
     if (delta != 0) {
@@ -272,14 +271,14 @@ ExecStatus move_usage(TxEnv& t, const Loan& before, const Loan& after) {
         if (out + delta < 0) {
             return fail(Error(Errc::kCorruption, "borrower exposure below the loan's principal for " + key));
         }
-        t.ov.put(key, encode_borrower_outstanding(out + delta));
+        t.ov.put(key, encode_borrower_outstanding(out + delta, t.ov.record_version()));
     }
     return exec_ok();
 }
 
 ExecStatus finish_event(TxEnv& t, const Loan& before, const Loan& after, const LoanEvent& ev) {
-    t.ov.put(keys::event(after.loan_id, ev.event_seq), encode(ev));
-    t.ov.put(keys::loan(after.loan_id), encode(after));
+    t.ov.put(keys::event(after.loan_id, ev.event_seq), encode(ev, t.ov.record_version()));
+    t.ov.put(keys::loan(after.loan_id), encode(after, t.ov.record_version()));
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(&before, after, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));
@@ -377,7 +376,7 @@ Exec<TxEffect> apply_loan_write_off(TxEnv& t, const json::Value& body) {
     if (req.required.empty()) {
         return execute_write_off(t, loan, *value_date, *reason);
     }
-    t.ov.put(request_key(RequestKind::kWriteOff, loan.loan_id), encode_request(req));
+    t.ov.put(request_key(RequestKind::kWriteOff, loan.loan_id), encode_request(req, t.ov.record_version()));
     return TxEffect{request_json(loan.loan_id, req), "", 0};
 }
 
@@ -397,7 +396,7 @@ Exec<TxEffect> apply_loan_approve_write_off(TxEnv& t, const json::Value& body) {
     if (req.approvals == req.required) {
         return execute_write_off(t, loan, req.value_date, req.reason);
     }
-    t.ov.put(request_key(RequestKind::kWriteOff, loan.loan_id), encode_request(req));
+    t.ov.put(request_key(RequestKind::kWriteOff, loan.loan_id), encode_request(req, t.ov.record_version()));
     return TxEffect{request_json(loan.loan_id, req), "", 0};
 }
 
@@ -477,7 +476,7 @@ Exec<TxEffect> apply_loan_recover(TxEnv& t, const json::Value& body) {
     ev.postings = servicer_book.postings();
     ev.postings.insert(ev.postings.end(), partners.postings().begin(), partners.postings().end());
     ev.obligations = partners.obligations();
-    t.ov.put(keys::channel_ref(servicer, *channel_ref), encode(ChannelRefRecord{after.loan_id, ev.event_seq}));
+    t.ov.put(keys::channel_ref(servicer, *channel_ref), encode(ChannelRefRecord{after.loan_id, ev.event_seq}, t.ov.record_version()));
     JC_EXEC_TRY(finish_event(t, before, after, ev));
     return TxEffect{CanonicalText{render::event_result_text(after, ev)}, after.loan_id, ev.event_seq};
 }
@@ -656,7 +655,7 @@ Exec<TxEffect> apply_loan_correct(TxEnv& t, const json::Value& body) {
         d["reason"] = "a correction of this event is already pending approval";
         return reject(Code::kCorrectionNotEligible, std::move(d));
     }
-    t.ov.put(request_key(RequestKind::kCorrection, before.loan_id), encode_request(req));
+    t.ov.put(request_key(RequestKind::kCorrection, before.loan_id), encode_request(req, t.ov.record_version()));
     return TxEffect{correction_request_json(before, o, req), "", 0};
 }
 
@@ -688,7 +687,7 @@ Exec<TxEffect> apply_loan_approve_correction(TxEnv& t, const json::Value& body) 
     if (req.approvals == req.required) {
         return execute_correction(t, before, *latest, req.reason);
     }
-    t.ov.put(request_key(RequestKind::kCorrection, before.loan_id), encode_request(req));
+    t.ov.put(request_key(RequestKind::kCorrection, before.loan_id), encode_request(req, t.ov.record_version()));
     return TxEffect{correction_request_json(before, *latest, req), "", 0};
 }
 

@@ -74,18 +74,24 @@ json::Value params_json(const Params& p) {
     for (const Date d : p.working_weekends) {
         workdays.push_back(arith::format_date(d));
     }
-    return json::Value{{"cycle_cutoffs", std::move(cutoffs)},
-                       {"rounding_mode", p.rounding == arith::Rounding::kHalfUp ? "HALF_UP" : "HALF_EVEN"},
-                       {"rate_bases", std::move(bases)},
-                       {"max_rate_ppb", std::to_string(p.max_rate_ppb)},
-                       {"npl_dpd_threshold", p.npl_dpd_threshold},
-                       {"holidays", std::move(holidays)},
-                       {"working_weekends", std::move(workdays)},
-                       {"governance_quorum_bps", p.governance_quorum_bps},
-                       {"governance_ttl_days", p.governance_ttl_days},
-                       {"netting_mode", std::string(name(p.netting))},
-                       {"settlement_agent", p.settlement_agent.empty() ? json::Value(nullptr)
-                                                                       : json::Value(p.settlement_agent)}};
+    json::Value out{{"cycle_cutoffs", std::move(cutoffs)},
+                    {"rounding_mode", p.rounding == arith::Rounding::kHalfUp ? "HALF_UP" : "HALF_EVEN"},
+                    {"rate_bases", std::move(bases)},
+                    {"max_rate_ppb", std::to_string(p.max_rate_ppb)},
+                    {"npl_dpd_threshold", p.npl_dpd_threshold},
+                    {"holidays", std::move(holidays)},
+                    {"working_weekends", std::move(workdays)},
+                    {"governance_quorum_bps", p.governance_quorum_bps},
+                    {"governance_ttl_days", p.governance_ttl_days},
+                    {"netting_mode", std::string(name(p.netting))},
+                    {"settlement_agent", p.settlement_agent.empty() ? json::Value(nullptr)
+                                                                    : json::Value(p.settlement_agent)}};
+    // Shown only from version 2 on: a chain founded before ADR 0175 replays its set_params
+    // receipts byte for byte.
+    if (p.record_version != RecordVersion::kFixed64) {
+        out["record_version"] = static_cast<int>(p.record_version);
+    }
+    return out;
 }
 
 // Reads an array of dates at obj[key] (1001/1005 on form errors).
@@ -117,7 +123,7 @@ Exec<json::Value> action_set_params(TxEnv& t, const json::Value& body, bool appl
     Form f;
     f.object(body, "", {"proposal_id", "cycle_cutoffs", "rounding_mode", "rate_bases", "max_rate_ppb",
                         "npl_dpd_threshold", "calendar", "governance_quorum_bps", "governance_ttl_days",
-                        "netting_mode", "settlement_agent"});
+                        "netting_mode", "settlement_agent", "record_version"});
     f.id(body, "proposal_id", "", kIdLengthMax, true);
     // The current record, not the block's copy: an earlier execution in this block is included.
     JC_EXEC_ASSIGN(Params p, load(store::params(t.ov)));
@@ -177,6 +183,18 @@ Exec<json::Value> action_set_params(TxEnv& t, const json::Value& body, bool appl
     if (auto v = f.integer(body, "governance_ttl_days", "", 1, 366, false)) {
         changes = true;
         p.governance_ttl_days = static_cast<std::uint32_t>(*v);
+    }
+    // The record version (ADR 0175) only goes up: records written in version 2 stay readable by
+    // every build that writes it, but a chain that went back would have two histories to replay.
+    if (auto v = f.integer(body, "record_version", "", 1, 2, false)) {
+        changes = true;
+        const auto version = static_cast<RecordVersion>(*v);
+        if (version < p.record_version) {
+            return params_invalid("record_version: cannot go back from " +
+                                  std::to_string(static_cast<int>(p.record_version)) + " to " +
+                                  std::to_string(*v));
+        }
+        p.record_version = version;
     }
     // Netting (ADR 0055): BILATERAL drops the agent; MULTILATERAL needs one, named in the same
     // body or already set.
@@ -361,7 +379,7 @@ ExecStatus check_keys_free(const TxEnv& t, const std::string& bank, const std::v
 }
 
 void write_member(TxEnv& t, const Member& m) {
-    t.ov.put(keys::member(m.bank_id), encode(m));
+    t.ov.put(keys::member(m.bank_id), encode(m, t.ov.record_version()));
     // The block's sender cache must see the change (tx_env.h).
     t.env.members.erase(m.bank_id);
 }
@@ -391,7 +409,7 @@ Exec<json::Value> action_register(TxEnv& t, const json::Value& body, bool apply)
     m.status = MemberStatus::kActive;
     if (apply) {
         write_member(t, m);
-        t.ov.put(keys::aggregate(m.bank_id), encode(BankAggregate{}));
+        t.ov.put(keys::aggregate(m.bank_id), encode(BankAggregate{}, t.ov.record_version()));
     }
     return json::Value{{"member", render::member(m)}};
 }
@@ -483,7 +501,7 @@ Exec<TxEffect> settle_proposal(TxEnv& t, Proposal& p) {
         p.status = ProposalStatus::kExecuted;
         p.executed_height = t.env.block.height;
     }
-    t.ov.put(proposal_key(p.proposal_id), encode_proposal(p));
+    t.ov.put(proposal_key(p.proposal_id), encode_proposal(p, t.ov.record_version()));
     json::Value result{{"proposal", proposal_json(p, e, t.env.params)}};
     if (!effect.is_null()) {
         result["executed"] = std::move(effect);

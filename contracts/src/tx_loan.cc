@@ -294,7 +294,7 @@ ExecStatus add_reserved(Overlay& ov, const std::string& key, std::int64_t delta)
     if (next == 0) {
         ov.erase(key);  // no reservation leaves no record: state equals that of a one-step origination
     } else {
-        ov.put(key, encode_reserved(next));
+        ov.put(key, encode_reserved(next, ov.record_version()));
     }
     return exec_ok();
 }
@@ -650,11 +650,11 @@ Exec<LoanEvent> book_disbursement(TxEnv& t, Loan& loan, std::vector<std::optiona
         p.used += loan.tranches[i].principal_orig;  // <= max_outstanding_principal (checked before)
         p.loan_count += 1;
         p.updated_height = t.env.block.height;
-        t.ov.put(keys::partnership(p.partnership_id), encode(p));
+        t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
     }
-    t.ov.put(keys::channel_ref(servicer, channel_ref), encode(ChannelRefRecord{loan.loan_id, 1}));
-    t.ov.put(keys::event(loan.loan_id, 1), encode(ev));
-    t.ov.put(keys::loan(loan.loan_id), encode(loan));
+    t.ov.put(keys::channel_ref(servicer, channel_ref), encode(ChannelRefRecord{loan.loan_id, 1}, t.ov.record_version()));
+    t.ov.put(keys::event(loan.loan_id, 1), encode(ev, t.ov.record_version()));
+    t.ov.put(keys::loan(loan.loan_id), encode(loan, t.ov.record_version()));
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(nullptr, loan, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));
@@ -665,7 +665,7 @@ Exec<LoanEvent> book_disbursement(TxEnv& t, Loan& loan, std::vector<std::optiona
 
 Exec<TxEffect> apply_loan_originate(TxEnv& t, const json::Value& body) {
     JC_EXEC_ASSIGN(OriginationPlan plan, plan_origination(t, body, OriginationPath::kOriginate));
-    t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + plan.loan.principal));
+    t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + plan.loan.principal, t.ov.record_version()));
     JC_EXEC_ASSIGN(const LoanEvent ev, book_disbursement(t, plan.loan, plan.parts, plan.channel_ref));
     return TxEffect{CanonicalText{render::event_result_text(plan.loan, ev)}, plan.loan.loan_id, 1};
 }
@@ -810,7 +810,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
         if (paid != 0) {
             p->used -= paid;
             p->updated_height = t.env.block.height;
-            t.ov.put(keys::partnership(p->partnership_id), encode(*p));
+            t.ov.put(keys::partnership(p->partnership_id), encode(*p, t.ov.record_version()));
         }
         JC_EXEC_ASSIGN(const I128 pos, load(store::position(t.ov, servicer, tr.bank_id)));
         if (pos > p->terms.collection_limit) {
@@ -821,7 +821,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
         JC_EXEC_ASSIGN(Cycle cycle, load(store::current_cycle(t.ov)));
         if (!cycle.early_close_requested) {
             cycle.early_close_requested = true;
-            t.ov.put(keys::cycle(cycle.cycle_id), encode(cycle));
+            t.ov.put(keys::cycle(cycle.cycle_id), encode(cycle, t.ov.record_version()));
         }
     }
     if (principal_total != 0) {
@@ -830,11 +830,11 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
         if (borrower_out < principal_total) {
             return fail(Error(Errc::kCorruption, "borrower exposure below the loan's principal for " + borrower_key));
         }
-        t.ov.put(borrower_key, encode_borrower_outstanding(borrower_out - principal_total));
+        t.ov.put(borrower_key, encode_borrower_outstanding(borrower_out - principal_total, t.ov.record_version()));
     }
-    t.ov.put(keys::channel_ref(servicer, *channel_ref), encode(ChannelRefRecord{after.loan_id, ev.event_seq}));
-    t.ov.put(keys::event(after.loan_id, ev.event_seq), encode(ev));
-    t.ov.put(keys::loan(after.loan_id), encode(after));
+    t.ov.put(keys::channel_ref(servicer, *channel_ref), encode(ChannelRefRecord{after.loan_id, ev.event_seq}, t.ov.record_version()));
+    t.ov.put(keys::event(after.loan_id, ev.event_seq), encode(ev, t.ov.record_version()));
+    t.ov.put(keys::loan(after.loan_id), encode(after, t.ov.record_version()));
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(&before, after, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));

@@ -55,7 +55,7 @@ ExecStatus move_borrower(Overlay& ov, const Loan& loan, std::int64_t delta) {
     if (out + delta < 0) {
         return fail(Error(Errc::kCorruption, "borrower exposure below the loan's principal for " + key));
     }
-    ov.put(key, encode_borrower_outstanding(out + delta));
+    ov.put(key, encode_borrower_outstanding(out + delta, ov.record_version()));
     return exec_ok();
 }
 
@@ -68,8 +68,8 @@ ExecStatus cancel(Overlay& ov, std::uint64_t height, Loan loan, LoanProposal p, 
     loan.status = LoanStatus::kCancelled;
     p.outcome = outcome;
     p.closed_height = height;
-    ov.put(keys::loan(loan.loan_id), encode(loan));
-    ov.put(keys::proposal(loan.loan_id), encode(p));
+    ov.put(keys::loan(loan.loan_id), encode(loan, ov.record_version()));
+    ov.put(keys::proposal(loan.loan_id), encode(p, ov.record_version()));
     if (auto broken = invariants::check_loan(loan)) {
         return fail(invariants::violation(height, *broken));
     }
@@ -164,10 +164,10 @@ Exec<TxEffect> apply_loan_propose(TxEnv& t, const json::Value& body) {
         tr.principal_out = 0;
     }
     JC_EXEC_TRY(reserve(t.ov, loan, p, +1));
-    t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + loan.principal));
+    t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + loan.principal, t.ov.record_version()));
     t.ov.put(keys::proposal_expiry(p.expires_after, loan.loan_id), std::string());
-    t.ov.put(keys::proposal(loan.loan_id), encode(p));
-    t.ov.put(keys::loan(loan.loan_id), encode(loan));
+    t.ov.put(keys::proposal(loan.loan_id), encode(p, t.ov.record_version()));
+    t.ov.put(keys::loan(loan.loan_id), encode(loan, t.ov.record_version()));
     if (auto broken = invariants::check_loan(loan)) {
         return fail(invariants::violation(t.env.block.height, *broken));
     }
@@ -184,7 +184,7 @@ Exec<TxEffect> apply_loan_accept_tranche(TxEnv& t, const json::Value& body) {
     JC_EXEC_ASSIGN(PartnerView v, partner_view(t, *loan_id));
     v.proposal.tranches[v.index].acceptance = Acceptance::kAccepted;
     v.proposal.tranches[v.index].decided_height = t.env.block.height;
-    t.ov.put(keys::proposal(v.loan.loan_id), encode(v.proposal));
+    t.ov.put(keys::proposal(v.loan.loan_id), encode(v.proposal, t.ov.record_version()));
     return TxEffect{proposal_result(v.loan, v.proposal), "", 0};
 }
 
@@ -293,7 +293,7 @@ Exec<TxEffect> apply_loan_disburse(TxEnv& t, const json::Value& body) {
     JC_EXEC_ASSIGN(const LoanEvent ev, book_disbursement(t, loan, parts, *channel_ref));
     p.outcome = ProposalOutcome::kDisbursed;
     p.closed_height = t.env.block.height;
-    t.ov.put(keys::proposal(loan.loan_id), encode(p));
+    t.ov.put(keys::proposal(loan.loan_id), encode(p, t.ov.record_version()));
     return TxEffect{CanonicalText{render::event_result_text(loan, ev)}, loan.loan_id, ev.event_seq};
 }
 

@@ -6,6 +6,7 @@
 #include <jc/contracts/settlement.h>
 
 #include "origination.h"
+#include "record_ints.h"
 #include "form.h"
 #include "settle.h"
 #include "tx_env.h"
@@ -29,32 +30,32 @@ std::string payer_ref(std::string_view bank, std::string_view payer_ref) {
 }
 }  // namespace keys
 
-std::string encode(const ReserveAccount& v) {
+std::string encode(const ReserveAccount& v, RecordVersion version) {
     codec::Writer w;
-    w.u8(kRecordVersion).str(v.partnership_id).str(v.servicer).str(v.partner);
-    w.i64(v.balance).i64(v.pending_topups).i64(v.pending_withdrawals).u32(v.seq);
+    put_version(w, version).str(v.partnership_id).str(v.servicer).str(v.partner);
+    put_i64(w, version, v.balance);
+    put_i64(w, version, v.pending_topups);
+    put_i64(w, version, v.pending_withdrawals).u32(v.seq);
     return to_string(w.data());
 }
 
 Result<ReserveAccount> decode_reserve(std::string_view bytes) {
-    codec::Reader r(as_bytes(bytes));
-    ReserveAccount v;
-    JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
-    if (version != kRecordVersion) {
-        return Error(Errc::kCorruption, "reserve: unknown record version");
-    }
-    JC_ASSIGN_OR_RETURN(v.partnership_id, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.servicer, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.partner, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.balance, r.i64());
-    JC_ASSIGN_OR_RETURN(v.pending_topups, r.i64());
-    JC_ASSIGN_OR_RETURN(v.pending_withdrawals, r.i64());
-    JC_ASSIGN_OR_RETURN(v.seq, r.u32());
-    JC_TRY_STATUS(r.finish());
-    if (v.balance < 0 || v.pending_topups < 0 || v.pending_withdrawals < 0) {
-        return Error(Errc::kCorruption, "reserve: negative amount");
-    }
-    return v;
+    return read_record<ReserveAccount>(bytes, "reserve", [&](codec::Reader& r) -> Result<ReserveAccount> {
+        ReserveAccount v;
+        JC_ASSIGN_OR_RETURN(const RecordVersion version, read_version(r, "reserve"));
+        JC_ASSIGN_OR_RETURN(v.partnership_id, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.servicer, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.partner, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.balance, read_i64(r, version));
+        JC_ASSIGN_OR_RETURN(v.pending_topups, read_i64(r, version));
+        JC_ASSIGN_OR_RETURN(v.pending_withdrawals, read_i64(r, version));
+        JC_ASSIGN_OR_RETURN(v.seq, r.u32());
+        JC_TRY_STATUS(r.finish());
+        if (v.balance < 0 || v.pending_topups < 0 || v.pending_withdrawals < 0) {
+            return Error(Errc::kCorruption, "reserve: negative amount");
+        }
+        return v;
+    });
 }
 
 namespace settle {
@@ -100,7 +101,7 @@ ExecStatus reserve_received(Overlay& ov, const SettlementInstruction& si) {
         rv.balance > arith::kMaxAmount * 1000) {
         return overflow("reserve balance");
     }
-    ov.put(key, encode(rv));
+    ov.put(key, encode(rv, ov.record_version()));
     return exec_ok();
 }
 
@@ -114,7 +115,7 @@ ExecStatus reserve_failed(Overlay& ov, const SettlementInstruction& si) {
     }
     JC_EXEC_ASSIGN(ReserveAccount rv, from_result(decode_reserve(*raw)));
     (topup ? rv.pending_topups : rv.pending_withdrawals) -= si.amount;
-    ov.put(key, encode(rv));
+    ov.put(key, encode(rv, ov.record_version()));
     return exec_ok();
 }
 
@@ -212,7 +213,7 @@ Exec<TxEffect> apply_reserve_move(TxEnv& t, const json::Value& body, bool topup)
         return overflow("reserve instruction sequence");
     }
     rv.seq += 1;
-    t.ov.put(key, encode(rv));
+    t.ov.put(key, encode(rv, t.ov.record_version()));
 
     JC_EXEC_ASSIGN(const Cycle open, load(store::current_cycle(t.ov)));
     SettlementInstruction si;

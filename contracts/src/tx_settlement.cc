@@ -9,6 +9,7 @@
 
 #include "calendar.h"
 #include "form.h"
+#include "record_ints.h"
 #include "settle.h"
 #include "tx_env.h"
 
@@ -64,66 +65,67 @@ std::string instruction_id(std::string_view cycle_id, std::string_view debtor, s
     return "SI-" + std::string(cycle_id) + "-" + std::string(debtor) + "-" + std::string(creditor);
 }
 
-std::string encode(const SettlementInstruction& v) {
+std::string encode(const SettlementInstruction& v, RecordVersion version) {
     codec::Writer w;
-    w.u8(kRecordVersion).str(v.instruction_id).str(v.cycle_id).str(v.debtor).str(v.creditor).i64(v.amount);
+    put_version(w, version).str(v.instruction_id).str(v.cycle_id).str(v.debtor).str(v.creditor);
+    put_i64(w, version, v.amount);
     w.u32(static_cast<std::uint32_t>(v.settlement_date)).u8(static_cast<std::uint8_t>(v.status));
     for (const auto c : v.categories) {
-        w.i64(c);
+        put_i64(w, version, c);
     }
     for (const auto c : v.counts) {
-        w.u64(c);
+        put_u64(w, version, c);
     }
-    w.hash(v.obligations_digest).u64(v.created_height).u64(v.updated_height);
+    w.hash(v.obligations_digest);
+    put_u64(w, version, v.created_height);
+    put_u64(w, version, v.updated_height);
     w.str(v.payer_ref).str(v.failure_reason).str(v.failed_by).str(v.carried_to_cycle);
     w.u8(static_cast<std::uint8_t>(v.kind)).str(v.partnership_id).str(v.event_id);
     return to_string(w.data());
 }
 
 Result<SettlementInstruction> decode_instruction(std::string_view bytes) {
-    codec::Reader r(as_bytes(bytes));
-    SettlementInstruction v;
-    JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
-    if (version != kRecordVersion) {
-        return Error(Errc::kCorruption, "instruction: unknown record version");
-    }
-    JC_ASSIGN_OR_RETURN(v.instruction_id, r.str(2 * kIdLengthMax + 32));
-    JC_ASSIGN_OR_RETURN(v.cycle_id, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.debtor, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.creditor, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.amount, r.i64());
-    JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
-    v.settlement_date = static_cast<Date>(date);
-    JC_ASSIGN_OR_RETURN(const std::uint8_t status, r.u8());
-    if (status > static_cast<std::uint8_t>(InstructionStatus::kRolled)) {
-        return Error(Errc::kCorruption, "instruction: unknown status");
-    }
-    v.status = static_cast<InstructionStatus>(status);
-    for (auto& c : v.categories) {
-        JC_ASSIGN_OR_RETURN(c, r.i64());
-    }
-    for (auto& c : v.counts) {
-        JC_ASSIGN_OR_RETURN(c, r.u64());
-    }
-    JC_ASSIGN_OR_RETURN(v.obligations_digest, r.hash());
-    JC_ASSIGN_OR_RETURN(v.created_height, r.u64());
-    JC_ASSIGN_OR_RETURN(v.updated_height, r.u64());
-    JC_ASSIGN_OR_RETURN(v.payer_ref, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.failure_reason, r.str(kReasonLengthMax));
-    JC_ASSIGN_OR_RETURN(v.failed_by, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.carried_to_cycle, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(const std::uint8_t kind, r.u8());
-    if (kind >= kInstructionKindCount) {
-        return Error(Errc::kCorruption, "instruction: unknown kind");
-    }
-    v.kind = static_cast<InstructionKind>(kind);
-    JC_ASSIGN_OR_RETURN(v.partnership_id, r.str(kIdLengthMax));
-    JC_ASSIGN_OR_RETURN(v.event_id, r.str(2 * kIdLengthMax + 32));
-    JC_TRY_STATUS(r.finish());
-    if (v.amount <= 0) {
-        return Error(Errc::kCorruption, "instruction: non-positive amount");
-    }
-    return v;
+    return read_record<SettlementInstruction>(bytes, "instruction", [&](codec::Reader& r) -> Result<SettlementInstruction> {
+        SettlementInstruction v;
+        JC_ASSIGN_OR_RETURN(const RecordVersion version, read_version(r, "instruction"));
+        JC_ASSIGN_OR_RETURN(v.instruction_id, r.str(2 * kIdLengthMax + 32));
+        JC_ASSIGN_OR_RETURN(v.cycle_id, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.debtor, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.creditor, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.amount, read_i64(r, version));
+        JC_ASSIGN_OR_RETURN(const std::uint32_t date, r.u32());
+        v.settlement_date = static_cast<Date>(date);
+        JC_ASSIGN_OR_RETURN(const std::uint8_t status, r.u8());
+        if (status > static_cast<std::uint8_t>(InstructionStatus::kRolled)) {
+            return Error(Errc::kCorruption, "instruction: unknown status");
+        }
+        v.status = static_cast<InstructionStatus>(status);
+        for (auto& c : v.categories) {
+            JC_ASSIGN_OR_RETURN(c, read_i64(r, version));
+        }
+        for (auto& c : v.counts) {
+            JC_ASSIGN_OR_RETURN(c, read_u64(r, version));
+        }
+        JC_ASSIGN_OR_RETURN(v.obligations_digest, r.hash());
+        JC_ASSIGN_OR_RETURN(v.created_height, read_u64(r, version));
+        JC_ASSIGN_OR_RETURN(v.updated_height, read_u64(r, version));
+        JC_ASSIGN_OR_RETURN(v.payer_ref, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.failure_reason, r.str(kReasonLengthMax));
+        JC_ASSIGN_OR_RETURN(v.failed_by, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.carried_to_cycle, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(const std::uint8_t kind, r.u8());
+        if (kind >= kInstructionKindCount) {
+            return Error(Errc::kCorruption, "instruction: unknown kind");
+        }
+        v.kind = static_cast<InstructionKind>(kind);
+        JC_ASSIGN_OR_RETURN(v.partnership_id, r.str(kIdLengthMax));
+        JC_ASSIGN_OR_RETURN(v.event_id, r.str(2 * kIdLengthMax + 32));
+        JC_TRY_STATUS(r.finish());
+        if (v.amount <= 0) {
+            return Error(Errc::kCorruption, "instruction: non-positive amount");
+        }
+        return v;
+    });
 }
 
 namespace {
@@ -218,7 +220,7 @@ Failure wrong_state(const SettlementInstruction& si, const char* required) {
 namespace settle {
 
 void put_instruction(Overlay& ov, const SettlementInstruction& si) {
-    ov.put(keys::instruction(si.instruction_id), encode(si));
+    ov.put(keys::instruction(si.instruction_id), encode(si, ov.record_version()));
     const bool unsettled = is_reserve(si.kind) ? si.status == InstructionStatus::kSent
                                                : si.status == InstructionStatus::kPending ||
                                                      si.status == InstructionStatus::kSent ||
@@ -274,7 +276,7 @@ ExecStatus book_gross(Overlay& ov, const std::string& cycle_id, const std::strin
         return overflow("gross instruction sequence");
     }
     cycle->gross_seq += 1;
-    ov.put(keys::cycle(cycle_id), encode(*cycle));
+    ov.put(keys::cycle(cycle_id), encode(*cycle, ov.record_version()));
     SettlementInstruction si;
     si.kind = InstructionKind::kGross;
     si.cycle_id = cycle_id;
@@ -385,7 +387,7 @@ Exec<CycleStatus> settle_cycle_if_done(Overlay& ov, const std::string& cycle_id)
     }
     if (all_done && cycle->status == CycleStatus::kClosed) {
         cycle->status = CycleStatus::kSettled;
-        ov.put(keys::cycle(cycle_id), encode(*cycle));
+        ov.put(keys::cycle(cycle_id), encode(*cycle, ov.record_version()));
     }
     return cycle->status;
 }
@@ -627,7 +629,7 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
     cycle.closed_at_height = block.height;
     cycle.close_trigger = trigger;
     cycle.settlement_date = settlement_date;
-    ov.put(keys::cycle(cycle.cycle_id), encode(cycle));
+    ov.put(keys::cycle(cycle.cycle_id), encode(cycle, ov.record_version()));
     JC_EXEC_ASSIGN(cycle.status, settle::settle_cycle_if_done(ov, cycle.cycle_id));
     Cycle next;
     next.cycle_id = *next_id;
@@ -638,8 +640,8 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
     // cycle that opens now, for its whole life.
     next.netting = params.netting;
     next.settlement_agent = params.settlement_agent;
-    ov.put(keys::cycle(next.cycle_id), encode(next));
-    ov.put(keys::current_cycle(), encode_current_cycle(next.cycle_id));
+    ov.put(keys::cycle(next.cycle_id), encode(next, ov.record_version()));
+    ov.put(keys::current_cycle(), encode_current_cycle(next.cycle_id, ov.record_version()));
     json::Value rolled = json::Value::array();
     for (const auto& id : failed) {
         rolled.push_back(id);

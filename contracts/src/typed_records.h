@@ -24,6 +24,7 @@
 // Private to jc_contracts. Thread-safety: not synchronised; owned by one Overlay.
 #pragma once
 
+#include <jc/contracts/records.h>
 #include <jc/core/assert.h>
 #include <jc/core/error.h>
 
@@ -43,7 +44,7 @@ template <typename T>
 class TypedRecords {
 public:
     using Decode = Result<T> (*)(std::string_view bytes);
-    using Encode = std::string (*)(const T& value);
+    using Encode = std::string (*)(const T& value, RecordVersion version);
 
     struct Slot {
         std::string key;
@@ -52,8 +53,9 @@ public:
         bool loaded = true;    // false: stale, decoded again on next touch (forget_clean)
     };
 
-    TypedRecords(std::string_view prefix, Decode decode, Encode encode)
-        : prefix_(prefix), decode_(decode), encode_(encode) {}
+    // `version`: the record version every value is encoded in (ADR 0175).
+    TypedRecords(std::string_view prefix, Decode decode, Encode encode, RecordVersion version)
+        : prefix_(prefix), decode_(decode), encode_(encode), version_(version) {}
     TypedRecords(const TypedRecords&) = delete;
     TypedRecords& operator=(const TypedRecords&) = delete;
 
@@ -138,11 +140,11 @@ public:
     void flush(Put&& put) const {
         for (const Slot& s : slots_) {
             if (s.written) {
-                put(s.key, encode_(s.value));
+                put(s.key, encode_(s.value, version_));
             }
         }
     }
-    [[nodiscard]] std::string bytes(const Slot& s) const { return encode_(s.value); }
+    [[nodiscard]] std::string bytes(const Slot& s) const { return encode_(s.value, version_); }
 
     void clear() {
         index_.clear();
@@ -165,6 +167,7 @@ private:
     std::string prefix_;
     Decode decode_;
     Encode encode_;
+    RecordVersion version_;
     std::deque<Slot> slots_;
     std::unordered_map<std::string_view, Slot*, KeyHash> index_;  // views of slots_' keys
     std::vector<Undo> undo_;

@@ -134,6 +134,7 @@ Params test_params() {
     consumer.max_rate_ppb = {1'000'000, 300'000'000, 300'000'000};
     p.products.push_back(consumer);
     p.default_product.max_principal = arith::kMaxAmount;
+    p.record_version = kRecordVersionLatest;  // as a chain `jointclear init` founds (ADR 0175)
     return p;
 }
 

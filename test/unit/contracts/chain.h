@@ -134,7 +134,8 @@ std::int64_t amt(const json::Value& v);
 // independently of the engine.
 std::string action_digest(const std::string& type, const json::Value& body);
 
-// Params with a CONSUMER product that allows everything and a 24 %-APR-like cap on ACT/365F.
+// Params with a CONSUMER product that allows everything and a 24 %-APR-like cap on ACT/365F,
+// records in the latest version (a default Params{} chain keeps version 1).
 Params test_params();
 
 }  // namespace jc::contracts::test

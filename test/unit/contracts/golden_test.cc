@@ -215,12 +215,65 @@ TEST_CASE("E2: every row of the table and the lifetime sums", "[contracts][golde
     // Cross-build determinism: this history's state root is pinned, so a GCC and a Clang build
     // (and any other node) must produce byte-identical writes. A deliberate change to the record
     // format or the key layout changes this value (and needs a migration note).
-    CHECK(c.state_root().hex() == "9413bd59cd01c6f74dc04312092e6b0e29be566a4b919d787b36d3e178971ea6");
+    // Record version 2 (ADR 0175); the version-1 root of the same history is pinned below.
+    CHECK(c.state_root().hex() == "5c2512f15bcbe836bd02b32217d7f9e6ad06248eb2f053b11d0145dba2f50cf4");
     CHECK(c.account("WEBANK", AccountCode::kInterestIncome).credits_posted == 23740);
     CHECK(c.account("HUARUI", AccountCode::kInterestIncome).credits_posted == 55393);
     CHECK(c.pos("WEBANK", "HUARUI") == -560000 + 615393);
     CHECK(c.account("WEBANK", AccountCode::kLoanPrincipal).net_debit() == 0);
     CHECK(c.account("HUARUI", AccountCode::kLoanPrincipal).net_debit() == 0);
+}
+
+TEST_CASE("E2 on a version-1 chain, and on one that moves to version 2 halfway", "[contracts][golden][E2]") {
+    Params v1 = test_params();
+    v1.record_version = RecordVersion::kFixed64;
+    SECTION("version 1 throughout: the state root every build before ADR 0175 produced") {
+        Chain c(v1);
+        PartnershipSpec p;
+        c.partnership(p);
+        LoanSpec l;
+        l.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-WB-HR"}};
+        REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l), "WB-ORIG-20240115-000001").status ==
+                TxStatus::kOk);
+        pay_rows(c, kE2, "L-0001");
+        CHECK(c.state_root().hex() == "9413bd59cd01c6f74dc04312092e6b0e29be566a4b919d787b36d3e178971ea6");
+    }
+    SECTION("governance raises the version: the same numbers; old records stay readable until rewritten") {
+        Chain c(v1);
+        PartnershipSpec p;
+        c.partnership(p);
+        LoanSpec l;
+        l.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-WB-HR"}};
+        REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l), "WB-ORIG-20240115-000001").status ==
+                TxStatus::kOk);
+        const json::Value raise{{"proposal_id", "GP-RV2"}, {"record_version", 2}};
+        REQUIRE(c.run("2024-01-16", "WEBANK", "governance.set_params", raise).status == TxStatus::kOk);
+        const auto executed = c.run("2024-01-16", "HUARUI", "governance.approve",
+                                    json::Value{{"proposal_id", "GP-RV2"},
+                                                {"action_digest", action_digest("governance.set_params", raise)}});
+        REQUIRE(executed.status == TxStatus::kOk);
+        CHECK(executed.result_json()["executed"]["params"]["record_version"] == 2);
+        auto version_of = [&](const std::string& key) {
+            const auto raw = c.state().get(key).value();
+            REQUIRE(raw.has_value());
+            return static_cast<RecordVersion>((*raw)[0]);
+        };
+        // The executing block wrote the params record in the new version and everything else in
+        // the old one: the change applies from the next block.
+        CHECK(version_of(keys::params()) == RecordVersion::kVarint64);
+        CHECK(version_of(keys::loan("L-0001")) == RecordVersion::kFixed64);
+        pay_rows(c, kE2, "L-0001");
+        CHECK(version_of(keys::loan("L-0001")) == RecordVersion::kVarint64);       // rewritten
+        CHECK(version_of(keys::event("L-0001", 2)) == RecordVersion::kVarint64);   // new
+        CHECK(version_of(keys::event("L-0001", 1)) == RecordVersion::kFixed64);    // untouched since
+        CHECK(version_of(keys::member("BANKC")) == RecordVersion::kFixed64);
+        CHECK(c.state_root().hex() == "1b3cb20c52ee809799e681e53e0c645ff638f8342ab477a55b6d66f2ecd88600");
+        // The version never goes back (6007), at proposal time already.
+        expect_rejected(c, 6007, "WEBANK", "governance.set_params",
+                        json::Value{{"proposal_id", "GP-RV1"}, {"record_version", 1}}, "2025-01-16");
+        expect_rejected(c, 1001, "WEBANK", "governance.set_params",
+                        json::Value{{"proposal_id", "GP-RV3"}, {"record_version", 3}}, "2025-01-16");
+    }
 }
 
 TEST_CASE("E2: the same numbers under ACT/360 at 18 % and ACT/365F at 18.25 %", "[contracts][golden][E2]") {

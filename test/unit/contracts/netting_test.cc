@@ -246,7 +246,7 @@ TEST_CASE("B5/B6 for a multilateral cycle: instructions must be each bank's net 
                                                    json::Value{{"expected_cycle_id", "20240215-01"}})});
     REQUIRE(out.ok());
     auto check = [&](const std::function<void(Overlay&)>& corrupt) {
-        Overlay ov(e.c.state());
+        Overlay ov(e.c.state(), kRecordVersionLatest);
         for (const auto& w : out->writes) {
             if (w.value) {
                 ov.put(w.key, *w.value);
@@ -261,7 +261,7 @@ TEST_CASE("B5/B6 for a multilateral cycle: instructions must be each bank's net 
         return decode_instruction(**ov.get(keys::instruction(id))).value();
     };
     auto put = [](Overlay& ov, const SettlementInstruction& si) {
-        ov.put(keys::instruction(si.instruction_id), encode(si));
+        ov.put(keys::instruction(si.instruction_id), encode(si, kRecordVersionLatest));
         ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
     };
     CHECK(check([](Overlay&) {}).ok());
@@ -303,7 +303,7 @@ TEST_CASE("B5/B6 for a multilateral cycle: instructions must be each bank's net 
         const std::string key = keys::account("REGUL", AccountCode::kInterbank, "WEBANK");
         Account a = decode_account(**ov.get(key)).value();
         a.credits_posted -= 1;
-        ov.put(key, encode(a));
+        ov.put(key, encode(a, kRecordVersionLatest));
     });
     REQUIRE_FALSE(novation.ok());
     CHECK_THAT(novation.error().message(), Catch::Contains("B5 pair REGUL/WEBANK"));

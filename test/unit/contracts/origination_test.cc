@@ -433,12 +433,12 @@ TEST_CASE("loan proposal records round-trip and reject damage", "[contracts][ori
     p.rejected_by = "HUARUI";
     p.reason = "no";
     p.tranches = {{Acceptance::kNotRequired, 240000, 0}, {Acceptance::kRejected, 560000, 9}};
-    const std::string bytes = encode(p);
+    const std::string bytes = encode(p, kRecordVersionLatest);
     CHECK(decode_loan_proposal(bytes).value() == p);
     CHECK_FALSE(decode_loan_proposal(bytes + "x").ok());
     CHECK_FALSE(decode_loan_proposal(bytes.substr(0, bytes.size() - 1)).ok());
     std::string bad = bytes;
-    bad[1 + 8 + 4 + 4] = 4;  // version, height, two dates, then the outcome byte
+    bad[1 + 1 + 4 + 4] = 4;  // version, height (a one-byte varint), two dates, then the outcome byte
     CHECK_FALSE(decode_loan_proposal(bad).ok());
     CHECK(keys::proposal_expiry(day("2024-01-20"), "L-1") == "lx/20240120/L-1");
 }

@@ -74,8 +74,8 @@ TEST_CASE("the block pass compares a rewritten loan with the noted parent princi
     const auto block = BlockContext::at(c.height() + 1, noon_cst_ms("2024-01-16"));
     // The loan rewritten unchanged: no principal moved, so B3 and B4 hold against the parent.
     auto check = [&](const ParentLoans& parent_loans) {
-        Overlay ov(c.state());
-        ov.put(key, encode(loan));
+        Overlay ov(c.state(), kRecordVersionLatest);
+        ov.put(key, encode(loan, kRecordVersionLatest));
         return invariants::check_block(ov, block, parent_loans);
     };
 

@@ -271,7 +271,7 @@ TEST_CASE("B5 counts the received reserve: a reserve record off by one fen fails
     ok(received(c, "2024-01-15", "WEBANK", "RV-P-WB-HR-PRE-000001", "1000"));
     ReserveAccount rv = reserve(c);
     rv.balance += 1;
-    c.mutable_state().apply({{keys::reserve("WEBANK", "HUARUI", kP), encode(rv)}});
+    c.mutable_state().apply({{keys::reserve("WEBANK", "HUARUI", kP), encode(rv, kRecordVersionLatest)}});
     const auto out = c.try_block("2024-01-16", {c.tx("HUARUI", "reserve.topup", move(kP, "5", "HVPS-T-2"))});
     REQUIRE_FALSE(out.ok());
     CHECK_THAT(out.error().message(), Catch::Contains("ERR_INVARIANT_VIOLATION (9900)") &&

@@ -568,7 +568,7 @@ TEST_CASE("B5: an INTERBANK balance that disagrees with obligations and instruct
     const std::string key = keys::obligation("20240215-01", "WEBANK", "HUARUI", Category::kInterest);
     ObligationAggregate agg = c.obligation("WEBANK", "HUARUI", Category::kInterest);
     agg.amount += 1;
-    c.mutable_state().apply({{key, encode(agg)}});
+    c.mutable_state().apply({{key, encode(agg, kRecordVersionLatest)}});
     const auto out = c.try_block("2024-02-16", {c.tx("WEBANK", "loan.repay",
                                                      repay_body("L-0101", "2024-02-16", "1000", "PAY-X"))});
     REQUIRE_FALSE(out.ok());
@@ -589,7 +589,7 @@ struct CloseOverlay {
         writes = out->writes;
     }
     Status check(const std::function<void(Overlay&)>& corrupt) const {
-        Overlay ov(e.c.state());
+        Overlay ov(e.c.state(), kRecordVersionLatest);
         for (const auto& w : writes) {
             if (w.value) {
                 ov.put(w.key, *w.value);
@@ -603,7 +603,7 @@ struct CloseOverlay {
 };
 
 void put_si(Overlay& ov, SettlementInstruction si) {
-    ov.put(keys::instruction(si.instruction_id), encode(si));
+    ov.put(keys::instruction(si.instruction_id), encode(si, kRecordVersionLatest));
     ov.put(keys::unsettled(si.instruction_id), si.cycle_id);
 }
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -15,58 +16,82 @@
 #include <vector>
 
 #include "../../../contracts/src/overlay.h"
+#include "../../../contracts/src/record_ints.h"
 #include "chain.h"
 
 namespace jc::contracts::test {
 
+namespace {
+
+Params params_in(RecordVersion version) {
+    Params p = test_params();
+    p.record_version = version;
+    return p;
+}
+
+}  // namespace
+
 TEST_CASE("records round-trip and reject damaged encodings", "[contracts][state]") {
-    Chain c(test_params());
-    c.partnership(PartnershipSpec{});
-    REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status == TxStatus::kOk);
-    REQUIRE(c.run("2024-02-20", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-20", "50000", "PAY-1")).status ==
-            TxStatus::kOk);
-    const Loan loan = c.loan("L-0001");
-    CHECK(decode_loan(encode(loan)).value() == loan);
-    const LoanEvent ev = *c.event("L-0001", 2);
-    CHECK(decode_loan_event(encode(ev)).value() == ev);
-    std::size_t checked = 0;
-    for (const auto& [key, value] : c.state().entries()) {
-        // Every stored value decodes, and re-encoding reproduces its bytes (one encoding per value).
-        std::string again;
-        if (key.rfind("ln/", 0) == 0) again = encode(decode_loan(value).value());
-        else if (key.rfind("ev/", 0) == 0) again = encode(decode_loan_event(value).value());
-        else if (key.rfind("mb/", 0) == 0) again = encode(decode_member(value).value());
-        else if (key.rfind("pt/", 0) == 0) again = encode(decode_partnership(value).value());
-        else if (key.rfind("ac/", 0) == 0) again = encode(decode_account(value).value());
-        else if (key.rfind("id/", 0) == 0) again = encode(decode_idempotency(value).value());
-        else if (key.rfind("ch/", 0) == 0) again = encode(decode_channel_ref(value).value());
-        else if (key.rfind("ob/", 0) == 0) again = encode(decode_obligation(value).value());
-        else if (key.rfind("ag/", 0) == 0) again = encode(decode_bank_aggregate(value).value());
-        else if (key.rfind("bw/", 0) == 0) again = encode_borrower_outstanding(decode_borrower_outstanding(value).value());
-        else if (key == "gv/params") again = encode(decode_params(value).value());
-        else if (key == "cy/current") again = encode_current_cycle(decode_current_cycle(value).value());
-        else if (key.rfind("cy/id/", 0) == 0) again = encode(decode_cycle(value).value());
-        else FAIL("unexpected key " << key);
-        CHECK(again == value);
-        ++checked;
+    for (const RecordVersion version : {RecordVersion::kFixed64, RecordVersion::kVarint64}) {
+        CAPTURE(static_cast<int>(version));
+        Chain c(params_in(version));
+        c.partnership(PartnershipSpec{});
+        REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status == TxStatus::kOk);
+        REQUIRE(c.run("2024-02-20", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-20", "50000", "PAY-1"))
+                    .status == TxStatus::kOk);
+        const Loan loan = c.loan("L-0001");
+        CHECK(decode_loan(encode(loan, version)).value() == loan);
+        const LoanEvent ev = *c.event("L-0001", 2);
+        CHECK(decode_loan_event(encode(ev, version)).value() == ev);
+        std::size_t checked = 0;
+        for (const auto& [key, value] : c.state().entries()) {
+            // Every stored value is in the chain's version, decodes, and re-encoding reproduces
+            // its bytes (one encoding per value and version).
+            CAPTURE(key);
+            REQUIRE_FALSE(value.empty());
+            CHECK(static_cast<RecordVersion>(value[0]) == version);
+            std::string again;
+            if (key.rfind("ln/", 0) == 0) again = encode(decode_loan(value).value(), version);
+            else if (key.rfind("ev/", 0) == 0) again = encode(decode_loan_event(value).value(), version);
+            else if (key.rfind("mb/", 0) == 0) again = encode(decode_member(value).value(), version);
+            else if (key.rfind("pt/", 0) == 0) again = encode(decode_partnership(value).value(), version);
+            else if (key.rfind("ac/", 0) == 0) again = encode(decode_account(value).value(), version);
+            else if (key.rfind("id/", 0) == 0) again = encode(decode_idempotency(value).value(), version);
+            else if (key.rfind("ch/", 0) == 0) again = encode(decode_channel_ref(value).value(), version);
+            else if (key.rfind("ob/", 0) == 0) again = encode(decode_obligation(value).value(), version);
+            else if (key.rfind("ag/", 0) == 0) again = encode(decode_bank_aggregate(value).value(), version);
+            else if (key.rfind("bw/", 0) == 0)
+                again = encode_borrower_outstanding(decode_borrower_outstanding(value).value(), version);
+            else if (key == "gv/params") again = encode(decode_params(value).value());
+            else if (key == "cy/current") again = encode_current_cycle(decode_current_cycle(value).value(), version);
+            else if (key.rfind("cy/id/", 0) == 0) again = encode(decode_cycle(value).value(), version);
+            else FAIL("unexpected key " << key);
+            CHECK(again == value);
+            ++checked;
+        }
+        CHECK(checked > 20);
+        const std::string bytes = encode(loan, version);
+        CHECK_FALSE(decode_loan(bytes + "x").ok());                         // trailing byte
+        CHECK_FALSE(decode_loan(bytes.substr(0, bytes.size() - 1)).ok());  // truncated
+        for (const char unknown : {'\0', '\3', '\xff'}) {
+            std::string wrong_version = bytes;
+            wrong_version[0] = unknown;
+            const auto refused = decode_loan(wrong_version);
+            REQUIRE_FALSE(refused.ok());
+            CHECK(refused.error().code() == Errc::kCorruption);
+            CHECK_THAT(refused.error().message(), Catch::Contains("unknown record version"));
+        }
+        Account a;
+        a.debits_posted = (static_cast<U128>(1) << 100) + 7;
+        a.credits_posted = 3;
+        CHECK(decode_account(encode(a, version)).value() == a);
+        Cycle open_cycle;
+        open_cycle.cycle_id = "20240101-01";
+        std::string bad_enum = encode(open_cycle, version);
+        bad_enum[1 + 1 + 11] = 9;  // version, length, 11 id bytes, then the status byte
+        CHECK_FALSE(decode_cycle(bad_enum).ok());
+        CHECK(decode_loan(bytes + "x").error().code() == Errc::kCorruption);
     }
-    CHECK(checked > 20);
-    const std::string bytes = encode(loan);
-    CHECK_FALSE(decode_loan(bytes + "x").ok());                         // trailing byte
-    CHECK_FALSE(decode_loan(bytes.substr(0, bytes.size() - 1)).ok());  // truncated
-    std::string wrong_version = bytes;
-    wrong_version[0] = 2;
-    CHECK_FALSE(decode_loan(wrong_version).ok());
-    Account a;
-    a.debits_posted = (static_cast<U128>(1) << 100) + 7;
-    a.credits_posted = 3;
-    CHECK(decode_account(encode(a)).value() == a);
-    Cycle open_cycle;
-    open_cycle.cycle_id = "20240101-01";
-    std::string bad_enum = encode(open_cycle);
-    bad_enum[1 + 1 + 11] = 9;  // version, length, 11 id bytes, then the status byte
-    CHECK_FALSE(decode_cycle(bad_enum).ok());
-    CHECK(decode_loan(bytes + "x").error().code() == Errc::kCorruption);
 }
 
 TEST_CASE("record encoding is exactly the jc/core/codec wire format", "[contracts][state]") {
@@ -75,26 +100,119 @@ TEST_CASE("record encoding is exactly the jc/core/codec wire format", "[contract
     const std::string id(200, 'x');  // a two-byte varint length
     Cycle cycle{id, CycleStatus::kClosed, 0x0102030405060708ULL, true, -5, 77, CloseTrigger::kCutoff, 19768,
                 NettingMode::kMultilateral, "REGUL", 42};
-    codec::Writer w;
-    w.u8(kRecordVersion).str(id).u8(1).u64(0x0102030405060708ULL).boolean(true);
-    w.i64(-5).u64(77).u8(2).u32(19768).u8(1).str("REGUL").u32(42);
-    CHECK(encode(cycle) == std::string(w.data().begin(), w.data().end()));
     Account a{(static_cast<U128>(5) << 64) | 9, 3};
-    codec::Writer wa;
-    wa.u8(kRecordVersion).u64(9).u64(5).u64(3).u64(0);
-    CHECK(encode(a) == std::string(wa.data().begin(), wa.data().end()));
-    const std::string bytes = encode(ChannelRefRecord{"L-1", 300});
-    codec::Reader r(as_bytes(bytes));
-    CHECK(r.u8().value() == kRecordVersion);
-    CHECK(r.str(64).value() == "L-1");
-    CHECK(r.u32().value() == 300);
-    CHECK(r.finish().ok());
-    // Strictness matches: a non-minimal varint length (0x83 0x00 for 3) is refused.
-    const std::string non_minimal = std::string("\x01\x83\x00", 3) + "L-1" + std::string(4, '\0');
-    CHECK_FALSE(decode_channel_ref(non_minimal).ok());
-    codec::Reader rn(as_bytes(non_minimal));
-    CHECK(rn.u8().value() == kRecordVersion);
-    CHECK_FALSE(rn.str(64).ok());  // and so does the codec's reader
+    {
+        // Version 1: 64-bit integers are eight little-endian bytes.
+        codec::Writer w;
+        w.u8(1).str(id).u8(1).u64(0x0102030405060708ULL).boolean(true);
+        w.i64(-5).u64(77).u8(2).u32(19768).u8(1).str("REGUL").u32(42);
+        CHECK(encode(cycle, RecordVersion::kFixed64) == std::string(w.data().begin(), w.data().end()));
+        codec::Writer wa;
+        wa.u8(1).u64(9).u64(5).u64(3).u64(0);
+        CHECK(encode(a, RecordVersion::kFixed64) == std::string(wa.data().begin(), wa.data().end()));
+    }
+    {
+        // Version 2: varints, signed ones zigzag-mapped (ADR 0175).
+        codec::Writer w;
+        w.u8(2).str(id).u8(1).varint(0x0102030405060708ULL).boolean(true);
+        w.varint(9).varint(77).u8(2).u32(19768).u8(1).str("REGUL").u32(42);  // -5 zigzag-maps to 9
+        CHECK(encode(cycle, RecordVersion::kVarint64) == std::string(w.data().begin(), w.data().end()));
+        codec::Writer wa;
+        wa.u8(2).varint(9).varint(5).varint(3).varint(0);
+        CHECK(encode(a, RecordVersion::kVarint64) == std::string(wa.data().begin(), wa.data().end()));
+    }
+    for (const RecordVersion version : {RecordVersion::kFixed64, RecordVersion::kVarint64}) {
+        const auto v = static_cast<std::uint8_t>(version);
+        const std::string bytes = encode(ChannelRefRecord{"L-1", 300}, version);
+        codec::Reader r(as_bytes(bytes));
+        CHECK(r.u8().value() == v);
+        CHECK(r.str(64).value() == "L-1");
+        CHECK(r.u32().value() == 300);
+        CHECK(r.finish().ok());
+        // Strictness matches: a non-minimal varint length (0x83 0x00 for 3) is refused.
+        const std::string non_minimal =
+            std::string(1, static_cast<char>(v)) + std::string("\x83\x00", 2) + "L-1" + std::string(4, '\0');
+        CHECK_FALSE(decode_channel_ref(non_minimal).ok());
+        codec::Reader rn(as_bytes(non_minimal));
+        CHECK(rn.u8().value() == v);
+        CHECK_FALSE(rn.str(64).ok());  // and so does the codec's reader
+    }
+}
+
+TEST_CASE("64-bit record integers: zigzag varints in version 2, fixed in version 1, strict", "[contracts][state]") {
+    // The mapping keeps small magnitudes small in both signs and covers the whole range.
+    static_assert(zigzag(0) == 0 && zigzag(-1) == 1 && zigzag(1) == 2 && zigzag(-2) == 3);
+    static_assert(zigzag(std::numeric_limits<std::int64_t>::max()) == ~std::uint64_t{1});
+    static_assert(zigzag(std::numeric_limits<std::int64_t>::min()) == ~std::uint64_t{0});
+    for (const RecordVersion version : {RecordVersion::kFixed64, RecordVersion::kVarint64}) {
+        for (const std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{63}, std::int64_t{-64},
+                                     std::int64_t{64}, std::int64_t{79067}, std::int64_t{-1000000000000},
+                                     std::numeric_limits<std::int64_t>::max(),
+                                     std::numeric_limits<std::int64_t>::min()}) {
+            CAPTURE(static_cast<int>(version), v);
+            CHECK(unzigzag(zigzag(v)) == v);
+            const std::string bytes = encode_borrower_outstanding(v, version);
+            CHECK(decode_borrower_outstanding(bytes).value() == v);
+            // The records written with codec::Writer (record_ints.h) give the same bytes.
+            codec::Writer w;
+            put_version(w, version);
+            put_i64(w, version, v);
+            CHECK(bytes == std::string(w.data().begin(), w.data().end()));
+            codec::Reader r(as_bytes(bytes));
+            CHECK(read_version(r, "test").value() == version);
+            CHECK(read_i64(r, version).value() == v);
+            CHECK(r.finish().ok());
+        }
+    }
+    // Inside a record (eight bytes or more still to read) a field takes the decoder's word path:
+    // every width from one to ten bytes, in both signs, round-trips there too.
+    for (const RecordVersion version : {RecordVersion::kFixed64, RecordVersion::kVarint64}) {
+        for (int bits = 0; bits <= 64; ++bits) {
+            CAPTURE(static_cast<int>(version), bits);
+            const std::uint64_t magnitude = bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+            Loan loan;
+            loan.loan_id = "L-WIDTH";
+            loan.principal = static_cast<std::int64_t>(magnitude >> 1);
+            loan.rate_ppb = -static_cast<std::int64_t>(magnitude >> 1) - 1;
+            loan.originated_height = magnitude;
+            Tranche& t = loan.tranches.emplace_back();
+            t.principal_orig = static_cast<std::int64_t>(magnitude >> 2);
+            t.principal_out = -static_cast<std::int64_t>(magnitude >> 3);
+            loan.installments.push_back(Installment{19768, static_cast<std::int64_t>(magnitude >> 1), 0});
+            CHECK(decode_loan(encode(loan, version)).value() == loan);
+        }
+    }
+    {
+        // A non-minimal value followed by more fields is refused on the word path as well: a
+        // cycle whose opened_at_height 5 is written as 0x85 0x00.
+        codec::Writer w;
+        w.u8(2).str("20240101-01").u8(0);
+        w.u8(0x85).u8(0x00);
+        w.u8(0).varint(0).varint(0).u8(0).u32(0).u8(0).str("").u32(0);
+        const auto refused = decode_cycle(std::string(w.data().begin(), w.data().end()));
+        REQUIRE_FALSE(refused.ok());
+        CHECK_THAT(refused.error().message(), Catch::Contains("non-minimal varint"));
+    }
+    // A zero amount is one byte, a day's repayment three: the point of version 2.
+    CHECK(encode_borrower_outstanding(0, RecordVersion::kVarint64).size() == 2);
+    CHECK(encode_borrower_outstanding(79067, RecordVersion::kVarint64).size() == 4);
+    CHECK(encode_borrower_outstanding(79067, RecordVersion::kFixed64).size() == 9);
+    // 0 written as two bytes (0x80 0x00) is not the canonical encoding: refused.
+    const std::string padded = std::string("\x02\x80\x00", 3);
+    const auto refused = decode_borrower_outstanding(padded);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message(), Catch::Contains("non-minimal varint"));
+    // Version 1 needs all eight bytes; a varint where they should be is truncated input.
+    CHECK(decode_borrower_outstanding(std::string("\x01", 1) + std::string(8, '\0')).value() == 0);
+    CHECK_FALSE(decode_borrower_outstanding(std::string("\x01\x00", 2)).ok());
+    CHECK_FALSE(decode_borrower_outstanding(std::string("\x02", 1) + std::string(8, '\0')).ok());  // trailing
+    // The Writer-based records refuse an unknown version the same way.
+    const std::string v3 = std::string("\x03", 1);
+    codec::Reader r3(as_bytes(v3));
+    const auto unknown = read_version(r3, "reserve");
+    REQUIRE_FALSE(unknown.ok());
+    CHECK(unknown.error().code() == Errc::kCorruption);
+    CHECK_THAT(unknown.error().message(), Catch::Contains("reserve: unknown record version 3"));
 }
 
 TEST_CASE("account keys parse back", "[contracts][state]") {
@@ -114,7 +232,7 @@ TEST_CASE("account keys parse back", "[contracts][state]") {
 TEST_CASE("overlay savepoints roll back exactly; scans merge with the parent", "[contracts][state]") {
     ledger::MemoryState parent;
     parent.apply({{"a", "1"}, {"b", "2"}, {"c", "3"}});
-    Overlay ov(parent);
+    Overlay ov(parent, kRecordVersionLatest);
     ov.put("b", "20");
     const auto sp1 = ov.savepoint();
     ov.put("d", "4");
@@ -200,7 +318,7 @@ TEST_CASE("the overlay's kept key order matches a fresh sort through writes, rol
     // deterministic pseudo-random mix of new keys, overwrites, tombstones, nested rollbacks and
     // prefix walks is checked after every step against a std::map model of the buffer.
     ledger::MemoryState parent;
-    Overlay ov(parent);
+    Overlay ov(parent, kRecordVersionLatest);
     BufferModel model;
     SavedModels saved;
     std::uint64_t x = 88172645463325252ULL;  // xorshift64: a fixed sequence, the same on every run
@@ -272,11 +390,11 @@ TEST_CASE(
     };
     // The parent holds some records of each kind already.
     for (std::uint64_t n = 0; n < 12; n += 3) {
-        parent.apply({{account_key(n), encode(Account{1000 + n, 7})},
-                      {obligation_key(n), encode(ObligationAggregate{50 + n, 1})},
+        parent.apply({{account_key(n), encode(Account{1000 + n, 7}, kRecordVersionLatest)},
+                      {obligation_key(n), encode(ObligationAggregate{50 + n, 1}, kRecordVersionLatest)},
                       {"ln/" + std::to_string(n), "parent"}});
     }
-    Overlay ov(parent);
+    Overlay ov(parent, kRecordVersionLatest);
     std::uint64_t x = 0x9E3779B97F4A7C15ULL;  // xorshift64, a fixed sequence
     auto next = [&x](std::uint64_t n) {
         x ^= x << 13;
@@ -308,7 +426,7 @@ TEST_CASE(
                 a.debits_posted += static_cast<U128>(step);
                 a.credits_posted += 1;
                 REQUIRE(ov.put_account(key, a).ok());
-                model[key] = encode(a);
+                model[key] = encode(a, kRecordVersionLatest);
             } else if (op == 2) {
                 // Booking's path: one lookup, and a change that declines writes nothing.
                 const std::string key = account_key(n);
@@ -326,7 +444,7 @@ TEST_CASE(
                 if (write) {
                     Account after = before;
                     after.credits_posted += 5;
-                    model[key] = encode(after);
+                    model[key] = encode(after, kRecordVersionLatest);
                 }
             } else if (op == 3) {
                 const std::string key = obligation_key(n);
@@ -341,15 +459,15 @@ TEST_CASE(
                           }).value());
                 want.amount += 3;
                 want.count += 1;
-                model[key] = encode(want);
+                model[key] = encode(want, kRecordVersionLatest);
             } else if (op == 4) {
                 // A raw write: of a typed key the overlay has not touched typed, else of a loan.
                 const std::string typed_key = n % 2 == 0 ? account_key(n) : obligation_key(n);
                 const std::string key =
                     typed_touched.count(typed_key) == 0 ? typed_key : "ln/" + std::to_string(n);
                 const std::string value =
-                    key == typed_key ? (n % 2 == 0 ? encode(Account{static_cast<U128>(step), 1})
-                                                   : encode(ObligationAggregate{9, 9}))
+                    key == typed_key ? (n % 2 == 0 ? encode(Account{static_cast<U128>(step), 1}, kRecordVersionLatest)
+                                                   : encode(ObligationAggregate{9, 9}, kRecordVersionLatest))
                                      : std::to_string(step);
                 ov.put(key, value);
                 model[key] = value;
@@ -415,27 +533,27 @@ TEST_CASE(
     // Found in review (ADR 0173): the slot decoded from a raw write must not outlive the write.
     ledger::MemoryState parent;
     const std::string key = keys::account("WEBANK", AccountCode::kInterbank, "HUARUI");
-    parent.apply({{key, encode(Account{100, 0})}});
-    Overlay ov(parent);
+    parent.apply({{key, encode(Account{100, 0}, kRecordVersionLatest)}});
+    Overlay ov(parent, kRecordVersionLatest);
     const auto sp = ov.savepoint();
-    ov.put(key, encode(Account{5, 0}));  // allowed: the overlay has not touched it typed
+    ov.put(key, encode(Account{5, 0}, kRecordVersionLatest));  // allowed: the overlay has not touched it typed
     CHECK(ov.account(key).value() == Account{5, 0});
     ov.rollback(sp);
     CHECK(ov.account(key).value() == Account{100, 0});
-    CHECK(*ov.get(key).value() == encode(Account{100, 0}));
+    CHECK(*ov.get(key).value() == encode(Account{100, 0}, kRecordVersionLatest));
     REQUIRE(ov.update_account(key, [](Account& a) {
                   a.debits_posted += 1;
                   return true;
               }).value());
     CHECK(ov.take_writes() ==
-          ledger::StateWrites{ledger::StateWrite{key, encode(Account{101, 0})}});
+          ledger::StateWrites{ledger::StateWrite{key, encode(Account{101, 0}, kRecordVersionLatest)}});
 }
 
 TEST_CASE("a typed record that does not decode is corruption, with its key", "[contracts][state]") {
     ledger::MemoryState parent;
     const std::string key = keys::account("WEBANK", AccountCode::kInterbank, "HUARUI");
     parent.apply({{key, "\x01short"}});
-    Overlay ov(parent);
+    Overlay ov(parent, kRecordVersionLatest);
     const auto read = ov.account(key);
     REQUIRE_FALSE(read.ok());
     CHECK(read.error().code() == Errc::kCorruption);
@@ -499,6 +617,13 @@ TEST_CASE("governance parameters: encoding and validation", "[contracts][state]"
     CHECK(check_params(p).empty());
     CHECK(decode_params(encode(p)).value() == p);
     CHECK(encode(decode_params(encode(p)).value()) == encode(p));
+    // The record version is the params record's own version byte, not a field (ADR 0175).
+    CHECK(encode(p)[0] == '\x01');
+    Params p2 = p;
+    p2.record_version = RecordVersion::kVarint64;
+    CHECK(encode(p2)[0] == '\x02');
+    CHECK(encode(p2).size() < encode(p).size());
+    CHECK(decode_params(encode(p2)).value() == p2);
     CHECK(p.basis_allowed(arith::Basis::kDaily));
     CHECK(p.basis_allowed(arith::Basis::kAct360));
     CHECK_FALSE(p.basis_allowed(arith::Basis::kAct365F));
@@ -518,6 +643,8 @@ TEST_CASE("governance parameters: encoding and validation", "[contracts][state]"
     CHECK(problem([](Params& q) { q.governance_quorum_bps = 0; }).find("quorum") != std::string::npos);
     CHECK(problem([](Params& q) { q.governance_quorum_bps = 10001; }).find("quorum") != std::string::npos);
     CHECK(problem([](Params& q) { q.governance_ttl_days = 0; }).find("ttl") != std::string::npos);
+    CHECK(problem([](Params& q) { q.record_version = static_cast<RecordVersion>(3); }) ==
+          "record_version: must be 1 or 2");
     // genesis refuses what check_params refuses
     GenesisParams gp;
     gp.genesis_time_ms = noon_cst_ms("2024-02-15");
@@ -543,7 +670,7 @@ TEST_CASE("a block that breaks B1-B4 is refused with ERR_INVARIANT_VIOLATION", "
         Chain c = damaged_chain();
         Account lp = c.account("WEBANK", AccountCode::kLoanPrincipal);
         lp.debits_posted += 1;
-        c.mutable_state().apply({{keys::account("WEBANK", AccountCode::kLoanPrincipal, ""), encode(lp)}});
+        c.mutable_state().apply({{keys::account("WEBANK", AccountCode::kLoanPrincipal, ""), encode(lp, kRecordVersionLatest)}});
         const auto out = repay_block(c);
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().message().find("ERR_INVARIANT_VIOLATION (9900) at height 4") != std::string::npos);
@@ -553,7 +680,7 @@ TEST_CASE("a block that breaks B1-B4 is refused with ERR_INVARIANT_VIOLATION", "
         Chain c = damaged_chain();
         BankAggregate agg = decode_bank_aggregate(*c.state().get(keys::aggregate("HUARUI")).value()).value();
         agg.debits_total += 1;
-        c.mutable_state().apply({{keys::aggregate("HUARUI"), encode(agg)}});
+        c.mutable_state().apply({{keys::aggregate("HUARUI"), encode(agg, kRecordVersionLatest)}});
         const auto out = repay_block(c);
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().message().find("B1 bank HUARUI") != std::string::npos);
@@ -564,12 +691,12 @@ TEST_CASE("a block that breaks B1-B4 is refused with ERR_INVARIANT_VIOLATION", "
         ib.credits_posted += 1;
         Account cash = c.account("HUARUI", AccountCode::kSettlementCash);
         cash.debits_posted += 1;  // keep HUARUI's own books balanced so only B2 breaks
-        c.mutable_state().apply({{keys::account("HUARUI", AccountCode::kInterbank, "WEBANK"), encode(ib)},
-                                 {keys::account("HUARUI", AccountCode::kSettlementCash, ""), encode(cash)}});
+        c.mutable_state().apply({{keys::account("HUARUI", AccountCode::kInterbank, "WEBANK"), encode(ib, kRecordVersionLatest)},
+                                 {keys::account("HUARUI", AccountCode::kSettlementCash, ""), encode(cash, kRecordVersionLatest)}});
         BankAggregate agg = decode_bank_aggregate(*c.state().get(keys::aggregate("HUARUI")).value()).value();
         agg.debits_total += 1;
         agg.credits_total += 1;
-        c.mutable_state().apply({{keys::aggregate("HUARUI"), encode(agg)}});
+        c.mutable_state().apply({{keys::aggregate("HUARUI"), encode(agg, kRecordVersionLatest)}});
         const auto out = repay_block(c);
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().message().find("B2 ") != std::string::npos);
@@ -578,13 +705,13 @@ TEST_CASE("a block that breaks B1-B4 is refused with ERR_INVARIANT_VIOLATION", "
         Chain c = damaged_chain();
         Partnership p = decode_partnership(*c.state().get(keys::partnership("P-WB-HR")).value()).value();
         p.used += 1;
-        c.mutable_state().apply({{keys::partnership("P-WB-HR"), encode(p)}});
+        c.mutable_state().apply({{keys::partnership("P-WB-HR"), encode(p, kRecordVersionLatest)}});
         // The repayment moves usage by exactly the partner's principal; the drift itself is in
         // the parent, so B4's delta check passes; the check at the next origination does not.
         REQUIRE(repay_block(c).ok());
         Partnership q = p;
         q.used = -5;
-        c.mutable_state().apply({{keys::partnership("P-WB-HR"), encode(q)}});
+        c.mutable_state().apply({{keys::partnership("P-WB-HR"), encode(q, kRecordVersionLatest)}});
         const auto out = repay_block(c);
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().message().find("B4 partnership P-WB-HR") != std::string::npos);
@@ -595,7 +722,7 @@ TEST_CASE("a block that breaks B1-B4 is refused with ERR_INVARIANT_VIOLATION", "
         REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})).status == TxStatus::kOk);
         Loan loan = c.loan("L-0001");
         loan.tranches[1].fee_cum = 5;  // T6: fee not equal to round(fee_base_cum x bps)
-        c.mutable_state().apply({{keys::loan("L-0001"), encode(loan)}});
+        c.mutable_state().apply({{keys::loan("L-0001"), encode(loan, kRecordVersionLatest)}});
         const auto out = repay_block(c);
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().message().find("T6 loan L-0001") != std::string::npos);

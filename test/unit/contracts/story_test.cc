@@ -2269,7 +2269,7 @@ TEST_CASE("story: a broken invariant refuses the block, so a story cannot pass o
 
         Account tampered = c.account(HR, AccountCode::kInterbank, WB);
         tampered.credits_posted += 1;
-        c.mutable_state().apply({ledger::StateWrite{keys::account(HR, AccountCode::kInterbank, WB), encode(tampered)}});
+        c.mutable_state().apply({ledger::StateWrite{keys::account(HR, AccountCode::kInterbank, WB), encode(tampered, kRecordVersionLatest)}});
         const auto refused = c.try_block("2024-02-15", {repay_tx});
         REQUIRE_FALSE(refused.ok());
         INFO(refused.error().to_string());

@@ -49,9 +49,9 @@ TEST_CASE("the member register follows member records in committed state", "[nod
     newbank.bank_id = "NEWBANK";
     newbank.cnaps_code = "313100000099";
     newbank.keys = {key('4')};
-    const ledger::StateWrites changes{{keys::member("WEBANK"), encode(webank)},
-                                      {keys::member("HUARUI"), encode(huarui)},
-                                      {keys::member("NEWBANK"), encode(newbank)}};
+    const ledger::StateWrites changes{{keys::member("WEBANK"), encode(webank, contracts::kRecordVersionLatest)},
+                                      {keys::member("HUARUI"), encode(huarui, contracts::kRecordVersionLatest)},
+                                      {keys::member("NEWBANK"), encode(newbank, contracts::kRecordVersionLatest)}};
     CHECK(MemberRegister::touches_members(changes));
     state.apply(changes);
     reg = MemberRegister::load(state, 7);

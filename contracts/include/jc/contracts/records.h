@@ -1,11 +1,12 @@
 // The contract state schema: keys, records and their binary encoding (docs/spec/contracts.md).
 //
 // Every record the engine keeps in the ledger state is one of the structs below, encoded with
-// the strict binary codec of jc/core/codec.h: a leading schema byte (kRecordVersion), fields in
-// declaration order, little-endian integers, varint-prefixed strings, 128-bit counters as two
-// u64 halves (low first). Decoding rejects anything else (unknown version, out-of-range enum,
-// trailing bytes) as corruption. Encoding is canonical: a record has exactly one encoding, so
-// state roots agree across builds.
+// the strict binary codec of jc/core/codec.h: a leading record version byte, fields in
+// declaration order, 8- to 32-bit integers little-endian fixed width, varint-prefixed strings,
+// 128-bit counters as two u64 halves (low first). 64-bit integers depend on the version
+// (RecordVersion below). Decoding rejects anything else (unknown version, out-of-range enum,
+// non-minimal varint, trailing bytes) as corruption. Encoding is canonical: a record has exactly
+// one encoding for a given version, so state roots agree across builds.
 //
 // Keys are short ASCII prefixes and '/'-separated identifiers. Identifiers are drawn from
 // charsets that exclude '/', so a prefix scan over "ev/<loan_id>/" visits exactly one loan.
@@ -34,7 +35,15 @@ using arith::Date;
 using arith::I128;
 using arith::U128;
 
-inline constexpr std::uint8_t kRecordVersion = 1;
+// How a record writes its 64-bit integers (ADR 0175). A chain writes every record in the version
+// its params record names (Params::record_version): set in the genesis document, raised by
+// governance.set_params from the next block on, never lowered. Decoding accepts both, so a record
+// written before a change stays readable until its next write rewrites it.
+enum class RecordVersion : std::uint8_t {
+    kFixed64 = 1,   // eight little-endian bytes: every chain founded before ADR 0175
+    kVarint64 = 2,  // a minimal LEB128 varint, signed values zigzag-mapped first
+};
+inline constexpr RecordVersion kRecordVersionLatest = RecordVersion::kVarint64;
 
 // ---- Limits (named; see docs/spec/contracts.md) ----
 inline constexpr std::size_t kIdLengthMax = 64;           // loan_id, partnership_id, channel_ref
@@ -155,6 +164,9 @@ struct Params {
     // BILATERAL. A cycle keeps the mode it opened with.
     NettingMode netting = NettingMode::kBilateral;
     std::string settlement_agent;
+    // The version every record is written in (ADR 0175). Not a field of the params record: it is
+    // that record's own version byte, so a chain founded before ADR 0175 keeps its bytes.
+    RecordVersion record_version = RecordVersion::kFixed64;
 
     [[nodiscard]] const ProductTerms& product(std::string_view code) const;
     [[nodiscard]] bool basis_allowed(arith::Basis b) const {
@@ -457,22 +469,25 @@ struct BankAggregate {
     friend bool operator==(const BankAggregate&, const BankAggregate&) = default;
 };
 
-std::string encode(const Member& v);
+std::string encode(const Member& v, RecordVersion version);
+// Params are written in the version they name (Params::record_version).
 std::string encode(const Params& v);
-std::string encode(const Partnership& v);
-std::string encode(const Loan& v);
-std::string encode(const LoanEvent& v);
-std::string encode(const Account& v);
-std::string encode(const IdempotencyRecord& v);
-std::string encode(const ChannelRefRecord& v);
-std::string encode(const Cycle& v);
-std::string encode(const ObligationAggregate& v);
-std::string encode(const BankAggregate& v);
-std::string encode(const LoanProposal& v);
-std::string encode_borrower_outstanding(std::int64_t v);
+std::string encode(const Partnership& v, RecordVersion version);
+std::string encode(const Loan& v, RecordVersion version);
+std::string encode(const LoanEvent& v, RecordVersion version);
+std::string encode(const Account& v, RecordVersion version);
+std::string encode(const IdempotencyRecord& v, RecordVersion version);
+std::string encode(const ChannelRefRecord& v, RecordVersion version);
+std::string encode(const Cycle& v, RecordVersion version);
+std::string encode(const ObligationAggregate& v, RecordVersion version);
+std::string encode(const BankAggregate& v, RecordVersion version);
+std::string encode(const LoanProposal& v, RecordVersion version);
+std::string encode_borrower_outstanding(std::int64_t v, RecordVersion version);
 // rs/ reservation amounts: the same one-integer encoding.
-inline std::string encode_reserved(std::int64_t v) { return encode_borrower_outstanding(v); }
-std::string encode_current_cycle(std::string_view cycle_id);
+inline std::string encode_reserved(std::int64_t v, RecordVersion version) {
+    return encode_borrower_outstanding(v, version);
+}
+std::string encode_current_cycle(std::string_view cycle_id, RecordVersion version);
 
 Result<Member> decode_member(std::string_view bytes);
 Result<Params> decode_params(std::string_view bytes);

@@ -85,7 +85,7 @@ struct ReserveAccount {
     friend bool operator==(const ReserveAccount&, const ReserveAccount&) = default;
 };
 
-std::string encode(const ReserveAccount& v);
+std::string encode(const ReserveAccount& v, RecordVersion version);
 Result<ReserveAccount> decode_reserve(std::string_view bytes);
 
 inline bool is_reserve(InstructionKind k) {
@@ -114,7 +114,7 @@ inline constexpr std::string_view kUnsettledPrefix = "su/";
 
 std::string instruction_id(std::string_view cycle_id, std::string_view debtor, std::string_view creditor);
 
-std::string encode(const SettlementInstruction& v);
+std::string encode(const SettlementInstruction& v, RecordVersion version);
 Result<SettlementInstruction> decode_instruction(std::string_view bytes);
 
 }  // namespace jc::contracts
