@@ -310,7 +310,7 @@ Result<GenesisParams> parse_params(const json::Value& v) {
     JC_TRY_STATUS(check_known_fields(v, path,
                                      {"block_bytes_max", "block_txs_max", "cycle_cutoffs",
                                       "max_rate_ppb", "npl_dpd_min", "rate_bases",
-                                      "rounding_mode"}));
+                                      "record_version", "rounding_mode"}));
     const Fields f(v, path);
     GenesisParams out;
     if (f.has("cycle_cutoffs")) {
@@ -381,6 +381,10 @@ Result<GenesisParams> parse_params(const json::Value& v) {
                             f.integer("block_bytes_max", static_cast<std::int64_t>(kBlockBytesMin),
                                       static_cast<std::int64_t>(kBlockBytesMax)));
         out.block_bytes_max = static_cast<std::uint64_t>(bytes);
+    }
+    if (f.has("record_version")) {
+        JC_ASSIGN_OR_RETURN(const std::int64_t version, f.integer("record_version", 1, 2));
+        out.record_version = static_cast<std::uint8_t>(version);
     }
     return out;
 }

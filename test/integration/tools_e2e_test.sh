@@ -60,6 +60,7 @@ import json, sys
 d = sys.argv[1]
 g = json.load(open(f"{d}/genesis.json"))
 assert [v["address"] for v in g["validators"]] == [f"jointclear-{i}.jointclear:7000" for i in range(4)], g
+assert g["params"] == {"record_version": 2}, g["params"]  # a new chain writes the latest records (ADR 0175)
 for i in range(4):
     c = json.load(open(f"{d}/node{i}/config.json"))
     assert (c["p2p"]["listen"], c["rpc"]["listen"], c["data_dir"]) == ("0.0.0.0:7000", "0.0.0.0:8000", "/var/lib/jointclear"), c

@@ -266,7 +266,8 @@ void init_consortium(const InitOptions& options, std::ostream& out) {
                               {"genesis_time_ms", now_ms},
                               {"validators", validators},
                               {"members", members},
-                              {"params", json::Value::object()}};
+                              // A new chain writes its records in the latest version (ADR 0175).
+                              {"params", json::Value{{"record_version", 2}}}};
     // Validate with the node's own parser before anyone starts a node on it.
     const auto parsed = must(ledger::Genesis::from_value(genesis));
     must(file::write_file_atomic((dir / "genesis.json").string(), genesis.dump(2) + "\n", 0644,

@@ -206,6 +206,7 @@ Status Node::Impl::init() {
         // cutoff at 24:00 CST, whose cycle settles the next business day.
         params.params.cycle_cutoffs_minutes = genesis_->params().cycle_cutoffs_minutes;
         params.params.cycle_cutoffs_minutes.push_back(24 * 60);
+        params.params.record_version = static_cast<contracts::RecordVersion>(genesis_->params().record_version);
         auto writes = contracts::genesis_writes(to_contract_members(*genesis_), params);
         if (!writes) {
             return writes.error().with_context("genesis state");

@@ -94,6 +94,7 @@ TEST_CASE("a valid genesis parses with its defaults", "[ledger][genesis]") {
     CHECK(p.npl_dpd_min == 91);
     CHECK(p.block_txs_max == 1000);
     CHECK(p.block_bytes_max == 4u << 20);
+    CHECK(p.record_version == 1);  // absent: the form of every chain founded before ADR 0175
 
     const auto keys = g->validator_keys();
     REQUIRE(keys.size() == 2);
@@ -109,7 +110,8 @@ TEST_CASE("genesis params are read when given", "[ledger][genesis]") {
                      {"rate_bases", {"ACT/365F"}},
                      {"npl_dpd_min", 90},
                      {"block_txs_max", 500},
-                     {"block_bytes_max", 1048576}};
+                     {"block_bytes_max", 1048576},
+                     {"record_version", 2}};
     auto g = Genesis::parse(doc.dump());
     REQUIRE(g.ok());
     const auto& p = g->params();
@@ -120,6 +122,7 @@ TEST_CASE("genesis params are read when given", "[ledger][genesis]") {
     CHECK(p.npl_dpd_min == 90);
     CHECK(p.block_txs_max == 500);
     CHECK(p.block_bytes_max == 1048576);
+    CHECK(p.record_version == 2);
 }
 
 TEST_CASE("the genesis hash identifies the document, not its formatting", "[ledger][genesis]") {
@@ -287,6 +290,10 @@ TEST_CASE("genesis params errors", "[ledger][genesis]") {
                Catch::Equals("genesis: params.cycle_cutoffs[1]: must be later than the cutoff before it"));
     CHECK_THAT(with_params({{"cycle_cutoffs", {"11:00", "11:00"}}}),
                Catch::Equals("genesis: params.cycle_cutoffs[1]: must be later than the cutoff before it"));
+    for (const int bad : {0, 3}) {
+        CHECK_THAT(with_params({{"record_version", bad}}),
+                   Catch::Contains("genesis: params.record_version: ") && Catch::Contains("1") && Catch::Contains("2"));
+    }
     CHECK_THAT(with_params({{"rounding_mode", "HALF_DOWN"}}),
                Catch::Equals("genesis: params.rounding_mode: must be HALF_UP or HALF_EVEN"));
     const std::string rate_error = "genesis: params.max_rate_ppb: must be a string of an integer in "

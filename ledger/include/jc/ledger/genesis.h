@@ -86,6 +86,10 @@ struct GenesisParams {
     // Block assembly limits; at most the protocol hard limits of block.h.
     std::uint32_t block_txs_max = 1000;
     std::uint64_t block_bytes_max = std::uint64_t{4} << 20;
+    // How the contract records store 64-bit integers (ADR 0175): 1, eight fixed bytes, or 2,
+    // varints. Default 1, the form of every chain founded before the field existed, so that
+    // their genesis state stays what it was; `jointclear init` writes 2.
+    std::uint8_t record_version = 1;
 };
 
 class Genesis {
