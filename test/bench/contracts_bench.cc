@@ -9,6 +9,9 @@
 // obligations, event journal, receipts, B1-B4 invariants, ordered writes). Items/s is
 // repayments per second on one core.
 //
+// Records are written in the latest version (ADR 0175), as a chain `jointclear init` founds;
+// JC_BENCH_RECORD_VERSION=1 measures a chain founded before it.
+//
 // Variants: BM_RepayBlock (production: B1-B4 per block), BM_RepayBlockTxInvariants (T1-T8
 // after every transaction as well), BM_OriginateBlock (origination for comparison).
 #include <jc/contracts/arith/date.h>
@@ -24,6 +27,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -95,6 +99,9 @@ struct World {
                                                 {Role::kServicer, Role::kFunder}, MemberStatus::kActive});
         GenesisParams gp;
         gp.genesis_time_ms = noon_ms("2024-01-01");
+        const char* version = std::getenv("JC_BENCH_RECORD_VERSION");
+        gp.params.record_version = version != nullptr && std::string_view(version) == "1" ? RecordVersion::kFixed64
+                                                                                           : kRecordVersionLatest;
         state.apply(must(genesis_writes(members, gp)));
         run("2024-01-01", {tx(wb, "WEBANK", "partnership.propose",
                               json::Value{{"partnership_id", "P"},

@@ -192,6 +192,7 @@ public:
         params.genesis_time_ms = genesis_->genesis_time_ms();
         params.params.cycle_cutoffs_minutes = genesis_->params().cycle_cutoffs_minutes;
         params.params.cycle_cutoffs_minutes.push_back(24 * 60);
+        params.params.record_version = static_cast<contracts::RecordVersion>(genesis_->params().record_version);
         const auto writes = must(contracts::genesis_writes(members, params), "genesis writes");
         ledger::StoreOptions options = tuning;
         options.path = dir;
@@ -378,7 +379,7 @@ private:
                                     {"keys", {banks_[i].key.public_key().hex()}},
                                     {"roles", json::Value{"SERVICER", "FUNDER"}}});
         }
-        g["params"] = json::Value::object();
+        g["params"] = json::Value{{"record_version", 2}};  // as `jointclear init` writes (ADR 0175)
         return json::canonicalize(g);
     }
 
