@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <utility>
+
 namespace jc::contracts::test {
 namespace {
 
@@ -104,8 +106,8 @@ void pay_rows(Chain& c, const Row (&rows)[12], const std::string& loan_id) {
     CHECK(owes_sum == (rows[0].fee == 0 ? 615393 : 695393));
 }
 
-Chain e2_chain(int wb_share, int fee_bps, int min_share) {
-    Chain c(test_params());
+Chain e2_chain(int wb_share, int fee_bps, int min_share, Params params = test_params()) {
+    Chain c(std::move(params));
     PartnershipSpec p;
     p.min_share_bps = min_share;
     p.fee_bps = fee_bps;
@@ -228,24 +230,12 @@ TEST_CASE("E2 on a version-1 chain, and on one that moves to version 2 halfway",
     Params v1 = test_params();
     v1.record_version = RecordVersion::kFixed64;
     SECTION("version 1 throughout: the state root every build before ADR 0175 produced") {
-        Chain c(v1);
-        PartnershipSpec p;
-        c.partnership(p);
-        LoanSpec l;
-        l.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-WB-HR"}};
-        REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l), "WB-ORIG-20240115-000001").status ==
-                TxStatus::kOk);
+        Chain c = e2_chain(3000, 0, 3000, v1);
         pay_rows(c, kE2, "L-0001");
         CHECK(c.state_root().hex() == "9413bd59cd01c6f74dc04312092e6b0e29be566a4b919d787b36d3e178971ea6");
     }
     SECTION("governance raises the version: the same numbers; old records stay readable until rewritten") {
-        Chain c(v1);
-        PartnershipSpec p;
-        c.partnership(p);
-        LoanSpec l;
-        l.tranches = {{"WEBANK", 3000, ""}, {"HUARUI", 7000, "P-WB-HR"}};
-        REQUIRE(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l), "WB-ORIG-20240115-000001").status ==
-                TxStatus::kOk);
+        Chain c = e2_chain(3000, 0, 3000, v1);
         const json::Value raise{{"proposal_id", "GP-RV2"}, {"record_version", 2}};
         REQUIRE(c.run("2024-01-16", "WEBANK", "governance.set_params", raise).status == TxStatus::kOk);
         const auto executed = c.run("2024-01-16", "HUARUI", "governance.approve",
