@@ -40,8 +40,7 @@ inline codec::Writer& put_u64(codec::Writer& w, RecordVersion version, std::uint
 // Reads the leading version byte; anything but a known version is corruption of `what`.
 [[nodiscard]] inline Result<RecordVersion> read_version(codec::Reader& r, const char* what) {
     JC_ASSIGN_OR_RETURN(const std::uint8_t version, r.u8());
-    if (version != static_cast<std::uint8_t>(RecordVersion::kFixed64) &&
-        version != static_cast<std::uint8_t>(RecordVersion::kVarint64)) {
+    if (!known_record_version(version)) {
         return Error(Errc::kCorruption, std::string(what) + ": unknown record version " + std::to_string(version));
     }
     return static_cast<RecordVersion>(version);

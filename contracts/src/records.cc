@@ -192,7 +192,7 @@ std::string check_params(const Params& p) {
     if (p.governance_ttl_days < 1 || p.governance_ttl_days > 366) {
         return "governance_ttl_days: must be in [1, 366]";
     }
-    if (p.record_version != RecordVersion::kFixed64 && p.record_version != RecordVersion::kVarint64) {
+    if (!known_record_version(static_cast<std::uint8_t>(p.record_version))) {
         return "record_version: must be 1 or 2";
     }
     // Whether the agent is an ACTIVE member is checked where the member register is at hand

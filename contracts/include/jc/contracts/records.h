@@ -44,6 +44,11 @@ enum class RecordVersion : std::uint8_t {
     kVarint64 = 2,  // a minimal LEB128 varint, signed values zigzag-mapped first
 };
 inline constexpr RecordVersion kRecordVersionLatest = RecordVersion::kVarint64;
+// Whether `byte` names a RecordVersion this build reads and writes.
+[[nodiscard]] constexpr bool known_record_version(std::uint8_t byte) {
+    return byte == static_cast<std::uint8_t>(RecordVersion::kFixed64) ||
+           byte == static_cast<std::uint8_t>(RecordVersion::kVarint64);
+}
 
 // ---- Limits (named; see docs/spec/contracts.md) ----
 inline constexpr std::size_t kIdLengthMax = 64;           // loan_id, partnership_id, channel_ref
