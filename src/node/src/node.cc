@@ -17,6 +17,7 @@
 #include <span>
 
 #include "block_cut.h"
+#include "contract_genesis.h"
 #include "fd_budget.h"
 #include "frame_limits.h"
 #include "memory_stats.h"
@@ -90,24 +91,6 @@ std::string record_key(std::uint64_t seq) {
         key.push_back(static_cast<char>((seq >> (8 * i)) & 0xff));  // big-endian: scans in order
     }
     return key;
-}
-
-contracts::GenesisMembers to_contract_members(const ledger::Genesis& g) {
-    contracts::GenesisMembers out;
-    for (const auto& m : g.members()) {
-        contracts::GenesisMember cm;
-        cm.bank_id = m.bank_id;
-        cm.name = m.name;
-        cm.cnaps_code = m.cnaps_code;
-        cm.keys = m.keys;
-        for (auto r : m.roles) {
-            cm.roles.push_back(static_cast<contracts::Role>(static_cast<std::uint8_t>(r)));
-        }
-        cm.status = m.status == ledger::MemberStatus::kActive ? contracts::MemberStatus::kActive
-                                                              : contracts::MemberStatus::kSuspended;
-        out.members.push_back(std::move(cm));
-    }
-    return out;
 }
 
 ledger::Receipt to_ledger_receipt(const contracts::TxReceipt& r, const Hash& tx_hash, std::uint64_t height,
@@ -200,14 +183,8 @@ Status Node::Impl::init() {
     ledger::name_background_thread("jc-leveldb");  // compaction's CPU shows as its own (docs/threads.md)
     auto store = ledger::Store::open(options, *genesis_);
     if (!store && store.error().code() == Errc::kNotFound) {
-        contracts::GenesisParams params;
-        params.genesis_time_ms = genesis_->genesis_time_ms();
-        // Settlement cycles (ADR 0051): the genesis file's intraday cutoffs plus the end-of-day
-        // cutoff at 24:00 CST, whose cycle settles the next business day.
-        params.params.cycle_cutoffs_minutes = genesis_->params().cycle_cutoffs_minutes;
-        params.params.cycle_cutoffs_minutes.push_back(24 * 60);
-        params.params.record_version = static_cast<contracts::RecordVersion>(genesis_->params().record_version);
-        auto writes = contracts::genesis_writes(to_contract_members(*genesis_), params);
+        auto writes =
+            contracts::genesis_writes(contract_genesis_members(*genesis_), contract_genesis_params(*genesis_));
         if (!writes) {
             return writes.error().with_context("genesis state");
         }

@@ -70,14 +70,16 @@ struct GenesisMember {
     [[nodiscard]] bool has_key(const crypto::PublicKey& key) const;
 };
 
-// Governance parameters (DOMAIN.md). Every field has a default; see docs/spec/storage.md.
+// Governance parameters (DOMAIN.md). Every field has a default; see docs/spec/storage.md. The
+// node carries each into the contracts' genesis (src/node/src/contract_genesis.h, ADR 0176).
 struct GenesisParams {
     // Settlement cycle cutoffs in minutes after midnight, China Standard Time, strictly
     // increasing. JSON: ["HH:MM", ...]; default ["11:00", "16:30"].
     std::vector<std::uint32_t> cycle_cutoffs_minutes = {11 * 60, 16 * 60 + 30};
     RoundingMode rounding_mode = RoundingMode::kHalfUp;
     // Cap on an annualised loan rate in ppb; absent means no cap (DOMAIN.md B.1: "if
-    // governance sets one"). JSON: a string of a positive integer.
+    // governance sets one"). JSON: a string of a positive integer. The node makes it the
+    // default product's cap per basis (ADR 0176).
     std::optional<std::uint64_t> max_rate_ppb;
     // Allowed rate bases; default all three.
     std::vector<std::string> rate_bases = {"DAILY", "ACT/360", "ACT/365F"};
