@@ -42,6 +42,7 @@
 #include <jc/ledger/transaction.h>
 
 #include "bench_bodies.h"
+#include "contract_genesis.h"  // the node's private conversion (src/node/src)
 
 #include <unistd.h>
 
@@ -175,25 +176,10 @@ public:
             banks_[i].partnership = "P-G-" + std::to_string(i);
         }
         genesis_ = std::make_unique<ledger::Genesis>(must(ledger::Genesis::parse(genesis_json()), "genesis"));
-        contracts::GenesisMembers members;
-        for (const auto& m : genesis_->members()) {
-            contracts::GenesisMember cm;
-            cm.bank_id = m.bank_id;
-            cm.name = m.name;
-            cm.cnaps_code = m.cnaps_code;
-            cm.keys = m.keys;
-            for (auto r : m.roles) {
-                cm.roles.push_back(static_cast<contracts::Role>(static_cast<std::uint8_t>(r)));
-            }
-            members.members.push_back(std::move(cm));
-        }
-        // As the node does (ADR 0051): the genesis cutoffs plus the end-of-day one.
-        contracts::GenesisParams params;
-        params.genesis_time_ms = genesis_->genesis_time_ms();
-        params.params.cycle_cutoffs_minutes = genesis_->params().cycle_cutoffs_minutes;
-        params.params.cycle_cutoffs_minutes.push_back(24 * 60);
-        params.params.record_version = static_cast<contracts::RecordVersion>(genesis_->params().record_version);
-        const auto writes = must(contracts::genesis_writes(members, params), "genesis writes");
+        // The node's own conversion of the genesis document (contract_genesis.h, ADR 0176).
+        const auto writes = must(contracts::genesis_writes(node::contract_genesis_members(*genesis_),
+                                                           node::contract_genesis_params(*genesis_)),
+                                 "genesis writes");
         ledger::StoreOptions options = tuning;
         options.path = dir;
         store_ = must(ledger::Store::create(options, *genesis_, writes), "store");
