@@ -520,6 +520,20 @@ Result<ClientRefRecord> decode_client_ref(const std::string& bytes) {
     return rec;
 }
 
+// Whether a client_ref index entry names a REJECTED inclusion, read from the chain database as
+// committed (the entry's block is below the one being committed).
+Result<bool> names_rejection(Db& db, const ClientRefRecord& rec) {
+    JC_ASSIGN_OR_RETURN(const auto bytes, db_get(*db.chain, nullptr,
+                                                 keys::chain_at(rec.location.height, keys::kReceipt, rec.location.index)));
+    auto receipt = bytes ? Receipt::decode(view_of(*bytes)) : Result<Receipt>(Error(Errc::kNotFound, "missing"));
+    if (!receipt || receipt->tx_hash != rec.tx_hash) {
+        return corrupt(rec.location.height, "a client_ref index entry names receipt " +
+                                                std::to_string(rec.location.index) + ", which is " +
+                                                (receipt ? "another transaction's" : "unreadable: " + receipt.error().message()));
+    }
+    return receipt->status == ReceiptStatus::kRejected;
+}
+
 struct HeadWrites {
     std::uint64_t height = 0;
     StateWrites writes;
@@ -1398,8 +1412,14 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
     batch.Clear();
     std::vector<Hash> receipt_hashes;
     receipt_hashes.reserve(receipts.size());
-    // Each (sender, client_ref) of this block, first seen: whether an earlier block indexed it.
-    std::map<std::string, bool, std::less<>> client_refs_in_block;
+    // Each (sender, client_ref) of this block: whether an earlier block indexed it, and what its
+    // index entry names as this batch leaves it (ADR 0177).
+    struct RefSeen {
+        bool indexed_before = false;
+        std::optional<ClientRefRecord> named;
+        std::optional<bool> names_rejection;  // read only when an OK transaction needs it
+    };
+    std::map<std::string, RefSeen, std::less<>> client_refs_in_block;
     for (std::size_t i = 0; i < receipts.size(); ++i) {
         const Receipt& receipt = receipts[i];
         const Transaction& tx = *block.txs()[i];
@@ -1422,17 +1442,40 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
         chain_batch.Put(keys::chain_at(height, keys::kTx, index), tx.canonical_json());
         chain_batch.Put(keys::chain_at(height, keys::kReceipt, index), slice_of(encoded));
 
-        // Indexes point at the FIRST inclusion: a replayed transaction or client_ref gets a
-        // DUPLICATE receipt in its own block but never hides the original outcome.
+        // The location index names a transaction's FIRST inclusion: a replay gets a DUPLICATE
+        // receipt in its own block but never hides the original outcome. The client_ref index
+        // names the first inclusion too, except that the first OK one takes it over from a
+        // REJECTED one: a bank that retries a refused request with the same client_ref (ADR
+        // 0034) then finds its accepted outcome, not the refusal (ADR 0177).
         const TxLocation location{height, index};
         std::string ref_key = keys::client_ref(tx.sender(), tx.client_ref());
         auto ref = client_refs_in_block.find(ref_key);
         if (ref == client_refs_in_block.end()) {
             JC_ASSIGN_OR_RETURN(const auto existing_ref, db_get(*db_->state, nullptr, ref_key));
-            if (!existing_ref) {
-                batch.Put(ref_key, slice_of(encode_client_ref(ClientRefRecord{tx.hash(), location})));
+            RefSeen seen;
+            seen.indexed_before = existing_ref.has_value();
+            if (existing_ref) {
+                auto named = decode_client_ref(*existing_ref);
+                if (!named) {
+                    return Error(Errc::kCorruption, "ledger store: client_ref index entry for " + tx.sender() +
+                                                        "/" + tx.client_ref() + " unreadable: " + named.error().message());
+                }
+                seen.named = *named;
             }
-            ref = client_refs_in_block.emplace(std::move(ref_key), existing_ref.has_value()).first;
+            ref = client_refs_in_block.emplace(std::move(ref_key), std::move(seen)).first;
+        }
+        RefSeen& seen = ref->second;
+        bool index_here = !seen.named.has_value();
+        if (!index_here && receipt.status == ReceiptStatus::kOk) {
+            if (!seen.names_rejection) {
+                JC_ASSIGN_OR_RETURN(seen.names_rejection, names_rejection(*db_, *seen.named));
+            }
+            index_here = *seen.names_rejection;
+        }
+        if (index_here) {
+            seen.named = ClientRefRecord{tx.hash(), location};
+            seen.names_rejection = receipt.status == ReceiptStatus::kRejected;
+            batch.Put(ref->first, slice_of(encode_client_ref(*seen.named)));
         }
         // The location index is read only when an earlier block indexed this (sender,
         // client_ref). Otherwise no earlier block holds this transaction: every committed
@@ -1441,7 +1484,7 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
         // transactions are distinct (Block), so none of this block indexed it either.
         const std::string location_key = keys::of_hash(keys::kTxLocation, tx.hash());
         bool located = false;
-        if (ref->second) {
+        if (seen.indexed_before) {
             JC_ASSIGN_OR_RETURN(const auto existing_location, db_get(*db_->state, nullptr, location_key));
             located = existing_location.has_value();
         }
@@ -1687,8 +1730,14 @@ Status Store::verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
         const bool earlier = ref->location.height < height ||
                              (ref->location.height == height && ref->location.index < here.index);
         if (!(ref->location == here && ref->tx_hash == tx.hash()) && !earlier) {
-            return corrupt(height, "client_ref index entry of transaction " + std::to_string(i) +
-                                       " names a later position");
+            // Only an OK inclusion that took the entry over from this REJECTED one may be later
+            // (ADR 0177).
+            JC_ASSIGN_OR_RETURN(const auto named, snap.receipt_at(ref->location));
+            if (receipts[i].status != ReceiptStatus::kRejected || !named || named->tx_hash != ref->tx_hash ||
+                named->status != ReceiptStatus::kOk) {
+                return corrupt(height, "client_ref index entry of transaction " + std::to_string(i) +
+                                           " names a later position that is not an accepted retry");
+            }
         }
     }
     JC_ASSIGN_OR_RETURN(const auto results, snap.results(height));

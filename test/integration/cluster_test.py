@@ -122,6 +122,7 @@ def single_validator(root):
         r = c.submit(0, txs[-1])
         check("result" in r and r["result"]["status"] in ("OK", "REJECTED"), "dev chain receipt %d: %s" % (k, r))
         hashes.append(r["result"]["tx_hash"])
+    retry_after_refusal(c, 0)
     head = c.result(0, "getHeight")
     check(head["height"] >= 1, "dev chain committed blocks")
     check(c.kill(0, signal.SIGTERM) == 0, "SIGTERM stops the node cleanly with exit 0")
@@ -139,6 +140,26 @@ def single_validator(root):
     check("result" in r and r["result"]["tx_hash"] == hashes[1], "a replay with wait answers the receipt: %s" % r)
     check(c.result(0, "getHeight") == head, "replays commit nothing new")
     c.stop_all()
+
+
+def retry_after_refusal(c, node):
+    """A bank retries a refused request under the same client_ref (ADR 0034); getEventByClientRef
+    then answers the accepted retry, not the refusal (ADR 0177)."""
+    ref = "RETRY-%d" % os.getpid()
+    refused = c.submit(node, c.sign("WEBANK", "partnership.propose", {"partnership_id": "P-RETRY"}, client_ref=ref))
+    check("result" in refused and refused["result"]["status"] == "REJECTED", "an incomplete proposal is refused: %s" % refused)
+    event = c.result(node, "getEventByClientRef", {"bank_id": "WEBANK", "client_ref": ref})
+    check(event is not None and event["status"] == "REJECTED", "before a retry, the refusal is the answer: %s" % event)
+    terms = {"partnership_id": "P-RETRY", "servicer_bank": "WEBANK", "partner_bank": "HUARUI",
+             "agreement_ref": "ab" * 32, "funding_mode": "FRONTED", "min_tranche_share_bps": 3000,
+             "max_outstanding_principal": "100000000", "fronting_limit": "100000000",
+             "collection_limit": "100000000", "service_fee_bps": 0, "fee_base": "INTEREST_AND_PENALTY",
+             "require_partner_acceptance": False}
+    accepted = c.submit(node, c.sign("WEBANK", "partnership.propose", terms, client_ref=ref))
+    check("result" in accepted and accepted["result"]["status"] == "OK", "the corrected retry is accepted: %s" % accepted)
+    event = c.result(node, "getEventByClientRef", {"bank_id": "WEBANK", "client_ref": ref})
+    check(event is not None and event["status"] == "OK" and event["tx_hash"] == accepted["result"]["tx_hash"],
+          "getEventByClientRef answers the accepted retry, not the refusal: %s" % event)
 
 
 def rpc_errors(c, node):

@@ -422,9 +422,9 @@ class Cluster:
         except (urllib.error.URLError, OSError):
             return False
 
-    def sign(self, bank, tx_type, body, chain_id=None):
+    def sign(self, bank, tx_type, body, chain_id=None, client_ref=None):
         unsigned = {"chain_id": chain_id or self.genesis["chain_id"], "type": tx_type, "sender": bank,
-                    "client_ref": "FT-%d-%d" % (os.getpid(), next(self.counter)), "body": body}
+                    "client_ref": client_ref or "FT-%d-%d" % (os.getpid(), next(self.counter)), "body": body}
         return fast_sign(self.bank_keys[bank]["secret_key"], unsigned)
 
     def submit(self, i, tx, wait=True, timeout_ms=20000):

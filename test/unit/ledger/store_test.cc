@@ -595,6 +595,87 @@ TEST_CASE("indexes keep the first inclusion of a transaction and of a client_ref
     CHECK(reopened.ok());
 }
 
+TEST_CASE("the client_ref index moves from a refusal to the accepted retry, and never further",
+          "[ledger][store]") {
+    // ADR 0034 lets a bank retry a REJECTED request with the same client_ref; ADR 0177: the
+    // entry then names the accepted retry, so getEventByClientRef does not answer a refusal for
+    // a request the ledger accepted. Nothing moves it off an OK inclusion.
+    TempDir dir;
+    auto store = create_store(dir);
+    using ledger::ReceiptStatus;
+    auto commit = [&](std::vector<ledger::TxPtr> txs, const std::vector<ReceiptStatus>& statuses) {
+        auto step = store_chain().next(store->head(), std::move(txs));
+        for (std::size_t i = 0; i < step.receipts.size(); ++i) {
+            auto& r = step.receipts[i];
+            r.status = statuses[i];
+            const bool rejected = statuses[i] == ReceiptStatus::kRejected;
+            r.code = rejected ? 4301 : 0;
+            r.error = rejected ? "ERR_INSUFFICIENT_RESERVE" : "";
+            r.detail.clear();
+            r.result = rejected ? "null" : "{\"i\":" + std::to_string(i) + "}";
+        }
+        step.results.receipt_root = ledger::receipt_root(step.receipts);
+        REQUIRE(store->commit_block(step.block, step.certificate, step.receipts, step.writes, step.results).ok());
+        return step;
+    };
+    auto by_ref = [&](const std::string& ref) { return store->snapshot()->receipt_by_client_ref("BANKA", ref).value(); };
+    const auto refused = store_chain().tx(0, "R-1", 100);
+    const auto refused_again = store_chain().tx(0, "R-1", 101);
+    const auto accepted = store_chain().tx(0, "R-1", 102);
+    const auto conflicting = store_chain().tx(0, "R-1", 103);
+
+    // Block 1: refused. The entry names the refusal: the bank learns why.
+    const auto b1 = commit({refused}, {ReceiptStatus::kRejected});
+    CHECK(by_ref("R-1") == std::optional(b1.receipts[0]));
+    // Block 2: refused again, then accepted, in one block. The first refusal is not replaced by
+    // the second; the acceptance takes the entry in the same batch.
+    const auto b2 = commit({refused_again, accepted}, {ReceiptStatus::kRejected, ReceiptStatus::kOk});
+    CHECK(by_ref("R-1") == std::optional(b2.receipts[1]));
+    // Block 3: the accepted one replayed (DUPLICATE), the refused one re-included (DUPLICATE), and
+    // another body under the same client_ref (refused: 3001). None moves the entry.
+    const auto b3 = commit({accepted, refused, conflicting},
+                           {ReceiptStatus::kDuplicate, ReceiptStatus::kDuplicate, ReceiptStatus::kRejected});
+    CHECK(by_ref("R-1") == std::optional(b2.receipts[1]));
+    // The location index still names each transaction's first inclusion.
+    auto snap = store->snapshot();
+    CHECK(snap->tx_location(refused->hash()).value() == std::optional(ledger::TxLocation{1, 0}));
+    CHECK(snap->tx_location(accepted->hash()).value() == std::optional(ledger::TxLocation{2, 1}));
+
+    // Across blocks: refused in block 4, accepted in block 5.
+    const auto later_refused = store_chain().tx(0, "R-2", 100);
+    const auto later_accepted = store_chain().tx(0, "R-2", 200);
+    const auto b4 = commit({later_refused}, {ReceiptStatus::kRejected});
+    CHECK(by_ref("R-2") == std::optional(b4.receipts[0]));
+    const auto b5 = commit({later_accepted}, {ReceiptStatus::kOk});
+    CHECK(by_ref("R-2") == std::optional(b5.receipts[0]));
+    // Accepted first: a later refusal under the same client_ref changes nothing.
+    const auto first_ok = store_chain().tx(0, "R-3", 100);
+    const auto b6 = commit({first_ok, store_chain().tx(0, "R-3", 101)}, {ReceiptStatus::kOk, ReceiptStatus::kRejected});
+    CHECK(by_ref("R-3") == std::optional(b6.receipts[0]));
+
+    // The deep check accepts every entry above, also after reopening.
+    snap.reset();
+    CHECK(store->verify_blocks(1, 6).ok());
+    store.reset();
+    store = Store::open(options_for(dir), store_chain().genesis()).value();
+    CHECK(by_ref("R-1") == std::optional(b2.receipts[1]));
+    CHECK(store->verify_blocks(1, 6).ok());
+    store.reset();
+
+    // An entry that names a later position other than an accepted retry is damage: here block
+    // 4's refusal points at block 6's refusal (a REJECTED receipt).
+    with_raw_db(dir, [&](auto& db) {
+        codec::Writer w;
+        w.hash(b6.block.txs()[1]->hash()).u64(6).u32(1);
+        raw_put(db, std::string("I") + static_cast<char>(5) + "BANKA" + "R-2", w.data());
+    });
+    store = Store::open(options_for(dir), store_chain().genesis()).value();
+    auto damaged = store->verify_blocks(1, 6);
+    REQUIRE_FALSE(damaged.ok());
+    CHECK(damaged.error().code() == Errc::kCorruption);
+    CHECK_THAT(damaged.error().message(), Catch::Contains("at height 4") && Catch::Contains("not an accepted retry"));
+}
+
 TEST_CASE("commit_block computes the results it is not given, and indexes a new client_ref twice in one block",
           "[ledger][store]") {
     TempDir dir;

@@ -216,7 +216,8 @@ public:
     Result<std::optional<Receipt>> receipt(const Hash& tx_hash) const;
     Result<std::optional<Receipt>> receipt_at(const TxLocation& location) const;
     Result<std::vector<Receipt>> receipts(std::uint64_t height) const;
-    // The receipt of the first transaction that `bank_id` submitted with `client_ref`.
+    // The receipt that decided `bank_id`'s request `client_ref`: its first OK transaction, or
+    // while none was accepted its first one (REJECTED); nullopt when there is none (ADR 0177).
     Result<std::optional<Receipt>> receipt_by_client_ref(std::string_view bank_id,
                                                          std::string_view client_ref) const;
     // The proof is checked against the stored header before it is returned.
