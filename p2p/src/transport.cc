@@ -621,11 +621,18 @@ void Transport::Impl::accept_next() {
             boost::system::error_code ep_ec;
             const auto ep = socket.remote_endpoint(ep_ec);
             const std::string ip = ep_ec ? std::string("?") : ep.address().to_string();
+            // The limit is on accepted connections: this node's own dials (one per higher-indexed
+            // peer) do not take the slots lower-indexed validators need to reach it.
             std::size_t pending_from_ip = 0;
+            std::size_t inbound = 0;
             for (const auto& [ptr, pending] : self->pending_) {
+                inbound += pending->outbound() ? 0U : 1U;
                 pending_from_ip += !pending->outbound() && pending->remote_ip() == ip ? 1U : 0U;
             }
-            if (self->pending_.size() + self->sessions_.size() >= self->config_.limits.inbound_connections_max) {
+            for (const auto& [index, session] : self->sessions_) {
+                inbound += session->outbound() ? 0U : 1U;
+            }
+            if (inbound >= self->config_.limits.inbound_connections_max) {
                 self->counters_.refused_inbound_limit++;
                 boost::system::error_code ignored;
                 socket.close(ignored);

@@ -191,6 +191,22 @@ struct RawClient {
     }
 };
 
+// Whether the server closed a TCP-only client's connection (EOF within 300 ms).
+bool tcp_closed(RawClient& c) {
+    std::array<std::uint8_t, 64> buf{};
+    bool closed = false;
+    c.stream->next_layer().async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t) {
+        closed = static_cast<bool>(ec);
+    });
+    c.io.run_for(std::chrono::milliseconds(300));
+    const bool result = closed;
+    boost::system::error_code ignored;
+    c.stream->next_layer().cancel(ignored);  // let a pending read finish before buf goes away
+    c.io.restart();
+    c.io.run();
+    return result;
+}
+
 }  // namespace
 
 TEST_CASE("three validators connect and exchange messages both ways", "[p2p][integration]") {
@@ -451,22 +467,33 @@ TEST_CASE("one address cannot hold more than its share of pending handshakes", "
     }
     CHECK(wait_until([&] { return server.transport->counters().refused_handshakes_per_ip == 3; }));
     // The refused ones see EOF on the TCP layer at once; the admitted ones are still open.
-    auto tcp_closed = [](RawClient& c) {
-        std::array<std::uint8_t, 64> buf{};
-        bool closed = false;
-        c.stream->next_layer().async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t) {
-            closed = static_cast<bool>(ec);
-        });
-        c.io.run_for(std::chrono::milliseconds(300));
-        const bool result = closed;
-        boost::system::error_code ignored;
-        c.stream->next_layer().cancel(ignored);  // let a pending read finish before buf goes away
-        c.io.restart();
-        c.io.run();
-        return result;
-    };
     CHECK(tcp_closed(*idle[5]));
     CHECK_FALSE(tcp_closed(*idle[0]));
     CHECK(server.transport->counters().refused_handshakes_per_ip == 3);
     CHECK(server.transport->counters().refused_inbound_limit == 0);
+}
+
+TEST_CASE("the inbound limit counts accepted connections, not this node's own dials", "[p2p][integration][regress]") {
+    // Regression: the accept check counted every session and handshake, so a validator that
+    // dialled its higher-indexed peers had that many fewer slots for the lower-indexed ones
+    // (with 65 validators and the default 64, some could never connect).
+    Pki pki(3);
+    Node n2(pki, 2, peers_of(pki, {0, 0, 0}));
+    Node n1(pki, 1, peers_of(pki, {0, 0, n2.transport->listen_port()}));
+    Limits limits = Node::fast_limits();
+    limits.inbound_connections_max = 1;
+    limits.handshake_timeout_ms = 5000;
+    Node n0(pki, 0, peers_of(pki, {0, n1.transport->listen_port(), n2.transport->listen_port()}), 0, limits);
+    REQUIRE(wait_until([&] { return n0.connected_to(1) && n0.connected_to(2); }));  // two outbound sessions
+    RawClient first(nullptr);
+    first.connect(n0.transport->listen_port());  // TCP only: a pending inbound handshake
+    RawClient second(nullptr);
+    second.connect(n0.transport->listen_port());
+    CHECK(wait_until([&] { return n0.transport->counters().refused_inbound_limit >= 1; }));
+    // The first took the one inbound slot beside the two outbound sessions; only the second was refused.
+    CHECK(tcp_closed(second));
+    CHECK_FALSE(tcp_closed(first));
+    CHECK(n0.transport->counters().refused_inbound_limit == 1);
+    CHECK(n0.connected_to(1));
+    CHECK(n0.connected_to(2));
 }
