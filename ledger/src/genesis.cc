@@ -14,9 +14,6 @@
 namespace jc::ledger {
 namespace {
 
-// The smallest block_bytes_max that still admits one transaction of the largest allowed size.
-constexpr std::uint64_t kBlockBytesMin =
-    BlockHeader::kEncodedSize + 3 + TxLimits{}.envelope_bytes_max;
 constexpr std::uint64_t kRatePpbMax = 1'000'000'000'000;  // 1000 times the principal a year
 constexpr std::uint32_t kNplDpdMax = 3650;
 

@@ -1,5 +1,8 @@
 #include "block_cut.h"
 
+#include <jc/core/assert.h>
+#include <jc/ledger/block.h>
+
 namespace jc::node {
 
 BlockCut decide_block_cut(const BlockCutInput& in) {
@@ -14,6 +17,11 @@ BlockCut decide_block_cut(const BlockCutInput& in) {
         return BlockCut::kHold;
     }
     return BlockCut::kCut;
+}
+
+std::size_t block_tx_bytes_max(std::uint64_t block_bytes_max) {
+    JC_ASSERT(block_bytes_max >= ledger::kBlockBytesMin, "node.block_cut.block_bytes_max_at_least_genesis_minimum");
+    return static_cast<std::size_t>(block_bytes_max) - ledger::BlockHeader::kEncodedSize;
 }
 
 }  // namespace jc::node

@@ -12,6 +12,7 @@
 // Thread-safety: a pure function.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace jc::node {
@@ -34,5 +35,10 @@ enum class BlockCut {
 };
 
 [[nodiscard]] BlockCut decide_block_cut(const BlockCutInput& in);
+
+// The bytes a block's transactions may take, as TxPool::take_for_block counts them, in a block
+// of at most `block_bytes_max` encoded bytes (genesis params): all but the header. A transaction
+// of the largest allowed size fits the smallest block genesis allows (ledger::kBlockBytesMin).
+[[nodiscard]] std::size_t block_tx_bytes_max(std::uint64_t block_bytes_max);
 
 }  // namespace jc::node

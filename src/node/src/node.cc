@@ -887,7 +887,7 @@ void Node::Impl::maybe_propose() {
         pool_nonempty_since_ms_ = now;
     }
     const std::size_t txs_max = std::min<std::size_t>(config_.consensus.block_txs_max, genesis_->params().block_txs_max);
-    const std::size_t bytes_max = genesis_->params().block_bytes_max - 4096;
+    const std::size_t bytes_max = block_tx_bytes_max(genesis_->params().block_bytes_max);
     // Full means this block's own transactions reach a limit, not what its uncommitted
     // ancestors carry (tx_pool.h); the branch's hashes are built only when needed.
     std::optional<TxPool::HashSet> carried;

@@ -43,9 +43,10 @@ public:
     // kFull if the pool is at a bound, or a client transaction would take the clients past
     // their share.
     AddResult add(ledger::TxPtr tx, Origin origin);
-    // Bytes a transaction takes in take_for_block's byte count beyond its canonical JSON (the
-    // block encoding's per-transaction framing, rounded up).
-    static constexpr std::size_t kBlockTxOverheadBytes = 8;
+    // Bytes a transaction takes in take_for_block's byte count beyond its canonical JSON: the
+    // block encoding's largest per-transaction framing, so a block taken within `bytes_max` is
+    // within it encoded, and one transaction of the largest size fits ledger::kBlockBytesMin.
+    static constexpr std::size_t kBlockTxOverheadBytes = ledger::kBlockTxFramingBytesMax;
     // Marks in flight every pooled transaction in `carried` (what a new block's uncommitted
     // ancestors already hold): they are not the new block's to take.
     void mark_in_flight(const std::unordered_set<Hash, HashHasher>& carried);

@@ -171,5 +171,26 @@ TEST_CASE("the primary's full test builds the branch's set only when the pool lo
     CHECK(block[1] == txs[4]);
 }
 
+TEST_CASE("a transaction of the largest size fills the smallest block genesis allows", "[node][block_cut][regress]") {
+    // Regression: the primary once kept 4 KiB of a block aside and counted 8 framing bytes per
+    // transaction, so with block_bytes_max near its minimum no block could take a 64 KiB
+    // transaction, and the one at the head of the pool stopped every block after it.
+    auto txs = signed_txs(1, 60'000);
+    const std::size_t grow = ledger::TxLimits{}.envelope_bytes_max - txs[0]->canonical_json().size();
+    txs = signed_txs(1, 60'000 + grow);
+    REQUIRE(txs[0]->canonical_json().size() == ledger::TxLimits{}.envelope_bytes_max);
+    TxPool pool(10, 1 << 20, 1);
+    add_all(pool, txs);
+    const std::size_t budget = block_tx_bytes_max(ledger::kBlockBytesMin);
+    CHECK(pool.fills_block(1000, budget - 1));  // full at one byte less
+    const auto taken = pool.take_for_block(1000, budget);
+    REQUIRE(taken.size() == 1);
+    ledger::BlockLimits limits;
+    limits.bytes_max = ledger::kBlockBytesMin;
+    auto block = ledger::Block::make(1, Hash{}, 0, 0, taken, limits);
+    REQUIRE(block.ok());
+    CHECK(block->encode().size() == ledger::kBlockBytesMin);  // exactly the smallest block
+}
+
 }  // namespace
 }  // namespace jc::node

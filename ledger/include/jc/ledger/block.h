@@ -72,6 +72,15 @@ struct BlockHeader {
     friend bool operator==(const BlockHeader&, const BlockHeader&) = default;
 };
 
+// Bytes a transaction takes in a block's encoding beyond its canonical JSON: its varint length
+// prefix, at most 3 bytes for an envelope below 2 MiB (TxLimits caps envelopes at 64 KiB).
+inline constexpr std::size_t kBlockTxFramingBytesMax = 3;
+static_assert(TxLimits{}.envelope_bytes_max < (std::size_t{1} << 21));
+// The smallest block that holds one transaction of the largest allowed size: genesis
+// `block_bytes_max` may not be lower, and a primary filling a block of this size must fit it.
+inline constexpr std::size_t kBlockBytesMin =
+    BlockHeader::kEncodedSize + kBlockTxFramingBytesMax + TxLimits{}.envelope_bytes_max;
+
 class Block {
 public:
     // A new block over `txs`; computes tx_count and tx_root. Errors: height 0, negative
