@@ -123,6 +123,7 @@ def single_validator(root):
         check("result" in r and r["result"]["status"] in ("OK", "REJECTED"), "dev chain receipt %d: %s" % (k, r))
         hashes.append(r["result"]["tx_hash"])
     retry_after_refusal(c, 0)
+    query_refused(c, 0)
     head = c.result(0, "getHeight")
     check(head["height"] >= 1, "dev chain committed blocks")
     check(c.kill(0, signal.SIGTERM) == 0, "SIGTERM stops the node cleanly with exit 0")
@@ -160,6 +161,20 @@ def retry_after_refusal(c, node):
     event = c.result(node, "getEventByClientRef", {"bank_id": "WEBANK", "client_ref": ref})
     check(event is not None and event["status"] == "OK" and event["tx_hash"] == accepted["result"]["tx_hash"],
           "getEventByClientRef answers the accepted retry, not the refusal: %s" % event)
+
+
+def query_refused(c, node):
+    """A query the ledger's rules refuse is QUERY_REFUSED naming the business code, not an
+    internal error (ADR 0178)."""
+    _, loans = jcproc.setup_money(c, node, lambda what: check(False, what), tag="Q", base_loans=1)
+    loan_id = loans[0][1]
+    quote = c.result(node, "quotePayoff", {"loan_id": loan_id, "value_date": "2024-03-01"})
+    check(quote is not None and "payoff_amount" in quote, "a payoff quote after the value date: %s" % quote)
+    _, r = c.call(node, "quotePayoff", {"loan_id": loan_id, "value_date": "2024-01-01"})
+    err = r.get("error", {})
+    check(err.get("code") == -32010 and err.get("data", {}).get("reason") == "QUERY_REFUSED" and
+          "(50" in err.get("message", "") + json.dumps(err.get("data", {})),
+          "a payoff quote dated before the loan's last event is QUERY_REFUSED with its code: %s" % r)
 
 
 def rpc_errors(c, node):

@@ -134,9 +134,16 @@ bool party_readable(const Result<std::optional<std::vector<std::string>>>& parti
     return true;
 }
 
+// A query's answer. The contracts' queries report a refusal by the ledger's rules (a payoff
+// quote for a loan already paid off, a value date before its last event) as kInvalidArgument
+// naming the DOMAIN.md code: that is the caller's to act on, not an internal error (ADR 0178).
 void reply_result(Reply& reply, const Result<Value>& r) {
     if (!r) {
-        reply(RpcError::internal(r.error().message()));
+        if (r.error().code() == Errc::kInvalidArgument) {
+            reply(RpcError::server(rpc::kQueryRefused, "QUERY_REFUSED", r.error().message()));
+        } else {
+            reply(RpcError::internal(r.error().message()));
+        }
         return;
     }
     reply(*r);

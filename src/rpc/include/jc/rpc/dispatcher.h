@@ -41,6 +41,7 @@ enum ServerErrorCode : int {
     kOverloaded = -32007,  // reason OVERLOADED (connection or queue limits)
     kUnauthorized = -32008, // reason UNAUTHORIZED: tokens are configured and none valid was given
     kForbidden = -32009,   // reason FORBIDDEN: the token's bank may not do this (submit as another bank)
+    kQueryRefused = -32010, // reason QUERY_REFUSED: the ledger's rules refuse this query (ADR 0178)
 };
 
 struct RpcError {
