@@ -261,6 +261,13 @@ def four_validators(root):
     ws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"topic": "receipts"}})
     sub = ws.recv()
     check("subscription" in sub.get("result", {}), "subscribe answers with an id: %s" % sub)
+    # bank_events names a member of committed state (the register admission uses, ADR 0072).
+    ws.send({"jsonrpc": "2.0", "id": 2, "method": "subscribe", "params": {"topic": "bank_events", "bank_id": "NOBANK"}})
+    refused = ws.recv()
+    check(refused.get("error", {}).get("code") == -32602, "bank_events of a non-member is -32602: %s" % refused)
+    ws.send({"jsonrpc": "2.0", "id": 3, "method": "subscribe", "params": {"topic": "bank_events", "bank_id": "WEBANK"}})
+    events = ws.recv()
+    check("subscription" in events.get("result", {}), "bank_events of a member: %s" % events)
     acked = []
     for k in range(12):
         r = c.submit(k % 4, c.sign("WEBANK" if k % 2 else "HUARUI", "partnership.propose", tx_body(k)))

@@ -796,7 +796,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       reply(ctx.forbidden("the events of " + *b));
                       return;
                   }
-                  if (genesis_->find_member(*b) == nullptr) {
+                  // The members of committed state, not genesis: a bank registered on chain
+                  // subscribes like a founding one (ADR 0072).
+                  if (members_.current()->members.count(*b) == 0) {
                       reply(RpcError::invalid_params("unknown bank_id \"" + *b + "\""));
                       return;
                   }
