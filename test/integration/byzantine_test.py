@@ -80,27 +80,14 @@ def fail(what):
     say("FAIL:", what)
 
 
-def metrics(c, i):
-    """{name{labels}: value} of node i's /metrics."""
-    import urllib.request
-    with urllib.request.urlopen(c.rpc[i] + "/metrics", timeout=5) as r:
-        text = r.read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.rpartition(" ")
-            out[key] = int(float(value))
-    return out
-
-
 def injected(c, prefix):
-    m = metrics(c, BYZ)
+    m = c.metrics(BYZ)
     return {k[len('jointclear_byzantine_injected_total{kind="'):-2]: v for k, v in m.items()
             if k.startswith('jointclear_byzantine_injected_total{kind="' + prefix)}
 
 
 def refused(c, i):
-    m = metrics(c, i)
+    m = c.metrics(i)
     key = 'jointclear_consensus_messages_refused_total{reason="'
     return {k[len(key):-2]: v for k, v in m.items() if k.startswith(key)}
 

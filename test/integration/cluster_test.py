@@ -126,6 +126,10 @@ def single_validator(root):
     query_refused(c, 0)
     head = c.result(0, "getHeight")
     check(head["height"] >= 1, "dev chain committed blocks")
+    m = c.metrics(0)
+    check(m.get("jointclear_store_commit_seconds_count") == m.get("jointclear_blocks_committed_total") >= 1,
+          "every committed block's store write is timed: %s" %
+          {k: v for k, v in m.items() if k.startswith(("jointclear_store_commit_seconds_count", "jointclear_blocks"))})
     check(c.kill(0, signal.SIGTERM) == 0, "SIGTERM stops the node cleanly with exit 0")
     c.start(0)
     wait_until(lambda: c.ready(0), "dev chain restarts")

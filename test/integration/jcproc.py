@@ -427,6 +427,17 @@ class Cluster:
                     "client_ref": client_ref or "FT-%d-%d" % (os.getpid(), next(self.counter)), "body": body}
         return fast_sign(self.bank_keys[bank]["secret_key"], unsigned)
 
+    def metrics(self, i):
+        """{name{labels}: value} of node i's /metrics."""
+        with urllib.request.urlopen(self.rpc[i] + "/metrics", timeout=5) as r:
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                out[key] = int(float(value))
+        return out
+
     def submit(self, i, tx, wait=True, timeout_ms=20000):
         return self.call(i, "submitTransaction", {"tx": tx, "wait": wait, "timeout_ms": timeout_ms},
                          timeout=timeout_ms / 1000 + 5)[1]

@@ -55,6 +55,7 @@ struct Metrics {
     std::atomic<std::uint64_t> blocks_committed{0};
     std::atomic<std::uint64_t> view_changes{0};
     LatencyHistogram block_commit;        // execution plus durable commit of one block
+    LatencyHistogram store_commit;        // the store's part: both synced LevelDB batches of one block
     LatencyHistogram consensus_persist;   // a Ready's consensus records: handed over -> durable
     // A committed transaction's way through this node, stage by stage (ADR 0155):
     LatencyHistogram tx_pool_wait;        // per transaction: entered this node's pool -> proposed by it (primary)
