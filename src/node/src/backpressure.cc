@@ -19,21 +19,20 @@ GossipIntake::GossipIntake(asio::any_io_executor crypto, std::size_t backlog_txs
       process_(std::move(process)),
       log_(jc::log::get("node")) {}
 
-bool GossipIntake::offer(std::uint32_t from, Bytes payload) {
+GossipIntake::Offer GossipIntake::offer(std::uint32_t from, Bytes payload, std::string* why) {
     // Only the count is read here (cheap, on the caller's thread); the envelopes are parsed and
     // checked on the crypto pool.
     std::size_t count = 0;
     {
         codec::Reader r(payload);
         auto n = r.varint_max(batch_txs_max_, "gossip batch size");
-        if (!n) {
-            log_->debug("bad gossip batch from {}: {}", from, n.error().message());
-            return false;
+        if (!n || *n == 0) {
+            if (why != nullptr) {
+                *why = n ? std::string("an empty gossip batch") : n.error().message();
+            }
+            return Offer::kMalformed;
         }
         count = static_cast<std::size_t>(*n);
-    }
-    if (count == 0) {
-        return false;
     }
     // Reserve before posting: the backlog never exceeds the bound, however fast batches come.
     std::size_t current = backlog_.load();
@@ -50,7 +49,7 @@ bool GossipIntake::offer(std::uint32_t from, Bytes payload) {
                            "validator {} ({} shed so far; logged once per 10 s)",
                            current, backlog_txs_max_, from, shed_txs_.load());
             }
-            return false;
+            return Offer::kShed;
         }
     } while (!backlog_.compare_exchange_weak(current, current + count));
 
@@ -69,7 +68,7 @@ bool GossipIntake::offer(std::uint32_t from, Bytes payload) {
         process_(from, std::move(texts));
         backlog_ -= count;
     });
-    return true;
+    return Offer::kAccepted;
 }
 
 SyncLimiter::Verdict SyncLimiter::admit(std::uint32_t peer, std::int64_t now_ms, std::size_t peer_queue_bytes) {

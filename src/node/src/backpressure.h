@@ -37,9 +37,15 @@ public:
     GossipIntake(boost::asio::any_io_executor crypto, std::size_t backlog_txs_max, std::size_t batch_txs_max,
                  Process process);
 
-    // Takes a gossip batch (varint count, then length-prefixed envelope texts). Returns false
-    // when it was shed because the backlog is full, or refused as malformed.
-    bool offer(std::uint32_t from, Bytes payload);
+    enum class Offer : std::uint8_t {
+        kAccepted,   // handed to the crypto pool
+        kShed,       // the backlog is full (counted; logged at most once per 10 s)
+        kMalformed,  // not a batch this node takes: no count, a zero count, or more than
+                     // batch_txs_max (a peer whose pool.gossip_batch_txs_max is over 4x ours)
+    };
+    // Takes a gossip batch (varint count, then length-prefixed envelope texts). For kMalformed,
+    // `why` (when given) says what is wrong; the caller reports it against the peer.
+    Offer offer(std::uint32_t from, Bytes payload, std::string* why = nullptr);
 
     // A client submission entering and leaving the crypto pool (never refused).
     void add_client() { backlog_ += 1; }

@@ -1139,8 +1139,21 @@ void Node::Impl::on_message(p2p::Message message) {
         }
         case p2p::Channel::kTxGossip:
             // Verified off the consensus strand, within the crypto pool's backlog bound; a batch
-            // over it is shed (the sender's clients still have their own node's pool).
-            (void)gossip_intake_->offer(message.from, std::move(message.payload));
+            // over it is shed (the sender's clients still have their own node's pool). A batch
+            // this node does not take at all is the peer's fault, or a misconfiguration on one
+            // side (pool.gossip_batch_txs_max over 4x ours): reported, never silent.
+            {
+                std::string why;
+                if (gossip_intake_->offer(message.from, std::move(message.payload), &why) ==
+                    GossipIntake::Offer::kMalformed) {
+                    metrics_.gossip_batches_refused++;
+                    refusals_.refused(message.from, "gossip batch", RefusalLog::Severity::kHostile,
+                                      why + " (a peer's pool.gossip_batch_txs_max may be over 4 x "
+                                            "this node's " +
+                                          std::to_string(config_.pool.gossip_batch_txs_max) + ")",
+                                      mono_ms());
+                }
+            }
             return;
         case p2p::Channel::kSyncRequest:
             asio::post(storage_io_, [this, m = std::move(message)] { serve_sync_request(m.from, m.payload); });
@@ -1604,6 +1617,10 @@ std::string Node::Impl::metrics_text() const {
     gauge("jointclear_gossip_txs_refused_total",
           "Gossiped transactions refused: malformed, badly signed, another chain, or an unknown signer.",
           metrics_.gossip_txs_refused.load(), "counter");
+    gauge("jointclear_gossip_batches_refused_total",
+          "Whole gossip batches refused unread: no count, a zero count, or more transactions than 4 x this node's "
+          "pool.gossip_batch_txs_max.",
+          metrics_.gossip_batches_refused.load(), "counter");
     gauge("jointclear_gossip_txs_pool_full_total",
           "Gossiped transactions dropped because the pool was full (each validator's clients fill at most their share).",
           metrics_.gossip_txs_pool_full.load(), "counter");

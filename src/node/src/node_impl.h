@@ -80,6 +80,7 @@ struct Metrics {
     std::atomic<std::uint64_t> consensus_undecodable{0};
     std::atomic<std::uint64_t> proposals_bad_tx{0};
     std::atomic<std::uint64_t> gossip_txs_refused{0};
+    std::atomic<std::uint64_t> gossip_batches_refused{0};  // whole batches: no count, zero, or over our cap
     std::atomic<std::uint64_t> gossip_txs_pool_full{0};
     // secp256k1 work: transaction signatures actually checked (cache misses), consensus
     // signatures checked and made. Per committed transaction these say whether anything is

@@ -60,7 +60,7 @@ TEST_CASE("gossip beyond the signature backlog is shed; client work is not; the 
     // A flood of 100 batches of 10 while the pool is stalled: 5 fit, 95 are shed.
     std::size_t accepted = 0;
     for (int i = 0; i < 100; ++i) {
-        accepted += intake.offer(1, batch(10)) ? 1U : 0U;
+        accepted += intake.offer(1, batch(10)) == GossipIntake::Offer::kAccepted ? 1U : 0U;
         CHECK(intake.backlog() <= 50);
     }
     CHECK(accepted == 5);
@@ -69,10 +69,15 @@ TEST_CASE("gossip beyond the signature backlog is shed; client work is not; the 
     // Client submissions still enter (they only meet POOL_FULL), and gossip yields to them.
     intake.add_client();
     CHECK(intake.backlog() == 51);
-    CHECK_FALSE(intake.offer(1, batch(1)));
+    CHECK(intake.offer(1, batch(1)) == GossipIntake::Offer::kShed);
     intake.done_client();
-    // A batch larger than the sender may send is malformed, not shed.
-    CHECK_FALSE(intake.offer(1, batch(101)));
+    // A batch larger than the sender may send is malformed, not shed, and says why; so is an
+    // empty one.
+    std::string why;
+    CHECK(intake.offer(1, batch(101), &why) == GossipIntake::Offer::kMalformed);
+    CHECK_THAT(why, Catch::Contains("gossip batch size"));
+    CHECK(intake.offer(1, batch(0), &why) == GossipIntake::Offer::kMalformed);
+    CHECK(why == "an empty gossip batch");
     CHECK(intake.shed_batches() == 96);
 
     latch.release();
@@ -84,7 +89,7 @@ TEST_CASE("gossip beyond the signature backlog is shed; client work is not; the 
         std::lock_guard lock(mutex);
         processed_txs += texts.size();
     });
-    CHECK(after.offer(1, batch(50)));
+    CHECK(after.offer(1, batch(50)) == GossipIntake::Offer::kAccepted);
     pool2.wait();
     CHECK(processed_txs == 100);
 }
