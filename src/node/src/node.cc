@@ -23,6 +23,7 @@
 #include "memory_stats.h"
 #include "node_impl.h"
 #include "thread_names.h"
+#include "tick_schedule.h"
 
 namespace jc::node {
 namespace {
@@ -960,8 +961,9 @@ void Node::Impl::on_tick() {
     const std::int64_t now = mono_ms();
     last_tick_ms_ = now;
     replica_->step(consensus::WorkPending{pool_->size() > 0});
-    if (now - last_replica_tick_ms_ >= static_cast<std::int64_t>(config_.consensus.tick_ms)) {
-        last_replica_tick_ms_ = now;
+    if (const TickDue tick = replica_tick_due(last_replica_tick_ms_, now, static_cast<std::int64_t>(config_.consensus.tick_ms));
+        tick.due) {
+        last_replica_tick_ms_ = tick.mark;
         step(consensus::Tick{});
     } else {
         drain();
@@ -993,8 +995,8 @@ void Node::Impl::on_tick() {
             last_sync_probe_ms_ = now;
         }
     }
-    const std::uint64_t period_ms =
-        std::max<std::uint64_t>(1, std::min(config_.consensus.tick_ms, std::max<std::uint64_t>(config_.consensus.block_interval_ms, 5)));
+    const std::int64_t period_ms = tick_timer_period_ms(static_cast<std::int64_t>(config_.consensus.tick_ms),
+                                                        static_cast<std::int64_t>(config_.consensus.block_interval_ms));
     tick_timer_->expires_after(std::chrono::milliseconds(period_ms));
     tick_timer_->async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
