@@ -30,6 +30,16 @@ echo '{"chain_id":"jointclear-local","type":"loan.originate","sender":"HUARUI","
     python3 "$REFERENCE" sign "$secret" - > ref.json
 "$JOINTCLEAR" tx inspect ref.json > /dev/null || fail "reference signature refused"
 
+# tx submit refuses options that would change nothing, before it talks to a node.
+if "$JOINTCLEAR" tx submit --rpc http://127.0.0.1:9 --tx tx.json --client-ref OTHER 2>err.txt; then
+    fail "--client-ref with --tx accepted"
+fi
+grep -q "sent exactly as it was signed" err.txt || fail "--tx with --client-ref message: $(cat err.txt)"
+if "$JOINTCLEAR" tx submit --rpc http://127.0.0.1:9 --tx tx.json --timeout-ms 5000 2>err.txt; then
+    fail "--timeout-ms without --wait accepted"
+fi
+grep -q "give --wait too" err.txt || fail "--timeout-ms without --wait message: $(cat err.txt)"
+
 # Tampering is caught, with the reason.
 sed 's/"HR:9"/"HR:8"/' ref.json > bad.json
 if "$JOINTCLEAR" tx inspect bad.json 2>err.txt; then fail "tampered envelope accepted"; fi

@@ -27,6 +27,9 @@ std::string fresh_client_ref() {
 }
 
 // The options that describe a transaction to sign, shared by `tx sign` and `tx submit`.
+// Whether --timeout-ms was given on the command line (its default is not a choice).
+bool submit_timeout_given(const CLI::App& submit) { return submit.get_option("--timeout-ms")->count() > 0; }
+
 struct SignOptions {
     std::string key;
     std::string type;
@@ -141,10 +144,18 @@ void add_tx(CLI::App& app) {
     submit->add_option("--timeout-ms", so->timeout_ms, "How long --wait waits (default 20000)")
         ->check(CLI::Range(1u, 60'000u));
     submit->add_flag("--json", so->json, "Print the node's answer as one JSON line");
-    submit->callback([so] {
+    submit->callback([so, submit] {
         const bool signing = !so->sign.key.empty() || !so->sign.type.empty() || !so->sign.body.empty();
         if (signing == !so->tx_file.empty()) {
             throw CliExit(kExitFailure, "give either --tx FILE or --key, --type and --body");
+        }
+        // An option that would change nothing is refused rather than ignored.
+        if (!signing && (!so->sign.chain_id.empty() || !so->sign.sender.empty() || !so->sign.client_ref.empty())) {
+            throw CliExit(kExitFailure, "--chain-id, --sender and --client-ref sign here; an envelope from --tx is "
+                                        "sent exactly as it was signed");
+        }
+        if (!so->wait && submit_timeout_given(*submit)) {
+            throw CliExit(kExitFailure, "--timeout-ms is how long --wait waits; give --wait too");
         }
         RpcClient client(so->target.endpoint(), std::chrono::milliseconds(so->timeout_ms + 5000));
         json::Value envelope;
