@@ -145,6 +145,14 @@ def single_validator(root):
     check("result" in r and r["result"]["tx_hash"] == hashes[1], "a replay with wait answers the receipt: %s" % r)
     check(c.result(0, "getHeight") == head, "replays commit nothing new")
     c.stop_all()
+    # A route to the node's own index is refused at start, naming what to set instead.
+    cfg = c.config(0)
+    cfg["p2p"]["peer_addresses"] = {"0": "127.0.0.1:1"}
+    c.write_config(0, cfg)
+    c.start(0)
+    rc = c.procs.pop(0).wait(timeout=30)
+    check(rc != 0 and "own index" in c.log_tail(0, 10), "p2p.peer_addresses for the node itself is refused: exit %d, %s"
+          % (rc, c.log_tail(0, 3)))
 
 
 def retry_after_refusal(c, node):

@@ -370,6 +370,11 @@ Status Node::Impl::wire() {
             return Error(Errc::kInvalidArgument, "config p2p.peer_addresses." + std::to_string(index) +
                                                      ": no such validator in genesis");
         }
+        if (index == config_.validator_index) {
+            return Error(Errc::kInvalidArgument, "config p2p.peer_addresses." + std::to_string(index) +
+                                                     ": this is the node's own index; the routes are for "
+                                                     "reaching its peers (set p2p.listen for its own address)");
+        }
     }
     for (const auto& v : genesis_->validators()) {
         const auto route = config_.p2p.peer_addresses.find(v.index);
