@@ -1487,6 +1487,17 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
         if (seen.indexed_before) {
             JC_ASSIGN_OR_RETURN(const auto existing_location, db_get(*db_->state, nullptr, location_key));
             located = existing_location.has_value();
+            // The same envelope refused once and accepted on a re-inclusion (no idempotency
+            // record stopped it): its first OK inclusion takes the entry over too (ADR 0177).
+            if (located && receipt.status == ReceiptStatus::kOk) {
+                auto first = decode_location(*existing_location);
+                if (!first) {
+                    return Error(Errc::kCorruption, "ledger store: location of transaction " + tx.hash().hex() +
+                                                        " unreadable: " + first.error().message());
+                }
+                JC_ASSIGN_OR_RETURN(const bool refused_first, names_rejection(*db_, ClientRefRecord{tx.hash(), *first}));
+                located = !refused_first;
+            }
         }
         if (!located) {
             batch.Put(location_key, slice_of(encode_location(location)));
@@ -1711,11 +1722,15 @@ Status Store::verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
             return corrupt(height, "transaction " + std::to_string(i) + " is not indexed");
         }
         if (*loc != here) {
-            // Only an earlier inclusion of the same transaction may own the index entry.
-            JC_ASSIGN_OR_RETURN(const auto first, snap.receipt_at(*loc));
-            if (loc->height >= height || !first || first->tx_hash != tx.hash()) {
+            // Only another inclusion of the same transaction may own the index entry: an earlier
+            // one, or a later accepted one that took it over from this refused one (ADR 0177).
+            JC_ASSIGN_OR_RETURN(const auto other, snap.receipt_at(*loc));
+            const bool later = loc->height > height || (loc->height == height && loc->index > here.index);
+            if (!other || other->tx_hash != tx.hash() ||
+                (later && (receipts[i].status != ReceiptStatus::kRejected || other->status != ReceiptStatus::kOk))) {
                 return corrupt(height, "transaction " + std::to_string(i) +
-                                           " is indexed at a position that does not hold it");
+                                           " is indexed at a position that does not hold it, or at a later one "
+                                           "that is not its accepted re-inclusion");
             }
         }
         JC_ASSIGN_OR_RETURN(const auto by_ref, snap.read_state(keys::client_ref(tx.sender(), tx.client_ref())));
@@ -1730,13 +1745,18 @@ Status Store::verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
         const bool earlier = ref->location.height < height ||
                              (ref->location.height == height && ref->location.index < here.index);
         if (!(ref->location == here && ref->tx_hash == tx.hash()) && !earlier) {
-            // Only an OK inclusion that took the entry over from this REJECTED one may be later
-            // (ADR 0177).
+            // Only an OK inclusion of the same request that took the entry over from this
+            // REJECTED one may be later (ADR 0177).
             JC_ASSIGN_OR_RETURN(const auto named, snap.receipt_at(ref->location));
+            JC_ASSIGN_OR_RETURN(const auto named_tx, snap.read_chain(ref->location.height,
+                                                                     keys::chain_at(ref->location.height, keys::kTx,
+                                                                                    ref->location.index)));
+            auto retry = named_tx ? Transaction::parse(*named_tx) : Result<Transaction>(Error(Errc::kNotFound, ""));
             if (receipts[i].status != ReceiptStatus::kRejected || !named || named->tx_hash != ref->tx_hash ||
-                named->status != ReceiptStatus::kOk) {
+                named->status != ReceiptStatus::kOk || !retry || retry->hash() != ref->tx_hash ||
+                retry->sender() != tx.sender() || retry->client_ref() != tx.client_ref()) {
                 return corrupt(height, "client_ref index entry of transaction " + std::to_string(i) +
-                                           " names a later position that is not an accepted retry");
+                                           " names a later position that is not an accepted retry of it");
             }
         }
     }

@@ -631,10 +631,10 @@ TEST_CASE("the client_ref index moves from a refusal to the accepted retry, and 
     // the second; the acceptance takes the entry in the same batch.
     const auto b2 = commit({refused_again, accepted}, {ReceiptStatus::kRejected, ReceiptStatus::kOk});
     CHECK(by_ref("R-1") == std::optional(b2.receipts[1]));
-    // Block 3: the accepted one replayed (DUPLICATE), the refused one re-included (DUPLICATE), and
-    // another body under the same client_ref (refused: 3001). None moves the entry.
+    // Block 3: the accepted one replayed (DUPLICATE), the refused one re-included and refused
+    // again, and another body under the same client_ref (refused: 3001). None moves the entry.
     const auto b3 = commit({accepted, refused, conflicting},
-                           {ReceiptStatus::kDuplicate, ReceiptStatus::kDuplicate, ReceiptStatus::kRejected});
+                           {ReceiptStatus::kDuplicate, ReceiptStatus::kRejected, ReceiptStatus::kRejected});
     CHECK(by_ref("R-1") == std::optional(b2.receipts[1]));
     // The location index still names each transaction's first inclusion.
     auto snap = store->snapshot();
@@ -653,27 +653,60 @@ TEST_CASE("the client_ref index moves from a refusal to the accepted retry, and 
     const auto b6 = commit({first_ok, store_chain().tx(0, "R-3", 101)}, {ReceiptStatus::kOk, ReceiptStatus::kRejected});
     CHECK(by_ref("R-3") == std::optional(b6.receipts[0]));
 
+    // The same envelope refused, then included again and accepted (nothing stopped it: a refusal
+    // leaves no idempotency record): both indexes move to the acceptance, so getReceipt and
+    // getEventByClientRef agree.
+    const auto envelope = store_chain().tx(0, "R-4", 100);
+    const auto b7 = commit({envelope}, {ReceiptStatus::kRejected});
+    const auto b8 = commit({envelope}, {ReceiptStatus::kOk});
+    snap = store->snapshot();
+    CHECK(snap->tx_location(envelope->hash()).value() == std::optional(ledger::TxLocation{8, 0}));
+    CHECK(snap->receipt(envelope->hash()).value() == std::optional(b8.receipts[0]));
+    CHECK(by_ref("R-4") == std::optional(b8.receipts[0]));
+    CHECK(b7.receipts[0].status == ReceiptStatus::kRejected);
+
     // The deep check accepts every entry above, also after reopening.
     snap.reset();
-    CHECK(store->verify_blocks(1, 6).ok());
+    CHECK(store->verify_blocks(1, 8).ok());
     store.reset();
     store = Store::open(options_for(dir), store_chain().genesis()).value();
     CHECK(by_ref("R-1") == std::optional(b2.receipts[1]));
-    CHECK(store->verify_blocks(1, 6).ok());
+    CHECK(store->verify_blocks(1, 8).ok());
     store.reset();
 
-    // An entry that names a later position other than an accepted retry is damage: here block
-    // 4's refusal points at block 6's refusal (a REJECTED receipt).
+    // An entry that names a later accepted transaction of ANOTHER request is damage: here block
+    // 4's refused R-2 points at block 6's accepted R-3.
+    const std::string r2_key = std::string("I") + static_cast<char>(5) + "BANKA" + "R-2";
+    std::string r2_entry;
     with_raw_db(dir, [&](auto& db) {
+        r2_entry = raw_get(db, r2_key);
         codec::Writer w;
-        w.hash(b6.block.txs()[1]->hash()).u64(6).u32(1);
-        raw_put(db, std::string("I") + static_cast<char>(5) + "BANKA" + "R-2", w.data());
+        w.hash(b6.block.txs()[0]->hash()).u64(6).u32(0);
+        raw_put(db, r2_key, w.data());
     });
     store = Store::open(options_for(dir), store_chain().genesis()).value();
-    auto damaged = store->verify_blocks(1, 6);
+    auto damaged = store->verify_blocks(1, 8);
     REQUIRE_FALSE(damaged.ok());
     CHECK(damaged.error().code() == Errc::kCorruption);
-    CHECK_THAT(damaged.error().message(), Catch::Contains("at height 4") && Catch::Contains("not an accepted retry"));
+    CHECK_THAT(damaged.error().message(),
+               Catch::Contains("at height 4") && Catch::Contains("not an accepted retry of it"));
+    store.reset();
+    // So is a location entry that names a later refusal: block 7's refused envelope pointed at
+    // block 8 is fine only because block 8 accepted it; pointing block 1's refusal at block 3's
+    // refused re-inclusion is not.
+    with_raw_db(dir, [&](auto& db) {
+        raw_put(db, r2_key, r2_entry);
+        raw_put(db, key_hash('L', refused->hash()), [&] {
+            codec::Writer w;
+            w.u64(3).u32(1);
+            return w.take();
+        }());
+    });
+    store = Store::open(options_for(dir), store_chain().genesis()).value();
+    damaged = store->verify_blocks(1, 8);
+    REQUIRE_FALSE(damaged.ok());
+    CHECK_THAT(damaged.error().message(),
+               Catch::Contains("at height 1") && Catch::Contains("not its accepted re-inclusion"));
 }
 
 TEST_CASE("commit_block computes the results it is not given, and indexes a new client_ref twice in one block",
