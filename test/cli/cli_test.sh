@@ -31,10 +31,13 @@ echo '{"chain_id":"jointclear-local","type":"loan.originate","sender":"HUARUI","
 "$JOINTCLEAR" tx inspect ref.json > /dev/null || fail "reference signature refused"
 
 # tx submit refuses options that would change nothing, before it talks to a node.
-if "$JOINTCLEAR" tx submit --rpc http://127.0.0.1:9 --tx tx.json --client-ref OTHER 2>err.txt; then
-    fail "--client-ref with --tx accepted"
-fi
-grep -q "sent exactly as it was signed" err.txt || fail "--tx with --client-ref message: $(cat err.txt)"
+for opt in "--client-ref OTHER" "--chain-id other-chain" "--sender HUARUI"; do
+    # shellcheck disable=SC2086  # the option and its value are two words
+    if "$JOINTCLEAR" tx submit --rpc http://127.0.0.1:9 --tx tx.json $opt 2>err.txt; then
+        fail "$opt with --tx accepted"
+    fi
+    grep -q "sent exactly as it was signed" err.txt || fail "--tx with $opt message: $(cat err.txt)"
+done
 if "$JOINTCLEAR" tx submit --rpc http://127.0.0.1:9 --tx tx.json --timeout-ms 5000 2>err.txt; then
     fail "--timeout-ms without --wait accepted"
 fi

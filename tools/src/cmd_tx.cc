@@ -26,10 +26,10 @@ std::string fresh_client_ref() {
     return "CLI-" + to_hex(random);
 }
 
-// The options that describe a transaction to sign, shared by `tx sign` and `tx submit`.
 // Whether --timeout-ms was given on the command line (its default is not a choice).
 bool submit_timeout_given(const CLI::App& submit) { return submit.get_option("--timeout-ms")->count() > 0; }
 
+// The options that describe a transaction to sign, shared by `tx sign` and `tx submit`.
 struct SignOptions {
     std::string key;
     std::string type;

@@ -25,10 +25,14 @@ GossipIntake::Offer GossipIntake::offer(std::uint32_t from, Bytes payload, std::
     std::size_t count = 0;
     {
         codec::Reader r(payload);
-        auto n = r.varint_max(batch_txs_max_, "gossip batch size");
-        if (!n || *n == 0) {
+        auto n = r.varint();
+        if (!n || *n == 0 || *n > batch_txs_max_) {
             if (why != nullptr) {
-                *why = n ? std::string("an empty gossip batch") : n.error().message();
+                *why = !n        ? "gossip batch size unreadable: " + n.error().message()
+                       : *n == 0 ? std::string("an empty gossip batch")
+                                 : "a gossip batch of " + std::to_string(*n) + " transactions, over this node's " +
+                                       std::to_string(batch_txs_max_) +
+                                       " (4 x its pool.gossip_batch_txs_max; is the peer's set much larger?)";
             }
             return Offer::kMalformed;
         }

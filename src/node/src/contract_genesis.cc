@@ -48,8 +48,11 @@ contracts::GenesisParams contract_genesis_params(const ledger::Genesis& genesis)
         // The ledger bounds the cap to 10^12, far inside int64.
         const auto annual = static_cast<std::int64_t>(*in.max_rate_ppb);
         auto& caps = p.default_product.max_rate_ppb;
-        caps[static_cast<std::size_t>(contracts::arith::Basis::kDaily)] = annual / kDailyCapDaysPerYear;
-        caps[static_cast<std::size_t>(contracts::arith::Basis::kAct360)] = annual;
+        // Each basis gets the largest rate whose interest over a 365-day year stays within the
+        // annual cap: a day's interest is rate / 365 (ACT/365F), rate / 360 (ACT/360) or the
+        // rate itself (DAILY). Products of at most 10^12 x 360: no overflow.
+        caps[static_cast<std::size_t>(contracts::arith::Basis::kDaily)] = annual / kCapDaysPerYear;
+        caps[static_cast<std::size_t>(contracts::arith::Basis::kAct360)] = annual * 360 / kCapDaysPerYear;
         caps[static_cast<std::size_t>(contracts::arith::Basis::kAct365F)] = annual;
     }
     p.record_version = static_cast<contracts::RecordVersion>(in.record_version);

@@ -8,8 +8,9 @@
 //   rounding_mode   -> Params::rounding
 //   rate_bases      -> Params::rate_bases (bit per arith::Basis)
 //   npl_dpd_min     -> Params::npl_dpd_threshold
-//   max_rate_ppb    -> the default product's cap per basis: the annual cap for ACT/360 and
-//                      ACT/365F, floor(cap / 365) for a DAILY (per-day) rate; absent: no cap
+//   max_rate_ppb    -> the default product's cap per basis: the largest rate whose interest
+//                      over a 365-day year stays within the annual cap (ACT/365F: the cap;
+//                      ACT/360: floor(cap x 360 / 365); DAILY: floor(cap / 365)); absent: no cap
 //   record_version  -> Params::record_version (ADR 0175)
 //
 // block_txs_max and block_bytes_max are the node's, not the contracts'.
@@ -24,9 +25,8 @@
 
 namespace jc::node {
 
-// Days in the year a DAILY rate is annualised over when the genesis cap is applied to it: the
-// fixed year of ACT/365F, so a DAILY rate at its cap never exceeds the annual cap over 365 days.
-inline constexpr std::int64_t kDailyCapDaysPerYear = 365;
+// The year the genesis cap is an annual cap over: 365 days, ACT/365F's fixed year.
+inline constexpr std::int64_t kCapDaysPerYear = 365;
 
 [[nodiscard]] contracts::GenesisMembers contract_genesis_members(const ledger::Genesis& genesis);
 [[nodiscard]] contracts::GenesisParams contract_genesis_params(const ledger::Genesis& genesis);

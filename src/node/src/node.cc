@@ -1002,7 +1002,10 @@ void Node::Impl::on_tick() {
     }
     const std::int64_t period_ms = tick_timer_period_ms(static_cast<std::int64_t>(config_.consensus.tick_ms),
                                                         static_cast<std::int64_t>(config_.consensus.block_interval_ms));
-    tick_timer_->expires_after(std::chrono::milliseconds(period_ms));
+    // On a fixed grid from the previous expiry, so the time on_tick takes does not stretch the
+    // period; after a stall the grid restarts at now rather than firing to catch up.
+    const auto period = std::chrono::milliseconds(period_ms);
+    tick_timer_->expires_at(std::max(tick_timer_->expiry() + period, std::chrono::steady_clock::now()));
     tick_timer_->async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
             on_tick();
@@ -1154,11 +1157,7 @@ void Node::Impl::on_message(p2p::Message message) {
                 if (gossip_intake_->offer(message.from, std::move(message.payload), &why) ==
                     GossipIntake::Offer::kMalformed) {
                     metrics_.gossip_batches_refused++;
-                    refusals_.refused(message.from, "gossip batch", RefusalLog::Severity::kHostile,
-                                      why + " (a peer's pool.gossip_batch_txs_max may be over 4 x "
-                                            "this node's " +
-                                          std::to_string(config_.pool.gossip_batch_txs_max) + ")",
-                                      mono_ms());
+                    refusals_.refused(message.from, "gossip batch", RefusalLog::Severity::kHostile, why, mono_ms());
                 }
             }
             return;

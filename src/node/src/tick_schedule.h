@@ -25,8 +25,9 @@ struct TickDue {
 // `mark` is the boundary the last Tick counted from; `now` the wake-up's time.
 [[nodiscard]] TickDue replica_tick_due(std::int64_t mark, std::int64_t now, std::int64_t tick_ms);
 
-// The timer's period: the shorter of tick_ms and the block interval (at least 5 ms), and never
-// over 1 s, so /healthz (a tick within 5 s) holds whatever the two are set to.
+// The timer's period: min(tick_ms, max(block_interval_ms, 5)), and never over 1 s, so /healthz
+// (a tick within 5 s) holds whatever the two are set to. The node arms the timer on a fixed grid
+// (the previous expiry plus the period), so its wake-ups do not drift.
 [[nodiscard]] std::int64_t tick_timer_period_ms(std::int64_t tick_ms, std::int64_t block_interval_ms);
 
 }  // namespace jc::node

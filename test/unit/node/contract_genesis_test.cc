@@ -100,13 +100,16 @@ TEST_CASE("every genesis params field reaches the founded state", "[node][unit]"
     CHECK(p.basis_allowed(Basis::kAct365F));
     CHECK(p.npl_dpd_threshold == 181);
     CHECK(p.record_version == contracts::RecordVersion::kVarint64);
-    // 24 % a year: the annual bases take it as is; a per-day rate takes 24 % / 365, rounded down
-    // so that 365 days at the cap stay within it.
-    CHECK(cap(p, Basis::kAct360) == 240'000'000);
+    // 24 % a year: each basis's cap is the largest rate whose interest over 365 days stays within
+    // it. ACT/365F takes it as is; ACT/360 charges rate / 360 a day, so 24 % x 360 / 365; DAILY is
+    // a rate per day, so 24 % / 365. Both rounded down.
     CHECK(cap(p, Basis::kAct365F) == 240'000'000);
+    CHECK(cap(p, Basis::kAct360) == 236'712'328);
     CHECK(cap(p, Basis::kDaily) == 657'534);
-    CHECK(cap(p, Basis::kDaily) * kDailyCapDaysPerYear <= 240'000'000);
-    CHECK((cap(p, Basis::kDaily) + 1) * kDailyCapDaysPerYear > 240'000'000);
+    CHECK(cap(p, Basis::kDaily) * kCapDaysPerYear <= 240'000'000);
+    CHECK((cap(p, Basis::kDaily) + 1) * kCapDaysPerYear > 240'000'000);
+    CHECK(cap(p, Basis::kAct360) * kCapDaysPerYear / 360 <= 240'000'000);
+    CHECK((cap(p, Basis::kAct360) + 1) * kCapDaysPerYear > 240'000'000LL * 360);
     // The form limit that applies to every rate is governance's, not the genesis cap.
     CHECK(p.max_rate_ppb == contracts::Params{}.max_rate_ppb);
 }
@@ -114,8 +117,10 @@ TEST_CASE("every genesis params field reaches the founded state", "[node][unit]"
 TEST_CASE("a genesis rate cap under 365 ppb allows only a zero DAILY rate", "[node][unit]") {
     const contracts::Params p = founded_params(document({{"max_rate_ppb", "364"}}));
     CHECK(cap(p, Basis::kDaily) == 0);
-    CHECK(cap(p, Basis::kAct360) == 364);
+    CHECK(cap(p, Basis::kAct360) == 359);
+    CHECK(cap(p, Basis::kAct365F) == 364);
     const contracts::Params largest = founded_params(document({{"max_rate_ppb", "1000000000000"}}));
     CHECK(cap(largest, Basis::kDaily) == 1'000'000'000'000 / 365);
+    CHECK(cap(largest, Basis::kAct360) == 1'000'000'000'000LL * 360 / 365);
     CHECK(cap(largest, Basis::kAct365F) == 1'000'000'000'000);
 }
