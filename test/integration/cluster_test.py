@@ -124,6 +124,7 @@ def single_validator(root):
         hashes.append(r["result"]["tx_hash"])
     retry_after_refusal(c, 0)
     query_refused(c, 0)
+    registered_member_subscribes(c, 0)
     head = c.result(0, "getHeight")
     check(head["height"] >= 1, "dev chain committed blocks")
     m = c.metrics(0)
@@ -173,6 +174,36 @@ def retry_after_refusal(c, node):
     event = c.result(node, "getEventByClientRef", {"bank_id": "WEBANK", "client_ref": ref})
     check(event is not None and event["status"] == "OK" and event["tx_hash"] == accepted["result"]["tx_hash"],
           "getEventByClientRef answers the accepted retry, not the refusal: %s" % event)
+
+
+def registered_member_subscribes(c, node):
+    """A bank registered on chain by governance subscribes to its bank_events like a founding one
+    (the member register of committed state, ADR 0072), and is admitted as a signer."""
+    key_file = os.path.join(c.dir, "NEWBK.json")
+    pub = subprocess.run([JOINTCLEAR, "keygen", "--out", key_file, "--bank-id", "NEWBK"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    ws = WebSocket(c.rpc[node])
+    ws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"topic": "bank_events", "bank_id": "NEWBK"}})
+    before = ws.recv()
+    check(before.get("error", {}).get("code") == -32602, "before registration NEWBK is not a member: %s" % before)
+    body = {"proposal_id": "GP-NEWBK", "bank_id": "NEWBK", "name": "New Bank", "cnaps_code": "999900000011",
+            "keys": [pub], "roles": ["FUNDER"]}
+    proposed = c.submit(node, c.sign("WEBANK", "member.register", body))
+    check("result" in proposed and proposed["result"]["status"] == "OK", "member.register proposed: %s" % proposed)
+    digest = proposed.get("result", {}).get("result", {}).get("proposal", {}).get("action_digest", "")
+    approved = c.submit(node, c.sign("HUARUI", "governance.approve", {"proposal_id": "GP-NEWBK", "action_digest": digest}))
+    check("result" in approved and approved["result"]["status"] == "OK" and
+          approved["result"]["result"].get("executed", {}).get("member", {}).get("bank_id") == "NEWBK",
+          "the approval reaching the quorum registers NEWBK: %s" % approved)
+    ws.send({"jsonrpc": "2.0", "id": 2, "method": "subscribe", "params": {"topic": "bank_events", "bank_id": "NEWBK"}})
+    after = ws.recv()
+    check("subscription" in after.get("result", {}), "a bank registered on chain subscribes to its events: %s" % after)
+    ws.close()
+    signed = jcproc.fast_sign(json.load(open(key_file))["secret_key"],
+                              {"chain_id": c.genesis["chain_id"], "type": "partnership.propose", "sender": "NEWBK",
+                               "client_ref": "NEWBK-1", "body": {"partnership_id": "P-NEWBK"}})
+    r = c.submit(node, signed)
+    check("result" in r and r["result"]["status"] in ("OK", "REJECTED"), "NEWBK's signed transaction is admitted: %s" % r)
 
 
 def query_refused(c, node):
