@@ -358,9 +358,11 @@ Harness& harness() {
     return *h;
 }
 
+// The JSON-RPC codes and the stable server codes of docs/rpc.md, through the last one
+// dispatcher.h defines.
 bool known_code(std::int64_t code) {
     return code == -32700 || code == -32600 || code == -32601 || code == -32602 || code == -32603 ||
-           (code <= -32001 && code >= -32009);
+           (code <= jc::rpc::kTxRefused && code >= jc::rpc::kQueryRefused);
 }
 
 void check_shape(const Value& r) {
