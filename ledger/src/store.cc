@@ -520,16 +520,17 @@ Result<ClientRefRecord> decode_client_ref(const std::string& bytes) {
     return rec;
 }
 
-// Whether a client_ref index entry names a REJECTED inclusion, read from the chain database as
-// committed (the entry's block is below the one being committed).
-Result<bool> names_rejection(Db& db, const ClientRefRecord& rec) {
-    JC_ASSIGN_OR_RETURN(const auto bytes, db_get(*db.chain, nullptr,
-                                                 keys::chain_at(rec.location.height, keys::kReceipt, rec.location.index)));
+// Whether the inclusion of `tx_hash` at `location` that an index entry (I or L) names was
+// REJECTED, read from the chain database as committed (the entry's block is below the one being
+// committed).
+Result<bool> names_rejection(Db& db, const Hash& tx_hash, const TxLocation& location) {
+    JC_ASSIGN_OR_RETURN(const auto bytes,
+                        db_get(*db.chain, nullptr, keys::chain_at(location.height, keys::kReceipt, location.index)));
     auto receipt = bytes ? Receipt::decode(view_of(*bytes)) : Result<Receipt>(Error(Errc::kNotFound, "missing"));
-    if (!receipt || receipt->tx_hash != rec.tx_hash) {
-        return corrupt(rec.location.height, "a client_ref index entry names receipt " +
-                                                std::to_string(rec.location.index) + ", which is " +
-                                                (receipt ? "another transaction's" : "unreadable: " + receipt.error().message()));
+    if (!receipt || receipt->tx_hash != tx_hash) {
+        return corrupt(location.height, "an index entry names receipt " + std::to_string(location.index) +
+                                            ", which is " +
+                                            (receipt ? "another transaction's" : "unreadable: " + receipt.error().message()));
     }
     return receipt->status == ReceiptStatus::kRejected;
 }
@@ -894,19 +895,26 @@ Result<std::optional<StoredTx>> StoreSnapshot::transaction(const Hash& tx_hash) 
     if (!loc) {
         return std::optional<StoredTx>{};
     }
-    JC_ASSIGN_OR_RETURN(const auto bytes,
-                        read_chain(loc->height, keys::chain_at(loc->height, keys::kTx, loc->index)));
-    if (!bytes) {
+    JC_ASSIGN_OR_RETURN(auto stored, transaction_at(*loc));
+    if (!stored || stored->tx->hash() != tx_hash) {
         return corrupt(loc->height, "transaction " + std::to_string(loc->index) +
-                                        " named by the index is missing");
+                                        (stored ? " does not match the index entry for " + tx_hash.hex()
+                                                : " named by the index is missing"));
+    }
+    return stored;
+}
+
+Result<std::optional<StoredTx>> StoreSnapshot::transaction_at(const TxLocation& location) const {
+    JC_ASSIGN_OR_RETURN(const auto bytes,
+                        read_chain(location.height, keys::chain_at(location.height, keys::kTx, location.index)));
+    if (!bytes) {
+        return std::optional<StoredTx>{};
     }
     auto tx = Transaction::parse(*bytes);
-    if (!tx || tx->hash() != tx_hash || tx->canonical_json() != *bytes) {
-        return corrupt(loc->height, "transaction " + std::to_string(loc->index) +
-                                        " does not match the index entry for " + tx_hash.hex());
+    if (!tx || tx->canonical_json() != *bytes) {
+        return corrupt(location.height, "transaction " + std::to_string(location.index) + " unreadable or not canonical");
     }
-    return std::optional<StoredTx>{
-        StoredTx{std::make_shared<const Transaction>(std::move(*tx)), *loc}};
+    return std::optional<StoredTx>{StoredTx{std::make_shared<const Transaction>(std::move(*tx)), location}};
 }
 
 Result<std::optional<Receipt>> StoreSnapshot::receipt_at(const TxLocation& location) const {
@@ -1468,7 +1476,8 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
         bool index_here = !seen.named.has_value();
         if (!index_here && receipt.status == ReceiptStatus::kOk) {
             if (!seen.names_rejection) {
-                JC_ASSIGN_OR_RETURN(seen.names_rejection, names_rejection(*db_, *seen.named));
+                JC_ASSIGN_OR_RETURN(seen.names_rejection,
+                                    names_rejection(*db_, seen.named->tx_hash, seen.named->location));
             }
             index_here = *seen.names_rejection;
         }
@@ -1495,7 +1504,7 @@ Result<ExecutionResults> Store::commit(const Block& block, const Certificate& co
                     return Error(Errc::kCorruption, "ledger store: location of transaction " + tx.hash().hex() +
                                                         " unreadable: " + first.error().message());
                 }
-                JC_ASSIGN_OR_RETURN(const bool refused_first, names_rejection(*db_, ClientRefRecord{tx.hash(), *first}));
+                JC_ASSIGN_OR_RETURN(const bool refused_first, names_rejection(*db_, tx.hash(), *first));
                 located = !refused_first;
             }
         }
@@ -1748,13 +1757,10 @@ Status Store::verify_block_at(const StoreSnapshot& snap, std::uint64_t height,
             // Only an OK inclusion of the same request that took the entry over from this
             // REJECTED one may be later (ADR 0177).
             JC_ASSIGN_OR_RETURN(const auto named, snap.receipt_at(ref->location));
-            JC_ASSIGN_OR_RETURN(const auto named_tx, snap.read_chain(ref->location.height,
-                                                                     keys::chain_at(ref->location.height, keys::kTx,
-                                                                                    ref->location.index)));
-            auto retry = named_tx ? Transaction::parse(*named_tx) : Result<Transaction>(Error(Errc::kNotFound, ""));
+            JC_ASSIGN_OR_RETURN(const auto retry, snap.transaction_at(ref->location));
             if (receipts[i].status != ReceiptStatus::kRejected || !named || named->tx_hash != ref->tx_hash ||
-                named->status != ReceiptStatus::kOk || !retry || retry->hash() != ref->tx_hash ||
-                retry->sender() != tx.sender() || retry->client_ref() != tx.client_ref()) {
+                named->status != ReceiptStatus::kOk || !retry || retry->tx->hash() != ref->tx_hash ||
+                retry->tx->sender() != tx.sender() || retry->tx->client_ref() != tx.client_ref()) {
                 return corrupt(height, "client_ref index entry of transaction " + std::to_string(i) +
                                            " names a later position that is not an accepted retry of it");
             }

@@ -213,6 +213,8 @@ public:
 
     Result<std::optional<TxLocation>> tx_location(const Hash& tx_hash) const;
     Result<std::optional<StoredTx>> transaction(const Hash& tx_hash) const;
+    // The transaction at a position, nullopt when none is stored there.
+    Result<std::optional<StoredTx>> transaction_at(const TxLocation& location) const;
     Result<std::optional<Receipt>> receipt(const Hash& tx_hash) const;
     Result<std::optional<Receipt>> receipt_at(const TxLocation& location) const;
     Result<std::vector<Receipt>> receipts(std::uint64_t height) const;
