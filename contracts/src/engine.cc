@@ -44,6 +44,16 @@ std::string_view tx_status_name(TxStatus status) {
     return "?";
 }
 
+std::string_view concern_id_field(Concern::Record record) {
+    switch (record) {
+        case Concern::Record::kLoan: return "loan_id";
+        case Concern::Record::kPartnership: return "partnership_id";
+        case Concern::Record::kInstruction: return "instruction_id";
+        case Concern::Record::kProposal: return "proposal_id";
+    }
+    return "?";
+}
+
 namespace {
 
 using Handler = Exec<TxEffect> (*)(TxEnv&, const json::Value&);
@@ -322,6 +332,8 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     if (!cycle) {
         return cycle.error().with_context("height " + std::to_string(ctx.height));
     }
+    // The prologue's instructions belong to no transaction.
+    (void)ov.take_concerns();
     const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_, {}, {}};
     BlockOutput out;
     out.receipts.reserve(txs.size());
@@ -343,6 +355,9 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
                 ov.rollback(sp);
             }
             out.receipts.push_back(std::move(r).value());
+            if (out.receipts.back().status == TxStatus::kOk) {
+                out.receipts.back().concerns = ov.take_concerns();
+            }
         }
         ov.release_undo();
     }

@@ -316,7 +316,7 @@ Status check_replay(const BlockOutput& first, const BlockOutput& second, std::ui
         const TxReceipt& a = first.receipts[i];
         const TxReceipt& b = second.receipts[i];
         if (a.status != b.status || a.code != b.code || a.error != b.error ||
-            a.detail != b.detail || a.result != b.result) {
+            a.detail != b.detail || a.result != b.result || a.concerns != b.concerns) {
             return violation(height, "B7 replaying the block gave a different receipt for tx " + std::to_string(i));
         }
     }

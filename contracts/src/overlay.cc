@@ -255,8 +255,33 @@ void Overlay::erase(std::string key) {
     set(std::move(key), std::nullopt);
 }
 
+bool Overlay::noted(std::string_view bank, Concern::Record record, std::string_view id) const {
+    return std::any_of(concerns_.begin(), concerns_.end(), [&](const Concern& c) {
+        return c.record == record && c.bank == bank && c.id == id;
+    });
+}
+
+void Overlay::note_concern(std::string_view bank, Concern::Record record, std::string_view id) {
+    if (noted(bank, record, id)) {
+        return;
+    }
+    if (concerns_.empty()) {
+        concerns_.reserve(8);  // a repayment notes its loan's and partnerships' banks: ~4-6
+    }
+    concerns_.push_back(Concern{std::string(bank), record, std::string(id)});
+}
+
+std::vector<Concern> Overlay::take_concerns() {
+    std::vector<Concern> out = std::move(concerns_);
+    concerns_.clear();
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 void Overlay::rollback(Savepoint sp) {
     JC_ASSERT(sp.bytes <= undo_.size(), "contracts.overlay.savepoint_valid");
+    JC_ASSERT(sp.concerns <= concerns_.size(), "contracts.overlay.concern_savepoint_valid");
+    concerns_.resize(sp.concerns);
     // Either log may undo what a flush relied on; the next walk re-flushes (equal bytes are
     // skipped).
     const bool accounts_undone = accounts_.rollback(sp.accounts);

@@ -26,9 +26,15 @@
 // anything else than before it, hence it may happen under const. The entries a walk returned
 // are views of the byte map as of that walk: a typed write after it shows in the next walk.
 //
+// Concerns (ADR 0179): beside the writes, the overlay keeps whom the current transaction's
+// writes concern (engine.h Concern), for the node's bank_events notifications. They are not state and never reach
+// the ledger; they sit here only so that a rollback forgets them together with the writes it
+// undoes.
+//
 // Private to jc_contracts. Thread-safety: not synchronised; one per block execution.
 #pragma once
 
+#include <jc/contracts/engine.h>
 #include <jc/contracts/records.h>
 #include <jc/ledger/state.h>
 
@@ -65,9 +71,10 @@ public:
         std::size_t bytes;
         std::size_t accounts;
         std::size_t obligations;
+        std::size_t concerns;
     };
     [[nodiscard]] Savepoint savepoint() const {
-        return Savepoint{undo_.size(), accounts_.savepoint(), obligations_.savepoint()};
+        return Savepoint{undo_.size(), accounts_.savepoint(), obligations_.savepoint(), concerns_.size()};
     }
     void rollback(Savepoint sp);
     // Forgets the undo logs: everything buffered so far is final for this block.
@@ -95,6 +102,13 @@ public:
     [[nodiscard]] Result<bool> update_obligation(std::string_view key, Change&& change) {
         return update_typed(obligations_, key, change);
     }
+
+    // Notes that the writes since the last take_concerns() concern `bank` through a record
+    // (see the top comment; bank "" is every member). Undone by rollback like a write.
+    void note_concern(std::string_view bank, Concern::Record record, std::string_view id);
+    [[nodiscard]] bool noted(std::string_view bank, Concern::Record record, std::string_view id) const;
+    // What was noted since the last call, sorted and distinct; the overlay forgets it.
+    [[nodiscard]] std::vector<Concern> take_concerns();
 
     [[nodiscard]] const ledger::StateReader& parent() const { return parent_; }
     [[nodiscard]] RecordVersion record_version() const { return version_; }
@@ -224,6 +238,8 @@ private:
     mutable bool order_valid_ = false;
     // Keys buffered since order_ was last brought up to date, in insertion order.
     mutable std::vector<const Map::value_type*> pending_;
+    // In noting order, each once (a transaction concerns a handful of banks and records).
+    std::vector<Concern> concerns_;
 };
 
 }  // namespace jc::contracts

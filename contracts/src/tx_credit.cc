@@ -262,7 +262,7 @@ ExecStatus move_usage(TxEnv& t, const Loan& before, const Loan& after) {
         }
         p->used += delta;  // a principal change of this loan: stays within [0, the loan's principal]
         p->updated_height = t.env.block.height;
-        t.ov.put(keys::partnership(p->partnership_id), encode(*p, t.ov.record_version()));
+        put_partnership(t.ov, *p);
     }
     const std::int64_t delta = after.principal_out() - before.principal_out();
     if (delta != 0) {
@@ -278,7 +278,7 @@ ExecStatus move_usage(TxEnv& t, const Loan& before, const Loan& after) {
 
 ExecStatus finish_event(TxEnv& t, const Loan& before, const Loan& after, const LoanEvent& ev) {
     t.ov.put(keys::event(after.loan_id, ev.event_seq), encode(ev, t.ov.record_version()));
-    t.ov.put(keys::loan(after.loan_id), encode(after, t.ov.record_version()));
+    put_loan(t.ov, after);
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(&before, after, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));

@@ -79,13 +79,43 @@ Exec<T> load(Result<T>&& r) {
     return from_result(std::move(r));
 }
 
+// Notes that the transaction concerns the servicer and every tranche holder of `loan`
+// (ADR 0179): every bank funding a loan hears of every change to it.
+inline void note_loan_parties(Overlay& ov, const Loan& loan) {
+    if (ov.noted(loan.servicer, Concern::Record::kLoan, loan.loan_id)) {
+        return;  // noted with all its banks at once, by an earlier read or write of the loan
+    }
+    ov.note_concern(loan.servicer, Concern::Record::kLoan, loan.loan_id);
+    for (const Tranche& tr : loan.tranches) {
+        ov.note_concern(tr.bank_id, Concern::Record::kLoan, loan.loan_id);
+    }
+}
+
+// Writes the loan record and notes its banks (ADR 0179).
+inline void put_loan(Overlay& ov, const Loan& loan) {
+    note_loan_parties(ov, loan);
+    ov.put(keys::loan(loan.loan_id), encode(loan, ov.record_version()));
+}
+
+// Writes the partnership record and notes its two banks (ADR 0179).
+inline void put_partnership(Overlay& ov, const Partnership& p) {
+    ov.note_concern(p.servicer_bank, Concern::Record::kPartnership, p.partnership_id);
+    ov.note_concern(p.partner_bank, Concern::Record::kPartnership, p.partnership_id);
+    ov.put(keys::partnership(p.partnership_id), encode(p, ov.record_version()));
+}
+
 // Reads the loan a handler may go on to write (nullopt when absent). When the block has not
 // written it yet, the value is the parent's record: its tranche principals are noted for the
 // block pass, which then need not read and decode the same record again (parent_loans.h).
+// The loan's banks are noted as parties: a handler that reads a loan to change it either
+// changes it or is refused, and a refusal forgets them.
 inline Exec<std::optional<Loan>> load_loan_for_update(TxEnv& t, std::string_view loan_id) {
     std::string key = keys::loan(loan_id);
     const bool parent_record = !t.ov.buffers(key);
     JC_EXEC_ASSIGN(auto loaded, load(store::load<Loan>(t.ov, key, decode_loan)));
+    if (loaded) {
+        note_loan_parties(t.ov, *loaded);
+    }
     if (parent_record) {
         t.env.parent_loans.note(std::move(key), loaded);
     }

@@ -502,6 +502,8 @@ Exec<TxEffect> settle_proposal(TxEnv& t, Proposal& p) {
         p.executed_height = t.env.block.height;
     }
     t.ov.put(proposal_key(p.proposal_id), encode_proposal(p, t.ov.record_version()));
+    // Every member votes on, or is bound by, a proposal (ADR 0179).
+    t.ov.note_concern("", Concern::Record::kProposal, p.proposal_id);
     json::Value result{{"proposal", proposal_json(p, e, t.env.params)}};
     if (!effect.is_null()) {
         result["executed"] = std::move(effect);

@@ -650,11 +650,11 @@ Exec<LoanEvent> book_disbursement(TxEnv& t, Loan& loan, std::vector<std::optiona
         p.used += loan.tranches[i].principal_orig;  // <= max_outstanding_principal (checked before)
         p.loan_count += 1;
         p.updated_height = t.env.block.height;
-        t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
+        put_partnership(t.ov, p);
     }
     t.ov.put(keys::channel_ref(servicer, channel_ref), encode(ChannelRefRecord{loan.loan_id, 1}, t.ov.record_version()));
     t.ov.put(keys::event(loan.loan_id, 1), encode(ev, t.ov.record_version()));
-    t.ov.put(keys::loan(loan.loan_id), encode(loan, t.ov.record_version()));
+    put_loan(t.ov, loan);
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(nullptr, loan, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));
@@ -810,7 +810,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
         if (paid != 0) {
             p->used -= paid;
             p->updated_height = t.env.block.height;
-            t.ov.put(keys::partnership(p->partnership_id), encode(*p, t.ov.record_version()));
+            put_partnership(t.ov, *p);
         }
         JC_EXEC_ASSIGN(const I128 pos, load(store::position(t.ov, servicer, tr.bank_id)));
         if (pos > p->terms.collection_limit) {
@@ -834,7 +834,7 @@ Exec<TxEffect> apply_loan_repay(TxEnv& t, const json::Value& body) {
     }
     t.ov.put(keys::channel_ref(servicer, *channel_ref), encode(ChannelRefRecord{after.loan_id, ev.event_seq}, t.ov.record_version()));
     t.ov.put(keys::event(after.loan_id, ev.event_seq), encode(ev, t.ov.record_version()));
-    t.ov.put(keys::loan(after.loan_id), encode(after, t.ov.record_version()));
+    put_loan(t.ov, after);
     if (t.env.options.check_tx_invariants) {
         if (auto s = invariants::check_loan_event(&before, after, ev, t.ov); !s) {
             return fail(invariants::violation(t.env.block.height, s.error().message()));

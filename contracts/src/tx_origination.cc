@@ -68,7 +68,7 @@ ExecStatus cancel(Overlay& ov, std::uint64_t height, Loan loan, LoanProposal p, 
     loan.status = LoanStatus::kCancelled;
     p.outcome = outcome;
     p.closed_height = height;
-    ov.put(keys::loan(loan.loan_id), encode(loan, ov.record_version()));
+    put_loan(ov, loan);
     ov.put(keys::proposal(loan.loan_id), encode(p, ov.record_version()));
     if (auto broken = invariants::check_loan(loan)) {
         return fail(invariants::violation(height, *broken));
@@ -167,7 +167,7 @@ Exec<TxEffect> apply_loan_propose(TxEnv& t, const json::Value& body) {
     t.ov.put(plan.borrower_key, encode_borrower_outstanding(plan.borrower_out + loan.principal, t.ov.record_version()));
     t.ov.put(keys::proposal_expiry(p.expires_after, loan.loan_id), std::string());
     t.ov.put(keys::proposal(loan.loan_id), encode(p, t.ov.record_version()));
-    t.ov.put(keys::loan(loan.loan_id), encode(loan, t.ov.record_version()));
+    put_loan(t.ov, loan);
     if (auto broken = invariants::check_loan(loan)) {
         return fail(invariants::violation(t.env.block.height, *broken));
     }

@@ -142,7 +142,7 @@ Exec<TxEffect> apply_partnership_propose(TxEnv& t, const json::Value& body) {
     p.status = PartnershipStatus::kProposed;
     p.created_height = t.env.block.height;
     p.updated_height = t.env.block.height;
-    t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
+    put_partnership(t.ov, p);
     return effect(p);
 }
 
@@ -170,7 +170,7 @@ Exec<TxEffect> apply_partnership_accept(TxEnv& t, const json::Value& body) {
         return state_error(p, "nothing to accept");
     }
     p.updated_height = t.env.block.height;
-    t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
+    put_partnership(t.ov, p);
     return effect(p);
 }
 
@@ -193,7 +193,7 @@ Exec<TxEffect> apply_partnership_reject(TxEnv& t, const json::Value& body) {
         return state_error(p, "nothing to reject");
     }
     p.updated_height = t.env.block.height;
-    t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
+    put_partnership(t.ov, p);
     return effect(p);
 }
 
@@ -241,7 +241,7 @@ Exec<TxEffect> apply_partnership_amend(TxEnv& t, const json::Value& body) {
     p.pending_amendment = merged;
     p.amendment_proposer = t.sender.bank_id;
     p.updated_height = t.env.block.height;
-    t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
+    put_partnership(t.ov, p);
     return effect(p);
 }
 
@@ -256,7 +256,7 @@ Exec<TxEffect> apply_partnership_suspend(TxEnv& t, const json::Value& body) {
     p.pending_amendment = PartnershipTerms{};
     p.amendment_proposer.clear();
     p.updated_height = t.env.block.height;
-    t.ov.put(keys::partnership(p.partnership_id), encode(p, t.ov.record_version()));
+    put_partnership(t.ov, p);
     return effect(p);
 }
 

@@ -220,6 +220,8 @@ Failure wrong_state(const SettlementInstruction& si, const char* required) {
 namespace settle {
 
 void put_instruction(Overlay& ov, const SettlementInstruction& si) {
+    ov.note_concern(si.debtor, Concern::Record::kInstruction, si.instruction_id);
+    ov.note_concern(si.creditor, Concern::Record::kInstruction, si.instruction_id);
     ov.put(keys::instruction(si.instruction_id), encode(si, ov.record_version()));
     const bool unsettled = is_reserve(si.kind) ? si.status == InstructionStatus::kSent
                                                : si.status == InstructionStatus::kPending ||

@@ -44,6 +44,24 @@ struct BlockContext {
     static BlockContext at(std::uint64_t height, std::int64_t timestamp_ms);
 };
 
+// A bank a transaction concerns, and the record it may read to see how (ADR 0179): every
+// party of a loan the transaction created or changed (servicer and tranche holders), both banks
+// of a partnership or settlement instruction it wrote, and for governance every member (`bank`
+// empty). Every posting and obligation a transaction books belongs to one of these records, so
+// every bank whose sub-ledger it touches is named.
+struct Concern {
+    enum class Record : std::uint8_t { kLoan = 0, kPartnership = 1, kInstruction = 2, kProposal = 3 };
+    std::string bank;  // "" for every member
+    Record record = Record::kLoan;
+    std::string id;    // the loan_id, partnership_id, instruction_id or proposal_id
+
+    friend auto operator<=>(const Concern&, const Concern&) = default;
+    friend bool operator==(const Concern&, const Concern&) = default;
+};
+// "loan_id", "partnership_id", "instruction_id", "proposal_id": the record's id field name,
+// as the queries that read it take it.
+std::string_view concern_id_field(Concern::Record record);
+
 enum class TxStatus : std::uint8_t { kOk = 0, kDuplicate = 1, kRejected = 2 };
 std::string_view tx_status_name(TxStatus status);  // "OK" | "DUPLICATE" | "REJECTED"
 
@@ -55,6 +73,10 @@ struct TxReceipt {
     std::string error;           // "" when OK or DUPLICATE, else e.g. "ERR_SHARES_NOT_100"
     std::string detail;          // what to fix (REJECTED) or the original tx (DUPLICATE); "" when none
     std::string result = "null";  // the effect (OK) or the original result (DUPLICATE); "null" when none
+    // Whom an OK transaction concerns and through which record (ADR 0179), for the node's
+    // bank_events. Sorted and distinct; empty unless OK. Deterministic like the rest, but not
+    // part of the ledger's receipt: never hashed or stored.
+    std::vector<Concern> concerns;
 
     // The texts parsed (tests, tools; not for hot paths): detail_json() is null when detail is "".
     // REQUIRES: the texts came from the engine (they always parse).
