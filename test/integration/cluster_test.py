@@ -123,8 +123,10 @@ def single_validator(root):
         check("result" in r and r["result"]["status"] in ("OK", "REJECTED"), "dev chain receipt %d: %s" % (k, r))
         hashes.append(r["result"]["tx_hash"])
     retry_after_refusal(c, 0)
-    query_refused(c, 0)
+    deals, loans = jcproc.setup_money(c, 0, lambda what: check(False, what), tag="Q", base_loans=1)
+    query_refused(c, 0, loans[0][1])
     registered_member_subscribes(c, 0)
+    funders_hear(c, 0, deals[0], loans[0][1])
     head = c.result(0, "getHeight")
     check(head["height"] >= 1, "dev chain committed blocks")
     m = c.metrics(0)
@@ -206,11 +208,9 @@ def registered_member_subscribes(c, node):
     check("result" in r and r["result"]["status"] in ("OK", "REJECTED"), "NEWBK's signed transaction is admitted: %s" % r)
 
 
-def query_refused(c, node):
+def query_refused(c, node, loan_id):
     """A query the ledger's rules refuse is QUERY_REFUSED naming the business code, not an
     internal error (ADR 0178)."""
-    _, loans = jcproc.setup_money(c, node, lambda what: check(False, what), tag="Q", base_loans=1)
-    loan_id = loans[0][1]
     quote = c.result(node, "quotePayoff", {"loan_id": loan_id, "value_date": "2024-03-01"})
     check(quote is not None and "payoff_amount" in quote, "a payoff quote after the value date: %s" % quote)
     _, r = c.call(node, "quotePayoff", {"loan_id": loan_id, "value_date": "2024-01-01"})
@@ -218,6 +218,46 @@ def query_refused(c, node):
     check(err.get("code") == -32010 and err.get("data", {}).get("reason") == "QUERY_REFUSED" and
           "(50" in err.get("message", "") + json.dumps(err.get("data", {})),
           "a payoff quote dated before the loan's last event is QUERY_REFUSED with its code: %s" % r)
+
+
+def funders_hear(c, node, deal, loan_id):
+    """Every bank funding a loan hears of every event on it, whoever sends it (DOMAIN.md B.9
+    streamNotifications, ADR 0179). The partner's notification names the loan but carries no
+    result (the servicer's transaction may touch records the partner is no party to); the partner
+    reads the event with getLoanStatement. A bank with no part in it hears nothing."""
+    servicer, partner, _ = deal
+    partner_ws = WebSocket(c.rpc[node])
+    partner_ws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe",
+                     "params": {"topic": "bank_events", "bank_id": partner}})
+    check("subscription" in partner_ws.recv().get("result", {}), "%s subscribes to its events" % partner)
+    bystander_ws = WebSocket(c.rpc[node])
+    bystander_ws.send({"jsonrpc": "2.0", "id": 1, "method": "subscribe",
+                       "params": {"topic": "bank_events", "bank_id": "NEWBK"}})
+    check("subscription" in bystander_ws.recv().get("result", {}), "NEWBK subscribes to its events")
+
+    repaid = c.submit(node, c.sign(servicer, "loan.repay", {"loan_id": loan_id, "value_date": "2024-03-15",
+                                                            "amount": "5000", "channel_ref": "HEAR-1"}))
+    check("result" in repaid and repaid["result"]["status"] == "OK", "the servicer repays: %s" % repaid)
+    tx_hash = repaid["result"]["tx_hash"]
+    note = partner_ws.recv().get("params", {}).get("result", {})
+    check(note.get("tx_hash") == tx_hash and note.get("type") == "loan.repay" and note.get("sender") == servicer and
+          note.get("status") == "OK" and {"loan_id": loan_id} in note.get("concerns", []) and "result" not in note,
+          "the partner hears of the servicer's repayment, by loan, without its result: %s" % note)
+    statement = c.result(node, "getLoanStatement", {"loan_id": loan_id})
+    check(statement is not None and any(e.get("tx_hash") == tx_hash for e in statement.get("events", [])),
+          "the notified event is in the loan's statement: %s" % str(statement)[:300])
+
+    # NEWBK's first notification is its own next transaction: it heard nothing of the repayment.
+    key = json.load(open(os.path.join(c.dir, "NEWBK.json")))["secret_key"]
+    own = c.submit(node, jcproc.fast_sign(key, {"chain_id": c.genesis["chain_id"], "type": "partnership.propose",
+                                                "sender": "NEWBK", "client_ref": "NEWBK-HEAR",
+                                                "body": {"partnership_id": "P-HEAR"}}))
+    check("result" in own, "NEWBK's transaction commits: %s" % own)
+    first = bystander_ws.recv().get("params", {}).get("result", {})
+    check(first.get("tx_hash") == own["result"]["tx_hash"] and first.get("sender") == "NEWBK",
+          "a bank with no part in a loan hears nothing of it: %s" % first)
+    partner_ws.close()
+    bystander_ws.close()
 
 
 def rpc_errors(c, node):

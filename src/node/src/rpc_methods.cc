@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "node_impl.h"
+#include "bank_event.h"
 #include "receipt_json.h"
 
 namespace jc::node {
@@ -840,7 +841,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     });
 }
 
-void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts) {
+void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts,
+                         const std::vector<contracts::TxReceipt>& executed) {
     std::lock_guard lock(subscriptions_mutex_);
     if (subscriptions_.empty()) {
         return;
@@ -856,11 +858,15 @@ void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::R
         bool alive = sink != nullptr;
         if (alive && it->second.topic == "blocks") {
             alive = sink->push(notification(it->first, header_json(block.header())));
+        } else if (alive && it->second.topic == "bank_events") {
+            for (std::size_t i = 0; alive && i < receipts.size(); ++i) {
+                auto event = bank_event(it->second.bank_id, *block.txs()[i], receipts[i], executed[i].concerns);
+                if (event) {
+                    alive = sink->push(notification(it->first, std::move(*event)));
+                }
+            }
         } else if (alive) {
             for (std::size_t i = 0; alive && i < receipts.size(); ++i) {
-                if (it->second.topic == "bank_events" && block.txs()[i]->sender() != it->second.bank_id) {
-                    continue;
-                }
                 alive = sink->push(notification(it->first, receipt_json(receipts[i])));
             }
         }
