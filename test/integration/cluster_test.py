@@ -325,6 +325,17 @@ def rpc_errors(c, node):
     names = {m["name"] for m in c.result(node, "rpc.discover")["methods"]}
     check({"getCycle", "getCycleReport", "listInstructions"} <= names, "settlement queries are discoverable")
     check({"getGovernanceProposal", "listGovernanceProposals"} <= names, "governance queries are discoverable")
+    # The document declares each method's by-name parameters, exactly what the node accepts
+    # (ADR 0180): a client generated from it sends {"loan_id", "value_date"}, not {"params": {...}}.
+    described = {m["name"]: [(p["name"], p["required"], p["schema"].get("type")) for p in m["params"]]
+                 for m in c.result(node, "rpc.discover")["methods"]}
+    check(described.get("quotePayoff") == [("loan_id", True, "string"), ("value_date", True, "string")] and
+          described.get("getHeight") == [] and
+          all(name != "params" for ps in described.values() for name, _, _ in ps),
+          "rpc.discover describes each method's parameters: %s" % {k: described.get(k) for k in ("quotePayoff", "getHeight")})
+    check(code(method="getHeight", params={"params": {}}) == -32602 and
+          code(method="getBlock", params={"height": 1, "full": "yes"}) == -32602,
+          "an undeclared or mistyped parameter is -32602")
     check(c.result(node, "getGovernanceProposal", {"proposal_id": "GP-NONE"}) is None, "unknown proposal is null")
     check(c.result(node, "listGovernanceProposals", {"status": "OPEN"})["count"] == 0, "no open proposals")
     check(code(method="listGovernanceProposals", params={"status": "PENDING"}) == -32602,

@@ -83,20 +83,6 @@ std::optional<contracts::arith::Date> date_param(const Value& p, const char* nam
     return d;
 }
 
-bool only_keys(const Value& p, std::initializer_list<const char*> keys, Reply& reply) {
-    for (auto it = p.begin(); it != p.end(); ++it) {
-        bool known = false;
-        for (const char* k : keys) {
-            known = known || it.key() == k;
-        }
-        if (!known) {
-            reply(RpcError::invalid_params("unknown parameter \"" + it.key() + "\""));
-            return false;
-        }
-    }
-    return true;
-}
-
 // With a bank token (ADR 0095): a committed transaction is readable only by its sender's token
 // (and the auditor's, ADR 0097). True when the call may go on; otherwise the reply is sent.
 // Unknown hashes go on (the handler answers null): a transaction hash cannot be guessed, so
@@ -185,20 +171,28 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
             });
         };
     };
+    // Parameter schemas (rpc::Param): the dispatcher checks each declared "type"; the handlers
+    // check the rest (patterns, ranges, enums) with their own messages.
+    using Params = std::vector<rpc::Param>;
     const Value hash_schema{{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}};
+    const Value text_schema{{"type", "string"}};
+    const Value date_schema{{"type", "string"}, {"pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}};
+    const Value flag_schema{{"type", "boolean"}};
+    auto one_of = [](std::initializer_list<const char*> values) {
+        Value e = Value::array();
+        for (const char* v : values) {
+            e.push_back(v);
+        }
+        return Value{{"type", "string"}, {"enum", e}};
+    };
 
     d.add("submitTransaction",
           {.summary = "Submit a signed transaction; with wait, answer with its receipt once committed",
            .access = rpc::Access::kChecked,
-           .params_schema = Value{{"type", "object"},
-                                  {"required", Value::array({"tx"})},
-                                  {"properties", Value{{"tx", Value{{"type", "object"}}},
-                                                       {"wait", Value{{"type", "boolean"}}},
-                                                       {"timeout_ms", Value{{"type", "integer"}}}}}}},
+           .params = Params{{"tx", Value{{"type", "object"}}, true},
+                      {"wait", flag_schema},
+                      {"timeout_ms", Value{{"type", "integer"}, {"minimum", 1}}}}},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
-              if (!only_keys(p, {"tx", "wait", "timeout_ms"}, reply)) {
-                  return;
-              }
               if (halted()) {
                   reply(halt_error());  // a failed store takes no new work (ADR 0096)
                   return;
@@ -324,10 +318,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
 
     d.add("getReceipt", {.summary = "A transaction's receipt, or null while unknown or pending",
                          .access = rpc::Access::kChecked,
-                         .params_schema = Value{{"type", "object"}, {"properties", Value{{"tx_hash", hash_schema}}}}},
+                         .params = Params{{"tx_hash", hash_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
-              if (!h || !only_keys(p, {"tx_hash"}, reply)) {
+              if (!h) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -347,10 +341,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getTransaction", {.summary = "A committed transaction with its location, or null",
-                             .access = rpc::Access::kChecked},
+                             .access = rpc::Access::kChecked,
+           .params = Params{{"tx_hash", hash_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
-              if (!h || !only_keys(p, {"tx_hash"}, reply)) {
+              if (!h) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -370,11 +365,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getBlock", {.summary = "A block by height or hash, with its commit certificate",
-                       .access = rpc::Access::kChecked},
+                       .access = rpc::Access::kChecked,
+           .params = Params{{"height", Value{{"type", "integer"}, {"minimum", 1}}}, {"hash", hash_schema}, {"full", flag_schema}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
-              if (!only_keys(p, {"height", "hash", "full"}, reply)) {
-                  return;
-              }
               auto snapshot = store_->snapshot();
               std::uint64_t height = 0;
               if (auto it = p.find("height"); it != p.end()) {
@@ -454,19 +447,17 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(v);
           }));
 
-    d.add("getHeight", {.summary = "The committed head", .access = rpc::Access::kConsortium}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
-        if (!only_keys(p, {}, reply)) {
-            return;
-        }
+    d.add("getHeight", {.summary = "The committed head", .access = rpc::Access::kConsortium, .params = Params{}}, [this](const Value&, const rpc::CallContext&, Reply reply) {
         const auto head = store_->head();
         reply(Value{{"height", head.height}, {"hash", head.hash.hex()}, {"state_root", head.results.state_root.hex()}});
     });
 
     d.add("getProof", {.summary = "A Merkle inclusion proof with the block header and commit certificate",
-                       .access = rpc::Access::kChecked},
+                       .access = rpc::Access::kChecked,
+           .params = Params{{"tx_hash", hash_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
-              if (!h || !only_keys(p, {"tx_hash"}, reply)) {
+              if (!h) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -497,11 +488,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getNodeStatus", {.summary = "This node's view of the chain and its peers",
-                            .access = rpc::Access::kConsortium},
-          [this](const Value& p, const rpc::CallContext&, Reply reply) {
-              if (!only_keys(p, {}, reply)) {
-                  return;
-              }
+                            .access = rpc::Access::kConsortium, .params = Params{}},
+          [this](const Value&, const rpc::CallContext&, Reply reply) {
               Value peers = Value::array();
               for (const auto& s : transport_->peer_status()) {
                   peers.push_back(Value{{"validator", s.index}, {"address", s.address}, {"connected", s.connected}});
@@ -521,10 +509,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           {"version", kVersion}});
           });
 
-    d.add("getValidators", {.summary = "The validator set", .access = rpc::Access::kConsortium}, [this](const Value& p, const rpc::CallContext&, Reply reply) {
-        if (!only_keys(p, {}, reply)) {
-            return;
-        }
+    d.add("getValidators", {.summary = "The validator set", .access = rpc::Access::kConsortium, .params = Params{}}, [this](const Value&, const rpc::CallContext&, Reply reply) {
         Value out = Value::array();
         for (const auto& v : genesis_->validators()) {
             out.push_back(Value{{"index", v.index},
@@ -538,19 +523,17 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     });
 
     d.add("getMembers", {.summary = "The member banks as the committed state holds them",
-                         .access = rpc::Access::kConsortium},
-          on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
-              if (!only_keys(p, {}, reply)) {
-                  return;
-              }
+                         .access = rpc::Access::kConsortium, .params = Params{}},
+          on_reader([this](const Value&, const rpc::CallContext&, Reply reply) {
               reply_result(reply, contracts::query::list_members(*store_->snapshot()));
           }));
 
     d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date",
-                      .access = rpc::Access::kChecked},
+                      .access = rpc::Access::kChecked,
+           .params = Params{{"loan_id", text_schema, true}, {"as_of", date_schema}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
-              if (!id || !only_keys(p, {"loan_id", "as_of"}, reply)) {
+              if (!id) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -569,10 +552,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getLoanStatement", {.summary = "A loan's events with allocations and postings",
-                               .access = rpc::Access::kChecked},
+                               .access = rpc::Access::kChecked,
+           .params = Params{{"loan_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
-              if (!id || !only_keys(p, {"loan_id"}, reply)) {
+              if (!id) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -583,14 +567,15 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("quotePayoff", {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)",
-                          .access = rpc::Access::kChecked},
+                          .access = rpc::Access::kChecked,
+           .params = Params{{"loan_id", text_schema, true}, {"value_date", date_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id) {
                   return;
               }
               auto date = date_param(p, "value_date", reply);
-              if (!date || !only_keys(p, {"loan_id", "value_date"}, reply)) {
+              if (!date) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -600,10 +585,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::quote_payoff(*snapshot, *id, *date));
           }));
 
-    d.add("getPartnership", {.summary = "Partnership terms, status and usage", .access = rpc::Access::kChecked},
+    d.add("getPartnership", {.summary = "Partnership terms, status and usage", .access = rpc::Access::kChecked,
+           .params = Params{{"partnership_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "partnership_id", reply);
-              if (!id || !only_keys(p, {"partnership_id"}, reply)) {
+              if (!id) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -615,10 +601,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getPositions", {.summary = "A bank's positions per counterparty and partnership",
-                           .access = rpc::Access::kOwnBank},
+                           .access = rpc::Access::kOwnBank,
+           .params = Params{{"bank_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "bank_id", reply);
-              if (!id || !only_keys(p, {"bank_id"}, reply)) {
+              if (!id) {
                   return;
               }
               reply_result(reply, contracts::query::get_positions(*store_->snapshot(), *id));
@@ -626,7 +613,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
 
     d.add("getCycle",
           {.summary = "A settlement cycle (default: the open one): status, cutoff, settlement date, totals by category",
-           .access = rpc::Access::kConsortium},
+           .access = rpc::Access::kConsortium,
+           .params = Params{{"cycle_id", text_schema}}},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               std::string id;
               if (p.contains("cycle_id")) {
@@ -636,30 +624,29 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   }
                   id = *s;
               }
-              if (!only_keys(p, {"cycle_id"}, reply)) {
-                  return;
-              }
               reply_result(reply, contracts::query::get_cycle(*store_->snapshot(), id));
           });
 
     d.add("getCycleReport",
           {.summary = "camt.053-like statement of a cycle for a bank: entries per counterparty, NbOfTxs, CtrlSum, "
                       "events digest",
-           .access = rpc::Access::kOwnBank},
+           .access = rpc::Access::kOwnBank,
+           .params = Params{{"cycle_id", text_schema, true}, {"bank_id", text_schema, true}}},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto cycle = string_param(p, "cycle_id", reply);
               if (!cycle) {
                   return;
               }
               auto bank = string_param(p, "bank_id", reply);
-              if (!bank || !only_keys(p, {"cycle_id", "bank_id"}, reply)) {
+              if (!bank) {
                   return;
               }
               reply_result(reply, contracts::query::get_cycle_report(*store_->snapshot(), *cycle, *bank));
           });
 
     d.add("listInstructions", {.summary = "Settlement instructions by cycle_id, status and/or bank_id",
-                               .access = rpc::Access::kOwnBank},
+                               .access = rpc::Access::kOwnBank,
+           .params = Params{{"cycle_id", text_schema}, {"status", one_of({"PENDING", "SENT", "SETTLED", "FAILED", "ROLLED"})}, {"bank_id", text_schema}}},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               contracts::query::InstructionFilter f;
               for (auto [name, field] : {std::pair{"cycle_id", &f.cycle_id}, std::pair{"status", &f.status},
@@ -671,9 +658,6 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       }
                       *field = *s;
                   }
-              }
-              if (!only_keys(p, {"cycle_id", "status", "bank_id"}, reply)) {
-                  return;
               }
               static constexpr std::array<std::string_view, 5> kStatuses = {"PENDING", "SENT", "SETTLED", "FAILED",
                                                                              "ROLLED"};
@@ -688,10 +672,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     // member may read them. Expiry is judged on the head block's business date.
     d.add("getGovernanceProposal",
           {.summary = "A governance proposal: action body and digest, approvals, quorum, status (or null)",
-           .access = rpc::Access::kConsortium},
+           .access = rpc::Access::kConsortium,
+           .params = Params{{"proposal_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "proposal_id", reply);
-              if (!id || !only_keys(p, {"proposal_id"}, reply)) {
+              if (!id) {
                   return;
               }
               auto snapshot = store_->snapshot();
@@ -700,7 +685,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("listGovernanceProposals", {.summary = "Governance proposals, optionally only OPEN, EXECUTED or EXPIRED",
-                                      .access = rpc::Access::kConsortium},
+                                      .access = rpc::Access::kConsortium,
+           .params = Params{{"status", one_of({"OPEN", "EXECUTED", "EXPIRED"})}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               std::string status;
               if (p.contains("status")) {
@@ -709,9 +695,6 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                       return;
                   }
                   status = *s;
-              }
-              if (!only_keys(p, {"status"}, reply)) {
-                  return;
               }
               if (!status.empty() && status != "OPEN" && status != "EXECUTED" && status != "EXPIRED") {
                   reply(RpcError::invalid_params("\"status\" must be OPEN, EXECUTED or EXPIRED"));
@@ -723,14 +706,15 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null",
-                                  .access = rpc::Access::kOwnBank},
+                                  .access = rpc::Access::kOwnBank,
+           .params = Params{{"bank_id", text_schema, true}, {"client_ref", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto bank = string_param(p, "bank_id", reply);
               if (!bank) {
                   return;
               }
               auto ref = string_param(p, "client_ref", reply);
-              if (!ref || !only_keys(p, {"bank_id", "client_ref"}, reply)) {
+              if (!ref) {
                   return;
               }
               auto r = store_->snapshot()->receipt_by_client_ref(*bank, *ref);
@@ -746,11 +730,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root",
-                                 .access = rpc::Access::kTokenless},
+                                 .access = rpc::Access::kTokenless,
+           .params = Params{{"height", Value{{"type", "integer"}, {"minimum", 0}}}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
-              if (!only_keys(p, {"height"}, reply)) {
-                  return;
-              }
               auto snapshot = store_->snapshot();
               if (p.contains("height") && p["height"] != Value(snapshot->head().height)) {
                   reply(RpcError::invalid_params("only the current height is served (history is a later step)"));
@@ -769,14 +751,15 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
 
     d.add("subscribe",
           {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events (with bank_id)",
-           .access = rpc::Access::kChecked},
+           .access = rpc::Access::kChecked,
+           .params = Params{{"topic", one_of({"blocks", "receipts", "bank_events"}), true}, {"bank_id", text_schema}}},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               if (!ctx.sink) {
                   reply(RpcError::server(rpc::kUnsupported, "UNSUPPORTED", "subscriptions need the WebSocket endpoint /ws"));
                   return;
               }
               auto topic = string_param(p, "topic", reply);
-              if (!topic || !only_keys(p, {"topic", "bank_id"}, reply)) {
+              if (!topic) {
                   return;
               }
               if (*topic != "blocks" && *topic != "receipts" && *topic != "bank_events") {
@@ -818,10 +801,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value{{"subscription", id}});
           });
 
-    d.add("unsubscribe", {.summary = "Ends a subscription of this connection", .access = rpc::Access::kConsortium},
+    d.add("unsubscribe", {.summary = "Ends a subscription of this connection", .access = rpc::Access::kConsortium,
+           .params = Params{{"subscription", text_schema, true}}},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "subscription", reply);
-              if (!id || !only_keys(p, {"subscription"}, reply)) {
+              if (!id) {
                   return;
               }
               // Only the connection that subscribed may end it: ids are sequential, and one
@@ -836,7 +820,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value(true));
           });
 
-    d.add("rpc.discover", {.summary = "This OpenRPC document", .access = rpc::Access::kConsortium}, [this](const Value&, const rpc::CallContext&, Reply reply) {
+    d.add("rpc.discover", {.summary = "This OpenRPC document", .access = rpc::Access::kConsortium, .params = Params{}}, [this](const Value&, const rpc::CallContext&, Reply reply) {
         reply(dispatcher_->openrpc("JointClear node", kVersion));
     });
 }

@@ -2,6 +2,8 @@
 
 #include <jc/core/assert.h>
 
+#include <algorithm>
+
 #include <mutex>
 #include <vector>
 
@@ -65,6 +67,50 @@ void Dispatcher::add(std::string name, MethodInfo info, Method method) {
 }
 
 namespace {
+
+// Whether `v` is of the JSON type a schema's "type" names (true for a type not checked here),
+// and the phrase that names it: "a string", "an integer", ...
+bool of_type(const Value& v, const std::string& type, std::string& phrase) {
+    if (type == "string") {
+        phrase = "a string";
+        return v.is_string();
+    }
+    if (type == "integer") {
+        phrase = "an integer";
+        return v.is_number_integer();
+    }
+    if (type == "boolean") {
+        phrase = "a boolean";
+        return v.is_boolean();
+    }
+    if (type == "object") {
+        phrase = "an object";
+        return v.is_object();
+    }
+    return true;
+}
+
+// The declared parameters' rules (MethodInfo::params): the first breach, or nullopt.
+std::optional<RpcError> check_params(const Value& params, const std::vector<Param>& declared) {
+    for (auto it = params.begin(); it != params.end(); ++it) {
+        const auto d = std::find_if(declared.begin(), declared.end(), [&](const Param& p) { return p.name == it.key(); });
+        if (d == declared.end()) {
+            return RpcError::invalid_params("unknown parameter \"" + it.key() + "\"");
+        }
+        const auto type = d->schema.find("type");
+        std::string phrase;
+        if (type != d->schema.end() && type->is_string() && !of_type(*it, type->get_ref<const std::string&>(), phrase)) {
+            return RpcError::invalid_params("\"" + it.key() + "\" must be " + phrase);
+        }
+    }
+    for (const Param& p : declared) {
+        if (p.required && !params.contains(p.name)) {
+            return RpcError::invalid_params("missing \"" + p.name + "\"");
+        }
+    }
+    return std::nullopt;
+}
+
 const char* access_name(Access a) {
     switch (a) {
         case Access::kTokenless: return "tokenless";
@@ -183,6 +229,16 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
             }
             return;
         }
+    }
+    // After the read policy, which may fill in bank_id.
+    if (auto refused = entry->second.info.params ? check_params(params, *entry->second.info.params) : std::nullopt) {
+        if (notification) {
+            counters_.errors++;
+            done(std::nullopt);
+        } else {
+            fail(id, *refused);
+        }
+        return;
     }
     auto once = std::make_shared<std::atomic<bool>>(false);
     Reply reply = [this, id, notification, done, once](Outcome outcome) {
@@ -332,12 +388,16 @@ std::optional<std::string> Dispatcher::refuse(std::string_view body, const RpcEr
 Value Dispatcher::openrpc(const std::string& title, const std::string& version) const {
     Value methods = Value::array();
     for (const auto& [name, entry] : methods_) {
+        Value params = Value::array();
+        for (const Param& p : entry.info.params.value_or(std::vector<Param>{})) {
+            params.push_back(Value{{"name", p.name}, {"required", p.required}, {"schema", p.schema}});
+        }
         methods.push_back(Value{{"name", name},
                                 {"summary", entry.info.summary},
                                 {"x-token-access", access_name(entry.info.access)},
                                 {"x-auditor-access", auditor_access_name(entry.info.access)},
                                 {"paramStructure", "by-name"},
-                                {"params", Value::array({Value{{"name", "params"}, {"schema", entry.info.params_schema}}})},
+                                {"params", params},
                                 {"result", Value{{"name", "result"}, {"schema", entry.info.result_schema}}}});
     }
     return Value{{"openrpc", "1.2.6"},

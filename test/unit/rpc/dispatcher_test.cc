@@ -238,3 +238,62 @@ TEST_CASE("bank tokens: the method table's access rules", "[rpc]") {
         }
     }
 }
+
+// ADR 0180: a method's declared parameters are checked before it runs, and rpc.discover
+// publishes the same list, so a client generated from the document sends what is accepted.
+TEST_CASE("declared parameters: unknown, missing and mistyped are -32602 before the method runs", "[rpc]") {
+    Dispatcher d;
+    int ran = 0;
+    d.add("loan", {.summary = "a loan", .access = Access::kConsortium,
+                   .params = std::vector<Param>{{"loan_id", Value{{"type", "string"}}, true},
+                                                {"as_of", Value{{"type", "string"}}},
+                                                {"full", Value{{"type", "boolean"}}},
+                                                {"height", Value{{"type", "integer"}, {"minimum", 1}}}}},
+          [&ran](const Value& p, const CallContext&, Reply reply) {
+              ++ran;
+              reply(p);
+          });
+    d.add("positions", {.summary = "own bank", .access = Access::kOwnBank,
+                        .params = std::vector<Param>{{"bank_id", Value{{"type", "string"}}, true}}},
+          [&ran](const Value& p, const CallContext&, Reply reply) {
+              ++ran;
+              reply(p);
+          });
+    auto error = [&](const std::string& bank, std::string_view body) -> std::string {
+        std::optional<std::optional<std::string>> out;
+        d.handle(body, CallContext{nullptr, bank}, [&](std::optional<std::string> r) { out = std::move(r); });
+        REQUIRE(out.has_value());
+        REQUIRE(out->has_value());
+        const Value v = Value::parse(**out);
+        if (!v.contains("error")) {
+            return "";
+        }
+        CHECK(v["error"]["code"] == -32602);
+        return v["error"]["data"]["detail"].get<std::string>();
+    };
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"loan","params":{"loan_id":"L","full":true,"height":3}})") == "");
+    CHECK(ran == 1);
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"loan","params":{"loan_id":"L","params":{}}})") ==
+          "unknown parameter \"params\"");
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"loan","params":{"as_of":"2024-01-01"}})") == "missing \"loan_id\"");
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"loan","params":{"loan_id":7}})") == "\"loan_id\" must be a string");
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"loan","params":{"loan_id":"L","full":1}})") ==
+          "\"full\" must be a boolean");
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"loan","params":{"loan_id":"L","height":"3"}})") ==
+          "\"height\" must be an integer");
+    CHECK(ran == 1);
+    // A bank token's bank_id is filled in before the check, so the required bank_id is there.
+    CHECK(error("A", R"({"jsonrpc":"2.0","id":1,"method":"positions"})") == "");
+    CHECK(error("", R"({"jsonrpc":"2.0","id":1,"method":"positions"})") == "missing \"bank_id\"");
+    CHECK(ran == 2);
+
+    const auto doc = d.openrpc("t", "0");
+    for (const auto& m : doc["methods"]) {
+        if (m["name"] == "loan") {
+            CHECK(m["paramStructure"] == "by-name");
+            REQUIRE(m["params"].size() == 4);
+            CHECK(m["params"][0] == Value{{"name", "loan_id"}, {"required", true}, {"schema", Value{{"type", "string"}}}});
+            CHECK(m["params"][3]["schema"]["minimum"] == 1);
+        }
+    }
+}

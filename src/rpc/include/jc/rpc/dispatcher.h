@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace jc::rpc {
 
@@ -117,10 +118,23 @@ enum class Access {
     kChecked,     // the handler decides from ctx.bank (a loan's parties, a transaction's sender)
 };
 
+// One by-name parameter of a method: an OpenRPC content descriptor.
+struct Param {
+    std::string name;
+    // JSON Schema of its value. Its "type" ("string", "integer", "boolean" or "object"), when
+    // given, is checked before the method runs; finer rules (patterns, ranges) are the method's.
+    Value schema = Value::object();
+    bool required = false;
+};
+
 struct MethodInfo {
     std::string summary;
     Access access = Access::kTokenless;
-    Value params_schema = Value::object();  // JSON Schema of the params object
+    // Every parameter the method takes (ADR 0180). The dispatcher answers -32602 before calling
+    // the method for a member of params not declared here, a required one missing, or one of
+    // the wrong JSON type; rpc.discover publishes the same list. nullopt: undeclared, any params
+    // object reaches the method (test doubles; every node method declares its list).
+    std::optional<std::vector<Param>> params = std::nullopt;
     Value result_schema = Value::object();
 };
 
