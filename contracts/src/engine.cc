@@ -50,6 +50,7 @@ std::string_view concern_id_field(Concern::Record record) {
         case Concern::Record::kPartnership: return "partnership_id";
         case Concern::Record::kInstruction: return "instruction_id";
         case Concern::Record::kProposal: return "proposal_id";
+        case Concern::Record::kCycle: return "cycle_id";
     }
     return "?";
 }
@@ -332,16 +333,18 @@ Result<BlockOutput> Engine::execute_block(const ledger::StateReader& parent, con
     if (!cycle) {
         return cycle.error().with_context("height " + std::to_string(ctx.height));
     }
-    // The prologue's instructions belong to no transaction.
-    (void)ov.take_concerns();
     const BlockEnv env{ctx, std::move(params).value(), std::move(cycle).value(), options_, {}, {}};
     BlockOutput out;
+    // Whom the automatic close and the expiries concern: the block's, not a transaction's.
+    out.prologue_concerns = ov.take_concerns();
     out.receipts.reserve(txs.size());
     for (std::size_t i = 0; i < txs.size(); ++i) {
         if (!txs[i]) {
             return Error(Errc::kInvalidArgument, where(i) + ": null transaction");
         }
         const Overlay::Savepoint sp = ov.savepoint();
+        // Each transaction's concerns start empty: taken after an OK one, rolled back otherwise.
+        JC_ASSERT(sp.concerns == 0, "contracts.engine.concerns_per_tx");
         auto r = execute_tx(ov, env, *txs[i], static_cast<std::uint32_t>(i));
         if (r.failed()) {
             return r.error().with_context(where(i));

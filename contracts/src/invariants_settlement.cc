@@ -309,6 +309,9 @@ Status check_replay(const BlockOutput& first, const BlockOutput& second, std::ui
     if (first.writes != second.writes) {
         return violation(height, "B7 replaying the block from the parent state gave different writes");
     }
+    if (first.prologue_concerns != second.prologue_concerns) {
+        return violation(height, "B7 replaying the block gave a different prologue");
+    }
     if (first.receipts.size() != second.receipts.size()) {
         return violation(height, "B7 replaying the block gave a different number of receipts");
     }

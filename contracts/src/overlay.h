@@ -27,9 +27,9 @@
 // are views of the byte map as of that walk: a typed write after it shows in the next walk.
 //
 // Concerns (ADR 0179): beside the writes, the overlay keeps whom the current transaction's
-// writes concern (engine.h Concern), for the node's bank_events notifications. They are not state and never reach
-// the ledger; they sit here only so that a rollback forgets them together with the writes it
-// undoes.
+// writes concern (engine.h Concern), for the node's bank_events notifications. They are not state
+// and never reach the ledger; they sit here only so that a rollback forgets them together with the
+// writes it undoes.
 //
 // Private to jc_contracts. Thread-safety: not synchronised; one per block execution.
 #pragma once
@@ -74,7 +74,8 @@ public:
         std::size_t concerns;
     };
     [[nodiscard]] Savepoint savepoint() const {
-        return Savepoint{undo_.size(), accounts_.savepoint(), obligations_.savepoint(), concerns_.size()};
+        return Savepoint{undo_.size(), accounts_.savepoint(), obligations_.savepoint(),
+                         concerns_.size()};
     }
     void rollback(Savepoint sp);
     // Forgets the undo logs: everything buffered so far is final for this block.
@@ -106,7 +107,8 @@ public:
     // Notes that the writes since the last take_concerns() concern `bank` through a record
     // (see the top comment; bank "" is every member). Undone by rollback like a write.
     void note_concern(std::string_view bank, Concern::Record record, std::string_view id);
-    [[nodiscard]] bool noted(std::string_view bank, Concern::Record record, std::string_view id) const;
+    [[nodiscard]] bool noted(std::string_view bank, Concern::Record record,
+                             std::string_view id) const;
     // What was noted since the last call, sorted and distinct; the overlay forgets it.
     [[nodiscard]] std::vector<Concern> take_concerns();
 

@@ -179,7 +179,13 @@ Result<json::Value> list_instructions(const ledger::StateReader& state, const In
         }
     }
     std::vector<SettlementInstruction> found;
-    if (!filter.cycle_id.empty()) {
+    if (!filter.instruction_id.empty()) {
+        JC_ASSIGN_OR_RETURN(auto si, store::load<SettlementInstruction>(state, keys::instruction(filter.instruction_id),
+                                                                        decode_instruction));
+        if (si && (filter.cycle_id.empty() || si->cycle_id == filter.cycle_id)) {
+            found.push_back(std::move(*si));
+        }
+    } else if (!filter.cycle_id.empty()) {
         JC_ASSIGN_OR_RETURN(found, scan_instructions(state, keys::instruction_prefix(filter.cycle_id)));
     } else if (status && (*status == InstructionStatus::kPending || *status == InstructionStatus::kSent)) {
         // su/ holds every PENDING and SENT instruction (a FAILED reserve move leaves it, ADR 0057).

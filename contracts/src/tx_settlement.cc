@@ -459,6 +459,15 @@ Exec<json::Value> close_open_cycle(Overlay& ov, const BlockContext& block, const
     if (bad) {
         return *bad;
     }
+    // The close concerns every bank with an obligation in the cycle, also one whose net is zero
+    // and gets no instruction (its report still changes; multilateral novation posts to it).
+    for (const auto& [pair, flow] : flows) {
+        ov.note_concern(pair.first, Concern::Record::kCycle, cycle.cycle_id);
+        ov.note_concern(pair.second, Concern::Record::kCycle, cycle.cycle_id);
+    }
+    if (cycle.netting != NettingMode::kBilateral && !flows.empty()) {
+        ov.note_concern(cycle.settlement_agent, Concern::Record::kCycle, cycle.cycle_id);
+    }
 
     // Settlement date (ADR 0051): an automatic close settles as of its scheduled cutoff when it
     // runs on the cutoff's date; any other close as of the block time.

@@ -60,6 +60,12 @@ TEST_CASE("E6 multilateral through REGUL: three agent instructions, exactly E6's
     CHECK(r.result_json()["netting_mode"] == "MULTILATERAL");
     CHECK(r.result_json()["settlement_agent"] == "REGUL");
     CHECK(r.result_json()["funds_moved"] == "1094197");
+    // The novation posts at every bank and the agent: each is told of the close (ADR 0179).
+    for (const char* bank : kNettingBanks) {
+        INFO(bank);
+        CHECK(std::count(r.concerns.begin(), r.concerns.end(),
+                         Concern{bank, Concern::Record::kCycle, "20240215-01"}) == 1);
+    }
     const json::Value list = r.result_json()["instructions"];
     REQUIRE(list.size() == 3);
     // One per bank other than the agent, in bank-id order.

@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 namespace jc::contracts::test {
 namespace {
 
@@ -80,35 +82,83 @@ TEST_CASE("a refusal concerns nobody; a refused batch item leaves no party behin
     TwoPartners t;
     must_ok(t.c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-C", "2024-02-15", "100000", "PAY-C1")));
     // Dated before L-C's last event: refused after the loan (and its funder BANKC) was read.
-    const json::Value stale = repay_body("L-C", "2024-02-01", "100", "PAY-C2");
-    const auto refused = t.c.run("2024-02-16", "WEBANK", "loan.repay", stale);
-    REQUIRE(refused.status == TxStatus::kRejected);
-    CHECK(refused.concerns.empty());
+    // The accepted repayment after it in the same block must not inherit BANKC.
+    const auto out = t.c.block("2024-02-16", {t.c.tx("WEBANK", "loan.repay", repay_body("L-C", "2024-02-01", "100", "PAY-C2")),
+                                              t.c.tx("WEBANK", "loan.repay", repay_body("L-0001", "2024-02-16", "100000", "PAY-1"))});
+    REQUIRE(out.receipts[0].status == TxStatus::kRejected);
+    CHECK(out.receipts[0].concerns.empty());
+    must_ok(out.receipts[1]);
+    CHECK(banks(out.receipts[1]) == Banks{"HUARUI", "WEBANK"});
 
     const json::Value batch{{"atomic", false},
                             {"items", {json::Value{{"type", "loan.repay"}, {"body", repay_body("L-C", "2024-02-01", "100", "PAY-C3")}},
                                        json::Value{{"type", "loan.repay"},
-                                                   {"body", repay_body("L-0001", "2024-02-16", "100000", "PAY-1")}}}}};
-    const auto mixed = must_ok(t.c.run("2024-02-16", "WEBANK", "batch", batch));
+                                                   {"body", repay_body("L-0001", "2024-02-17", "100000", "PAY-2")}}}}};
+    const auto mixed = must_ok(t.c.run("2024-02-17", "WEBANK", "batch", batch));
     REQUIRE(mixed.result_json()["items"][0]["status"] == "REJECTED");
     REQUIRE(mixed.result_json()["items"][1]["status"] == "OK");
     CHECK(banks(mixed) == Banks{"HUARUI", "WEBANK"});
 }
 
-TEST_CASE("closing a cycle concerns both sides of every instruction", "[contracts][parties]") {
+TEST_CASE("closing a cycle concerns every bank with an obligation in it and both sides of every instruction",
+          "[contracts][parties]") {
     TwoPartners t;
     // The test params have no cutoffs: both originations sit in the one open cycle, so its close
     // makes an instruction between WEBANK and each partner.
-    const auto first = must_ok(t.c.run("2024-01-16", "WEBANK", "settlement.close_cycle",
-                                       json::Value{{"expected_cycle_id", t.c.cycle_id()}}));
+    const std::string c1 = t.c.cycle_id();
+    const auto first = must_ok(t.c.run("2024-01-16", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", c1}}));
     CHECK(banks(first) == Banks{"BANKC", "HUARUI", "WEBANK"});
+    CHECK(std::count(first.concerns.begin(), first.concerns.end(), Concern{"BANKC", Record::kCycle, c1}) == 1);
     // The next cycle holds only L-0001's repayment: WEBANK owes HUARUI, and BANKC is not told.
     must_ok(t.c.run("2024-02-15", "WEBANK", "loan.repay", repay_body("L-0001", "2024-02-15", "100000", "PAY-1")));
-    const auto second = must_ok(t.c.run("2024-02-15", "WEBANK", "settlement.close_cycle",
-                                        json::Value{{"expected_cycle_id", t.c.cycle_id()}}));
+    const std::string c2 = t.c.cycle_id();
+    const auto second = must_ok(t.c.run("2024-02-15", "WEBANK", "settlement.close_cycle", json::Value{{"expected_cycle_id", c2}}));
     const std::string id = second.result_json()["instructions"][0]["instruction_id"].get<std::string>();
     CHECK(second.concerns == std::vector<Concern>{{"HUARUI", Record::kInstruction, id},
-                                                  {"WEBANK", Record::kInstruction, id}});
+                                                  {"HUARUI", Record::kCycle, c2},
+                                                  {"WEBANK", Record::kInstruction, id},
+                                                  {"WEBANK", Record::kCycle, c2}});
+}
+
+TEST_CASE("a close at a zero net still concerns both banks", "[contracts][parties]") {
+    // WEBANK and HUARUI each front a loan the other funds 70 % of: each owes the other 560000
+    // FUNDING, the pair nets to zero and the close makes no instruction; both reports change.
+    Chain c(test_params());
+    c.partnership(PartnershipSpec{});
+    PartnershipSpec back;
+    back.id = "P-HR-WB";
+    back.servicer = "HUARUI";
+    back.partner = "WEBANK";
+    c.partnership(back);
+    must_ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})));
+    LoanSpec l;
+    l.loan_id = "L-HR";
+    l.channel_ref = "DISB-HR";
+    l.borrower = std::string(64, 'b');
+    l.tranches = {{"HUARUI", 3000, ""}, {"WEBANK", 7000, "P-HR-WB"}};
+    must_ok(c.run("2024-01-15", "HUARUI", "loan.originate", originate_body(l)));
+    const std::string cycle = c.cycle_id();
+    const auto closed = must_ok(c.run("2024-01-15", "BANKC", "settlement.close_cycle", json::Value{{"expected_cycle_id", cycle}}));
+    REQUIRE(closed.result_json()["instructions"].empty());
+    CHECK(closed.concerns == std::vector<Concern>{{"HUARUI", Record::kCycle, cycle}, {"WEBANK", Record::kCycle, cycle}});
+}
+
+TEST_CASE("a close at the cutoff concerns its banks through the block's prologue", "[contracts][parties]") {
+    Params p = test_params();
+    p.cycle_cutoffs_minutes = {16 * 60};
+    Chain c(p);
+    c.partnership(PartnershipSpec{});
+    must_ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})));
+    const std::string cycle = c.cycle_id();
+    // The next day's first block closes it (the 16:00 cutoff passed) before any transaction.
+    const auto out = c.block("2024-01-16", {});
+    REQUIRE(c.cycle_id() != cycle);
+    // HUARUI owes WEBANK its 70 % of the fronted principal.
+    const std::string instruction = "SI-" + cycle + "-HUARUI-WEBANK";
+    CHECK(out.prologue_concerns == std::vector<Concern>{{"HUARUI", Record::kInstruction, instruction},
+                                                        {"HUARUI", Record::kCycle, cycle},
+                                                        {"WEBANK", Record::kInstruction, instruction},
+                                                        {"WEBANK", Record::kCycle, cycle}});
 }
 
 TEST_CASE("governance concerns every member", "[contracts][parties]") {

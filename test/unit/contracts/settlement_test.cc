@@ -472,6 +472,11 @@ TEST_CASE("getCycle, listInstructions and getPositions show E6's closed cycle an
     CHECK(ids({"", "PENDING", "WEBANK"}) == V{"SI-20240215-01-BANKC-WEBANK", "SI-20240215-01-WEBANK-HUARUI"});
     CHECK(ids({"", "", "WEBANK"}).size() == 3);
     CHECK(ids({"20240215-01", "SENT", ""}).empty());
+    // One instruction by id (what a bank_events notification names), with the other filters.
+    CHECK(ids({"", "", "", "SI-20240215-01-BANKC-WEBANK"}) == V{"SI-20240215-01-BANKC-WEBANK"});
+    CHECK(ids({"", "", "HUARUI", "SI-20240215-01-BANKC-WEBANK"}).empty());
+    CHECK(ids({"20240101-01", "", "", "SI-20240215-01-BANKC-WEBANK"}).empty());
+    CHECK(ids({"", "", "", "SI-NONE"}).empty());
     CHECK_FALSE(query::list_instructions(c.state(), {"", "BOGUS", ""}).ok());
 
     // Positions: INTERBANK net = open-cycle net + unsettled net per counterparty (B5).

@@ -44,22 +44,29 @@ struct BlockContext {
     static BlockContext at(std::uint64_t height, std::int64_t timestamp_ms);
 };
 
-// A bank a transaction concerns, and the record it may read to see how (ADR 0179): every
-// party of a loan the transaction created or changed (servicer and tranche holders), both banks
-// of a partnership or settlement instruction it wrote, and for governance every member (`bank`
-// empty). Every posting and obligation a transaction books belongs to one of these records, so
-// every bank whose sub-ledger it touches is named.
+// A bank a transaction (or a block's prologue) concerns, and the record it may read to see how
+// (ADR 0179): every party of a loan created or changed (servicer and tranche holders), both
+// banks of a partnership or settlement instruction written, every bank with an obligation in a
+// cycle closed (and its settlement agent), and for governance every member (`bank` empty). Every
+// posting and obligation belongs to one of these records, so every bank whose sub-ledger is
+// touched is named.
 struct Concern {
-    enum class Record : std::uint8_t { kLoan = 0, kPartnership = 1, kInstruction = 2, kProposal = 3 };
+    enum class Record : std::uint8_t {
+        kLoan = 0,
+        kPartnership = 1,
+        kInstruction = 2,
+        kProposal = 3,
+        kCycle = 4
+    };
     std::string bank;  // "" for every member
     Record record = Record::kLoan;
-    std::string id;    // the loan_id, partnership_id, instruction_id or proposal_id
+    std::string id;  // the loan_id, partnership_id, instruction_id, proposal_id or cycle_id
 
     friend auto operator<=>(const Concern&, const Concern&) = default;
     friend bool operator==(const Concern&, const Concern&) = default;
 };
-// "loan_id", "partnership_id", "instruction_id", "proposal_id": the record's id field name,
-// as the queries that read it take it.
+// "loan_id", "partnership_id", "instruction_id", "proposal_id", "cycle_id": the record's id
+// field name, as the queries that read it take it.
 std::string_view concern_id_field(Concern::Record record);
 
 enum class TxStatus : std::uint8_t { kOk = 0, kDuplicate = 1, kRejected = 2 };
@@ -86,6 +93,9 @@ struct TxReceipt {
 
 struct BlockOutput {
     std::vector<TxReceipt> receipts;  // one per transaction, in block order
+    // Whom the block prologue concerns (TxReceipt::concerns' rules): a cycle closed at its
+    // cutoff, loan proposals expired. Sorted and distinct; not part of the ledger.
+    std::vector<Concern> prologue_concerns;
     ledger::StateWrites writes;       // ordered by key; apply in this order
 };
 

@@ -77,6 +77,7 @@ struct InstructionFilter {
     std::string cycle_id;
     std::string status;   // PENDING | SENT | SETTLED | FAILED | ROLLED
     std::string bank_id;  // as debtor or creditor
+    std::string instruction_id = {};  // one instruction, read directly (a bank_events reference)
 };
 inline constexpr std::size_t kListInstructionsMax = 1000;
 Result<json::Value> list_instructions(const ledger::StateReader& state, const InstructionFilter& filter);
