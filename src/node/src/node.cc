@@ -1300,7 +1300,7 @@ void Node::Impl::commit(const ledger::Block& block, const Certificate& cert, boo
         }
         maybe_propose();
     });
-    publish(block, receipts, output->receipts);
+    publish(block, receipts, *output);
     // A committed envelope is not needed again (a proposal carrying it again re-verifies).
     for (const auto& tx : block.txs()) {
         tx_cache_->erase_committed(*tx);

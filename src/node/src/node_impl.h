@@ -194,10 +194,10 @@ public:
     // Consensus strand. False when no peer is connected to ask.
     bool request_sync(std::uint64_t from, std::uint64_t to, bool probe);
 
-    // Notifies the subscribers of a committed block. `executed[i]` is the engine's receipt of
-    // transaction i (its concerns pick the bank_events it reaches, ADR 0179).
+    // Notifies the subscribers of a committed block. `executed` is the engine's output for it:
+    // its concerns pick the bank_events each transaction and the prologue reach (ADR 0179).
     void publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts,
-                 const std::vector<contracts::TxReceipt>& executed);
+                 const contracts::BlockOutput& executed);
     void fatal(const std::string& message);
     void register_rpc_methods(rpc::Dispatcher& d);
     std::string metrics_text() const;

@@ -8,10 +8,14 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
-#include "node_impl.h"
 #include "bank_event.h"
+#include "node_impl.h"
 #include "receipt_json.h"
 
 namespace jc::node {
@@ -187,29 +191,20 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     };
 
     d.add("submitTransaction",
-          {.summary = "Submit a signed transaction; with wait, answer with its receipt once committed",
+          {.summary =
+               "Submit a signed transaction; with wait, answer with its receipt once committed",
            .access = rpc::Access::kChecked,
            .params = Params{{"tx", Value{{"type", "object"}}, true},
-                      {"wait", flag_schema},
-                      {"timeout_ms", Value{{"type", "integer"}, {"minimum", 1}}}}},
+                            {"wait", flag_schema},
+                            {"timeout_ms", Value{{"type", "integer"}, {"minimum", 1}}}}},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               if (halted()) {
                   reply(halt_error());  // a failed store takes no new work (ADR 0096)
                   return;
               }
+              // Presence and JSON types were checked against .params; ranges are checked here.
               const auto tx_it = p.find("tx");
-              if (tx_it == p.end()) {
-                  reply(RpcError::invalid_params("missing \"tx\""));
-                  return;
-              }
-              bool wait = false;
-              if (auto w = p.find("wait"); w != p.end()) {
-                  if (!w->is_boolean()) {
-                      reply(RpcError::invalid_params("\"wait\" must be a boolean"));
-                      return;
-                  }
-                  wait = w->get<bool>();
-              }
+              const bool wait = p.value("wait", false);
               std::uint64_t timeout_ms = config_.rpc.wait_timeout_ms_default;
               if (auto t = p.find("timeout_ms"); t != p.end()) {
                   if (!t->is_number_integer() || t->get<std::int64_t>() < 1 ||
@@ -316,9 +311,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               });
           });
 
-    d.add("getReceipt", {.summary = "A transaction's receipt, or null while unknown or pending",
-                         .access = rpc::Access::kChecked,
-                         .params = Params{{"tx_hash", hash_schema, true}}},
+    d.add("getReceipt",
+          {.summary = "A transaction's receipt, or null while unknown or pending",
+           .access = rpc::Access::kChecked,
+           .params = Params{{"tx_hash", hash_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
               if (!h) {
@@ -340,8 +336,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               }
           }));
 
-    d.add("getTransaction", {.summary = "A committed transaction with its location, or null",
-                             .access = rpc::Access::kChecked,
+    d.add("getTransaction",
+          {.summary = "A committed transaction with its location, or null",
+           .access = rpc::Access::kChecked,
            .params = Params{{"tx_hash", hash_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
@@ -364,9 +361,12 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value{{"tx", (*t)->tx->to_value()}, {"height", (*t)->location.height}, {"index", (*t)->location.index}});
           }));
 
-    d.add("getBlock", {.summary = "A block by height or hash, with its commit certificate",
-                       .access = rpc::Access::kChecked,
-           .params = Params{{"height", Value{{"type", "integer"}, {"minimum", 1}}}, {"hash", hash_schema}, {"full", flag_schema}}},
+    d.add("getBlock",
+          {.summary = "A block by height or hash, with its commit certificate",
+           .access = rpc::Access::kChecked,
+           .params = Params{{"height", Value{{"type", "integer"}, {"minimum", 1}}},
+                            {"hash", hash_schema},
+                            {"full", flag_schema}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto snapshot = store_->snapshot();
               std::uint64_t height = 0;
@@ -395,14 +395,7 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                   reply(RpcError::invalid_params("give \"height\" or \"hash\""));
                   return;
               }
-              bool full = false;
-              if (auto f = p.find("full"); f != p.end()) {
-                  if (!f->is_boolean()) {
-                      reply(RpcError::invalid_params("\"full\" must be a boolean"));
-                      return;
-                  }
-                  full = f->get<bool>();
-              }
+              const bool full = p.value("full", false);  // a boolean when present (.params)
               if (full && ctx.restricted()) {
                   // Headers and hashes are consortium-wide; the bodies are every bank's business
                   // at once, which no bank's token may read (nor, then, the auditor's).
@@ -447,13 +440,18 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(v);
           }));
 
-    d.add("getHeight", {.summary = "The committed head", .access = rpc::Access::kConsortium, .params = Params{}}, [this](const Value&, const rpc::CallContext&, Reply reply) {
-        const auto head = store_->head();
-        reply(Value{{"height", head.height}, {"hash", head.hash.hex()}, {"state_root", head.results.state_root.hex()}});
-    });
+    d.add("getHeight",
+          {.summary = "The committed head", .access = rpc::Access::kConsortium, .params = Params{}},
+          [this](const Value&, const rpc::CallContext&, Reply reply) {
+              const auto head = store_->head();
+              reply(Value{{"height", head.height},
+                          {"hash", head.hash.hex()},
+                          {"state_root", head.results.state_root.hex()}});
+          });
 
-    d.add("getProof", {.summary = "A Merkle inclusion proof with the block header and commit certificate",
-                       .access = rpc::Access::kChecked,
+    d.add("getProof",
+          {.summary = "A Merkle inclusion proof with the block header and commit certificate",
+           .access = rpc::Access::kChecked,
            .params = Params{{"tx_hash", hash_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto h = hash_param(p, "tx_hash", reply);
@@ -487,8 +485,10 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           {"certificate", certificate_json((*proof)->certificate)}});
           }));
 
-    d.add("getNodeStatus", {.summary = "This node's view of the chain and its peers",
-                            .access = rpc::Access::kConsortium, .params = Params{}},
+    d.add("getNodeStatus",
+          {.summary = "This node's view of the chain and its peers",
+           .access = rpc::Access::kConsortium,
+           .params = Params{}},
           [this](const Value&, const rpc::CallContext&, Reply reply) {
               Value peers = Value::array();
               for (const auto& s : transport_->peer_status()) {
@@ -509,27 +509,32 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
                           {"version", kVersion}});
           });
 
-    d.add("getValidators", {.summary = "The validator set", .access = rpc::Access::kConsortium, .params = Params{}}, [this](const Value&, const rpc::CallContext&, Reply reply) {
-        Value out = Value::array();
-        for (const auto& v : genesis_->validators()) {
-            out.push_back(Value{{"index", v.index},
-                                {"name", v.name},
-                                {"consensus_key", v.consensus_key.hex()},
-                                {"tls_key", v.tls_key.hex()},
-                                {"address", v.address},
-                                {"weight", v.weight}});
-        }
-        reply(Value{{"validators", out}});
-    });
+    d.add("getValidators",
+          {.summary = "The validator set", .access = rpc::Access::kConsortium, .params = Params{}},
+          [this](const Value&, const rpc::CallContext&, Reply reply) {
+              Value out = Value::array();
+              for (const auto& v : genesis_->validators()) {
+                  out.push_back(Value{{"index", v.index},
+                                      {"name", v.name},
+                                      {"consensus_key", v.consensus_key.hex()},
+                                      {"tls_key", v.tls_key.hex()},
+                                      {"address", v.address},
+                                      {"weight", v.weight}});
+              }
+              reply(Value{{"validators", out}});
+          });
 
-    d.add("getMembers", {.summary = "The member banks as the committed state holds them",
-                         .access = rpc::Access::kConsortium, .params = Params{}},
+    d.add("getMembers",
+          {.summary = "The member banks as the committed state holds them",
+           .access = rpc::Access::kConsortium,
+           .params = Params{}},
           on_reader([this](const Value&, const rpc::CallContext&, Reply reply) {
               reply_result(reply, contracts::query::list_members(*store_->snapshot()));
           }));
 
-    d.add("getLoan", {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date",
-                      .access = rpc::Access::kChecked,
+    d.add("getLoan",
+          {.summary = "Loan terms, tranches, schedule, DPD and classification as of a date",
+           .access = rpc::Access::kChecked,
            .params = Params{{"loan_id", text_schema, true}, {"as_of", date_schema}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
@@ -551,8 +556,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_loan(*snapshot, *id, as_of));
           }));
 
-    d.add("getLoanStatement", {.summary = "A loan's events with allocations and postings",
-                               .access = rpc::Access::kChecked,
+    d.add("getLoanStatement",
+          {.summary = "A loan's events with allocations and postings",
+           .access = rpc::Access::kChecked,
            .params = Params{{"loan_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
@@ -566,8 +572,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_loan_statement(*snapshot, *id));
           }));
 
-    d.add("quotePayoff", {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)",
-                          .access = rpc::Access::kChecked,
+    d.add("quotePayoff",
+          {.summary = "Amount owed by bucket and tranche at a value date (same path as loan.repay)",
+           .access = rpc::Access::kChecked,
            .params = Params{{"loan_id", text_schema, true}, {"value_date", date_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
@@ -585,7 +592,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::quote_payoff(*snapshot, *id, *date));
           }));
 
-    d.add("getPartnership", {.summary = "Partnership terms, status and usage", .access = rpc::Access::kChecked,
+    d.add("getPartnership",
+          {.summary = "Partnership terms, status and usage",
+           .access = rpc::Access::kChecked,
            .params = Params{{"partnership_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "partnership_id", reply);
@@ -600,8 +609,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_partnership(*snapshot, *id));
           }));
 
-    d.add("getPositions", {.summary = "A bank's positions per counterparty and partnership",
-                           .access = rpc::Access::kOwnBank,
+    d.add("getPositions",
+          {.summary = "A bank's positions per counterparty and partnership",
+           .access = rpc::Access::kOwnBank,
            .params = Params{{"bank_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto id = string_param(p, "bank_id", reply);
@@ -612,7 +622,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getCycle",
-          {.summary = "A settlement cycle (default: the open one): status, cutoff, settlement date, totals by category",
+          {.summary = "A settlement cycle (default: the open one): status, cutoff, settlement "
+                      "date, totals by category",
            .access = rpc::Access::kConsortium,
            .params = Params{{"cycle_id", text_schema}}},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
@@ -628,8 +639,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           });
 
     d.add("getCycleReport",
-          {.summary = "camt.053-like statement of a cycle for a bank: entries per counterparty, NbOfTxs, CtrlSum, "
-                      "events digest",
+          {.summary = "camt.053-like statement of a cycle for a bank: entries per counterparty, "
+                      "NbOfTxs, CtrlSum, events digest",
            .access = rpc::Access::kOwnBank,
            .params = Params{{"cycle_id", text_schema, true}, {"bank_id", text_schema, true}}},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
@@ -644,12 +655,17 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_cycle_report(*store_->snapshot(), *cycle, *bank));
           });
 
-    d.add("listInstructions", {.summary = "Settlement instructions by cycle_id, status and/or bank_id",
-                               .access = rpc::Access::kOwnBank,
-           .params = Params{{"cycle_id", text_schema}, {"status", one_of({"PENDING", "SENT", "SETTLED", "FAILED", "ROLLED"})}, {"bank_id", text_schema}}},
+    d.add("listInstructions",
+          {.summary = "Settlement instructions by instruction_id, cycle_id, status and/or bank_id",
+           .access = rpc::Access::kOwnBank,
+           .params = Params{{"instruction_id", text_schema},
+                            {"cycle_id", text_schema},
+                            {"status", one_of({"PENDING", "SENT", "SETTLED", "FAILED", "ROLLED"})},
+                            {"bank_id", text_schema}}},
           [this](const Value& p, const rpc::CallContext&, Reply reply) {
               contracts::query::InstructionFilter f;
-              for (auto [name, field] : {std::pair{"cycle_id", &f.cycle_id}, std::pair{"status", &f.status},
+              for (auto [name, field] : {std::pair{"instruction_id", &f.instruction_id},
+                                         std::pair{"cycle_id", &f.cycle_id}, std::pair{"status", &f.status},
                                          std::pair{"bank_id", &f.bank_id}}) {
                   if (p.contains(name)) {
                       auto s = string_param(p, name, reply);
@@ -671,7 +687,8 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
     // Governance proposals are the consortium's business: every member votes on them, so any
     // member may read them. Expiry is judged on the head block's business date.
     d.add("getGovernanceProposal",
-          {.summary = "A governance proposal: action body and digest, approvals, quorum, status (or null)",
+          {.summary =
+               "A governance proposal: action body and digest, approvals, quorum, status (or null)",
            .access = rpc::Access::kConsortium,
            .params = Params{{"proposal_id", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
@@ -684,8 +701,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::get_governance_proposal(*snapshot, *id, today));
           }));
 
-    d.add("listGovernanceProposals", {.summary = "Governance proposals, optionally only OPEN, EXECUTED or EXPIRED",
-                                      .access = rpc::Access::kConsortium,
+    d.add("listGovernanceProposals",
+          {.summary = "Governance proposals, optionally only OPEN, EXECUTED or EXPIRED",
+           .access = rpc::Access::kConsortium,
            .params = Params{{"status", one_of({"OPEN", "EXECUTED", "EXPIRED"})}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               std::string status;
@@ -705,8 +723,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply_result(reply, contracts::query::list_governance_proposals(*snapshot, status, today));
           }));
 
-    d.add("getEventByClientRef", {.summary = "The receipt of (bank_id, client_ref), or null",
-                                  .access = rpc::Access::kOwnBank,
+    d.add("getEventByClientRef",
+          {.summary = "The receipt of (bank_id, client_ref), or null",
+           .access = rpc::Access::kOwnBank,
            .params = Params{{"bank_id", text_schema, true}, {"client_ref", text_schema, true}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto bank = string_param(p, "bank_id", reply);
@@ -729,8 +748,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               }
           }));
 
-    d.add("getInvariantDigest", {.summary = "Ledger totals per bank and the state root",
-                                 .access = rpc::Access::kTokenless,
+    d.add("getInvariantDigest",
+          {.summary = "Ledger totals per bank and the state root",
+           .access = rpc::Access::kTokenless,
            .params = Params{{"height", Value{{"type", "integer"}, {"minimum", 0}}}}},
           on_reader([this](const Value& p, const rpc::CallContext&, Reply reply) {
               auto snapshot = store_->snapshot();
@@ -750,9 +770,11 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("subscribe",
-          {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events (with bank_id)",
+          {.summary = "WebSocket only: notifications for topic blocks, receipts or bank_events "
+                      "(with bank_id)",
            .access = rpc::Access::kChecked,
-           .params = Params{{"topic", one_of({"blocks", "receipts", "bank_events"}), true}, {"bank_id", text_schema}}},
+           .params = Params{{"topic", one_of({"blocks", "receipts", "bank_events"}), true},
+                            {"bank_id", text_schema}}},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               if (!ctx.sink) {
                   reply(RpcError::server(rpc::kUnsupported, "UNSUPPORTED", "subscriptions need the WebSocket endpoint /ws"));
@@ -801,7 +823,9 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value{{"subscription", id}});
           });
 
-    d.add("unsubscribe", {.summary = "Ends a subscription of this connection", .access = rpc::Access::kConsortium,
+    d.add("unsubscribe",
+          {.summary = "Ends a subscription of this connection",
+           .access = rpc::Access::kConsortium,
            .params = Params{{"subscription", text_schema, true}}},
           [this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "subscription", reply);
@@ -820,41 +844,81 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
               reply(Value(true));
           });
 
-    d.add("rpc.discover", {.summary = "This OpenRPC document", .access = rpc::Access::kConsortium, .params = Params{}}, [this](const Value&, const rpc::CallContext&, Reply reply) {
-        reply(dispatcher_->openrpc("JointClear node", kVersion));
-    });
+    d.add("rpc.discover",
+          {.summary = "This OpenRPC document",
+           .access = rpc::Access::kConsortium,
+           .params = Params{}},
+          [this](const Value&, const rpc::CallContext&, Reply reply) {
+              reply(dispatcher_->openrpc("JointClear node", kVersion));
+          });
 }
 
 void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::Receipt>& receipts,
-                         const std::vector<contracts::TxReceipt>& executed) {
+                         const contracts::BlockOutput& executed) {
     std::lock_guard lock(subscriptions_mutex_);
     if (subscriptions_.empty()) {
         return;
     }
-    auto notification = [](const std::string& id, Value result) {
-        return Value{{"jsonrpc", "2.0"},
-                     {"method", "subscription"},
-                     {"params", Value{{"subscription", id}, {"result", std::move(result)}}}}
-            .dump();
-    };
-    for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    using Entry = decltype(subscriptions_)::iterator;
+    std::set<std::string> dead;  // subscriptions whose connection is gone or full
+    auto push = [&dead](Entry it, const Value& result) {
+        if (dead.count(it->first) != 0) {
+            return;
+        }
         auto sink = it->second.sink.lock();
-        bool alive = sink != nullptr;
-        if (alive && it->second.topic == "blocks") {
-            alive = sink->push(notification(it->first, header_json(block.header())));
-        } else if (alive && it->second.topic == "bank_events") {
-            for (std::size_t i = 0; alive && i < receipts.size(); ++i) {
-                auto event = bank_event(it->second.bank_id, *block.txs()[i], receipts[i], executed[i].concerns);
-                if (event) {
-                    alive = sink->push(notification(it->first, std::move(*event)));
-                }
+        const std::string text =
+            Value{{"jsonrpc", "2.0"},
+                  {"method", "subscription"},
+                  {"params", Value{{"subscription", it->first}, {"result", result}}}}
+                .dump();
+        if (!sink || !sink->push(text)) {
+            dead.insert(it->first);
+        }
+    };
+    // bank_events by bank: a bank's view of each transaction is rendered once, for all its
+    // subscriptions, and only for the banks a transaction reaches.
+    std::map<std::string, std::vector<Entry>, std::less<>> by_bank;
+    for (auto it = subscriptions_.begin(); it != subscriptions_.end(); ++it) {
+        if (it->second.topic == "blocks") {
+            push(it, header_json(block.header()));
+        } else if (it->second.topic == "receipts") {
+            for (const auto& r : receipts) {
+                push(it, receipt_json(r));
             }
-        } else if (alive) {
-            for (std::size_t i = 0; alive && i < receipts.size(); ++i) {
-                alive = sink->push(notification(it->first, receipt_json(receipts[i])));
+        } else {
+            by_bank[it->second.bank_id].push_back(it);
+        }
+    }
+    auto deliver = [&](const std::string& bank, const std::optional<Value>& event) {
+        if (event) {
+            for (Entry it : by_bank.at(bank)) {
+                push(it, *event);
             }
         }
-        it = alive ? std::next(it) : subscriptions_.erase(it);
+    };
+    if (!by_bank.empty()) {
+        for (const auto& [bank, entries] : by_bank) {
+            deliver(bank, bank_prologue_event(bank, block.height(), executed.prologue_concerns));
+        }
+        for (std::size_t i = 0; i < receipts.size(); ++i) {
+            const ledger::Transaction& tx = *block.txs()[i];
+            const auto& concerns = executed.receipts[i].concerns;
+            const bool everyone =
+                std::any_of(concerns.begin(), concerns.end(),
+                            [](const contracts::Concern& c) { return c.bank.empty(); });
+            for (const auto& [bank, entries] : by_bank) {
+                const bool named =
+                    everyone || bank == tx.sender() ||
+                    std::any_of(concerns.begin(), concerns.end(),
+                                [&](const contracts::Concern& c) { return c.bank == bank; });
+                if (named) {
+                    deliver(bank, bank_event(bank, tx, receipts[i], concerns));
+                }
+            }
+        }
+    }
+    for (const auto& id : dead) {
+        subscriptions_.erase(id);
     }
 }
 

@@ -3,7 +3,6 @@
 #include <jc/core/assert.h>
 
 #include <algorithm>
-
 #include <mutex>
 #include <vector>
 
@@ -93,13 +92,15 @@ bool of_type(const Value& v, const std::string& type, std::string& phrase) {
 // The declared parameters' rules (MethodInfo::params): the first breach, or nullopt.
 std::optional<RpcError> check_params(const Value& params, const std::vector<Param>& declared) {
     for (auto it = params.begin(); it != params.end(); ++it) {
-        const auto d = std::find_if(declared.begin(), declared.end(), [&](const Param& p) { return p.name == it.key(); });
+        const auto d = std::find_if(declared.begin(), declared.end(),
+                                    [&](const Param& p) { return p.name == it.key(); });
         if (d == declared.end()) {
             return RpcError::invalid_params("unknown parameter \"" + it.key() + "\"");
         }
         const auto type = d->schema.find("type");
         std::string phrase;
-        if (type != d->schema.end() && type->is_string() && !of_type(*it, type->get_ref<const std::string&>(), phrase)) {
+        if (type != d->schema.end() && type->is_string() &&
+            !of_type(*it, type->get_ref<const std::string&>(), phrase)) {
             return RpcError::invalid_params("\"" + it.key() + "\" must be " + phrase);
         }
     }
@@ -231,7 +232,8 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
         }
     }
     // After the read policy, which may fill in bank_id.
-    if (auto refused = entry->second.info.params ? check_params(params, *entry->second.info.params) : std::nullopt) {
+    if (auto refused = entry->second.info.params ? check_params(params, *entry->second.info.params)
+                                                 : std::nullopt) {
         if (notification) {
             counters_.errors++;
             done(std::nullopt);
@@ -390,15 +392,21 @@ Value Dispatcher::openrpc(const std::string& title, const std::string& version) 
     for (const auto& [name, entry] : methods_) {
         Value params = Value::array();
         for (const Param& p : entry.info.params.value_or(std::vector<Param>{})) {
-            params.push_back(Value{{"name", p.name}, {"required", p.required}, {"schema", p.schema}});
+            params.push_back(
+                Value{{"name", p.name}, {"required", p.required}, {"schema", p.schema}});
         }
-        methods.push_back(Value{{"name", name},
-                                {"summary", entry.info.summary},
-                                {"x-token-access", access_name(entry.info.access)},
-                                {"x-auditor-access", auditor_access_name(entry.info.access)},
-                                {"paramStructure", "by-name"},
-                                {"params", params},
-                                {"result", Value{{"name", "result"}, {"schema", entry.info.result_schema}}}});
+        methods.push_back(
+            Value{{"name", name},
+                  {"summary", entry.info.summary},
+                  {"x-token-access", access_name(entry.info.access)},
+                  {"x-auditor-access", auditor_access_name(entry.info.access)},
+                  {"paramStructure", "by-name"},
+                  {"params", params},
+                  {"result", Value{{"name", "result"}, {"schema", entry.info.result_schema}}}});
+        if (!entry.info.params) {
+            // Not "takes none": the method takes any params object and checks it itself.
+            methods.back()["x-params-undeclared"] = true;
+        }
     }
     return Value{{"openrpc", "1.2.6"},
                  {"info", Value{{"title", title}, {"version", version}}},

@@ -2,7 +2,7 @@
 // transaction is for, and tells a bank that did not send it nothing it could not read anyway.
 // Method: one signed WEBANK transaction with a receipt whose result and detail are set, and
 // concerns naming HUARUI's loan, BANKC's instruction and every member's proposal; each bank's
-// notification is checked field by field.
+// notification is checked field by field. Then a block prologue's concerns.
 #include "bank_event.h"
 
 #include "node_test_txs.h"
@@ -48,8 +48,9 @@ TEST_CASE("the sender hears of its own transactions in full, refusals included",
     CHECK((*event)["type"] == "loan.repay");
     CHECK((*event)["concerns"] == Value::array());
     CHECK((*event)["tx_hash"] == tx->hash().hex());
-    // Nobody else hears of a refusal.
-    CHECK_FALSE(node::bank_event("HUARUI", *tx, refused, {}));
+    // Nobody else hears of a refusal, whatever concerns come with it.
+    const std::vector<Concern> loan{{"HUARUI", Concern::Record::kLoan, "L-1"}};
+    CHECK_FALSE(node::bank_event("HUARUI", *tx, refused, loan));
 }
 
 TEST_CASE("a bank a transaction concerns hears of it, without what it may not read", "[node][bank_event]") {
@@ -86,4 +87,18 @@ TEST_CASE("a bank a transaction concerns hears of it, without what it may not re
     const std::vector<Concern> loan_only(concerns.begin() + 1, concerns.end());
     CHECK_FALSE(node::bank_event("REGUL", *tx, ok, loan_only));
     CHECK(node::bank_event("REGUL", *tx, ok, concerns));
+}
+
+TEST_CASE("a block's prologue is told to the banks it concerns", "[node][bank_event]") {
+    const std::vector<Concern> concerns{{"HUARUI", Concern::Record::kCycle, "20240115-01"},
+                                        {"HUARUI", Concern::Record::kInstruction, "SI-20240115-01-HUARUI-WEBANK"},
+                                        {"WEBANK", Concern::Record::kCycle, "20240115-01"}};
+    const auto huarui = node::bank_prologue_event("HUARUI", 9, concerns);
+    REQUIRE(huarui);
+    CHECK(*huarui == Value{{"concerns", Value::array({Value{{"cycle_id", "20240115-01"}},
+                                                      Value{{"instruction_id", "SI-20240115-01-HUARUI-WEBANK"}}})},
+                           {"height", 9},
+                           {"type", "block.prologue"}});
+    CHECK_FALSE(node::bank_prologue_event("BANKC", 9, concerns));
+    CHECK_FALSE(node::bank_prologue_event("HUARUI", 9, {}));
 }

@@ -147,6 +147,8 @@ TEST_CASE("OpenRPC document lists every method", "[rpc]") {
     CHECK(doc["openrpc"] == "1.2.6");
     CHECK(doc["methods"].size() == 4);
     CHECK(doc["methods"][0]["name"] == "echo");
+    // The test doubles declare no parameters: the document says so rather than "takes none".
+    CHECK(doc["methods"][0]["x-params-undeclared"] == true);
 }
 
 // ADR 0095: what a bank's bearer token may call. The dispatcher enforces the method's Access
@@ -292,6 +294,7 @@ TEST_CASE("declared parameters: unknown, missing and mistyped are -32602 before 
         if (m["name"] == "loan") {
             CHECK(m["paramStructure"] == "by-name");
             REQUIRE(m["params"].size() == 4);
+            CHECK_FALSE(m.contains("x-params-undeclared"));
             CHECK(m["params"][0] == Value{{"name", "loan_id"}, {"required", true}, {"schema", Value{{"type", "string"}}}});
             CHECK(m["params"][3]["schema"]["minimum"] == 1);
         }
