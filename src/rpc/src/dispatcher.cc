@@ -3,7 +3,9 @@
 #include <jc/core/assert.h>
 
 #include <algorithm>
+#include <array>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 namespace jc::rpc {
@@ -67,27 +69,17 @@ void Dispatcher::add(std::string name, MethodInfo info, Method method) {
 
 namespace {
 
-// Whether `v` is of the JSON type a schema's "type" names (true for a type not checked here),
-// and the phrase that names it: "a string", "an integer", ...
-bool of_type(const Value& v, const std::string& type, std::string& phrase) {
-    if (type == "string") {
-        phrase = "a string";
-        return v.is_string();
-    }
-    if (type == "integer") {
-        phrase = "an integer";
-        return v.is_number_integer();
-    }
-    if (type == "boolean") {
-        phrase = "a boolean";
-        return v.is_boolean();
-    }
-    if (type == "object") {
-        phrase = "an object";
-        return v.is_object();
-    }
-    return true;
-}
+// The JSON types a Param's schema "type" may name and the dispatcher checks.
+struct JsonType {
+    std::string_view name;
+    std::string_view phrase;  // for the error: "\"x\" must be a string"
+    bool (Value::*is)() const noexcept;
+};
+constexpr std::array<JsonType, 4> kCheckedTypes{
+    {{"string", "a string", &Value::is_string},
+     {"integer", "an integer", &Value::is_number_integer},
+     {"boolean", "a boolean", &Value::is_boolean},
+     {"object", "an object", &Value::is_object}}};
 
 // The declared parameters' rules (MethodInfo::params): the first breach, or nullopt.
 std::optional<RpcError> check_params(const Value& params, const std::vector<Param>& declared) {
@@ -98,10 +90,15 @@ std::optional<RpcError> check_params(const Value& params, const std::vector<Para
             return RpcError::invalid_params("unknown parameter \"" + it.key() + "\"");
         }
         const auto type = d->schema.find("type");
-        std::string phrase;
-        if (type != d->schema.end() && type->is_string() &&
-            !of_type(*it, type->get_ref<const std::string&>(), phrase)) {
-            return RpcError::invalid_params("\"" + it.key() + "\" must be " + phrase);
+        if (type == d->schema.end() || !type->is_string()) {
+            continue;
+        }
+        const auto checked = std::find_if(
+            kCheckedTypes.begin(), kCheckedTypes.end(),
+            [&](const JsonType& t) { return t.name == type->get_ref<const std::string&>(); });
+        if (checked != kCheckedTypes.end() && !((*it).*(checked->is))()) {
+            return RpcError::invalid_params("\"" + it.key() + "\" must be " +
+                                            std::string(checked->phrase));
         }
     }
     for (const Param& p : declared) {
@@ -197,6 +194,15 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
         fail(id, RpcError::method_not_found(name));
         return;
     }
+    // A refusal before the method runs: answered, unless the call is a notification.
+    auto refuse = [&](const RpcError& error) {
+        if (notification) {
+            counters_.errors++;
+            done(std::nullopt);
+        } else {
+            fail(id, error);
+        }
+    };
     // The read policy for bank tokens (ADR 0095), before the handler sees the call.
     if (ctx.restricted()) {
         std::optional<RpcError> refused;
@@ -222,24 +228,14 @@ void Dispatcher::call_one(const Value& request, const CallContext& ctx,
                 break;
         }
         if (refused) {
-            if (notification) {
-                counters_.errors++;
-                done(std::nullopt);
-            } else {
-                fail(id, *refused);
-            }
+            refuse(*refused);
             return;
         }
     }
     // After the read policy, which may fill in bank_id.
     if (auto refused = entry->second.info.params ? check_params(params, *entry->second.info.params)
                                                  : std::nullopt) {
-        if (notification) {
-            counters_.errors++;
-            done(std::nullopt);
-        } else {
-            fail(id, *refused);
-        }
+        refuse(*refused);
         return;
     }
     auto once = std::make_shared<std::atomic<bool>>(false);

@@ -28,21 +28,26 @@ Banks banks(const TxReceipt& r) {
     return out;
 }
 
+// Partnership `p`, and loan `loan_id` under it on 2024-01-15: the servicer 30 %, the partner 70 %.
+void joint_loan(Chain& c, const PartnershipSpec& p, const std::string& loan_id, char borrower) {
+    c.partnership(p);
+    LoanSpec l;
+    l.loan_id = loan_id;
+    l.channel_ref = "DISB-" + loan_id;
+    l.borrower = std::string(64, borrower);
+    l.tranches = {{p.servicer, 3000, ""}, {p.partner, 7000, p.id}};
+    must_ok(c.run("2024-01-15", p.servicer, "loan.originate", originate_body(l)));
+}
+
+// WEBANK services L-0001 with HUARUI (P-WB-HR) and L-C with BANKC (P-WB-BC).
 struct TwoPartners {
     Chain c{test_params()};
     TwoPartners() {
-        c.partnership(PartnershipSpec{});
+        joint_loan(c, PartnershipSpec{}, "L-0001", 'a');
         PartnershipSpec bc;
         bc.id = "P-WB-BC";
         bc.partner = "BANKC";
-        c.partnership(bc);
-        must_ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})));
-        LoanSpec l;
-        l.loan_id = "L-C";
-        l.channel_ref = "DISB-C";
-        l.borrower = std::string(64, 'c');
-        l.tranches = {{"WEBANK", 3000, ""}, {"BANKC", 7000, "P-WB-BC"}};
-        must_ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(l)));
+        joint_loan(c, bc, "L-C", 'c');
     }
 };
 
@@ -124,19 +129,12 @@ TEST_CASE("a close at a zero net still concerns both banks", "[contracts][partie
     // WEBANK and HUARUI each front a loan the other funds 70 % of: each owes the other 560000
     // FUNDING, the pair nets to zero and the close makes no instruction; both reports change.
     Chain c(test_params());
-    c.partnership(PartnershipSpec{});
+    joint_loan(c, PartnershipSpec{}, "L-0001", 'a');
     PartnershipSpec back;
     back.id = "P-HR-WB";
     back.servicer = "HUARUI";
     back.partner = "WEBANK";
-    c.partnership(back);
-    must_ok(c.run("2024-01-15", "WEBANK", "loan.originate", originate_body(LoanSpec{})));
-    LoanSpec l;
-    l.loan_id = "L-HR";
-    l.channel_ref = "DISB-HR";
-    l.borrower = std::string(64, 'b');
-    l.tranches = {{"HUARUI", 3000, ""}, {"WEBANK", 7000, "P-HR-WB"}};
-    must_ok(c.run("2024-01-15", "HUARUI", "loan.originate", originate_body(l)));
+    joint_loan(c, back, "L-HR", 'b');
     const std::string cycle = c.cycle_id();
     const auto closed = must_ok(c.run("2024-01-15", "BANKC", "settlement.close_cycle", json::Value{{"expected_cycle_id", cycle}}));
     REQUIRE(closed.result_json()["instructions"].empty());
