@@ -897,8 +897,9 @@ void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::R
         }
     };
     if (!by_bank.empty()) {
-        for (const auto& [bank, entries] : by_bank) {
-            deliver(bank, bank_prologue_event(bank, block.height(), executed.prologue_concerns));
+        for (const auto& subscribed : by_bank) {
+            deliver(subscribed.first,
+                    bank_prologue_event(subscribed.first, block.height(), executed.prologue_concerns));
         }
         for (std::size_t i = 0; i < receipts.size(); ++i) {
             const ledger::Transaction& tx = *block.txs()[i];
@@ -906,7 +907,8 @@ void Node::Impl::publish(const ledger::Block& block, const std::vector<ledger::R
             const bool everyone =
                 std::any_of(concerns.begin(), concerns.end(),
                             [](const contracts::Concern& c) { return c.bank.empty(); });
-            for (const auto& [bank, entries] : by_bank) {
+            for (const auto& subscribed : by_bank) {
+                const std::string& bank = subscribed.first;  // a binding cannot be captured (clang 14)
                 const bool named =
                     everyone || bank == tx.sender() ||
                     std::any_of(concerns.begin(), concerns.end(),
