@@ -169,6 +169,32 @@ Result<json::Value> get_loan_statement(const ledger::StateReader& state, std::st
                        {"events", std::move(events)}};
 }
 
+Result<json::Value> get_loan_event(const ledger::StateReader& state, std::string_view loan_id,
+                                   std::string_view event_id) {
+    JC_ASSIGN_OR_RETURN(auto loaded, store::loan(state, loan_id));
+    if (!loaded) {
+        return json::Value(nullptr);
+    }
+    json::Value found(nullptr);
+    std::optional<Error> failure;
+    JC_TRY_STATUS(state.scan(keys::event_prefix(loan_id), [&](std::string_view key, std::string_view value) {
+        auto ev = decode_loan_event(value);
+        if (!ev) {
+            failure = ev.error().with_context(std::string(key));
+            return false;
+        }
+        if (ev->event_id() != event_id) {
+            return true;
+        }
+        found = render::event_statement(*loaded, *ev);
+        return false;
+    }));
+    if (failure) {
+        return *failure;
+    }
+    return found;
+}
+
 Result<json::Value> quote_payoff(const ledger::StateReader& state, std::string_view loan_id, Date value_date) {
     JC_ASSIGN_OR_RETURN(auto loaded, store::loan(state, loan_id));
     if (!loaded) {

@@ -247,6 +247,12 @@ def tls_phase(root, c_args):
         got = rpc("getLoan", {"loan_id": loan}, auditor).get("result") or {}
         check(got.get("loan_id") == loan, "the auditor reads a loan it is not party to: %s" % str(got)[:200])
         check("result" in rpc("getLoanStatement", {"loan_id": loan}, auditor), "the auditor reads its statement")
+        events = (rpc("getLoanStatement", {"loan_id": loan}, tokens["HUARUI"]).get("result") or {}).get("events") or [{}]
+        event_id = events[0].get("event_id", "")
+        check(rpc("getEvent", {"event_id": event_id}, tokens["HUARUI"]).get("result") == events[0],
+              "a party reads an event of its loan: %s" % event_id)
+        check(forbidden(rpc("getEvent", {"event_id": event_id}, tokens["ZHAOLIAN"])),
+              "a bank's token is refused an event of another banks' loan (FORBIDDEN)")
         for b in ("WEBANK", "HUARUI", "ZHAOLIAN"):
             got = rpc("getPositions", {"bank_id": b}, auditor).get("result") or {}
             check(got.get("bank_id") == b, "the auditor reads %s's positions" % b)

@@ -246,6 +246,20 @@ def funders_hear(c, node, deal, loan_id):
     statement = c.result(node, "getLoanStatement", {"loan_id": loan_id})
     check(statement is not None and any(e.get("tx_hash") == tx_hash for e in statement.get("events", [])),
           "the notified event is in the loan's statement: %s" % str(statement)[:300])
+    # The statement of the event's value date alone (DOMAIN.md B.9 from/to): the repayment, not
+    # the origination of 2024-01-15.
+    day = c.result(node, "getLoanStatement", {"loan_id": loan_id, "from": "2024-03-15", "to": "2024-03-15"})
+    check(day is not None and [e.get("tx_hash") for e in day.get("events", [])] == [tx_hash],
+          "getLoanStatement from/to gives that day's events only: %s" % str(day)[:300])
+    _, bad = c.call(node, "getLoanStatement", {"loan_id": loan_id, "from": "2024-3-15"})
+    check(bad.get("error", {}).get("code") == -32602, "a malformed from date is -32602: %s" % bad)
+    # Or that one event by its id (DOMAIN.md B.9 getEvent), as the statement renders it.
+    event = c.result(node, "getEvent", {"event_id": tx_hash + "-0"})
+    check(day is not None and event == day["events"][0], "getEvent answers the statement's event: %s" % str(event)[:300])
+    check(c.result(node, "getEvent", {"event_id": tx_hash + "-1"}) is None and
+          c.result(node, "getEvent", {"event_id": "ab" * 32 + "-0"}) is None, "getEvent of no event is null")
+    _, bad = c.call(node, "getEvent", {"event_id": tx_hash})
+    check(bad.get("error", {}).get("code") == -32602, "an event_id without its item is -32602: %s" % bad)
 
     # NEWBK's first notification is its own next transaction: it heard nothing of the repayment.
     key = json.load(open(os.path.join(c.dir, "NEWBK.json")))["secret_key"]

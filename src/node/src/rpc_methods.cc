@@ -87,6 +87,48 @@ std::optional<contracts::arith::Date> date_param(const Value& p, const char* nam
     return d;
 }
 
+// An event_id as statements give it, "<tx_hash>-<item index>" (LoanEvent::event_id()).
+struct EventId {
+    Hash tx_hash;
+    std::size_t item = 0;
+};
+std::optional<EventId> parse_event_id(std::string_view text) {
+    const auto dash = text.find('-');
+    if (dash != 64 || text.size() == 65 || text.size() > 65 + 4) {
+        return std::nullopt;
+    }
+    auto h = Hash::from_hex(text.substr(0, 64));
+    const std::string_view digits = text.substr(65);
+    if (!h || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    return EventId{*h, static_cast<std::size_t>(std::stoul(std::string(digits)))};
+}
+
+// The loan a committed transaction's event `item` is on: the body's loan_id, or for a batch the
+// item's. Refused transactions are committed too, so the body may be anything: nullopt then.
+std::optional<std::string> event_loan(const ledger::Transaction& tx, std::size_t item) {
+    const Value* body = &tx.body();
+    if (tx.type() == "batch") {
+        const auto items = body->find("items");
+        if (items == body->end() || !items->is_array() || item >= items->size() || !(*items)[item].is_object()) {
+            return std::nullopt;
+        }
+        const auto inner = (*items)[item].find("body");
+        if (inner == (*items)[item].end() || !inner->is_object()) {
+            return std::nullopt;
+        }
+        body = &*inner;
+    } else if (item != 0) {
+        return std::nullopt;
+    }
+    const auto loan = body->find("loan_id");
+    if (loan == body->end() || !loan->is_string()) {
+        return std::nullopt;
+    }
+    return loan->get<std::string>();
+}
+
 // With a bank token (ADR 0095): a committed transaction is readable only by its sender's token
 // (and the auditor's, ADR 0097). True when the call may go on; otherwise the reply is sent.
 // Unknown hashes go on (the handler answers null): a transaction hash cannot be guessed, so
@@ -557,19 +599,66 @@ void Node::Impl::register_rpc_methods(rpc::Dispatcher& d) {
           }));
 
     d.add("getLoanStatement",
-          {.summary = "A loan's events with allocations and postings",
+          {.summary = "A loan's events with allocations and postings, optionally those with "
+                      "value_date in [from, to]",
            .access = rpc::Access::kChecked,
-           .params = Params{{"loan_id", text_schema, true}}},
+           .params = Params{{"loan_id", text_schema, true}, {"from", date_schema}, {"to", date_schema}}},
           on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
               auto id = string_param(p, "loan_id", reply);
               if (!id) {
                   return;
               }
+              // DOMAIN.md B.9 getLoanStatement(loan_id, from?, to?): a bank told of one event
+              // (bank_events) reads that day's events, not the loan's whole history.
+              std::optional<contracts::arith::Date> from;
+              std::optional<contracts::arith::Date> to;
+              for (auto [name, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+                  if (p.contains(name)) {
+                      *bound = date_param(p, name, reply);
+                      if (!*bound) {
+                          return;
+                      }
+                  }
+              }
               auto snapshot = store_->snapshot();
               if (!party_readable(contracts::query::loan_parties(*snapshot, *id), "loan " + *id, ctx, reply)) {
                   return;
               }
-              reply_result(reply, contracts::query::get_loan_statement(*snapshot, *id));
+              reply_result(reply, contracts::query::get_loan_statement(*snapshot, *id, from, to));
+          }));
+
+    d.add("getEvent",
+          {.summary = "One loan event by event_id (<tx_hash>-<item>), as getLoanStatement renders it, "
+                      "or null",
+           .access = rpc::Access::kChecked,
+           .params = Params{
+               {"event_id", Value{{"type", "string"}, {"pattern", "^[0-9a-f]{64}-[0-9]{1,4}$"}}, true}}},
+          on_reader([this](const Value& p, const rpc::CallContext& ctx, Reply reply) {
+              auto text = string_param(p, "event_id", reply);
+              if (!text) {
+                  return;
+              }
+              const auto id = parse_event_id(*text);
+              if (!id) {
+                  reply(RpcError::invalid_params("\"event_id\" must be <64 hex tx_hash>-<item index>"));
+                  return;
+              }
+              auto snapshot = store_->snapshot();
+              auto t = snapshot->transaction(id->tx_hash);
+              if (!t) {
+                  reply(RpcError::internal(t.error().message()));
+                  return;
+              }
+              const auto loan = *t ? event_loan(*(*t)->tx, id->item) : std::nullopt;
+              if (!loan) {
+                  reply(Value(nullptr));
+                  return;
+              }
+              // The event is the loan's: its parties read it, whoever sent the transaction.
+              if (!party_readable(contracts::query::loan_parties(*snapshot, *loan), "loan " + *loan, ctx, reply)) {
+                  return;
+              }
+              reply_result(reply, contracts::query::get_loan_event(*snapshot, *loan, *text));
           }));
 
     d.add("quotePayoff",

@@ -39,6 +39,10 @@ Result<json::Value> get_loan(const ledger::StateReader& state, std::string_view 
 Result<json::Value> get_loan_statement(const ledger::StateReader& state, std::string_view loan_id,
                                        std::optional<arith::Date> from = std::nullopt,
                                        std::optional<arith::Date> to = std::nullopt);
+// One event of the loan by its event_id ("<tx_hash>-<item index>"), as get_loan_statement
+// renders it; null when the loan or the event does not exist.
+Result<json::Value> get_loan_event(const ledger::StateReader& state, std::string_view loan_id,
+                                   std::string_view event_id);
 
 // Payoff at value_date: amount by bucket and by tranche, as loan.repay with intent PAYOFF would
 // allocate it.
