@@ -9,6 +9,7 @@
 #include <jc/contracts/settlement.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 namespace jc::contracts::query {
@@ -142,13 +143,12 @@ Result<json::Value> get_loan(const ledger::StateReader& state, std::string_view 
     };
 }
 
-Result<json::Value> get_loan_statement(const ledger::StateReader& state, std::string_view loan_id,
-                                       std::optional<Date> from, std::optional<Date> to) {
-    JC_ASSIGN_OR_RETURN(auto loaded, store::loan(state, loan_id));
-    if (!loaded) {
-        return json::Value(nullptr);
-    }
-    json::Value events = json::Value::array();
+namespace {
+
+// Calls `visit` with each of the loan's events in order, until it returns false. A record that
+// does not decode is the error, named by its key.
+Status for_each_event(const ledger::StateReader& state, std::string_view loan_id,
+                      const std::function<bool(const LoanEvent&)>& visit) {
     std::optional<Error> failure;
     JC_TRY_STATUS(state.scan(keys::event_prefix(loan_id), [&](std::string_view key, std::string_view value) {
         auto ev = decode_loan_event(value);
@@ -156,15 +156,29 @@ Result<json::Value> get_loan_statement(const ledger::StateReader& state, std::st
             failure = ev.error().with_context(std::string(key));
             return false;
         }
-        if ((from && ev->value_date < *from) || (to && ev->value_date > *to)) {
-            return true;
-        }
-        events.push_back(render::event_statement(*loaded, *ev));
-        return true;
+        return visit(*ev);
     }));
     if (failure) {
         return *failure;
     }
+    return {};
+}
+
+}  // namespace
+
+Result<json::Value> get_loan_statement(const ledger::StateReader& state, std::string_view loan_id,
+                                       std::optional<Date> from, std::optional<Date> to) {
+    JC_ASSIGN_OR_RETURN(auto loaded, store::loan(state, loan_id));
+    if (!loaded) {
+        return json::Value(nullptr);
+    }
+    json::Value events = json::Value::array();
+    JC_TRY_STATUS(for_each_event(state, loan_id, [&](const LoanEvent& ev) {
+        if ((!from || ev.value_date >= *from) && (!to || ev.value_date <= *to)) {
+            events.push_back(render::event_statement(*loaded, ev));
+        }
+        return true;
+    }));
     return json::Value{{"loan_id", loaded->loan_id}, {"status", std::string(name(loaded->status))},
                        {"events", std::move(events)}};
 }
@@ -176,22 +190,13 @@ Result<json::Value> get_loan_event(const ledger::StateReader& state, std::string
         return json::Value(nullptr);
     }
     json::Value found(nullptr);
-    std::optional<Error> failure;
-    JC_TRY_STATUS(state.scan(keys::event_prefix(loan_id), [&](std::string_view key, std::string_view value) {
-        auto ev = decode_loan_event(value);
-        if (!ev) {
-            failure = ev.error().with_context(std::string(key));
-            return false;
-        }
-        if (ev->event_id() != event_id) {
+    JC_TRY_STATUS(for_each_event(state, loan_id, [&](const LoanEvent& ev) {
+        if (ev.event_id() != event_id) {
             return true;
         }
-        found = render::event_statement(*loaded, *ev);
+        found = render::event_statement(*loaded, ev);
         return false;
     }));
-    if (failure) {
-        return *failure;
-    }
     return found;
 }
 
